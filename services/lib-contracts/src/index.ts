@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./keys.js";
+export * from "./routes.js";
+export * from "./stages.js";
+export * from "./style.js";
