@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./keys.js";
+export * from "./presenters.js";
 export * from "./routes.js";
 export * from "./stages.js";
 export * from "./style.js";

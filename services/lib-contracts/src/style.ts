@@ -57,7 +57,8 @@ export const StyleJsonSchema = z
     music_genre: z.string().nullable(),
     created_at: z.string(),
     source_duration_seconds: z.number().min(0).nullable(),
-    extraction_confidence: z.number().min(0).max(1),
+    // null only for a user-supplied style that did not carry one.
+    extraction_confidence: z.number().min(0).max(1).nullable(),
   })
   .passthrough();
 

@@ -37,7 +37,11 @@ export interface SpawnToolOptions {
 
 const STDERR_TAIL_BYTES = 8192;
 
-export function spawnTool(command: string, args: readonly string[], options: SpawnToolOptions = {}): SpawnedTool {
+export function spawnTool(
+  command: string,
+  args: readonly string[],
+  options: SpawnToolOptions = {},
+): SpawnedTool {
   const extra = options.extraPipes ?? 0;
   const stdio: ("pipe" | "ignore")[] = [options.stdin ? "pipe" : "ignore", "pipe", "pipe"];
   for (let i = 0; i < extra; i++) stdio.push("pipe");
@@ -70,7 +74,11 @@ export function spawnTool(command: string, args: readonly string[], options: Spa
 }
 
 /** Runs a tool to completion and returns its stdout as text. */
-export async function runTool(command: string, args: readonly string[], options: SpawnToolOptions = {}): Promise<string> {
+export async function runTool(
+  command: string,
+  args: readonly string[],
+  options: SpawnToolOptions = {},
+): Promise<string> {
   const tool = spawnTool(command, args, options);
   const chunks: Buffer[] = [];
   tool.stdout.on("data", (c: Buffer) => chunks.push(c));
@@ -91,7 +99,11 @@ export function abortError(signal: AbortSignal): Error {
  * yielding each full record as a fresh Buffer. A trailing partial record is yielded last
  * only if `allowPartialTail` is set.
  */
-export async function* readRecords(stream: Readable, recordBytes: number, allowPartialTail = false): AsyncGenerator<Buffer> {
+export async function* readRecords(
+  stream: Readable,
+  recordBytes: number,
+  allowPartialTail = false,
+): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/videos.proto.
  */
 export const file_clipzy_v1_videos: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvdmlkZW9zLnByb3RvEgljbGlwenkudjEiqQEKDFVwbG9hZEhlYWRlchIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZmlsZW5hbWUYAiABKAkSFAoMY29udGVudF90eXBlGAMgASgJEhgKC3dlYmhvb2tfdXJsGAQgASgJSACIAQESHgoRdGVtcGxhdGVfdmlkZW9faWQYBSABKAlIAYgBAUIOCgxfd2ViaG9va191cmxCFAoSX3RlbXBsYXRlX3ZpZGVvX2lkIlMKDVVwbG9hZFJlcXVlc3QSKQoGaGVhZGVyGAEgASgLMhcuY2xpcHp5LnYxLlVwbG9hZEhlYWRlckgAEg8KBWNodW5rGAIgASgMSABCBgoEcGFydCIxCg5VcGxvYWRSZXNwb25zZRIfCgV2aWRlbxgBIAEoCzIQLmNsaXB6eS52MS5WaWRlbyKkAQoNVmlkZW9NZXRhZGF0YRINCgV3aWR0aBgBIAEoBRIOCgZoZWlnaHQYAiABKAUSGAoQZHVyYXRpb25fc2Vjb25kcxgDIAEoARISCgpmcmFtZV9yYXRlGAQgASgBEg0KBWNvZGVjGAUgASgJEhQKDGJpdHJhdGVfa2JwcxgGIAEoBRIOCgZmb3JtYXQYByABKAkSEQoJaGFzX2F1ZGlvGAggASgIIr4CCgVWaWRlbxIQCgh2aWRlb19pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIZmlsZW5hbWUYAyABKAkSFwoPZmlsZV9zaXplX2J5dGVzGAQgASgDEioKCG1ldGFkYXRhGAUgASgLMhguY2xpcHp5LnYxLlZpZGVvTWV0YWRhdGESLwoLdXBsb2FkZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3N0b3JhZ2VfdXJsGAcgASgJEhMKC3N0b3JhZ2Vfa2V5GAggASgJEhgKC3dlYmhvb2tfdXJsGAkgASgJSACIAQESHgoRdGVtcGxhdGVfdmlkZW9faWQYCiABKAlIAYgBAUIOCgxfd2ViaG9va191cmxCFAoSX3RlbXBsYXRlX3ZpZGVvX2lkIjYKD0dldFZpZGVvUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiMwoQR2V0VmlkZW9SZXNwb25zZRIfCgV2aWRlbxgBIAEoCzIQLmNsaXB6eS52MS5WaWRlbyJHChFMaXN0VmlkZW9zUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDAoEcGFnZRgCIAEoBRIRCglwYWdlX3NpemUYAyABKAUiRQoSTGlzdFZpZGVvc1Jlc3BvbnNlEiAKBnZpZGVvcxgBIAMoCzIQLmNsaXB6eS52MS5WaWRlbxINCgV0b3RhbBgCIAEoBSI5ChJEZWxldGVWaWRlb1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIhUKE0RlbGV0ZVZpZGVvUmVzcG9uc2UyrgIKDVVwbG9hZFNlcnZpY2USPwoGVXBsb2FkEhguY2xpcHp5LnYxLlVwbG9hZFJlcXVlc3QaGS5jbGlwenkudjEuVXBsb2FkUmVzcG9uc2UoARJDCghHZXRWaWRlbxIaLmNsaXB6eS52MS5HZXRWaWRlb1JlcXVlc3QaGy5jbGlwenkudjEuR2V0VmlkZW9SZXNwb25zZRJJCgpMaXN0VmlkZW9zEhwuY2xpcHp5LnYxLkxpc3RWaWRlb3NSZXF1ZXN0Gh0uY2xpcHp5LnYxLkxpc3RWaWRlb3NSZXNwb25zZRJMCgtEZWxldGVWaWRlbxIdLmNsaXB6eS52MS5EZWxldGVWaWRlb1JlcXVlc3QaHi5jbGlwenkudjEuRGVsZXRlVmlkZW9SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChZjbGlwenkvdjEvdmlkZW9zLnByb3RvEgljbGlwenkudjEiSQoMVXBsb2FkSGVhZGVyEhEKCXRlbmFudF9pZBgBIAEoCRIQCghmaWxlbmFtZRgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkibgoMVXBsb2FkRmllbGRzEhgKC3dlYmhvb2tfdXJsGAEgASgJSACIAQESHgoRdGVtcGxhdGVfdmlkZW9faWQYAiABKAlIAYgBAUIOCgxfd2ViaG9va191cmxCFAoSX3RlbXBsYXRlX3ZpZGVvX2lkIn4KDVVwbG9hZFJlcXVlc3QSKQoGaGVhZGVyGAEgASgLMhcuY2xpcHp5LnYxLlVwbG9hZEhlYWRlckgAEg8KBWNodW5rGAIgASgMSAASKQoGZmllbGRzGAMgASgLMhcuY2xpcHp5LnYxLlVwbG9hZEZpZWxkc0gAQgYKBHBhcnQiMQoOVXBsb2FkUmVzcG9uc2USHwoFdmlkZW8YASABKAsyEC5jbGlwenkudjEuVmlkZW8ipAEKDVZpZGVvTWV0YWRhdGESDQoFd2lkdGgYASABKAUSDgoGaGVpZ2h0GAIgASgFEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgVjb2RlYxgFIAEoCRIUCgxiaXRyYXRlX2ticHMYBiABKAUSDgoGZm9ybWF0GAcgASgJEhEKCWhhc19hdWRpbxgIIAEoCCK+AgoFVmlkZW8SEAoIdmlkZW9faWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCGZpbGVuYW1lGAMgASgJEhcKD2ZpbGVfc2l6ZV9ieXRlcxgEIAEoAxIqCghtZXRhZGF0YRgFIAEoCzIYLmNsaXB6eS52MS5WaWRlb01ldGFkYXRhEi8KC3VwbG9hZGVkX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtzdG9yYWdlX3VybBgHIAEoCRITCgtzdG9yYWdlX2tleRgIIAEoCRIYCgt3ZWJob29rX3VybBgJIAEoCUgAiAEBEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAogASgJSAGIAQFCDgoMX3dlYmhvb2tfdXJsQhQKEl90ZW1wbGF0ZV92aWRlb19pZCI2Cg9HZXRWaWRlb1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIjMKEEdldFZpZGVvUmVzcG9uc2USHwoFdmlkZW8YASABKAsyEC5jbGlwenkudjEuVmlkZW8iRwoRTGlzdFZpZGVvc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEgwKBHBhZ2UYAiABKAUSEQoJcGFnZV9zaXplGAMgASgFIkUKEkxpc3RWaWRlb3NSZXNwb25zZRIgCgZ2aWRlb3MYASADKAsyEC5jbGlwenkudjEuVmlkZW8SDQoFdG90YWwYAiABKAUiOQoSRGVsZXRlVmlkZW9SZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCSIVChNEZWxldGVWaWRlb1Jlc3BvbnNlMq4CCg1VcGxvYWRTZXJ2aWNlEj8KBlVwbG9hZBIYLmNsaXB6eS52MS5VcGxvYWRSZXF1ZXN0GhkuY2xpcHp5LnYxLlVwbG9hZFJlc3BvbnNlKAESQwoIR2V0VmlkZW8SGi5jbGlwenkudjEuR2V0VmlkZW9SZXF1ZXN0GhsuY2xpcHp5LnYxLkdldFZpZGVvUmVzcG9uc2USSQoKTGlzdFZpZGVvcxIcLmNsaXB6eS52MS5MaXN0VmlkZW9zUmVxdWVzdBodLmNsaXB6eS52MS5MaXN0VmlkZW9zUmVzcG9uc2USTAoLRGVsZXRlVmlkZW8SHS5jbGlwenkudjEuRGVsZXRlVmlkZW9SZXF1ZXN0Gh4uY2xpcHp5LnYxLkRlbGV0ZVZpZGVvUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.UploadHeader
@@ -32,16 +32,6 @@ export type UploadHeader = Message<"clipzy.v1.UploadHeader"> & {
    * @generated from field: string content_type = 3;
    */
   contentType: string;
-
-  /**
-   * @generated from field: optional string webhook_url = 4;
-   */
-  webhookUrl?: string | undefined;
-
-  /**
-   * @generated from field: optional string template_video_id = 5;
-   */
-  templateVideoId?: string | undefined;
 };
 
 /**
@@ -50,6 +40,28 @@ export type UploadHeader = Message<"clipzy.v1.UploadHeader"> & {
  */
 export const UploadHeaderSchema: GenMessage<UploadHeader> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_videos, 0);
+
+/**
+ * @generated from message clipzy.v1.UploadFields
+ */
+export type UploadFields = Message<"clipzy.v1.UploadFields"> & {
+  /**
+   * @generated from field: optional string webhook_url = 1;
+   */
+  webhookUrl?: string | undefined;
+
+  /**
+   * @generated from field: optional string template_video_id = 2;
+   */
+  templateVideoId?: string | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.UploadFields.
+ * Use `create(UploadFieldsSchema)` to create a new message.
+ */
+export const UploadFieldsSchema: GenMessage<UploadFields> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_videos, 1);
 
 /**
  * @generated from message clipzy.v1.UploadRequest
@@ -70,6 +82,12 @@ export type UploadRequest = Message<"clipzy.v1.UploadRequest"> & {
      */
     value: Uint8Array;
     case: "chunk";
+  } | {
+    /**
+     * @generated from field: clipzy.v1.UploadFields fields = 3;
+     */
+    value: UploadFields;
+    case: "fields";
   } | { case: undefined; value?: undefined };
 };
 
@@ -78,7 +96,7 @@ export type UploadRequest = Message<"clipzy.v1.UploadRequest"> & {
  * Use `create(UploadRequestSchema)` to create a new message.
  */
 export const UploadRequestSchema: GenMessage<UploadRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 1);
+  messageDesc(file_clipzy_v1_videos, 2);
 
 /**
  * @generated from message clipzy.v1.UploadResponse
@@ -95,7 +113,7 @@ export type UploadResponse = Message<"clipzy.v1.UploadResponse"> & {
  * Use `create(UploadResponseSchema)` to create a new message.
  */
 export const UploadResponseSchema: GenMessage<UploadResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 2);
+  messageDesc(file_clipzy_v1_videos, 3);
 
 /**
  * @generated from message clipzy.v1.VideoMetadata
@@ -147,7 +165,7 @@ export type VideoMetadata = Message<"clipzy.v1.VideoMetadata"> & {
  * Use `create(VideoMetadataSchema)` to create a new message.
  */
 export const VideoMetadataSchema: GenMessage<VideoMetadata> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 3);
+  messageDesc(file_clipzy_v1_videos, 4);
 
 /**
  * @generated from message clipzy.v1.Video
@@ -209,7 +227,7 @@ export type Video = Message<"clipzy.v1.Video"> & {
  * Use `create(VideoSchema)` to create a new message.
  */
 export const VideoSchema: GenMessage<Video> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 4);
+  messageDesc(file_clipzy_v1_videos, 5);
 
 /**
  * @generated from message clipzy.v1.GetVideoRequest
@@ -231,7 +249,7 @@ export type GetVideoRequest = Message<"clipzy.v1.GetVideoRequest"> & {
  * Use `create(GetVideoRequestSchema)` to create a new message.
  */
 export const GetVideoRequestSchema: GenMessage<GetVideoRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 5);
+  messageDesc(file_clipzy_v1_videos, 6);
 
 /**
  * @generated from message clipzy.v1.GetVideoResponse
@@ -248,7 +266,7 @@ export type GetVideoResponse = Message<"clipzy.v1.GetVideoResponse"> & {
  * Use `create(GetVideoResponseSchema)` to create a new message.
  */
 export const GetVideoResponseSchema: GenMessage<GetVideoResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 6);
+  messageDesc(file_clipzy_v1_videos, 7);
 
 /**
  * @generated from message clipzy.v1.ListVideosRequest
@@ -275,7 +293,7 @@ export type ListVideosRequest = Message<"clipzy.v1.ListVideosRequest"> & {
  * Use `create(ListVideosRequestSchema)` to create a new message.
  */
 export const ListVideosRequestSchema: GenMessage<ListVideosRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 7);
+  messageDesc(file_clipzy_v1_videos, 8);
 
 /**
  * @generated from message clipzy.v1.ListVideosResponse
@@ -297,7 +315,7 @@ export type ListVideosResponse = Message<"clipzy.v1.ListVideosResponse"> & {
  * Use `create(ListVideosResponseSchema)` to create a new message.
  */
 export const ListVideosResponseSchema: GenMessage<ListVideosResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 8);
+  messageDesc(file_clipzy_v1_videos, 9);
 
 /**
  * @generated from message clipzy.v1.DeleteVideoRequest
@@ -319,7 +337,7 @@ export type DeleteVideoRequest = Message<"clipzy.v1.DeleteVideoRequest"> & {
  * Use `create(DeleteVideoRequestSchema)` to create a new message.
  */
 export const DeleteVideoRequestSchema: GenMessage<DeleteVideoRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 9);
+  messageDesc(file_clipzy_v1_videos, 10);
 
 /**
  * @generated from message clipzy.v1.DeleteVideoResponse
@@ -332,7 +350,7 @@ export type DeleteVideoResponse = Message<"clipzy.v1.DeleteVideoResponse"> & {
  * Use `create(DeleteVideoResponseSchema)` to create a new message.
  */
 export const DeleteVideoResponseSchema: GenMessage<DeleteVideoResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_videos, 10);
+  messageDesc(file_clipzy_v1_videos, 11);
 
 /**
  * UploadService receives media, stores it in the object store, probes it and
@@ -342,7 +360,8 @@ export const DeleteVideoResponseSchema: GenMessage<DeleteVideoResponse> = /*@__P
  */
 export const UploadService: GenService<{
   /**
-   * Upload streams a file: the first message carries the header, the rest carry bytes.
+   * Upload streams a file: the first message carries the header, then the bytes, then
+   * optionally the form fields that came with the file (multipart forms may send them last).
    *
    * @generated from rpc clipzy.v1.UploadService.Upload
    */

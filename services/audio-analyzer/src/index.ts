@@ -1,0 +1,9 @@
+import { startStageWorker, type StageWorker } from "@clipzy/platform/stage-worker";
+import type { WorkerDeps } from "@clipzy/platform/worker-service";
+import { audioAnalysisStage } from "./transport/stage.js";
+
+export type { AudioAnalysisArtifact } from "./transport/stage.js";
+
+export function start(deps: WorkerDeps): Promise<StageWorker> {
+  return startStageWorker({ ...deps, stage: "audio_analysis", handler: audioAnalysisStage(deps.store) });
+}

@@ -1,0 +1,25 @@
+import { env, loadConfig } from "@clipzy/platform/config";
+import { z } from "zod";
+
+/** Embedded-mode configuration: everything has a default, so `npm start` needs none. */
+export const EngineConfigSchema = z.object({
+  PORT: env.port(8000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default("./data"),
+  MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+  /** `token:tenant` pairs, comma separated. Empty: open single-tenant mode, loopback only. */
+  API_KEYS: env.list(),
+  /** Standard Webhooks signing secrets (`whsec_…`), several during a rotation. */
+  WEBHOOK_SECRETS: env.list(),
+  /** IPs/CIDRs webhooks may target although private or loopback. */
+  WEBHOOK_ALLOW_LIST: env.list(),
+  WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),
+  WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
+  STAGE_MAX_DELIVERIES: env.int(5, 1),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
+
+export const loadEngineConfig = (vars: Record<string, string | undefined> = process.env) =>
+  loadConfig(EngineConfigSchema, vars);

@@ -1,0 +1,126 @@
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import * as audioAnalyzer from "@clipzy/audio-analyzer";
+import * as gateway from "@clipzy/gateway";
+import * as jobs from "@clipzy/jobs";
+import * as motionAnalyzer from "@clipzy/motion-analyzer";
+import { MemoryBroker } from "@clipzy/platform/broker";
+import { NedbDocStore } from "@clipzy/platform/docstore";
+import { createLogger, type Logger } from "@clipzy/platform/log";
+import { FsObjectStore } from "@clipzy/platform/objectstore";
+import type { WorkerDeps } from "@clipzy/platform/worker-service";
+import * as renderer from "@clipzy/renderer";
+import * as styleApplier from "@clipzy/style-applier";
+import * as styleExtractor from "@clipzy/style-extractor";
+import * as upload from "@clipzy/upload";
+import * as videoAnalyzer from "@clipzy/video-analyzer";
+import * as webhooks from "@clipzy/webhooks";
+import type { EngineConfig } from "./config.js";
+
+export interface Engine {
+  /** The gateway's port. */
+  port: number;
+  url: string;
+  dataDir: string;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = "127.0.0.1";
+const WORKERS = [videoAnalyzer, audioAnalyzer, motionAnalyzer, styleExtractor, styleApplier, renderer];
+
+/**
+ * Every service in one process on embedded adapters: an in-process broker, NeDB under the data
+ * directory, and a filesystem object store. The gateway still talks to upload, jobs and webhooks
+ * over real gRPC on loopback, exactly as in distributed mode.
+ */
+export interface EngineHooks {
+  /** Decorates stage handlers; used by tests to inject faults into real workers. */
+  wrapHandler?: WorkerDeps["wrapHandler"];
+}
+
+export async function startEngine(config: EngineConfig, hooks: EngineHooks = {}): Promise<Engine> {
+  const dataDir = resolve(config.DATA_DIR);
+  await mkdir(resolve(dataDir, "db"), { recursive: true });
+  const log = createLogger("engine", config.LOG_LEVEL);
+  const broker = new MemoryBroker();
+  const docs = new NedbDocStore({ dir: resolve(dataDir, "db") });
+  const store = new FsObjectStore({ root: resolve(dataDir, "storage") });
+  const child = (service: string) => log.child({ service });
+  const stops: (() => Promise<void>)[] = [];
+
+  try {
+    const up = await upload.start({
+      docs,
+      store,
+      log: child("upload"),
+      host: LOOPBACK,
+      port: 0,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    });
+    stops.push(up.stop);
+    const js = await jobs.start({
+      broker,
+      docs,
+      store,
+      log: child("jobs"),
+      uploadAddress: `${LOOPBACK}:${up.port}`,
+      host: LOOPBACK,
+      port: 0,
+      resumeOnStart: true,
+    });
+    stops.push(js.stop);
+    const wh = await webhooks.start({
+      broker,
+      docs,
+      log: child("webhooks"),
+      jobsAddress: `${LOOPBACK}:${js.port}`,
+      host: LOOPBACK,
+      port: 0,
+      secrets: config.WEBHOOK_SECRETS,
+      allowList: config.WEBHOOK_ALLOW_LIST,
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    });
+    stops.push(wh.stop);
+    for (const worker of WORKERS) {
+      const w = await worker.start({
+        broker,
+        store,
+        log: child("worker"),
+        maxDeliveries: config.STAGE_MAX_DELIVERIES,
+        ...hooks,
+      });
+      stops.push(w.stop);
+    }
+    const gw = await gateway.start({
+      log: child("gateway"),
+      store,
+      host: config.HOST,
+      port: config.PORT,
+      uploadAddress: `${LOOPBACK}:${up.port}`,
+      jobsAddress: `${LOOPBACK}:${js.port}`,
+      webhooksAddress: `${LOOPBACK}:${wh.port}`,
+      tokens: gateway.parseApiKeys(config.API_KEYS),
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    });
+    stops.push(gw.stop);
+    const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+    return {
+      port: gw.port,
+      url: `http://${host === "127.0.0.1" ? "localhost" : host}:${gw.port}`,
+      dataDir,
+      log,
+      async stop() {
+        for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err }, "stop failed"));
+        await broker.close();
+        await docs.close();
+      },
+    };
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await broker.close();
+    await docs.close();
+    throw err;
+  }
+}

@@ -1,0 +1,67 @@
+import { AppError, MODES, QUALITIES, StyleJsonInputSchema } from "@clipzy/contracts";
+import { z } from "zod";
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), "must be an http or https URL");
+
+const id = z.string().min(1).max(64);
+
+export const JobCreateBody = z
+  .object({
+    video_id: id,
+    template_video_id: id.nullish(),
+    webhook_url: httpUrl.nullish(),
+    config: z
+      .object({
+        quality: z.enum(QUALITIES).optional(),
+        mode: z.enum(MODES).optional(),
+        style_json: StyleJsonInputSchema.optional(),
+      })
+      .strict()
+      .nullish(),
+  })
+  .strict();
+
+export const UploadFields = z
+  .object({
+    webhook_url: httpUrl.optional(),
+    template_video_id: id.optional(),
+  })
+  .strict();
+
+const intParam = (name: string, def: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .pipe(
+      z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`),
+    )
+    .default(String(def) as never);
+
+export const PageQuery = z.object({
+  page: intParam("page", 1, 1, 1_000_000),
+  page_size: intParam("page_size", 10, 1, 100),
+  status: z.enum(["queued", "processing", "completed", "failed", "cancelled"]).optional(),
+});
+
+/** Parses with a schema; a failure is a 400 naming the offending field. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => {
+    const keys = i.code === "unrecognized_keys" ? (i as { keys?: string[] }).keys : undefined;
+    const field = [...i.path, ...(keys?.length === 1 ? keys : [])].join(".") || what;
+    return {
+      field,
+      message: keys?.length ? `unknown field${keys.length > 1 ? "s" : ""}: ${keys.join(", ")}` : i.message,
+    };
+  });
+  const first = issues[0];
+  throw new AppError("validation_error", `invalid ${what}: ${first.field}: ${first.message}`, {
+    field: first.field,
+    issues,
+  });
+}

@@ -1,0 +1,33 @@
+import { env, loadConfig } from "@clipzy/platform/config";
+import { connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
+import { runMain } from "@clipzy/platform/main";
+import { z } from "zod";
+import { parseApiKeys, start } from "./index.js";
+
+const config = loadConfig(
+  z.object({
+    LOG_LEVEL: serviceEnv.LOG_LEVEL,
+    OBJECT_STORE_URL: serviceEnv.OBJECT_STORE_URL,
+    HOST: z.string().default("127.0.0.1"),
+    PORT: env.port(8000),
+    UPLOAD_ADDRESS: z.string().default("127.0.0.1:50051"),
+    JOBS_ADDRESS: z.string().default("127.0.0.1:50052"),
+    WEBHOOKS_ADDRESS: z.string().default("127.0.0.1:50053"),
+    API_KEYS: env.list(),
+    MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+  }),
+);
+
+runMain("gateway", config.LOG_LEVEL, async (log) =>
+  start({
+    log,
+    store: await connectObjectStore(config.OBJECT_STORE_URL),
+    host: config.HOST,
+    port: config.PORT,
+    uploadAddress: config.UPLOAD_ADDRESS,
+    jobsAddress: config.JOBS_ADDRESS,
+    webhooksAddress: config.WEBHOOKS_ADDRESS,
+    tokens: parseApiKeys(config.API_KEYS),
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+  }),
+);

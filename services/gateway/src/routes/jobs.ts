@@ -1,0 +1,185 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  AppError,
+  envelope,
+  isoSeconds,
+  isTerminal,
+  jobDetailResponse,
+  jobResponse,
+  storageKeys,
+} from "@clipzy/contracts";
+import { type Request, type Response, Router } from "express";
+import type { Backends } from "../clients.js";
+import { JobCreateBody, PageQuery, parse } from "../http/validation.js";
+
+export function jobRoutes(b: Backends): Router {
+  const r = Router();
+  const getJob = async (req: Request) => {
+    const { job } = await b.jobs.getJob({ tenantId: req.tenantId, jobId: req.params.jobId as string });
+    return job!;
+  };
+
+  r.post("/jobs", async (req, res) => {
+    if (!req.is("application/json")) {
+      throw new AppError(
+        "unsupported_media_type",
+        "send the job as JSON with Content-Type: application/json",
+      );
+    }
+    const body = parse(JobCreateBody, req.body, "body");
+    const { job } = await b.jobs.createJob({
+      tenantId: req.tenantId,
+      videoId: body.video_id,
+      templateVideoId: body.template_video_id ?? undefined,
+      webhookUrl: body.webhook_url ?? undefined,
+      config: { quality: body.config?.quality ?? "medium", mode: body.config?.mode ?? "full" },
+      styleJson: body.config?.style_json ? JSON.stringify(body.config.style_json) : undefined,
+    });
+    res.json(envelope("Job created", jobResponse(job!)));
+  });
+
+  r.get("/jobs", async (req, res) => {
+    const q = parse(PageQuery, req.query, "query");
+    const { jobs, total } = await b.jobs.listJobs({
+      tenantId: req.tenantId,
+      page: q.page,
+      pageSize: q.page_size,
+      status: q.status,
+    });
+    res.json({
+      success: true,
+      message: "Jobs retrieved",
+      jobs: jobs.map(jobResponse),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+    });
+  });
+
+  r.get("/jobs/:jobId", async (req, res) => {
+    res.json(envelope("Job retrieved", jobResponse(await getJob(req))));
+  });
+
+  r.get("/jobs/:jobId/result", async (req, res) => {
+    const job = await getJob(req);
+    if (job.status !== "completed") {
+      const details: Record<string, unknown> = { job_id: job.jobId, status: job.status };
+      if (job.error) details.error = { stage: job.error.stage, message: job.error.message };
+      throw new AppError(
+        "job_not_completed",
+        `job ${job.jobId} is ${job.status}; its result is available once it is completed`,
+        details,
+      );
+    }
+    res.json(envelope("Job result retrieved", jobDetailResponse(job)));
+  });
+
+  r.post("/jobs/:jobId/cancel", async (req, res) => {
+    const { job } = await b.jobs.cancelJob({ tenantId: req.tenantId, jobId: req.params.jobId });
+    res.json(envelope("Job cancelled", jobResponse(job!)));
+  });
+
+  r.get("/jobs/:jobId/output", async (req, res) => {
+    const job = await getJob(req);
+    if (job.status !== "completed") {
+      throw new AppError(
+        "job_not_completed",
+        `job ${job.jobId} is ${job.status}; its output exists once it is completed`,
+        {
+          job_id: job.jobId,
+          status: job.status,
+        },
+      );
+    }
+    const key = job.outputVideoUrl ? storageKeys.output(job.jobId) : null;
+    const info = key ? await b.store.stat(key) : null;
+    if (!key || !info)
+      throw new AppError("not_found", `job ${job.jobId} has no output video (style_only jobs render none)`);
+    await sendRange(req, res, info.size, (range) => b.store.get(key, range), "video/mp4", `${job.jobId}.mp4`);
+  });
+
+  r.get("/jobs/:jobId/webhook-deliveries", async (req, res) => {
+    await getJob(req);
+    const { deliveries } = await b.webhooks.listDeliveries({
+      tenantId: req.tenantId,
+      jobId: req.params.jobId,
+    });
+    res.json(
+      envelope("Webhook deliveries retrieved", {
+        deliveries: deliveries.map((d) => ({
+          delivery_id: d.deliveryId,
+          url: d.url,
+          state: d.state,
+          attempts: d.attempts.map((a) => ({
+            attempt: a.attempt,
+            at: a.at ? isoSeconds(timestampDate(a.at)) : null,
+            status_code: a.statusCode || null,
+            latency_ms: a.latencyMs,
+            error: a.error ?? null,
+          })),
+        })),
+      }),
+    );
+  });
+
+  r.get("/jobs/:jobId/events", async (req, res) => {
+    let job = await getJob(req);
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    let seq = 0;
+    let last = "";
+    const emit = () => {
+      const data = JSON.stringify(jobResponse(job));
+      const key = `${job.status}|${job.currentStage}|${job.progressPercent}`;
+      if (key === last) return;
+      last = key;
+      res.write(
+        `id: ${++seq}\nevent: ${isTerminal(job.status) ? job.status : "progress"}\ndata: ${data}\n\n`,
+      );
+    };
+    let open = true;
+    req.on("close", () => {
+      open = false;
+    });
+    emit();
+    while (open && !isTerminal(job.status)) {
+      await new Promise((r) => setTimeout(r, 250));
+      job = await getJob(req);
+      emit();
+    }
+    res.end();
+  });
+
+  return r;
+}
+
+/** Streams `size` bytes honouring a single HTTP Range (206, or 416 when unsatisfiable). */
+async function sendRange(
+  req: Request,
+  res: Response,
+  size: number,
+  open: (range?: { start: number; end: number }) => Promise<NodeJS.ReadableStream>,
+  contentType: string,
+  filename: string,
+): Promise<void> {
+  res.setHeader("Accept-Ranges", "bytes");
+  res.setHeader("Content-Type", contentType);
+  res.setHeader("Content-Disposition", `inline; filename="${filename}"`);
+  const ranges = req.headers.range ? req.range(size, { combine: true }) : undefined;
+  if (ranges === -1) {
+    res.status(416).setHeader("Content-Range", `bytes */${size}`).end();
+    return;
+  }
+  if (Array.isArray(ranges) && ranges.length === 1 && ranges.type === "bytes") {
+    const { start, end } = ranges[0];
+    res.status(206).setHeader("Content-Range", `bytes ${start}-${end}/${size}`);
+    res.setHeader("Content-Length", end - start + 1);
+    (await open({ start, end })).pipe(res);
+    return;
+  }
+  res.setHeader("Content-Length", size);
+  (await open()).pipe(res);
+}

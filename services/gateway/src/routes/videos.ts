@@ -1,0 +1,132 @@
+import type { Readable } from "node:stream";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { AppError, envelope, videoResponse } from "@clipzy/contracts";
+import type { UploadRequestSchema } from "@clipzy/proto";
+import busboy from "busboy";
+import { type Request, Router } from "express";
+import type { Backends } from "../clients.js";
+import { PageQuery, parse, UploadFields } from "../http/validation.js";
+
+type Part = MessageInitShape<typeof UploadRequestSchema>;
+
+interface FilePart {
+  stream: Readable & { truncated?: boolean };
+  filename: string;
+  mimeType: string;
+}
+
+/**
+ * Parses the multipart body as a stream: the file's bytes go to the upload service as they
+ * arrive (bounded memory whatever the size); form fields, which may come after the file, are
+ * sent last, as the message that commits the upload.
+ */
+function multipartUpload(req: Request, tenantId: string, maxBytes: number): AsyncGenerator<Part> {
+  const type = req.headers["content-type"] ?? "";
+  if (!type.toLowerCase().startsWith("multipart/form-data")) {
+    throw new AppError("unsupported_media_type", "send the video as multipart/form-data with a `file` field");
+  }
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > maxBytes + 1024 * 1024) {
+    throw new AppError("payload_too_large", `the file exceeds the upload limit of ${maxBytes} bytes`, {
+      max_bytes: maxBytes,
+    });
+  }
+  const bb = busboy({
+    headers: req.headers,
+    limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 8192 },
+  });
+  const fields: Record<string, string> = {};
+  bb.on("field", (name, value) => {
+    fields[name] = value;
+  });
+  const file = new Promise<FilePart | null>((resolve, reject) => {
+    bb.on("file", (name, stream, info) => {
+      if (name !== "file") {
+        stream.resume();
+        return;
+      }
+      resolve({ stream, filename: info.filename ?? "upload.bin", mimeType: info.mimeType });
+    });
+    bb.on("close", () => resolve(null));
+    bb.on("error", (err) =>
+      reject(new AppError("bad_request", `malformed multipart body: ${(err as Error).message}`)),
+    );
+  });
+  const closed = new Promise<void>((resolve, reject) => {
+    bb.on("close", resolve);
+    bb.on("error", reject);
+  });
+  req.pipe(bb);
+
+  return (async function* () {
+    const f = await file;
+    if (!f) throw new AppError("validation_error", "the form has no `file` field", { field: "file" });
+    yield { part: { case: "header", value: { tenantId, filename: f.filename, contentType: f.mimeType } } };
+    for await (const chunk of f.stream) yield { part: { case: "chunk", value: chunk as Buffer } };
+    if (f.stream.truncated) {
+      throw new AppError("payload_too_large", `the file exceeds the upload limit of ${maxBytes} bytes`, {
+        max_bytes: maxBytes,
+      });
+    }
+    await closed.catch(() => {
+      throw new AppError("bad_request", "the multipart body ended early");
+    });
+    const valid = parse(UploadFields, fields, "form");
+    yield {
+      part: {
+        case: "fields",
+        value: { webhookUrl: valid.webhook_url, templateVideoId: valid.template_video_id },
+      },
+    };
+  })();
+}
+
+export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
+  const r = Router();
+
+  r.post("/videos/upload", async (req, res) => {
+    const { video } = await b.upload.upload(multipartUpload(req, req.tenantId, maxUploadBytes));
+    res.json(envelope("Video uploaded successfully", videoResponse(video!)));
+  });
+
+  r.get("/videos", async (req, res) => {
+    const q = parse(PageQuery.omit({ status: true }), req.query, "query");
+    const { videos, total } = await b.upload.listVideos({
+      tenantId: req.tenantId,
+      page: q.page,
+      pageSize: q.page_size,
+    });
+    res.json({
+      success: true,
+      message: "Videos retrieved",
+      videos: videos.map(videoResponse),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+    });
+  });
+
+  r.get("/videos/:videoId", async (req, res) => {
+    const { video } = await b.upload.getVideo({ tenantId: req.tenantId, videoId: req.params.videoId });
+    res.json(envelope("Video retrieved", videoResponse(video!)));
+  });
+
+  r.delete("/videos/:videoId", async (req, res) => {
+    const { videoId } = req.params;
+    await b.upload.getVideo({ tenantId: req.tenantId, videoId });
+    const { count } = await b.jobs.countActiveJobs({ tenantId: req.tenantId, videoId });
+    if (count > 0) {
+      throw new AppError(
+        "video_in_use",
+        `video ${videoId} is used by ${count} active job(s); cancel them or wait`,
+        {
+          active_jobs: count,
+        },
+      );
+    }
+    await b.upload.deleteVideo({ tenantId: req.tenantId, videoId });
+    res.json(envelope("Video deleted", { video_id: videoId }));
+  });
+
+  return r;
+}

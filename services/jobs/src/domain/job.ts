@@ -1,0 +1,43 @@
+import type { JobStatus, Mode, Quality, StageName, StyleJson } from "@clipzy/contracts";
+
+/** The job document as the jobs service stores it. */
+export interface VideoRefDoc {
+  video_id: string;
+  storage_key: string;
+  duration_seconds: number;
+  frame_rate: number;
+  width: number;
+  height: number;
+  has_audio: boolean;
+}
+
+export interface JobDoc {
+  _id: string;
+  tenant_id: string;
+  video_id: string;
+  template_video_id: string | null;
+  status: JobStatus;
+  progress_percent: number;
+  current_stage: StageName | null;
+  /** Index of the stage now running (-1 while queued). */
+  stage_index: number;
+  /** Index of the last stage that reported done (-1 when none). Only ever grows. */
+  done_index: number;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  config: { quality: Quality; mode: Mode };
+  webhook_url: string | null;
+  /** A StyleJSON the user supplied to apply, JSON-encoded. */
+  style_input: string | null;
+  style_json: StyleJson | null;
+  output_key: string | null;
+  error: { stage: string; message: string } | null;
+  processing_time_seconds: number | null;
+  source: VideoRefDoc;
+  template: VideoRefDoc | null;
+  [key: string]: unknown;
+}
+
+export const ACTIVE_STATUSES: JobStatus[] = ["queued", "processing"];

@@ -1,0 +1,60 @@
+import type { Broker } from "@clipzy/platform/broker";
+import type { DocStore } from "@clipzy/platform/docstore";
+import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import type { Logger } from "@clipzy/platform/log";
+import type { ObjectStore } from "@clipzy/platform/objectstore";
+import { JobService, UploadService } from "@clipzy/proto";
+import { grpcVideoDirectory } from "./adapters/video-directory.js";
+import { JobsService } from "./app/jobs.js";
+import type { JobDoc } from "./domain/job.js";
+import { consumeJobEvents } from "./transport/events.js";
+import { jobsGrpc } from "./transport/grpc.js";
+
+export interface JobsServiceDeps {
+  broker: Broker;
+  docs: DocStore;
+  store: ObjectStore;
+  log: Logger;
+  /** host:port of the upload service. */
+  uploadAddress: string;
+  host: string;
+  port: number;
+  /** Re-publish running stages at start (for brokers that do not persist messages). */
+  resumeOnStart: boolean;
+}
+
+export interface Running {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function start(deps: JobsServiceDeps): Promise<Running> {
+  const upload = createClient(UploadService, deps.uploadAddress);
+  const jobs = new JobsService({
+    jobs: deps.docs.collection<JobDoc>("jobs"),
+    videos: grpcVideoDirectory(upload),
+    broker: deps.broker,
+    store: deps.store,
+    log: deps.log,
+  });
+  await jobs.init();
+  const server = createServer();
+  addService(server, JobService, jobsGrpc(jobs, deps.store), {
+    onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
+  });
+  const port = await listen(server, deps.host, deps.port);
+  const events = await consumeJobEvents(deps.broker, jobs);
+  if (deps.resumeOnStart) {
+    const n = await jobs.resumeActiveJobs();
+    if (n) deps.log.info({ jobs: n }, "resumed active jobs");
+  }
+  deps.log.info({ port }, "jobs service listening");
+  return {
+    port,
+    async stop() {
+      await events.cancel();
+      await shutdown(server);
+      upload.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { env, loadConfig } from "@clipzy/platform/config";
+import { connectBroker, connectDocStore, connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
+import { runMain } from "@clipzy/platform/main";
+import { z } from "zod";
+import { start } from "./index.js";
+
+const config = loadConfig(
+  z.object({
+    ...serviceEnv,
+    GRPC_HOST: z.string().default("0.0.0.0"),
+    GRPC_PORT: env.port(50052),
+    UPLOAD_ADDRESS: z.string().default("127.0.0.1:50051"),
+  }),
+);
+
+runMain("jobs", config.LOG_LEVEL, async (log) => {
+  const broker = await connectBroker(config.BROKER_URL);
+  return start({
+    broker,
+    docs: await connectDocStore(config.MONGO_URL),
+    store: await connectObjectStore(config.OBJECT_STORE_URL),
+    log,
+    uploadAddress: config.UPLOAD_ADDRESS,
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    // an in-process broker forgets its messages with the process; a durable one does not
+    resumeOnStart: config.BROKER_URL === "memory://",
+  });
+});

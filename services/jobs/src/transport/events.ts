@@ -1,0 +1,18 @@
+import { queues, routes } from "@clipzy/contracts";
+import type { Broker, Subscription } from "@clipzy/platform/broker";
+import { consumeRoutes, on } from "@clipzy/platform/messaging";
+import type { JobsService } from "../app/jobs.js";
+
+/** Applies stage events from the workers to job state. */
+export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Subscription> {
+  return consumeRoutes(
+    broker,
+    queues.jobEvents,
+    {
+      ...on(routes.stageProgress, (m) => jobs.onStageProgress(m.jobId, m.stage, m.fraction)),
+      ...on(routes.stageDone, (m) => jobs.onStageDone(m.jobId, m.stage)),
+      ...on(routes.stageFailed, (m) => jobs.onStageFailed(m.jobId, m.stage, m.message)),
+    },
+    { prefetch: 1 },
+  );
+}

@@ -1,0 +1,72 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { AppError, MODES, type Mode, QUALITIES, type Quality } from "@clipzy/contracts";
+import type { ServiceImpl } from "@clipzy/platform/grpc";
+import type { ObjectStore } from "@clipzy/platform/objectstore";
+import type { JobSchema, JobService } from "@clipzy/proto";
+import type { JobsService } from "../app/jobs.js";
+import type { JobDoc } from "../domain/job.js";
+
+export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typeof JobService> {
+  const toProto = (d: JobDoc): MessageInitShape<typeof JobSchema> => ({
+    jobId: d._id,
+    tenantId: d.tenant_id,
+    videoId: d.video_id,
+    templateVideoId: d.template_video_id ?? undefined,
+    status: d.status,
+    progressPercent: d.progress_percent,
+    currentStage: d.current_stage ?? undefined,
+    createdAt: timestampFromDate(d.created_at),
+    updatedAt: timestampFromDate(d.updated_at),
+    startedAt: d.started_at ? timestampFromDate(d.started_at) : undefined,
+    completedAt: d.completed_at ? timestampFromDate(d.completed_at) : undefined,
+    config: d.config,
+    webhookUrl: d.webhook_url ?? undefined,
+    styleJson: d.style_json ? JSON.stringify(d.style_json) : undefined,
+    outputVideoUrl: d.output_key ? store.storageUrl(d.output_key) : undefined,
+    error: d.error ?? undefined,
+    processingTimeSeconds: d.processing_time_seconds ?? undefined,
+  });
+  const one = (d: JobDoc) => ({ job: toProto(d) });
+
+  return {
+    async createJob(req) {
+      const quality = req.config?.quality || "medium";
+      const mode = req.config?.mode || "full";
+      if (!(QUALITIES as readonly string[]).includes(quality)) {
+        throw new AppError("validation_error", `config.quality must be one of ${QUALITIES.join(", ")}`, {
+          field: "config.quality",
+        });
+      }
+      if (!(MODES as readonly string[]).includes(mode)) {
+        throw new AppError("validation_error", `config.mode must be one of ${MODES.join(", ")}`, {
+          field: "config.mode",
+        });
+      }
+      return one(
+        await jobs.create({
+          tenantId: req.tenantId,
+          videoId: req.videoId,
+          templateVideoId: req.templateVideoId,
+          webhookUrl: req.webhookUrl,
+          quality: quality as Quality,
+          mode: mode as Mode,
+          styleJson: req.styleJson,
+        }),
+      );
+    },
+    async getJob(req) {
+      return one(await jobs.get(req.tenantId, req.jobId));
+    },
+    async listJobs(req) {
+      const page = await jobs.list(req.tenantId, req.page || 1, req.pageSize || 10, req.status);
+      return { jobs: page.jobs.map(toProto), total: page.total };
+    },
+    async cancelJob(req) {
+      return one(await jobs.cancel(req.tenantId, req.jobId));
+    },
+    async countActiveJobs(req) {
+      return { count: await jobs.countActive(req.tenantId, req.videoId) };
+    },
+  };
+}

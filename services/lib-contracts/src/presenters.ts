@@ -1,0 +1,106 @@
+import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
+import type { Job, Video } from "@clipzy/proto";
+import type { StyleJson } from "./style.js";
+
+/** The public JSON shapes of seeds 000–004, built from the internal messages in one place. */
+
+/** ISO 8601 UTC with `Z`, to the second, as the docs show. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const iso = (t: Timestamp | undefined): string | null => (t ? isoSeconds(timestampDate(t)) : null);
+
+export interface JobResponse {
+  job_id: string;
+  video_id: string;
+  status: string;
+  progress_percent: number;
+  current_stage: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  template_video_id: string | null;
+  error?: { stage: string; message: string } | null;
+}
+
+export interface JobDetailResponse extends JobResponse {
+  style_json: StyleJson | null;
+  output_video_url: string | null;
+  error: { stage: string; message: string } | null;
+  processing_time_seconds: number | null;
+}
+
+export function jobResponse(job: Job): JobResponse {
+  const out: JobResponse = {
+    job_id: job.jobId,
+    video_id: job.videoId,
+    status: job.status,
+    progress_percent: job.progressPercent,
+    current_stage: job.currentStage ?? null,
+    created_at: iso(job.createdAt)!,
+    updated_at: iso(job.updatedAt)!,
+    started_at: iso(job.startedAt),
+    completed_at: iso(job.completedAt),
+    template_video_id: job.templateVideoId ?? null,
+  };
+  if (job.status === "failed")
+    out.error = job.error ? { stage: job.error.stage, message: job.error.message } : null;
+  return out;
+}
+
+export function jobDetailResponse(job: Job): JobDetailResponse {
+  return {
+    ...jobResponse(job),
+    style_json: job.styleJson ? (JSON.parse(job.styleJson) as StyleJson) : null,
+    output_video_url: job.outputVideoUrl ?? null,
+    error:
+      job.error && job.status === "failed" ? { stage: job.error.stage, message: job.error.message } : null,
+    processing_time_seconds: job.processingTimeSeconds ?? null,
+  };
+}
+
+export interface VideoResponse {
+  video_id: string;
+  filename: string;
+  file_size_bytes: number;
+  metadata: {
+    width: number;
+    height: number;
+    duration_seconds: number;
+    frame_rate: number;
+    codec: string;
+    bitrate_kbps: number;
+    format: string;
+  };
+  uploaded_at: string;
+  storage_url: string;
+  webhook_url: string | null;
+  template_video_id: string | null;
+}
+
+export function videoResponse(v: Video): VideoResponse {
+  const m = v.metadata;
+  return {
+    video_id: v.videoId,
+    filename: v.filename,
+    file_size_bytes: Number(v.fileSizeBytes),
+    metadata: {
+      width: m?.width ?? 0,
+      height: m?.height ?? 0,
+      duration_seconds: m?.durationSeconds ?? 0,
+      frame_rate: m?.frameRate ?? 0,
+      codec: m?.codec ?? "",
+      bitrate_kbps: m?.bitrateKbps ?? 0,
+      format: m?.format ?? "",
+    },
+    uploaded_at: iso(v.uploadedAt)!,
+    storage_url: v.storageUrl,
+    webhook_url: v.webhookUrl ?? null,
+    template_video_id: v.templateVideoId ?? null,
+  };
+}
+
+/** Standard response envelope. */
+export const envelope = <T>(message: string, data: T) => ({ success: true as const, message, data });

@@ -1,0 +1,2 @@
+export * from "./broker/memory.js";
+export * from "./broker/port.js";

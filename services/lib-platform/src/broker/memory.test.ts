@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { brokerContract } from "./broker.contract.js";
+import { MemoryBroker } from "./memory.js";
+
+brokerContract("MemoryBroker", async () => new MemoryBroker({ redeliveryDelayMs: 50 }));
+
+describe("MemoryBroker specifics", () => {
+  it("never runs a handler synchronously inside publish", async () => {
+    const b = new MemoryBroker();
+    let calls = 0;
+    await b.subscribe("k", async () => {
+      calls++;
+    });
+    await b.consume({ name: "q", bindings: ["k"] }, async () => {
+      calls++;
+    });
+    const p = b.publish("k", new Uint8Array([1]));
+    expect(calls).toBe(0);
+    await p;
+    expect(calls).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toBe(2);
+    await b.close();
+  });
+
+  it("waits the redelivery delay before redelivering", async () => {
+    const b = new MemoryBroker({ redeliveryDelayMs: 150 });
+    const at: number[] = [];
+    await b.consume({ name: "q", bindings: ["k"] }, async (m) => {
+      at.push(Date.now());
+      if (m.deliveryCount === 0) throw new Error("once");
+    });
+    await b.publish("k", new Uint8Array([1]));
+    while (at.length < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(140);
+    await b.close();
+  });
+
+  it("rejects bad consume options", async () => {
+    const b = new MemoryBroker();
+    await expect(b.consume({ name: "q", bindings: [] }, async () => {}, { prefetch: 0 })).rejects.toThrow(
+      RangeError,
+    );
+    await b.close();
+  });
+});

@@ -1,0 +1,2 @@
+export * from "./docstore/nedb.js";
+export * from "./docstore/port.js";

@@ -1,0 +1,108 @@
+import { AppError } from "@clipzy/contracts";
+import { JobService, UploadService } from "@clipzy/proto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addService, createClient, createServer, listen, shutdown } from "./grpc.js";
+
+describe("protobuf-es ↔ grpc-js bridge", () => {
+  const server = createServer();
+  let port = 0;
+  const internalErrors: unknown[] = [];
+
+  beforeAll(async () => {
+    addService(
+      server,
+      JobService,
+      {
+        async createJob() {
+          throw new Error("bug with secret internals");
+        },
+        async getJob(req) {
+          if (req.jobId === "missing")
+            throw new AppError("job_not_found", "no such job", { job_id: req.jobId });
+          return { job: { jobId: req.jobId, tenantId: req.tenantId, status: "queued", progressPercent: 7 } };
+        },
+        async listJobs(req) {
+          return { jobs: [], total: req.page * 1000 };
+        },
+        async cancelJob() {
+          return {};
+        },
+        async countActiveJobs() {
+          return { count: 0 };
+        },
+      },
+      { onInternalError: (e) => internalErrors.push(e) },
+    );
+    addService(server, UploadService, {
+      async upload(requests) {
+        let filename = "";
+        let bytes = 0;
+        for await (const r of requests) {
+          if (r.part.case === "header") filename = r.part.value.filename;
+          else if (r.part.case === "chunk") bytes += r.part.value.length;
+        }
+        return { video: { filename, fileSizeBytes: BigInt(bytes) } };
+      },
+      async getVideo() {
+        return {};
+      },
+      async listVideos() {
+        return { videos: [], total: 0 };
+      },
+      async deleteVideo() {
+        return {};
+      },
+    });
+    port = await listen(server, "127.0.0.1", 0);
+  });
+  afterAll(() => shutdown(server));
+
+  it("round-trips a unary call with typed messages", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const res = await jobs.getJob({ tenantId: "t1", jobId: "job_1" });
+    expect(res.job?.jobId).toBe("job_1");
+    expect(res.job?.progressPercent).toBe(7);
+    expect((await jobs.listJobs({ page: 3 })).total).toBe(3000);
+    jobs.close();
+  });
+
+  it("carries AppError code, message and details across the wire", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const err = await jobs.getJob({ jobId: "missing" }).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe("job_not_found");
+    expect(err.message).toBe("no such job");
+    expect(err.details).toEqual({ job_id: "missing" });
+    jobs.close();
+  });
+
+  it("hides non-AppError internals from the client and reports them to the server", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const err = await jobs.createJob({}).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe("internal");
+    expect(err.message).not.toContain("secret");
+    expect(internalErrors).toHaveLength(1);
+    jobs.close();
+  });
+
+  it("streams a client-streaming call with backpressure", async () => {
+    const up = createClient(UploadService, `127.0.0.1:${port}`);
+    async function* parts() {
+      yield { part: { case: "header" as const, value: { filename: "a.mp4" } } };
+      for (let i = 0; i < 64; i++)
+        yield { part: { case: "chunk" as const, value: new Uint8Array(256 * 1024) } };
+    }
+    const res = await up.upload(parts());
+    expect(res.video?.filename).toBe("a.mp4");
+    expect(res.video?.fileSizeBytes).toBe(BigInt(64 * 256 * 1024));
+    up.close();
+  });
+
+  it("maps an unreachable server to `unavailable`", async () => {
+    const jobs = createClient(JobService, "127.0.0.1:1");
+    const err = await jobs.getJob({ jobId: "x" }, { timeoutMs: 2000 }).catch((e) => e);
+    expect(err.code).toBe("unavailable");
+    jobs.close();
+  });
+});

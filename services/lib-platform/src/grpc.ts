@@ -1,0 +1,277 @@
+/**
+ * The one bridge between protobuf-es v2 service descriptors and @grpc/grpc-js.
+ * protobuf-es generates descriptors, not stubs; this builds grpc-js service definitions from
+ * them (binary protobuf on the wire), typed servers and clients, and carries AppError across
+ * the boundary: the server puts {code, message, details} in trailing metadata and the client
+ * turns it back into an AppError, so the gateway can map it to HTTP in one place.
+ */
+import { once } from "node:events";
+import type {
+  DescMessage,
+  DescMethod,
+  DescService,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import { AppError, type ErrorCode, isAppError } from "@clipzy/contracts";
+import * as grpc from "@grpc/grpc-js";
+
+const ERROR_KEY = "x-clipzy-error";
+
+type Methods<S> = S extends GenService<infer M> ? M : GenServiceMethods;
+type In<M> = M extends { input: infer I extends DescMessage } ? I : never;
+type Out<M> = M extends { output: infer O extends DescMessage } ? O : never;
+
+export interface CallContext {
+  readonly metadata: grpc.Metadata;
+  readonly signal: AbortSignal;
+}
+
+export type ServiceImpl<S extends DescService> = {
+  [K in keyof Methods<S>]: Methods<S>[K] extends { methodKind: "client_streaming" }
+    ? (
+        requests: AsyncIterable<MessageShape<In<Methods<S>[K]>>>,
+        ctx: CallContext,
+      ) => Promise<MessageInitShape<Out<Methods<S>[K]>>>
+    : (
+        request: MessageShape<In<Methods<S>[K]>>,
+        ctx: CallContext,
+      ) => Promise<MessageInitShape<Out<Methods<S>[K]>>>;
+};
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Milliseconds until the call fails with DEADLINE_EXCEEDED. */
+  timeoutMs?: number;
+  metadata?: Record<string, string>;
+}
+
+export type ServiceClient<S extends DescService> = {
+  [K in keyof Methods<S>]: Methods<S>[K] extends { methodKind: "client_streaming" }
+    ? (
+        requests: AsyncIterable<MessageInitShape<In<Methods<S>[K]>>>,
+        options?: CallOptions,
+      ) => Promise<MessageShape<Out<Methods<S>[K]>>>
+    : (
+        request: MessageInitShape<In<Methods<S>[K]>>,
+        options?: CallOptions,
+      ) => Promise<MessageShape<Out<Methods<S>[K]>>>;
+};
+
+const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
+const serializer = (schema: DescMessage) => (msg: MessageShape<DescMessage>) =>
+  Buffer.from(toBinary(schema, msg));
+const deserializer = (schema: DescMessage) => (buf: Buffer) => fromBinary(schema, buf);
+
+function supportedMethods(service: DescService): DescMethod[] {
+  for (const m of service.methods) {
+    if (m.methodKind !== "unary" && m.methodKind !== "client_streaming") {
+      throw new Error(`${path(m)}: ${m.methodKind} is not supported by the bridge`);
+    }
+  }
+  return service.methods;
+}
+
+export function serviceDefinition(service: DescService): grpc.ServiceDefinition {
+  const def: Record<string, grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>> = {};
+  for (const m of supportedMethods(service)) {
+    def[m.localName] = {
+      path: path(m),
+      requestStream: m.methodKind === "client_streaming",
+      responseStream: false,
+      requestSerialize: serializer(m.input),
+      requestDeserialize: deserializer(m.input),
+      responseSerialize: serializer(m.output),
+      responseDeserialize: deserializer(m.output),
+    };
+  }
+  return def as grpc.ServiceDefinition;
+}
+
+const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
+  bad_request: grpc.status.INVALID_ARGUMENT,
+  validation_error: grpc.status.INVALID_ARGUMENT,
+  not_found: grpc.status.NOT_FOUND,
+  video_not_found: grpc.status.NOT_FOUND,
+  job_not_found: grpc.status.NOT_FOUND,
+  template_not_found: grpc.status.NOT_FOUND,
+  conflict: grpc.status.FAILED_PRECONDITION,
+  job_not_completed: grpc.status.FAILED_PRECONDITION,
+  job_terminal: grpc.status.FAILED_PRECONDITION,
+  video_in_use: grpc.status.FAILED_PRECONDITION,
+  payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
+  invalid_media: grpc.status.INVALID_ARGUMENT,
+  unauthorized: grpc.status.UNAUTHENTICATED,
+};
+
+function toServiceError(err: unknown, onInternal: (err: unknown) => void): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  if (isAppError(err)) {
+    metadata.set(ERROR_KEY, JSON.stringify({ code: err.code, message: err.message, details: err.details }));
+    return { code: GRPC_STATUS[err.code] ?? grpc.status.UNKNOWN, details: err.message, metadata };
+  }
+  onInternal(err);
+  return { code: grpc.status.INTERNAL, details: "internal error", metadata };
+}
+
+function fromServiceError(err: grpc.ServiceError): AppError {
+  const raw = err.metadata?.get(ERROR_KEY)[0];
+  if (typeof raw === "string") {
+    const { code, message, details } = JSON.parse(raw) as {
+      code: ErrorCode;
+      message: string;
+      details: Record<string, unknown>;
+    };
+    return new AppError(code, message, details);
+  }
+  if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new AppError("unavailable", "a backend service is unavailable, try again shortly");
+  }
+  return new AppError("internal", "internal error");
+}
+
+function contextOf(
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>,
+): CallContext {
+  const ac = new AbortController();
+  call.on("cancelled", () => ac.abort(new Error("call cancelled")));
+  return { metadata: call.metadata, signal: ac.signal };
+}
+
+export interface GrpcServerOptions {
+  /** Called with errors that are not AppErrors (bugs), which the client only sees as "internal error". */
+  onInternalError?: (err: unknown, method: string) => void;
+}
+
+/** Adds an implementation of `service` to a grpc-js server. */
+export function addService<S extends DescService>(
+  server: grpc.Server,
+  service: S,
+  impl: ServiceImpl<S>,
+  options: GrpcServerOptions = {},
+): void {
+  const handlers: grpc.UntypedServiceImplementation = {};
+  const onInternal = options.onInternalError ?? (() => {});
+  for (const m of supportedMethods(service)) {
+    const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => Promise<object>>)[m.localName];
+    if (!fn) throw new Error(`${path(m)} is not implemented`);
+    const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) =>
+      result.then(
+        (out) => callback(null, create(m.output, out as MessageInitShape<DescMessage>)),
+        (err) => callback(toServiceError(err, (e) => onInternal(e, path(m)))),
+      );
+    handlers[m.localName] =
+      m.methodKind === "client_streaming"
+        ? (call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+            respond(
+              Promise.resolve().then(() => fn.call(impl, call as AsyncIterable<unknown>, contextOf(call))),
+              cb,
+            )
+        : (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+            respond(
+              Promise.resolve().then(() => fn.call(impl, call.request, contextOf(call))),
+              cb,
+            );
+  }
+  server.addService(serviceDefinition(service), handlers);
+}
+
+/** Starts a grpc-js server on `host:port` (port 0 picks a free one) and resolves with the bound port. */
+export async function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+}
+
+export function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => server.tryShutdown(() => resolve()));
+}
+
+export function createServer(): grpc.Server {
+  // Uploads stream in 256 KiB chunks; allow headroom above grpc's 4 MiB default for large replies.
+  return new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+}
+
+/** A typed client for `service` at `address` ("host:port"). */
+export function createClient<S extends DescService>(
+  service: S,
+  address: string,
+): ServiceClient<S> & { close(): void } {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+  });
+  const out: Record<string, unknown> = { close: () => client.close() };
+  for (const m of supportedMethods(service)) {
+    const serialize = (msg: MessageInitShape<DescMessage>) =>
+      Buffer.from(toBinary(m.input, create(m.input, msg)));
+    const deserialize = deserializer(m.output);
+    const prepare = (options: CallOptions = {}) => {
+      const md = new grpc.Metadata();
+      for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
+      const callOptions: grpc.CallOptions = {};
+      if (options.timeoutMs) callOptions.deadline = Date.now() + options.timeoutMs;
+      return { md, callOptions };
+    };
+    const settle =
+      (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
+      (err: grpc.ServiceError | null, res?: unknown) =>
+        err ? reject(fromServiceError(err)) : resolve(res);
+    const abortWith = (
+      call: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown>,
+      signal?: AbortSignal,
+    ) => {
+      if (!signal) return;
+      if (signal.aborted) call.cancel();
+      else signal.addEventListener("abort", () => call.cancel(), { once: true });
+    };
+
+    out[m.localName] =
+      m.methodKind === "client_streaming"
+        ? async (requests: AsyncIterable<MessageInitShape<DescMessage>>, options?: CallOptions) => {
+            const { md, callOptions } = prepare(options);
+            let call!: grpc.ClientWritableStream<MessageInitShape<DescMessage>>;
+            const result = new Promise((resolve, reject) => {
+              call = client.makeClientStreamRequest(
+                path(m),
+                serialize,
+                deserialize,
+                md,
+                callOptions,
+                settle(resolve, reject),
+              );
+            });
+            abortWith(call, options?.signal);
+            try {
+              for await (const req of requests) {
+                if (!call.write(req)) await once(call, "drain");
+              }
+              call.end();
+            } catch (err) {
+              call.cancel();
+              result.catch(() => {}); // the caller sees the producer's error, not the cancellation
+              throw err;
+            }
+            return result;
+          }
+        : (request: MessageInitShape<DescMessage>, options?: CallOptions) => {
+            const { md, callOptions } = prepare(options);
+            return new Promise((resolve, reject) => {
+              const call = client.makeUnaryRequest(
+                path(m),
+                serialize,
+                deserialize,
+                request,
+                md,
+                callOptions,
+                settle(resolve, reject),
+              );
+              abortWith(call, options?.signal);
+            });
+          };
+  }
+  return out as ServiceClient<S> & { close(): void };
+}

@@ -1,0 +1,48 @@
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { Route } from "@clipzy/contracts";
+import type { Broker, BrokerMessage, ConsumeOptions, QueueSpec, Subscription } from "./broker/port.js";
+
+/** Typed publish/consume over the broker port: protobuf binary bodies, one Route per message type. */
+export function publish<S extends DescMessage>(
+  broker: Broker,
+  route: Route<S>,
+  message: MessageInitShape<S>,
+  headers: Record<string, string> = {},
+): Promise<void> {
+  const body = toBinary(route.schema, create(route.schema, message));
+  return broker.publish(route.key, body, {
+    "content-type": "application/x-protobuf",
+    type: route.schema.typeName,
+    ...headers,
+  });
+}
+
+export function decode<S extends DescMessage>(route: Route<S>, msg: BrokerMessage): MessageShape<S> {
+  return fromBinary(route.schema, msg.body);
+}
+
+/** Handlers keyed by routing key; a message whose key has no handler is acked and dropped. */
+export type RouteHandlers = Record<string, (msg: BrokerMessage) => Promise<void>>;
+
+export function on<S extends DescMessage>(
+  route: Route<S>,
+  handler: (message: MessageShape<S>, raw: BrokerMessage) => Promise<void>,
+): RouteHandlers {
+  return { [route.key]: (raw) => handler(decode(route, raw), raw) };
+}
+
+export function consumeRoutes(
+  broker: Broker,
+  queue: QueueSpec,
+  handlers: RouteHandlers,
+  options?: ConsumeOptions,
+): Promise<Subscription> {
+  return broker.consume(
+    queue,
+    async (msg) => {
+      await handlers[msg.key]?.(msg);
+    },
+    options,
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * The runtime every stage worker shares: consume `stage.<name>`, run the stage's handler with
+ * an AbortSignal (fired when the job is cancelled) and a throttled progress reporter, then
+ * publish StageDone. The task is acked only after the artifact is stored and StageDone is
+ * published, so a worker killed at any moment loses nothing: the task is redelivered and the
+ * stage redone (handlers are idempotent: they overwrite their artifact).
+ * Bad media is not retried: a handler throws StageInputError and the job fails at this stage.
+ * Any other error is retried; the last allowed delivery reports StageFailed instead of looping.
+ */
+import { queues, routes, type StageName } from "@clipzy/contracts";
+import type { StageTask } from "@clipzy/proto";
+import type { Broker, Subscription } from "./broker/port.js";
+import type { Logger } from "./log.js";
+import { consumeRoutes, decode, on, publish } from "./messaging.js";
+
+export class StageInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StageInputError";
+  }
+}
+
+export interface StageContext {
+  readonly signal: AbortSignal;
+  /** Reports the fraction (0..1) of this stage done; throttled and monotonic. */
+  progress(fraction: number): void;
+  readonly log: Logger;
+  /** 0 on the first delivery of this task. */
+  readonly attempt: number;
+}
+
+/** Runs the stage and returns the key of the artifact it stored. */
+export type StageHandler = (task: StageTask, ctx: StageContext) => Promise<string>;
+
+export interface StageWorkerOptions {
+  broker: Broker;
+  stage: StageName;
+  handler: StageHandler;
+  log: Logger;
+  /** Deliveries before the stage is reported failed (RabbitMQ would dead-letter it next). */
+  maxDeliveries?: number;
+  /** Minimum interval between progress events. */
+  progressIntervalMs?: number;
+  /** Tasks processed at once by this worker. */
+  concurrency?: number;
+  wrapHandler?: (stage: StageName, handler: StageHandler) => StageHandler;
+}
+
+export interface StageWorker {
+  stop(): Promise<void>;
+}
+
+const CANCELLED_MEMORY = 1000;
+
+export async function startStageWorker(options: StageWorkerOptions): Promise<StageWorker> {
+  const { broker, stage, log } = options;
+  const handler = options.wrapHandler ? options.wrapHandler(stage, options.handler) : options.handler;
+  const maxDeliveries = options.maxDeliveries ?? 5;
+  const interval = options.progressIntervalMs ?? 250;
+  const running = new Map<string, AbortController>();
+  const cancelled = new Set<string>();
+  let stopping = false;
+
+  const cancelSub = await broker.subscribe(routes.jobCancelled.key, async (raw) => {
+    const { jobId } = decode(routes.jobCancelled, raw);
+    cancelled.add(jobId);
+    if (cancelled.size > CANCELLED_MEMORY) cancelled.delete(cancelled.values().next().value!);
+    running.get(jobId)?.abort(new Error("job cancelled"));
+  });
+
+  const taskSub: Subscription = await consumeRoutes(
+    broker,
+    queues.stage(stage),
+    on(routes.stageTask(stage), async (task, raw) => {
+      const jobLog = log.child({ job_id: task.jobId, stage, attempt: raw.deliveryCount });
+      if (cancelled.has(task.jobId)) {
+        jobLog.info("task for a cancelled job dropped");
+        return;
+      }
+      const ac = new AbortController();
+      running.set(task.jobId, ac);
+      let last = -1;
+      let lastAt = 0;
+      const progress = (fraction: number) => {
+        const f = Math.min(1, Math.max(0, fraction));
+        const now = Date.now();
+        if (f <= last || (now - lastAt < interval && f < 1)) return;
+        last = f;
+        lastAt = now;
+        publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f }).catch((err) =>
+          jobLog.warn({ err }, "progress event not published"),
+        );
+      };
+      try {
+        progress(0);
+        const artifactKey = await handler(task, {
+          signal: ac.signal,
+          progress,
+          log: jobLog,
+          attempt: raw.deliveryCount,
+        });
+        if (stopping) throw new Error("worker stopping: task left for redelivery");
+        if (ac.signal.aborted) return; // cancelled: the job is terminal, nothing to report
+        await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey });
+        jobLog.info({ artifact_key: artifactKey }, "stage done");
+      } catch (err) {
+        if (stopping) throw err; // nack: another worker (or this one, restarted) redoes the task
+        if (ac.signal.aborted) {
+          jobLog.info("stage stopped: job cancelled");
+          return;
+        }
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof StageInputError || raw.deliveryCount + 1 >= maxDeliveries) {
+          jobLog.error({ err }, "stage failed");
+          const reason =
+            err instanceof StageInputError
+              ? message
+              : `gave up after ${raw.deliveryCount + 1} attempts: ${message}`;
+          await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason });
+          return;
+        }
+        jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
+        throw err;
+      } finally {
+        running.delete(task.jobId);
+      }
+    }),
+    { prefetch: options.concurrency ?? 1, maxDeliveries: maxDeliveries + 1 },
+  );
+
+  return {
+    async stop() {
+      stopping = true;
+      for (const ac of running.values()) ac.abort(new Error("worker stopping"));
+      await taskSub.cancel();
+      await cancelSub.cancel();
+    },
+  };
+}

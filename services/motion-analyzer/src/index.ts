@@ -1,0 +1,9 @@
+import { startStageWorker, type StageWorker } from "@clipzy/platform/stage-worker";
+import type { WorkerDeps } from "@clipzy/platform/worker-service";
+import { motionAnalysisStage } from "./transport/stage.js";
+
+export type { MotionAnalysisArtifact } from "./transport/stage.js";
+
+export function start(deps: WorkerDeps): Promise<StageWorker> {
+  return startStageWorker({ ...deps, stage: "motion_analysis", handler: motionAnalysisStage(deps.store) });
+}

@@ -1,0 +1,31 @@
+import { storageKeys } from "@clipzy/contracts";
+import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import type { ObjectStore } from "@clipzy/platform/objectstore";
+import type { StageHandler } from "@clipzy/platform/stage-worker";
+import type { AnalyzedInput, VideoAnalysisArtifact } from "@clipzy/video-analyzer";
+import { analyzeMotion, type MotionAnalysis } from "../app/analyze-motion.js";
+
+export interface MotionAnalysisArtifact {
+  source: MotionAnalysis;
+  template: MotionAnalysis | null;
+}
+
+/** Reuses the low-resolution frames video_analysis stored: the file is not decoded again. */
+export function motionAnalysisStage(store: ObjectStore): StageHandler {
+  return async (task, ctx) => {
+    const video = await readJson<VideoAnalysisArtifact>(store, storageKeys.artifact(task.jobId, "video_analysis"));
+    const inputs: AnalyzedInput[] = video.template ? [video.source, video.template] : [video.source];
+    const results: MotionAnalysis[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const data = new Uint8Array(await store.getBytes(input.frames.key));
+      results.push(
+        await analyzeMotion(
+          { ...input.frames, data },
+          { signal: ctx.signal, onProgress: (f) => ctx.progress((i + f) / inputs.length) },
+        ),
+      );
+    }
+    const artifact: MotionAnalysisArtifact = { source: results[0], template: results[1] ?? null };
+    return writeJson(store, storageKeys.artifact(task.jobId, "motion_analysis"), artifact);
+  };
+}

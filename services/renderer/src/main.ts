@@ -1,0 +1,4 @@
+import { runWorkerMain } from "@clipzy/platform/main";
+import { start } from "./index.js";
+
+runWorkerMain("renderer", start);

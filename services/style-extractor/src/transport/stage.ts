@@ -1,0 +1,48 @@
+import type { AudioAnalysisArtifact } from "@clipzy/audio-analyzer";
+import { audioStyleFields } from "@clipzy/audio-analyzer/app/analyze-audio";
+import { type StyleJson, storageKeys } from "@clipzy/contracts";
+import type { MotionAnalysisArtifact } from "@clipzy/motion-analyzer";
+import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import type { ObjectStore } from "@clipzy/platform/objectstore";
+import type { StageHandler } from "@clipzy/platform/stage-worker";
+import type { VideoAnalysisArtifact } from "@clipzy/video-analyzer";
+import { visualStyleFields } from "@clipzy/video-analyzer/app/visual-style";
+import { completeSuppliedStyle, composeStyle } from "../domain/compose.js";
+
+export interface StyleExtractionArtifact {
+  /** The style to apply: the template's, the user's, or (with neither) the source's own. */
+  style_json: StyleJson;
+  /** The source's own Style DNA, which style application measures the change against. */
+  source_style: StyleJson;
+}
+
+export function styleExtractionStage(store: ObjectStore, now: () => Date = () => new Date()): StageHandler {
+  return async (task, ctx) => {
+    const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
+    const [video, audio, motion] = await Promise.all([
+      readJson<VideoAnalysisArtifact>(store, key("video_analysis")),
+      readJson<AudioAnalysisArtifact>(store, key("audio_analysis")),
+      readJson<MotionAnalysisArtifact>(store, key("motion_analysis")),
+    ]);
+    ctx.progress(0.3);
+    const created = now();
+    const sourceStyle = composeStyle(
+      visualStyleFields(video.source.analysis, motion.source),
+      audioStyleFields(audio.source),
+      created,
+    );
+    let style = sourceStyle;
+    if (task.styleJson)
+      style = completeSuppliedStyle(JSON.parse(task.styleJson) as Record<string, unknown>, created);
+    else if (video.template && audio.template) {
+      style = composeStyle(
+        visualStyleFields(video.template.analysis, motion.template),
+        audioStyleFields(audio.template),
+        created,
+      );
+    }
+    ctx.progress(0.9);
+    const artifact: StyleExtractionArtifact = { style_json: style, source_style: sourceStyle };
+    return writeJson(store, key("style_extraction"), artifact);
+  };
+}

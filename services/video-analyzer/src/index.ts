@@ -1,0 +1,9 @@
+import { startStageWorker, type StageWorker } from "@clipzy/platform/stage-worker";
+import type { WorkerDeps } from "@clipzy/platform/worker-service";
+import { videoAnalysisStage } from "./transport/stage.js";
+
+export type { AnalyzedInput, FramesRef, VideoAnalysisArtifact } from "./transport/stage.js";
+
+export function start(deps: WorkerDeps): Promise<StageWorker> {
+  return startStageWorker({ ...deps, stage: "video_analysis", handler: videoAnalysisStage(deps.store) });
+}

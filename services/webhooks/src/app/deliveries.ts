@@ -1,0 +1,137 @@
+import { jobDetailResponse, newId } from "@clipzy/contracts";
+import type { Collection } from "@clipzy/platform/docstore";
+import type { Logger } from "@clipzy/platform/log";
+import type { Job } from "@clipzy/proto";
+import type { SendResult } from "../adapters/http-sender.js";
+import { retryDelayMs } from "../domain/retry.js";
+import { webhookHeaders } from "../domain/signature.js";
+
+export interface AttemptDoc {
+  attempt: number;
+  at: Date;
+  status_code: number;
+  latency_ms: number;
+  error: string | null;
+}
+
+export interface DeliveryDoc {
+  _id: string;
+  tenant_id: string;
+  job_id: string;
+  url: string;
+  body: string;
+  state: "pending" | "delivered" | "failed" | "refused";
+  attempts: AttemptDoc[];
+  next_attempt_at: Date;
+  created_at: Date;
+  [key: string]: unknown;
+}
+
+export interface DeliveriesDeps {
+  deliveries: Collection<DeliveryDoc>;
+  send: (url: string, body: string, headers: Record<string, string>) => Promise<SendResult>;
+  secrets: string[];
+  retryBaseMs: number;
+  log: Logger;
+}
+
+const TERMINAL_MESSAGE: Record<string, string> = {
+  completed: "Job completed",
+  failed: "Job failed",
+  cancelled: "Job cancelled",
+};
+
+/** The body API.md fixes: the envelope with JobDetailResponse as data, plus seed 003's flat fields. */
+export function webhookBody(job: Job): string {
+  const detail = jobDetailResponse(job);
+  return JSON.stringify({
+    success: job.status === "completed",
+    message: TERMINAL_MESSAGE[job.status] ?? `Job ${job.status}`,
+    data: detail,
+    job_id: detail.job_id,
+    status: detail.status,
+    progress_percent: detail.progress_percent,
+    output_video_url: detail.output_video_url,
+    processing_time_seconds: detail.processing_time_seconds,
+  });
+}
+
+/** Records deliveries durably, then sends them from a loop, so a restart resumes pending ones. */
+export class Deliveries {
+  private sending = false;
+
+  constructor(private readonly deps: DeliveriesDeps) {}
+
+  async init(): Promise<void> {
+    await this.deps.deliveries.ensureIndex({ fields: { tenant_id: 1, job_id: 1 } });
+    await this.deps.deliveries.ensureIndex({ fields: { state: 1, next_attempt_at: 1 } });
+  }
+
+  /** Idempotent per job: a duplicated terminal event does not send twice. */
+  async enqueue(job: Job): Promise<void> {
+    if (!job.webhookUrl) return;
+    const existing = await this.deps.deliveries.findOne({ job_id: job.jobId, url: job.webhookUrl });
+    if (existing) return;
+    const now = new Date();
+    await this.deps.deliveries.insertOne({
+      _id: newId("dlv").replace("dlv_", "msg_"),
+      tenant_id: job.tenantId,
+      job_id: job.jobId,
+      url: job.webhookUrl,
+      body: webhookBody(job),
+      state: "pending",
+      attempts: [],
+      next_attempt_at: now,
+      created_at: now,
+    });
+  }
+
+  list(tenantId: string, jobId: string): Promise<DeliveryDoc[]> {
+    return this.deps.deliveries.find({ tenant_id: tenantId, job_id: jobId }, { sort: { created_at: 1 } });
+  }
+
+  /** Sends every due delivery once; called from a timer. */
+  async sendDue(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      const due = await this.deps.deliveries.find(
+        { state: "pending", next_attempt_at: { $lte: new Date() } },
+        { limit: 20 },
+      );
+      await Promise.all(due.map((d) => this.attempt(d)));
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async attempt(d: DeliveryDoc): Promise<void> {
+    const started = Date.now();
+    const headers = webhookHeaders(this.deps.secrets, d._id, Math.floor(started / 1000), d.body);
+    const result = await this.deps.send(d.url, d.body, headers);
+    const attempt: AttemptDoc = {
+      attempt: d.attempts.length + 1,
+      at: new Date(started),
+      status_code: Math.max(0, result.statusCode),
+      latency_ms: Date.now() - started,
+      error: result.error,
+    };
+    const delay = retryDelayMs(attempt.attempt, this.deps.retryBaseMs);
+    const state: DeliveryDoc["state"] =
+      result.error === null
+        ? "delivered"
+        : result.statusCode === -1
+          ? "refused"
+          : delay === null
+            ? "failed"
+            : "pending";
+    await this.deps.deliveries.updateOne(
+      { _id: d._id },
+      { $push: { attempts: attempt }, $set: { state, next_attempt_at: new Date(Date.now() + (delay ?? 0)) } },
+    );
+    this.deps.log.info(
+      { job_id: d.job_id, delivery_id: d._id, attempt: attempt.attempt, state, error: result.error },
+      "webhook attempt",
+    );
+  }
+}

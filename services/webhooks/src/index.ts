@@ -1,0 +1,57 @@
+import type { Broker } from "@clipzy/platform/broker";
+import type { DocStore } from "@clipzy/platform/docstore";
+import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import type { Logger } from "@clipzy/platform/log";
+import { JobService, WebhookService } from "@clipzy/proto";
+import { sendWebhook } from "./adapters/http-sender.js";
+import { Deliveries, type DeliveryDoc } from "./app/deliveries.js";
+import { addressPolicy } from "./domain/address.js";
+import { consumeTerminalEvents } from "./transport/events.js";
+import { webhooksGrpc } from "./transport/grpc.js";
+
+export interface WebhooksServiceDeps {
+  broker: Broker;
+  docs: DocStore;
+  log: Logger;
+  jobsAddress: string;
+  host: string;
+  port: number;
+  /** Signing secrets; several during a rotation. */
+  secrets: string[];
+  /** IPs or CIDRs admitted even though private/loopback. */
+  allowList: string[];
+  retryBaseMs: number;
+  timeoutMs: number;
+}
+
+export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
+  const jobs = createClient(JobService, deps.jobsAddress);
+  const allowed = addressPolicy(deps.allowList);
+  const deliveries = new Deliveries({
+    deliveries: deps.docs.collection<DeliveryDoc>("webhook_deliveries"),
+    send: (url, body, headers) => sendWebhook(url, body, headers, allowed, deps.timeoutMs),
+    secrets: deps.secrets,
+    retryBaseMs: deps.retryBaseMs,
+    log: deps.log,
+  });
+  await deliveries.init();
+  const server = createServer();
+  addService(server, WebhookService, webhooksGrpc(deliveries), {
+    onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
+  });
+  const port = await listen(server, deps.host, deps.port);
+  const events = await consumeTerminalEvents(deps.broker, jobs, deliveries);
+  const timer = setInterval(() => {
+    deliveries.sendDue().catch((err) => deps.log.error({ err }, "webhook loop failed"));
+  }, 200);
+  deps.log.info({ port }, "webhooks service listening");
+  return {
+    port,
+    async stop() {
+      clearInterval(timer);
+      await events.cancel();
+      await shutdown(server);
+      jobs.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { env, loadConfig } from "@clipzy/platform/config";
+import { connectBroker, connectDocStore, serviceEnv } from "@clipzy/platform/connect";
+import { runMain } from "@clipzy/platform/main";
+import { z } from "zod";
+import { start } from "./index.js";
+
+const config = loadConfig(
+  z.object({
+    ...serviceEnv,
+    GRPC_HOST: z.string().default("0.0.0.0"),
+    GRPC_PORT: env.port(50053),
+    JOBS_ADDRESS: z.string().default("127.0.0.1:50052"),
+    WEBHOOK_SECRETS: env.list(),
+    WEBHOOK_ALLOW_LIST: env.list(),
+    WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),
+    WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
+  }),
+);
+
+runMain("webhooks", config.LOG_LEVEL, async (log) =>
+  start({
+    broker: await connectBroker(config.BROKER_URL),
+    docs: await connectDocStore(config.MONGO_URL),
+    log,
+    jobsAddress: config.JOBS_ADDRESS,
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    secrets: config.WEBHOOK_SECRETS,
+    allowList: config.WEBHOOK_ALLOW_LIST,
+    retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+  }),
+);

@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import type { StageHandler } from "@clipzy/platform/stage-worker";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, startTestEngine, type TestEngine } from "./support/engine.js";
+import { fixtureDir, makeClip } from "./support/media.js";
+
+/** A real stage handler that crashes once in the middle of its work. */
+describe("a stage that crashes mid-stage", () => {
+  let engine: TestEngine;
+  const attempts: number[] = [];
+
+  beforeAll(async () => {
+    engine = await startTestEngine(
+      {},
+      {
+        wrapHandler: (stage, handler): StageHandler =>
+          stage !== "motion_analysis"
+            ? handler
+            : async (task, ctx) => {
+                attempts.push(ctx.attempt);
+                if (ctx.attempt === 0) {
+                  await new Promise((r) => setTimeout(r, 300)); // past the progress throttle window
+                  ctx.progress(0.6);
+                  await new Promise((r) => setTimeout(r, 300));
+                  throw new Error("simulated crash in the middle of motion analysis");
+                }
+                return handler(task, ctx);
+              },
+      },
+    );
+  });
+  afterAll(() => engine?.cleanup());
+
+  it("is redelivered and the job still completes, progress never going back", async () => {
+    const dir = await fixtureDir(engine.dataDir);
+    const videoId = (await engine.upload(await makeClip(join(dir, "a.mp4"), { seconds: 3 }))).body.data
+      .video_id;
+    const job = (await engine.api("/api/v1/jobs", json({ video_id: videoId }))).body.data;
+    const seen = await engine.poll(job.job_id, 20);
+    expect(seen.at(-1).status).toBe("completed");
+    expect(attempts).toEqual([0, 1]);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i].progress_percent).toBeGreaterThanOrEqual(seen[i - 1].progress_percent);
+    const motion = seen.filter((s) => s.current_stage === "motion_analysis").map((s) => s.progress_percent);
+    expect(Math.max(...motion)).toBeGreaterThanOrEqual(47); // the crashed attempt's 60% was reported and kept
+  });
+});

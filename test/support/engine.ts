@@ -1,0 +1,97 @@
+import { openAsBlob } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { type Engine, type EngineHooks, loadEngineConfig, startEngine } from "@clipzy/engine";
+
+export interface TestEngine extends Engine {
+  api(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  upload(
+    file: string,
+    fields?: Record<string, string>,
+    filename?: string,
+  ): Promise<{ status: number; body: any }>;
+  waitFor(jobId: string, until?: (job: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Every job state seen while polling, in order. */
+  poll(jobId: string, intervalMs?: number, timeoutMs?: number): Promise<any[]>;
+  cleanup(): Promise<void>;
+}
+
+/** Starts the whole engine in this process on embedded adapters in a fresh temp data dir. */
+export async function startTestEngine(
+  env: Record<string, string> = {},
+  hooks: EngineHooks = {},
+): Promise<TestEngine> {
+  const dataDir = await mkdtemp(join(tmpdir(), "clipzy-test-"));
+  const config = loadEngineConfig({
+    PORT: "0",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    WEBHOOK_RETRY_BASE_MS: "100",
+    WEBHOOK_ALLOW_LIST: "127.0.0.0/8,::1",
+    ...env,
+  });
+  const engine = await startEngine(config, hooks);
+  const base = `http://127.0.0.1:${engine.port}`;
+
+  const api: TestEngine["api"] = async (path, init) => {
+    const res = await fetch(base + path, init);
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, headers: res.headers };
+  };
+
+  const upload: TestEngine["upload"] = async (file, fields = {}, filename = basename(file)) => {
+    const form = new FormData();
+    form.set("file", await openAsBlob(file), filename);
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    return api("/api/v1/videos/upload", { method: "POST", body: form });
+  };
+
+  const poll: TestEngine["poll"] = async (jobId, intervalMs = 100, timeoutMs = 90_000) => {
+    const seen: any[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { body } = await api(`/api/v1/jobs/${jobId}`);
+      seen.push(body.data);
+      if (["completed", "failed", "cancelled"].includes(body.data.status)) return seen;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    throw new Error(`job ${jobId} did not finish in ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}`);
+  };
+
+  const waitFor: TestEngine["waitFor"] = async (
+    jobId,
+    until = (j) => ["completed", "failed", "cancelled"].includes(j.status),
+    timeoutMs = 90_000,
+  ) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { body } = await api(`/api/v1/jobs/${jobId}`);
+      if (until(body.data)) return body.data;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`job ${jobId}: condition not reached in ${timeoutMs} ms`);
+  };
+
+  return {
+    ...engine,
+    api,
+    upload,
+    poll,
+    waitFor,
+    async cleanup() {
+      await engine.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: typeof body === "string" ? body : JSON.stringify(body),
+});
