@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { queues, routes } from "@clipzy/contracts";
+import { MemoryBroker } from "@clipzy/platform/broker";
+import { NedbDocStore } from "@clipzy/platform/docstore";
+import { createLogger } from "@clipzy/platform/log";
+import { consumeRoutes, on } from "@clipzy/platform/messaging";
+import { FsObjectStore } from "@clipzy/platform/objectstore";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { JobDoc } from "../domain/job.js";
+import { JobsService, type VideoInfo } from "./jobs.js";
+
+const video: VideoInfo = {
+  video_id: "vid_aaaaaaaaaaaa",
+  storage_key: "videos/vid_aaaaaaaaaaaa/a.mp4",
+  duration_seconds: 3,
+  frame_rate: 25,
+  width: 320,
+  height: 180,
+  has_audio: true,
+  webhook_url: null,
+  template_video_id: null,
+};
+
+describe("JobsService orchestration against duplicated and reordered events", () => {
+  let dir: string;
+  let broker: MemoryBroker;
+  let jobs: JobsService;
+  let docs: NedbDocStore;
+  const tasks: string[] = [];
+  const terminal: string[] = [];
+
+  beforeEach(async () => {
+    tasks.length = 0;
+    terminal.length = 0;
+    dir = await mkdtemp(join(tmpdir(), "jobs-test-"));
+    broker = new MemoryBroker();
+    docs = new NedbDocStore();
+    const store = new FsObjectStore({ root: dir });
+    jobs = new JobsService({
+      jobs: docs.collection<JobDoc>("jobs"),
+      videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
+      broker,
+      store,
+      log: createLogger("test", "silent"),
+    });
+    await jobs.init();
+    for (const q of [queues.stage("video_analysis"), queues.stage("audio_analysis"), queues.stage("motion_analysis")]) {
+      await consumeRoutes(broker, q, {
+        [q.bindings[0]]: async (m) => {
+          tasks.push(m.key);
+        },
+      });
+    }
+    await consumeRoutes(broker, queues.webhookEvents, on(routes.jobTerminal, async (m) => void terminal.push(m.status)));
+  });
+  afterEach(async () => {
+    await broker.close();
+    await docs.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const settle = () => new Promise((r) => setTimeout(r, 50));
+
+  it("publishes the next stage once for a duplicated stage-done event", async () => {
+    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await settle();
+    expect(tasks).toEqual(["stage.video_analysis"]);
+    await jobs.onStageDone(job._id, "video_analysis");
+    await jobs.onStageDone(job._id, "video_analysis");
+    await settle();
+    expect(tasks).toEqual(["stage.video_analysis", "stage.audio_analysis"]);
+    const doc = await jobs.get("t", job._id);
+    expect(doc).toMatchObject({ status: "processing", current_stage: "audio_analysis", progress_percent: 21, done_index: 0 });
+  });
+
+  it("ignores progress that arrives after its stage is done or would move backward", async () => {
+    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5);
+    expect((await jobs.get("t", job._id)).progress_percent).toBe(10);
+    await jobs.onStageProgress(job._id, "video_analysis", 0.2);
+    expect((await jobs.get("t", job._id)).progress_percent).toBe(10);
+    await jobs.onStageDone(job._id, "video_analysis");
+    await jobs.onStageProgress(job._id, "video_analysis", 0.9); // late, reordered
+    const doc = await jobs.get("t", job._id);
+    expect(doc).toMatchObject({ current_stage: "audio_analysis", progress_percent: 21 });
+  });
+
+  it("keeps a cancelled job cancelled whatever arrives later", async () => {
+    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await jobs.cancel("t", job._id);
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5);
+    await jobs.onStageDone(job._id, "video_analysis");
+    await jobs.onStageFailed(job._id, "video_analysis", "boom");
+    await settle();
+    expect(await jobs.get("t", job._id)).toMatchObject({ status: "cancelled", current_stage: null, progress_percent: 0 });
+    expect(terminal).toEqual(["cancelled"]);
+    await expect(jobs.cancel("t", job._id)).rejects.toMatchObject({ code: "job_terminal" });
+  });
+
+  it("fails a job once, with the stage and message", async () => {
+    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await jobs.onStageFailed(job._id, "video_analysis", "no frames");
+    await jobs.onStageFailed(job._id, "video_analysis", "no frames");
+    await settle();
+    expect(await jobs.get("t", job._id)).toMatchObject({ status: "failed", error: { stage: "video_analysis", message: "no frames" } });
+    expect(terminal).toEqual(["failed"]);
+  });
+
+  it("rejects unknown videos and templates, and template plus style together", async () => {
+    await expect(jobs.create({ tenantId: "t", videoId: "vid_nope" })).rejects.toMatchObject({ code: "video_not_found" });
+    await expect(jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: "vid_nope" })).rejects.toMatchObject({
+      code: "template_not_found",
+    });
+    await expect(
+      jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: video.video_id, styleJson: "{}" }),
+    ).rejects.toMatchObject({ code: "validation_error" });
+  });
+});
