@@ -9,8 +9,10 @@ export const EngineConfigSchema = z.object({
   MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
   /** `token:tenant` pairs, comma separated. Empty: open single-tenant mode, loopback only. */
   API_KEYS: env.list(),
-  /** Standard Webhooks signing secrets (`whsec_…`), several during a rotation. */
-  WEBHOOK_SECRETS: env.list(),
+  /** Requests a minute per bearer token (per client address in open mode); 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: env.int(600, 0),
+  /** How long a rotated-out webhook signing secret keeps signing (both signatures are sent). */
+  WEBHOOK_ROTATION_GRACE_SECONDS: env.int(24 * 3600, 0),
   /** IPs/CIDRs webhooks may target although private or loopback. */
   WEBHOOK_ALLOW_LIST: env.list(),
   WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),

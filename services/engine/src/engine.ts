@@ -77,7 +77,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       jobsAddress: `${LOOPBACK}:${js.port}`,
       host: LOOPBACK,
       port: 0,
-      secrets: config.WEBHOOK_SECRETS,
+      rotationGraceSeconds: config.WEBHOOK_ROTATION_GRACE_SECONDS,
       allowList: config.WEBHOOK_ALLOW_LIST,
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -103,6 +103,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       webhooksAddress: `${LOOPBACK}:${wh.port}`,
       tokens: gateway.parseApiKeys(config.API_KEYS),
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     });
     stops.push(gw.stop);
     const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;

@@ -3,14 +3,19 @@ import express from "express";
 import type { Backends } from "./clients.js";
 import { auth } from "./http/auth.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { rateLimitPerToken } from "./http/rate-limit.js";
+import { docsRoutes } from "./openapi/routes.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { videoRoutes } from "./routes/videos.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 
 export interface GatewayOptions {
   /** Bearer token → tenant id; empty means open single-tenant mode. */
   tokens: ReadonlyMap<string, string>;
   maxUploadBytes: number;
   log: Logger;
+  /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. Default 600. */
+  rateLimitPerMinute?: number;
 }
 
 export function createApp(backends: Backends, options: GatewayOptions): express.Express {
@@ -20,11 +25,15 @@ export function createApp(backends: Backends, options: GatewayOptions): express.
   app.get("/healthz", (_req, res) => {
     res.json({ success: true, message: "ok", data: { status: "ok" } });
   });
+  // The OpenAPI document and the docs page: public, not rate limited.
+  app.use("/api/v1", docsRoutes());
   const api = express.Router();
+  api.use(rateLimitPerToken(options.tokens, options.rateLimitPerMinute ?? 600));
   api.use(auth(options.tokens));
   api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
   api.use(videoRoutes(backends, options.maxUploadBytes));
   api.use(jobRoutes(backends));
+  api.use(webhookRoutes(backends));
   app.use("/api/v1", api);
   app.use(notFound);
   app.use(errorHandler(options.log));

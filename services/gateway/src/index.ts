@@ -18,6 +18,8 @@ export interface GatewayDeps {
   webhooksAddress: string;
   tokens: ReadonlyMap<string, string>;
   maxUploadBytes: number;
+  /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. */
+  rateLimitPerMinute: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -44,6 +46,7 @@ export async function start(
     tokens: deps.tokens,
     maxUploadBytes: deps.maxUploadBytes,
     log: deps.log,
+    rateLimitPerMinute: deps.rateLimitPerMinute,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.port, deps.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -15,6 +15,7 @@ const config = loadConfig(
     WEBHOOKS_ADDRESS: z.string().default("127.0.0.1:50053"),
     API_KEYS: env.list(),
     MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+    RATE_LIMIT_PER_MINUTE: env.int(600, 0),
   }),
 );
 
@@ -29,5 +30,6 @@ runMain("gateway", config.LOG_LEVEL, async (log) =>
     webhooksAddress: config.WEBHOOKS_ADDRESS,
     tokens: parseApiKeys(config.API_KEYS),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   }),
 );

@@ -6,7 +6,7 @@ import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { JobService, UploadService } from "@clipzy/proto";
 import { grpcVideoDirectory } from "./adapters/video-directory.js";
 import { JobsService } from "./app/jobs.js";
-import type { JobDoc } from "./domain/job.js";
+import type { IdempotencyDoc, JobDoc, JobEventDoc } from "./domain/job.js";
 import { consumeJobEvents } from "./transport/events.js";
 import { jobsGrpc } from "./transport/grpc.js";
 
@@ -32,6 +32,8 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
   const upload = createClient(UploadService, deps.uploadAddress);
   const jobs = new JobsService({
     jobs: deps.docs.collection<JobDoc>("jobs"),
+    events: deps.docs.collection<JobEventDoc>("job_events"),
+    idempotency: deps.docs.collection<IdempotencyDoc>("idempotency_keys"),
     videos: grpcVideoDirectory(upload),
     broker: deps.broker,
     store: deps.store,

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   job_not_found: 404,
   template_not_found: 404,
   conflict: 409,
+  idempotency_conflict: 409,
   job_not_completed: 409,
   job_terminal: 409,
   video_in_use: 409,

@@ -22,6 +22,8 @@ export interface JobResponse {
   started_at: string | null;
   completed_at: string | null;
   template_video_id: string | null;
+  /** Estimated seconds to completion while processing (see estimateEtaSeconds), else null. */
+  eta_seconds: number | null;
   error?: { stage: string; message: string } | null;
 }
 
@@ -32,7 +34,20 @@ export interface JobDetailResponse extends JobResponse {
   processing_time_seconds: number | null;
 }
 
-export function jobResponse(job: Job): JobResponse {
+/**
+ * An estimate, not a promise: the job's average rate so far (percent per second since it
+ * started) extrapolated over what is left. Stages differ in cost, so it is rough early in a job
+ * and improves as it runs; null until there is 2% of progress to measure.
+ */
+export function estimateEtaSeconds(progress: number, startedAt: Date | null, now: Date): number | null {
+  if (!startedAt || progress < 3 || progress >= 100) return null;
+  const elapsed = (now.getTime() - startedAt.getTime()) / 1000;
+  if (elapsed <= 0) return null;
+  const rate = (progress - 1) / elapsed;
+  return Math.max(0, Math.round((100 - progress) / rate));
+}
+
+export function jobResponse(job: Job, now: Date = new Date()): JobResponse {
   const out: JobResponse = {
     job_id: job.jobId,
     video_id: job.videoId,
@@ -44,6 +59,10 @@ export function jobResponse(job: Job): JobResponse {
     started_at: iso(job.startedAt),
     completed_at: iso(job.completedAt),
     template_video_id: job.templateVideoId ?? null,
+    eta_seconds:
+      job.status === "processing"
+        ? estimateEtaSeconds(job.progressPercent, job.startedAt ? timestampDate(job.startedAt) : null, now)
+        : null,
   };
   if (job.status === "failed")
     out.error = job.error ? { stage: job.error.stage, message: job.error.message } : null;

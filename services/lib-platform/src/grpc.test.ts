@@ -30,6 +30,9 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
         async countActiveJobs() {
           return { count: 0 };
         },
+        async listJobEvents() {
+          return { events: [] };
+        },
       },
       { onInternalError: (e) => internalErrors.push(e) },
     );

@@ -98,6 +98,7 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   job_not_found: grpc.status.NOT_FOUND,
   template_not_found: grpc.status.NOT_FOUND,
   conflict: grpc.status.FAILED_PRECONDITION,
+  idempotency_conflict: grpc.status.ALREADY_EXISTS,
   job_not_completed: grpc.status.FAILED_PRECONDITION,
   job_terminal: grpc.status.FAILED_PRECONDITION,
   video_in_use: grpc.status.FAILED_PRECONDITION,

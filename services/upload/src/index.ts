@@ -3,7 +3,7 @@ import { addService, createServer, listen, shutdown } from "@clipzy/platform/grp
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { UploadService } from "@clipzy/proto";
-import { UploadsService, type VideoDoc } from "./app/uploads.js";
+import { type UploadClaimDoc, UploadsService, type VideoDoc } from "./app/uploads.js";
 import { uploadGrpc } from "./transport/grpc.js";
 
 export interface UploadServiceDeps {
@@ -18,6 +18,7 @@ export interface UploadServiceDeps {
 export async function start(deps: UploadServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
   const uploads = new UploadsService({
     videos: deps.docs.collection<VideoDoc>("videos"),
+    claims: deps.docs.collection<UploadClaimDoc>("upload_idempotency_keys"),
     store: deps.store,
     log: deps.log,
     maxUploadBytes: deps.maxUploadBytes,

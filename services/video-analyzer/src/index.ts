@@ -1,4 +1,4 @@
-import { startStageWorker, type StageWorker } from "@clipzy/platform/stage-worker";
+import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worker";
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { videoAnalysisStage } from "./transport/stage.js";
 

@@ -5,6 +5,7 @@ import type { Logger } from "@clipzy/platform/log";
 import { JobService, WebhookService } from "@clipzy/proto";
 import { sendWebhook } from "./adapters/http-sender.js";
 import { Deliveries, type DeliveryDoc } from "./app/deliveries.js";
+import { type SecretDoc, SigningSecrets } from "./app/secrets.js";
 import { addressPolicy } from "./domain/address.js";
 import { consumeTerminalEvents } from "./transport/events.js";
 import { webhooksGrpc } from "./transport/grpc.js";
@@ -16,8 +17,8 @@ export interface WebhooksServiceDeps {
   jobsAddress: string;
   host: string;
   port: number;
-  /** Signing secrets; several during a rotation. */
-  secrets: string[];
+  /** How long a rotated-out signing secret keeps signing. */
+  rotationGraceSeconds: number;
   /** IPs or CIDRs admitted even though private/loopback. */
   allowList: string[];
   retryBaseMs: number;
@@ -27,16 +28,20 @@ export interface WebhooksServiceDeps {
 export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
   const jobs = createClient(JobService, deps.jobsAddress);
   const allowed = addressPolicy(deps.allowList);
+  const secrets = new SigningSecrets(
+    deps.docs.collection<SecretDoc>("webhook_secrets"),
+    deps.rotationGraceSeconds,
+  );
   const deliveries = new Deliveries({
     deliveries: deps.docs.collection<DeliveryDoc>("webhook_deliveries"),
     send: (url, body, headers) => sendWebhook(url, body, headers, allowed, deps.timeoutMs),
-    secrets: deps.secrets,
+    secrets: async (tenantId) => (await secrets.active(tenantId)).map((s) => s.secret),
     retryBaseMs: deps.retryBaseMs,
     log: deps.log,
   });
   await deliveries.init();
   const server = createServer();
-  addService(server, WebhookService, webhooksGrpc(deliveries), {
+  addService(server, WebhookService, webhooksGrpc(deliveries, secrets), {
     onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
   });
   const port = await listen(server, deps.host, deps.port);

@@ -1,4 +1,5 @@
 import { AppError, MODES, QUALITIES, StyleJsonInputSchema } from "@clipzy/contracts";
+import type { Request } from "express";
 import { z } from "zod";
 
 const httpUrl = z
@@ -64,4 +65,16 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what: stri
     field: first.field,
     issues,
   });
+}
+
+/** The Idempotency-Key header, validated: 1–255 visible ASCII characters. */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.headers["idempotency-key"];
+  if (key === undefined) return undefined;
+  if (typeof key !== "string" || !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new AppError("validation_error", "Idempotency-Key must be 1 to 255 visible ASCII characters", {
+      field: "Idempotency-Key",
+    });
+  }
+  return key;
 }

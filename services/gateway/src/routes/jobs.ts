@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AppError,
@@ -10,7 +11,7 @@ import {
 } from "@clipzy/contracts";
 import { type Request, type Response, Router } from "express";
 import type { Backends } from "../clients.js";
-import { JobCreateBody, PageQuery, parse } from "../http/validation.js";
+import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
 
 export function jobRoutes(b: Backends): Router {
   const r = Router();
@@ -27,14 +28,18 @@ export function jobRoutes(b: Backends): Router {
       );
     }
     const body = parse(JobCreateBody, req.body, "body");
-    const { job } = await b.jobs.createJob({
+    const idempotencyKey = idempotencyKeyOf(req);
+    const { job, replayed } = await b.jobs.createJob({
       tenantId: req.tenantId,
       videoId: body.video_id,
       templateVideoId: body.template_video_id ?? undefined,
       webhookUrl: body.webhook_url ?? undefined,
       config: { quality: body.config?.quality ?? "medium", mode: body.config?.mode ?? "full" },
       styleJson: body.config?.style_json ? JSON.stringify(body.config.style_json) : undefined,
+      idempotencyKey,
+      requestHash: idempotencyKey ? sha256(JSON.stringify(req.body)) : "",
     });
+    if (replayed) res.setHeader("Idempotent-Replayed", "true");
     res.json(envelope("Job created", jobResponse(job!)));
   });
 
@@ -49,7 +54,7 @@ export function jobRoutes(b: Backends): Router {
     res.json({
       success: true,
       message: "Jobs retrieved",
-      jobs: jobs.map(jobResponse),
+      jobs: jobs.map((j) => jobResponse(j)),
       total,
       page: q.page,
       page_size: q.page_size,
@@ -98,57 +103,48 @@ export function jobRoutes(b: Backends): Router {
     await sendRange(req, res, info.size, (range) => b.store.get(key, range), "video/mp4", `${job.jobId}.mp4`);
   });
 
-  r.get("/jobs/:jobId/webhook-deliveries", async (req, res) => {
-    await getJob(req);
-    const { deliveries } = await b.webhooks.listDeliveries({
-      tenantId: req.tenantId,
-      jobId: req.params.jobId,
-    });
-    res.json(
-      envelope("Webhook deliveries retrieved", {
-        deliveries: deliveries.map((d) => ({
-          delivery_id: d.deliveryId,
-          url: d.url,
-          state: d.state,
-          attempts: d.attempts.map((a) => ({
-            attempt: a.attempt,
-            at: a.at ? isoSeconds(timestampDate(a.at)) : null,
-            status_code: a.statusCode || null,
-            latency_ms: a.latencyMs,
-            error: a.error ?? null,
-          })),
-        })),
-      }),
-    );
-  });
-
+  /**
+   * Server-Sent Events from the job's event log: one event per state change, ids are the log's
+   * sequence numbers, so a client reconnecting with Last-Event-ID resumes exactly where it was.
+   * The stream ends after the terminal event.
+   */
   r.get("/jobs/:jobId/events", async (req, res) => {
-    let job = await getJob(req);
+    const jobId = req.params.jobId;
+    const lastId = Number(req.headers["last-event-id"] ?? req.query.last_event_id ?? 0);
+    let after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
+    await getJob(req); // 404 before the stream starts
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",
     });
-    let seq = 0;
-    let last = "";
-    const emit = () => {
-      const data = JSON.stringify(jobResponse(job));
-      const key = `${job.status}|${job.currentStage}|${job.progressPercent}`;
-      if (key === last) return;
-      last = key;
-      res.write(
-        `id: ${++seq}\nevent: ${isTerminal(job.status) ? job.status : "progress"}\ndata: ${data}\n\n`,
-      );
-    };
     let open = true;
     req.on("close", () => {
       open = false;
     });
-    emit();
-    while (open && !isTerminal(job.status)) {
-      await new Promise((r) => setTimeout(r, 250));
-      job = await getJob(req);
-      emit();
+    let ended = false;
+    let idle = 0;
+    while (open && !ended) {
+      const { events } = await b.jobs.listJobEvents({
+        tenantId: req.tenantId,
+        jobId,
+        afterSeq: BigInt(after),
+      });
+      for (const e of events) {
+        const job = e.job!;
+        ended ||= isTerminal(job.status);
+        const type = isTerminal(job.status) ? job.status : "progress";
+        // each event is the job as of that change (its ETA too), so a replay is byte-identical
+        const data = JSON.stringify(
+          jobResponse(job, job.updatedAt ? timestampDate(job.updatedAt) : undefined),
+        );
+        res.write(`id: ${e.seq}\nevent: ${type}\ndata: ${data}\n\n`);
+        after = Number(e.seq);
+      }
+      if (ended) break;
+      // a comment line now and then keeps proxies from closing an idle stream
+      if (events.length === 0 && ++idle % 60 === 0) res.write(": keep-alive\n\n");
+      await new Promise((r) => setTimeout(r, 200));
     }
     res.end();
   });
@@ -183,3 +179,5 @@ async function sendRange(
   res.setHeader("Content-Length", size);
   (await open()).pipe(res);
 }
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");

@@ -5,7 +5,7 @@ import type { UploadRequestSchema } from "@clipzy/proto";
 import busboy from "busboy";
 import { type Request, Router } from "express";
 import type { Backends } from "../clients.js";
-import { PageQuery, parse, UploadFields } from "../http/validation.js";
+import { idempotencyKeyOf, PageQuery, parse, UploadFields } from "../http/validation.js";
 
 type Part = MessageInitShape<typeof UploadRequestSchema>;
 
@@ -20,7 +20,12 @@ interface FilePart {
  * arrive (bounded memory whatever the size); form fields, which may come after the file, are
  * sent last, as the message that commits the upload.
  */
-function multipartUpload(req: Request, tenantId: string, maxBytes: number): AsyncGenerator<Part> {
+function multipartUpload(
+  req: Request,
+  tenantId: string,
+  maxBytes: number,
+  idempotencyKey?: string,
+): AsyncGenerator<Part> {
   const type = req.headers["content-type"] ?? "";
   if (!type.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("unsupported_media_type", "send the video as multipart/form-data with a `file` field");
@@ -61,7 +66,12 @@ function multipartUpload(req: Request, tenantId: string, maxBytes: number): Asyn
   return (async function* () {
     const f = await file;
     if (!f) throw new AppError("validation_error", "the form has no `file` field", { field: "file" });
-    yield { part: { case: "header", value: { tenantId, filename: f.filename, contentType: f.mimeType } } };
+    yield {
+      part: {
+        case: "header",
+        value: { tenantId, filename: f.filename, contentType: f.mimeType, idempotencyKey },
+      },
+    };
     for await (const chunk of f.stream) yield { part: { case: "chunk", value: chunk as Buffer } };
     if (f.stream.truncated) {
       throw new AppError("payload_too_large", `the file exceeds the upload limit of ${maxBytes} bytes`, {
@@ -85,7 +95,10 @@ export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
   const r = Router();
 
   r.post("/videos/upload", async (req, res) => {
-    const { video } = await b.upload.upload(multipartUpload(req, req.tenantId, maxUploadBytes));
+    const { video, replayed } = await b.upload.upload(
+      multipartUpload(req, req.tenantId, maxUploadBytes, idempotencyKeyOf(req)),
+    );
+    if (replayed) res.setHeader("Idempotent-Replayed", "true");
     res.json(envelope("Video uploaded successfully", videoResponse(video!)));
   });
 

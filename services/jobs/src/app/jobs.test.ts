@@ -40,20 +40,30 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     const store = new FsObjectStore({ root: dir });
     jobs = new JobsService({
       jobs: docs.collection<JobDoc>("jobs"),
+      events: docs.collection("job_events"),
+      idempotency: docs.collection("idempotency_keys"),
       videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
       broker,
       store,
       log: createLogger("test", "silent"),
     });
     await jobs.init();
-    for (const q of [queues.stage("video_analysis"), queues.stage("audio_analysis"), queues.stage("motion_analysis")]) {
+    for (const q of [
+      queues.stage("video_analysis"),
+      queues.stage("audio_analysis"),
+      queues.stage("motion_analysis"),
+    ]) {
       await consumeRoutes(broker, q, {
         [q.bindings[0]]: async (m) => {
           tasks.push(m.key);
         },
       });
     }
-    await consumeRoutes(broker, queues.webhookEvents, on(routes.jobTerminal, async (m) => void terminal.push(m.status)));
+    await consumeRoutes(
+      broker,
+      queues.webhookEvents,
+      on(routes.jobTerminal, async (m) => void terminal.push(m.status)),
+    );
   });
   afterEach(async () => {
     await broker.close();
@@ -64,7 +74,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
   const settle = () => new Promise((r) => setTimeout(r, 50));
 
   it("publishes the next stage once for a duplicated stage-done event", async () => {
-    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await settle();
     expect(tasks).toEqual(["stage.video_analysis"]);
     await jobs.onStageDone(job._id, "video_analysis");
@@ -72,11 +82,16 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await settle();
     expect(tasks).toEqual(["stage.video_analysis", "stage.audio_analysis"]);
     const doc = await jobs.get("t", job._id);
-    expect(doc).toMatchObject({ status: "processing", current_stage: "audio_analysis", progress_percent: 21, done_index: 0 });
+    expect(doc).toMatchObject({
+      status: "processing",
+      current_stage: "audio_analysis",
+      progress_percent: 21,
+      done_index: 0,
+    });
   });
 
   it("ignores progress that arrives after its stage is done or would move backward", async () => {
-    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await jobs.onStageProgress(job._id, "video_analysis", 0.5);
     expect((await jobs.get("t", job._id)).progress_percent).toBe(10);
     await jobs.onStageProgress(job._id, "video_analysis", 0.2);
@@ -88,33 +103,79 @@ describe("JobsService orchestration against duplicated and reordered events", ()
   });
 
   it("keeps a cancelled job cancelled whatever arrives later", async () => {
-    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await jobs.cancel("t", job._id);
     await jobs.onStageProgress(job._id, "video_analysis", 0.5);
     await jobs.onStageDone(job._id, "video_analysis");
     await jobs.onStageFailed(job._id, "video_analysis", "boom");
     await settle();
-    expect(await jobs.get("t", job._id)).toMatchObject({ status: "cancelled", current_stage: null, progress_percent: 0 });
+    expect(await jobs.get("t", job._id)).toMatchObject({
+      status: "cancelled",
+      current_stage: null,
+      progress_percent: 0,
+    });
     expect(terminal).toEqual(["cancelled"]);
     await expect(jobs.cancel("t", job._id)).rejects.toMatchObject({ code: "job_terminal" });
   });
 
   it("fails a job once, with the stage and message", async () => {
-    const job = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await jobs.onStageFailed(job._id, "video_analysis", "no frames");
     await jobs.onStageFailed(job._id, "video_analysis", "no frames");
     await settle();
-    expect(await jobs.get("t", job._id)).toMatchObject({ status: "failed", error: { stage: "video_analysis", message: "no frames" } });
+    expect(await jobs.get("t", job._id)).toMatchObject({
+      status: "failed",
+      error: { stage: "video_analysis", message: "no frames" },
+    });
     expect(terminal).toEqual(["failed"]);
   });
 
+  it("logs every state change once, in order, for resumable listeners", async () => {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5);
+    await jobs.onStageProgress(job._id, "video_analysis", 0.4); // no change, no event
+    await jobs.onStageDone(job._id, "video_analysis");
+    const all = await jobs.events("t", job._id, 0);
+    expect(all.map((e) => [e.seq, e.job.status, e.job.progress_percent])).toEqual([
+      [1, "queued", 0],
+      [2, "processing", 1],
+      [3, "processing", 10],
+      [4, "processing", 21],
+    ]);
+    expect((await jobs.events("t", job._id, 2)).map((e) => e.seq)).toEqual([3, 4]);
+  });
+
+  it("returns the same job for a repeated idempotency key and refuses another body", async () => {
+    const input = { tenantId: "t", videoId: video.video_id, idempotencyKey: "k1", requestHash: "h1" };
+    const [a, b] = await Promise.all([jobs.create(input), jobs.create(input)]);
+    expect(a.job._id).toBe(b.job._id);
+    expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    expect((await jobs.list("t", 1, 10)).total).toBe(1);
+    await expect(jobs.create({ ...input, requestHash: "h2" })).rejects.toMatchObject({
+      code: "idempotency_conflict",
+    });
+    // keys are per tenant
+    const other = await jobs.create({ ...input, tenantId: "u" });
+    expect(other.replayed).toBe(false);
+    expect(other.job._id).not.toBe(a.job._id);
+  });
+
   it("rejects unknown videos and templates, and template plus style together", async () => {
-    await expect(jobs.create({ tenantId: "t", videoId: "vid_nope" })).rejects.toMatchObject({ code: "video_not_found" });
-    await expect(jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: "vid_nope" })).rejects.toMatchObject({
+    await expect(jobs.create({ tenantId: "t", videoId: "vid_nope" })).rejects.toMatchObject({
+      code: "video_not_found",
+    });
+    await expect(
+      jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: "vid_nope" }),
+    ).rejects.toMatchObject({
       code: "template_not_found",
     });
     await expect(
-      jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: video.video_id, styleJson: "{}" }),
+      jobs.create({
+        tenantId: "t",
+        videoId: video.video_id,
+        templateVideoId: video.video_id,
+        styleJson: "{}",
+      }),
     ).rejects.toMatchObject({ code: "validation_error" });
   });
 });

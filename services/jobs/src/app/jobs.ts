@@ -12,11 +12,17 @@ import {
   storageKeys,
 } from "@clipzy/contracts";
 import type { Broker } from "@clipzy/platform/broker";
-import type { Collection, Filter } from "@clipzy/platform/docstore";
+import { type Collection, DuplicateKeyError, type Filter, type Update } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import { publish } from "@clipzy/platform/messaging";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { ACTIVE_STATUSES, type JobDoc, type VideoRefDoc } from "../domain/job.js";
+import {
+  ACTIVE_STATUSES,
+  type IdempotencyDoc,
+  type JobDoc,
+  type JobEventDoc,
+  type VideoRefDoc,
+} from "../domain/job.js";
 import { firstStage, nextStage, stagePercent } from "../domain/progress.js";
 
 /** What the jobs service needs to know about a video (served by the upload service). */
@@ -32,6 +38,8 @@ export interface VideoDirectory {
 
 export interface JobsDeps {
   jobs: Collection<JobDoc>;
+  events: Collection<JobEventDoc>;
+  idempotency: Collection<IdempotencyDoc>;
   videos: VideoDirectory;
   broker: Broker;
   store: ObjectStore;
@@ -47,6 +55,9 @@ export interface CreateJobInput {
   quality?: Quality;
   mode?: Mode;
   styleJson?: string;
+  idempotencyKey?: string;
+  /** A hash of the request body: the same key with another body is a conflict. */
+  requestHash?: string;
 }
 
 export interface JobPage {
@@ -69,9 +80,67 @@ export class JobsService {
   async init(): Promise<void> {
     await this.deps.jobs.ensureIndex({ fields: { tenant_id: 1, created_at: -1 } });
     await this.deps.jobs.ensureIndex({ fields: { status: 1 } });
+    await this.deps.events.ensureIndex({ fields: { job_id: 1, seq: 1 } });
+    await this.deps.idempotency.ensureIndex({
+      fields: { created_at: 1 },
+      expireAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+    });
   }
 
-  async create(input: CreateJobInput): Promise<JobDoc> {
+  /**
+   * Creates a job, or with an idempotency key returns the job an earlier identical request
+   * created (`replayed`). The key is claimed before the job exists, so concurrent retries
+   * cannot create two jobs; a failed create releases the claim.
+   */
+  async create(input: CreateJobInput): Promise<{ job: JobDoc; replayed: boolean }> {
+    if (!input.idempotencyKey) return { job: await this.createJob(input, newId("job")), replayed: false };
+    const claim: IdempotencyDoc = {
+      _id: `${input.tenantId}:${input.idempotencyKey}`,
+      request_hash: input.requestHash ?? "",
+      job_id: newId("job"),
+      created_at: this.now(),
+    };
+    try {
+      await this.deps.idempotency.insertOne(claim);
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      return { job: await this.replay(input, claim._id), replayed: true };
+    }
+    try {
+      return { job: await this.createJob(input, claim.job_id), replayed: false };
+    } catch (err) {
+      await this.deps.idempotency.deleteOne({ _id: claim._id });
+      throw err;
+    }
+  }
+
+  private async replay(input: CreateJobInput, claimId: string): Promise<JobDoc> {
+    const claim = await this.deps.idempotency.findOne({ _id: claimId });
+    if (claim && claim.request_hash !== (input.requestHash ?? "")) {
+      throw new AppError(
+        "idempotency_conflict",
+        "this Idempotency-Key was used with a different request body",
+        {
+          idempotency_key: input.idempotencyKey,
+        },
+      );
+    }
+    // The first request may still be creating the job: give it a moment.
+    for (let i = 0; claim && i < 50; i++) {
+      const job = await this.deps.jobs.findOne({ _id: claim.job_id, tenant_id: input.tenantId });
+      if (job) return job;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new AppError(
+      "conflict",
+      "a request with this Idempotency-Key is still being processed; retry shortly",
+      {
+        idempotency_key: input.idempotencyKey,
+      },
+    );
+  }
+
+  private async createJob(input: CreateJobInput, jobId: string): Promise<JobDoc> {
     if (input.styleJson && input.templateVideoId) {
       throw new AppError("validation_error", "give either template_video_id or config.style_json, not both", {
         field: "config.style_json",
@@ -93,7 +162,7 @@ export class JobsService {
     }
     const now = this.now();
     const doc: JobDoc = {
-      _id: newId("job"),
+      _id: jobId,
       tenant_id: input.tenantId,
       video_id: input.videoId,
       template_video_id: templateId ?? null,
@@ -115,8 +184,10 @@ export class JobsService {
       processing_time_seconds: null,
       source: refOf(source),
       template: template ? refOf(template) : null,
+      version: 1,
     };
     await this.deps.jobs.insertOne(doc);
+    await this.record(doc);
     await this.publishTask(doc, firstStage());
     this.deps.log.info({ job_id: doc._id, video_id: doc.video_id }, "job created");
     return doc;
@@ -138,6 +209,31 @@ export class JobsService {
     return { jobs, total };
   }
 
+  /** The job's state changes after `afterSeq`, oldest first (for live listeners). */
+  async events(tenantId: string, jobId: string, afterSeq: number): Promise<JobEventDoc[]> {
+    await this.get(tenantId, jobId);
+    return this.deps.events.find({ job_id: jobId, seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit: 500 });
+  }
+
+  /** Every state change goes through here: bump the version, and log the new state when it applied. */
+  private async update(filter: Filter, update: Update): Promise<JobDoc | null> {
+    const doc = await this.deps.jobs.updateOne(filter, { ...update, $inc: { ...update.$inc, version: 1 } });
+    if (doc) await this.record(doc);
+    return doc;
+  }
+
+  private async record(doc: JobDoc): Promise<void> {
+    // Listeners get JobResponse, which has no style: keep the log light.
+    const job = { ...doc, style_json: null, style_input: null };
+    await this.deps.events.insertOne({
+      _id: `${doc._id}:${doc.version}`,
+      job_id: doc._id,
+      seq: doc.version,
+      at: doc.updated_at,
+      job,
+    });
+  }
+
   async countActive(tenantId: string, videoId: string): Promise<number> {
     return this.deps.jobs.count({
       tenant_id: tenantId,
@@ -148,7 +244,7 @@ export class JobsService {
 
   async cancel(tenantId: string, jobId: string): Promise<JobDoc> {
     const now = this.now();
-    const updated = await this.deps.jobs.updateOne(
+    const updated = await this.update(
       { _id: jobId, tenant_id: tenantId, status: { $in: ACTIVE_STATUSES } },
       { $set: { status: "cancelled", current_stage: null, updated_at: now, completed_at: now } },
     );
@@ -169,11 +265,14 @@ export class JobsService {
     if (!isStageName(stage)) return;
     const idx = stageIndex(stage);
     const now = this.now();
-    await this.deps.jobs.updateOne(
+    await this.update(
       { _id: jobId, status: "queued" },
-      { $set: { status: "processing", started_at: now, updated_at: now } },
+      {
+        $set: { status: "processing", started_at: now, current_stage: stage, stage_index: idx, updated_at: now },
+        $max: { progress_percent: stagePercent(stage, 0) },
+      },
     );
-    await this.deps.jobs.updateOne(
+    await this.update(
       {
         _id: jobId,
         status: "processing",
@@ -204,7 +303,7 @@ export class JobsService {
     if (next) {
       const extra: Record<string, unknown> = {};
       if (stage === "style_extraction") extra.style_json = await this.readStyle(jobId);
-      const advanced = await this.deps.jobs.updateOne(guard, {
+      const advanced = await this.update(guard, {
         $set: {
           ...extra,
           status: "processing",
@@ -221,7 +320,7 @@ export class JobsService {
     }
 
     const started = doc.started_at ?? doc.created_at;
-    const completed = await this.deps.jobs.updateOne(guard, {
+    const completed = await this.update(guard, {
       $set: {
         status: "completed",
         progress_percent: 100,
@@ -243,7 +342,7 @@ export class JobsService {
 
   async onStageFailed(jobId: string, stage: string, message: string): Promise<void> {
     const now = this.now();
-    const failed = await this.deps.jobs.updateOne(
+    const failed = await this.update(
       { _id: jobId, status: { $in: ACTIVE_STATUSES } },
       {
         $set: {
@@ -309,6 +408,8 @@ export class JobsService {
     });
   }
 }
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
 function refOf(v: VideoInfo): VideoRefDoc {
   return {

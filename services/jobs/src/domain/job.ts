@@ -37,6 +37,27 @@ export interface JobDoc {
   processing_time_seconds: number | null;
   source: VideoRefDoc;
   template: VideoRefDoc | null;
+  /** Incremented by every change; the sequence number of the job's event log. */
+  version: number;
+  [key: string]: unknown;
+}
+
+/** One state change of a job, kept so live listeners can resume from where they left off. */
+export interface JobEventDoc {
+  _id: string;
+  job_id: string;
+  seq: number;
+  at: Date;
+  job: JobDoc;
+  [key: string]: unknown;
+}
+
+/** An idempotency key's claim on a job, for 24 hours. */
+export interface IdempotencyDoc {
+  _id: string;
+  request_hash: string;
+  job_id: string;
+  created_at: Date;
   [key: string]: unknown;
 }
 

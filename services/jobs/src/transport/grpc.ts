@@ -43,17 +43,18 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
           field: "config.mode",
         });
       }
-      return one(
-        await jobs.create({
-          tenantId: req.tenantId,
-          videoId: req.videoId,
-          templateVideoId: req.templateVideoId,
-          webhookUrl: req.webhookUrl,
-          quality: quality as Quality,
-          mode: mode as Mode,
-          styleJson: req.styleJson,
-        }),
-      );
+      const { job, replayed } = await jobs.create({
+        tenantId: req.tenantId,
+        videoId: req.videoId,
+        templateVideoId: req.templateVideoId,
+        webhookUrl: req.webhookUrl,
+        quality: quality as Quality,
+        mode: mode as Mode,
+        styleJson: req.styleJson,
+        idempotencyKey: req.idempotencyKey,
+        requestHash: req.requestHash,
+      });
+      return { job: toProto(job), replayed };
     },
     async getJob(req) {
       return one(await jobs.get(req.tenantId, req.jobId));
@@ -64,6 +65,10 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     },
     async cancelJob(req) {
       return one(await jobs.cancel(req.tenantId, req.jobId));
+    },
+    async listJobEvents(req) {
+      const events = await jobs.events(req.tenantId, req.jobId, Number(req.afterSeq));
+      return { events: events.map((e) => ({ seq: BigInt(e.seq), job: toProto(e.job) })) };
     },
     async countActiveJobs(req) {
       return { count: await jobs.countActive(req.tenantId, req.videoId) };

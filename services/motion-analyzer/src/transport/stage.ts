@@ -13,7 +13,10 @@ export interface MotionAnalysisArtifact {
 /** Reuses the low-resolution frames video_analysis stored: the file is not decoded again. */
 export function motionAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
-    const video = await readJson<VideoAnalysisArtifact>(store, storageKeys.artifact(task.jobId, "video_analysis"));
+    const video = await readJson<VideoAnalysisArtifact>(
+      store,
+      storageKeys.artifact(task.jobId, "video_analysis"),
+    );
     const inputs: AnalyzedInput[] = video.template ? [video.source, video.template] : [video.source];
     const results: MotionAnalysis[] = [];
     for (const [i, input] of inputs.entries()) {

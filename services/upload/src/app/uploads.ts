@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { AppError, newId, storageKeys } from "@clipzy/contracts";
-import type { Collection } from "@clipzy/platform/docstore";
+import { type Collection, DuplicateKeyError } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { decodeCheck, probeMedia } from "../adapters/ffprobe.js";
@@ -20,12 +21,22 @@ export interface VideoDoc {
 }
 
 export type UploadPart =
-  | { kind: "header"; tenantId: string; filename: string }
+  | { kind: "header"; tenantId: string; filename: string; idempotencyKey?: string }
   | { kind: "chunk"; bytes: Uint8Array }
   | { kind: "fields"; webhookUrl?: string; templateVideoId?: string };
 
+/** An idempotency key's claim on an upload, for 24 hours. */
+export interface UploadClaimDoc {
+  _id: string;
+  request_hash: string;
+  video_id: string;
+  created_at: Date;
+  [key: string]: unknown;
+}
+
 export interface UploadsDeps {
   videos: Collection<VideoDoc>;
+  claims: Collection<UploadClaimDoc>;
   store: ObjectStore;
   log: Logger;
   maxUploadBytes: number;
@@ -47,6 +58,7 @@ export class UploadsService {
 
   async init(): Promise<void> {
     await this.deps.videos.ensureIndex({ fields: { tenant_id: 1, uploaded_at: -1 } });
+    await this.deps.claims.ensureIndex({ fields: { created_at: 1 }, expireAfterSeconds: 24 * 3600 });
   }
 
   /**
@@ -54,23 +66,27 @@ export class UploadsService {
    * template reference, and that ffmpeg can really read and decode it. Any rejection deletes
    * what was stored, so a refused upload leaves nothing behind.
    */
-  async upload(parts: AsyncIterable<UploadPart>, signal?: AbortSignal): Promise<VideoDoc> {
+  async upload(
+    parts: AsyncIterable<UploadPart>,
+    signal?: AbortSignal,
+  ): Promise<{ video: VideoDoc; replayed: boolean }> {
     const iterator = parts[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done || first.value.kind !== "header")
       throw new AppError("bad_request", "upload must start with a header");
-    const { tenantId } = first.value;
+    const { tenantId, idempotencyKey } = first.value;
+    const hash = createHash("sha256");
     const filename = safeFilename(first.value.filename);
     const videoId = newId("vid");
     const key = storageKeys.video(videoId, filename);
     const { maxUploadBytes } = this.deps;
-    let fields: Extract<UploadPart, { kind: "fields" }> = { kind: "fields" };
+    const received: { fields: Extract<UploadPart, { kind: "fields" }> | null } = { fields: null };
     let size = 0;
 
     async function* bytes(): AsyncGenerator<Uint8Array> {
       for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
         const part = r.value;
-        if (part.kind === "fields") fields = part;
+        if (part.kind === "fields") received.fields = part;
         else if (part.kind === "chunk") {
           size += part.bytes.length;
           if (size > maxUploadBytes) {
@@ -82,6 +98,7 @@ export class UploadsService {
               },
             );
           }
+          hash.update(part.bytes);
           yield part.bytes;
         }
       }
@@ -94,8 +111,22 @@ export class UploadsService {
       throw err;
     }
 
+    let claimId: string | null = null;
     try {
+      // The fields message commits the upload; a stream that ended without it was cut off.
+      const fields = received.fields;
+      if (!fields) throw new AppError("bad_request", "the upload ended before it was complete");
       if (size === 0) throw new AppError("invalid_media", "the uploaded file is empty");
+      if (idempotencyKey) {
+        hash.update(JSON.stringify([fields.webhookUrl ?? null, fields.templateVideoId ?? null, filename]));
+        claimId = `${tenantId}:${idempotencyKey}`;
+        const earlier = await this.claim(claimId, hash.digest("hex"), videoId, tenantId);
+        if (earlier) {
+          claimId = null; // not ours to release
+          await this.deps.store.deletePrefix(`videos/${videoId}/`);
+          return { video: earlier, replayed: true };
+        }
+      }
       const templateVideoId = fields.templateVideoId || null;
       if (
         templateVideoId &&
@@ -119,11 +150,47 @@ export class UploadsService {
       };
       await this.deps.videos.insertOne(doc);
       this.deps.log.info({ video_id: videoId, size }, "video stored");
-      return doc;
+      return { video: doc, replayed: false };
     } catch (err) {
       await this.deps.store.deletePrefix(`videos/${videoId}/`);
+      if (claimId) await this.deps.claims.deleteOne({ _id: claimId });
       throw err;
     }
+  }
+
+  /** Claims the key for this upload; returns the earlier video when the same request made it. */
+  private async claim(
+    id: string,
+    requestHash: string,
+    videoId: string,
+    tenantId: string,
+  ): Promise<VideoDoc | null> {
+    try {
+      await this.deps.claims.insertOne({
+        _id: id,
+        request_hash: requestHash,
+        video_id: videoId,
+        created_at: new Date(),
+      });
+      return null;
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+    const claim = await this.deps.claims.findOne({ _id: id });
+    if (claim && claim.request_hash !== requestHash) {
+      throw new AppError("idempotency_conflict", "this Idempotency-Key was used with a different upload", {
+        idempotency_key: id.slice(tenantId.length + 1),
+      });
+    }
+    for (let i = 0; claim && i < 100; i++) {
+      const video = await this.deps.videos.findOne({ _id: claim.video_id, tenant_id: tenantId });
+      if (video) return video;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new AppError(
+      "conflict",
+      "an upload with this Idempotency-Key is still being processed; retry shortly",
+    );
   }
 
   private async validateMedia(

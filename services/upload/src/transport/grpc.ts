@@ -7,8 +7,14 @@ import type { UploadPart, UploadsService, VideoDoc } from "../app/uploads.js";
 async function* partsOf(requests: AsyncIterable<UploadRequest>): AsyncGenerator<UploadPart> {
   for await (const r of requests) {
     const p = r.part;
-    if (p.case === "header") yield { kind: "header", tenantId: p.value.tenantId, filename: p.value.filename };
-    else if (p.case === "chunk") yield { kind: "chunk", bytes: p.value };
+    if (p.case === "header") {
+      yield {
+        kind: "header",
+        tenantId: p.value.tenantId,
+        filename: p.value.filename,
+        idempotencyKey: p.value.idempotencyKey,
+      };
+    } else if (p.case === "chunk") yield { kind: "chunk", bytes: p.value };
     else if (p.case === "fields") {
       yield { kind: "fields", webhookUrl: p.value.webhookUrl, templateVideoId: p.value.templateVideoId };
     }
@@ -39,7 +45,8 @@ export function uploadGrpc(uploads: UploadsService, store: ObjectStore): Service
   });
   return {
     async upload(requests, ctx) {
-      return { video: toProto(await uploads.upload(partsOf(requests), ctx.signal)) };
+      const { video, replayed } = await uploads.upload(partsOf(requests), ctx.signal);
+      return { video: toProto(video), replayed };
     },
     async getVideo(req) {
       return { video: toProto(await uploads.get(req.tenantId, req.videoId)) };

@@ -37,7 +37,10 @@ export function videoAnalysisStage(store: ObjectStore): StageHandler {
       });
       const key = storageKeys.artifactBlob(task.jobId, `frames-${role}.bin`);
       await store.putBytes(key, frames.data, { contentType: "application/octet-stream" });
-      result[role] = { analysis, frames: { key, width: frames.width, height: frames.height, fps: frames.fps, count: frames.count } };
+      result[role] = {
+        analysis,
+        frames: { key, width: frames.width, height: frames.height, fps: frames.fps, count: frames.count },
+      };
     }
     const artifact: VideoAnalysisArtifact = { source: result.source!, template: result.template ?? null };
     return writeJson(store, storageKeys.artifact(task.jobId, "video_analysis"), artifact);

@@ -1,4 +1,4 @@
-import { jobDetailResponse, newId } from "@clipzy/contracts";
+import { AppError, jobDetailResponse, newId } from "@clipzy/contracts";
 import type { Collection } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import type { Job } from "@clipzy/proto";
@@ -23,6 +23,8 @@ export interface DeliveryDoc {
   state: "pending" | "delivered" | "failed" | "refused";
   attempts: AttemptDoc[];
   next_attempt_at: Date;
+  /** Attempts made before the latest replay: each replay gets a fresh round of retries. */
+  round_start: number;
   created_at: Date;
   [key: string]: unknown;
 }
@@ -30,7 +32,8 @@ export interface DeliveryDoc {
 export interface DeliveriesDeps {
   deliveries: Collection<DeliveryDoc>;
   send: (url: string, body: string, headers: Record<string, string>) => Promise<SendResult>;
-  secrets: string[];
+  /** The tenant's valid signing secrets at the time of an attempt. */
+  secrets: (tenantId: string) => Promise<string[]>;
   retryBaseMs: number;
   log: Logger;
 }
@@ -82,8 +85,23 @@ export class Deliveries {
       state: "pending",
       attempts: [],
       next_attempt_at: now,
+      round_start: 0,
       created_at: now,
     });
+  }
+
+  /** Sends a delivery again (whatever its state), with a fresh round of retries. */
+  async replay(tenantId: string, deliveryId: string): Promise<DeliveryDoc> {
+    const doc = await this.deps.deliveries.findOne({ _id: deliveryId, tenant_id: tenantId });
+    if (!doc)
+      throw new AppError("not_found", `webhook delivery ${deliveryId} not found`, {
+        delivery_id: deliveryId,
+      });
+    const updated = await this.deps.deliveries.updateOne(
+      { _id: deliveryId, tenant_id: tenantId },
+      { $set: { state: "pending", next_attempt_at: new Date(), round_start: doc.attempts.length } },
+    );
+    return updated!;
   }
 
   list(tenantId: string, jobId: string): Promise<DeliveryDoc[]> {
@@ -107,7 +125,12 @@ export class Deliveries {
 
   private async attempt(d: DeliveryDoc): Promise<void> {
     const started = Date.now();
-    const headers = webhookHeaders(this.deps.secrets, d._id, Math.floor(started / 1000), d.body);
+    const headers = webhookHeaders(
+      await this.deps.secrets(d.tenant_id),
+      d._id,
+      Math.floor(started / 1000),
+      d.body,
+    );
     const result = await this.deps.send(d.url, d.body, headers);
     const attempt: AttemptDoc = {
       attempt: d.attempts.length + 1,
@@ -116,7 +139,7 @@ export class Deliveries {
       latency_ms: Date.now() - started,
       error: result.error,
     };
-    const delay = retryDelayMs(attempt.attempt, this.deps.retryBaseMs);
+    const delay = retryDelayMs(attempt.attempt - (d.round_start ?? 0), this.deps.retryBaseMs);
     const state: DeliveryDoc["state"] =
       result.error === null
         ? "delivered"

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/jobs.proto.
  */
 export const file_clipzy_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLVBQoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzIuUBChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQFCFAoSX3RlbXBsYXRlX3ZpZGVvX2lkQg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbiIwChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iIjIKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iImUKD0xpc3RKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDAoEcGFnZRgCIAEoBRIRCglwYWdlX3NpemUYAyABKAUSEwoGc3RhdHVzGAQgASgJSACIAQFCCQoHX3N0YXR1cyI/ChBMaXN0Sm9ic1Jlc3BvbnNlEhwKBGpvYnMYASADKAsyDi5jbGlwenkudjEuSm9iEg0KBXRvdGFsGAIgASgFIjUKEENhbmNlbEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIwChFDYW5jZWxKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iIj0KFkNvdW50QWN0aXZlSm9ic1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIigKF0NvdW50QWN0aXZlSm9ic1Jlc3BvbnNlEg0KBWNvdW50GAEgASgFMvoCCgpKb2JTZXJ2aWNlEkYKCUNyZWF0ZUpvYhIbLmNsaXB6eS52MS5DcmVhdGVKb2JSZXF1ZXN0GhwuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlc3BvbnNlEj0KBkdldEpvYhIYLmNsaXB6eS52MS5HZXRKb2JSZXF1ZXN0GhkuY2xpcHp5LnYxLkdldEpvYlJlc3BvbnNlEkMKCExpc3RKb2JzEhouY2xpcHp5LnYxLkxpc3RKb2JzUmVxdWVzdBobLmNsaXB6eS52MS5MaXN0Sm9ic1Jlc3BvbnNlEkYKCUNhbmNlbEpvYhIbLmNsaXB6eS52MS5DYW5jZWxKb2JSZXF1ZXN0GhwuY2xpcHp5LnYxLkNhbmNlbEpvYlJlc3BvbnNlElgKD0NvdW50QWN0aXZlSm9icxIhLmNsaXB6eS52MS5Db3VudEFjdGl2ZUpvYnNSZXF1ZXN0GiIuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLVBQoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIjIKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iImUKD0xpc3RKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDAoEcGFnZRgCIAEoBRIRCglwYWdlX3NpemUYAyABKAUSEwoGc3RhdHVzGAQgASgJSACIAQFCCQoHX3N0YXR1cyI/ChBMaXN0Sm9ic1Jlc3BvbnNlEhwKBGpvYnMYASADKAsyDi5jbGlwenkudjEuSm9iEg0KBXRvdGFsGAIgASgFIjUKEENhbmNlbEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIwChFDYW5jZWxKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iIj0KFkNvdW50QWN0aXZlSm9ic1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIigKF0NvdW50QWN0aXZlSm9ic1Jlc3BvbnNlEg0KBWNvdW50GAEgASgFIkwKFExpc3RKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIjQKCEpvYkV2ZW50EgsKA3NlcRgBIAEoAxIbCgNqb2IYAiABKAsyDi5jbGlwenkudjEuSm9iIjwKFUxpc3RKb2JFdmVudHNSZXNwb25zZRIjCgZldmVudHMYASADKAsyEy5jbGlwenkudjEuSm9iRXZlbnQyzgMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USUgoNTGlzdEpvYkV2ZW50cxIfLmNsaXB6eS52MS5MaXN0Sm9iRXZlbnRzUmVxdWVzdBogLmNsaXB6eS52MS5MaXN0Sm9iRXZlbnRzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.JobConfig
@@ -198,6 +198,18 @@ export type CreateJobRequest = Message<"clipzy.v1.CreateJobRequest"> & {
    * @generated from field: optional string style_json = 6;
    */
   styleJson?: string | undefined;
+
+  /**
+   * With an idempotency key, the same key and request hash return the original job.
+   *
+   * @generated from field: optional string idempotency_key = 7;
+   */
+  idempotencyKey?: string | undefined;
+
+  /**
+   * @generated from field: string request_hash = 8;
+   */
+  requestHash: string;
 };
 
 /**
@@ -215,6 +227,13 @@ export type CreateJobResponse = Message<"clipzy.v1.CreateJobResponse"> & {
    * @generated from field: clipzy.v1.Job job = 1;
    */
   job?: Job | undefined;
+
+  /**
+   * True when an earlier request with the same idempotency key created the job.
+   *
+   * @generated from field: bool replayed = 2;
+   */
+  replayed: boolean;
 };
 
 /**
@@ -396,6 +415,72 @@ export const CountActiveJobsResponseSchema: GenMessage<CountActiveJobsResponse> 
   messageDesc(file_clipzy_v1_jobs, 12);
 
 /**
+ * @generated from message clipzy.v1.ListJobEventsRequest
+ */
+export type ListJobEventsRequest = Message<"clipzy.v1.ListJobEventsRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string job_id = 2;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: int64 after_seq = 3;
+   */
+  afterSeq: bigint;
+};
+
+/**
+ * Describes the message clipzy.v1.ListJobEventsRequest.
+ * Use `create(ListJobEventsRequestSchema)` to create a new message.
+ */
+export const ListJobEventsRequestSchema: GenMessage<ListJobEventsRequest> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 13);
+
+/**
+ * @generated from message clipzy.v1.JobEvent
+ */
+export type JobEvent = Message<"clipzy.v1.JobEvent"> & {
+  /**
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: clipzy.v1.Job job = 2;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.JobEvent.
+ * Use `create(JobEventSchema)` to create a new message.
+ */
+export const JobEventSchema: GenMessage<JobEvent> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 14);
+
+/**
+ * @generated from message clipzy.v1.ListJobEventsResponse
+ */
+export type ListJobEventsResponse = Message<"clipzy.v1.ListJobEventsResponse"> & {
+  /**
+   * @generated from field: repeated clipzy.v1.JobEvent events = 1;
+   */
+  events: JobEvent[];
+};
+
+/**
+ * Describes the message clipzy.v1.ListJobEventsResponse.
+ * Use `create(ListJobEventsResponseSchema)` to create a new message.
+ */
+export const ListJobEventsResponseSchema: GenMessage<ListJobEventsResponse> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 15);
+
+/**
  * JobService owns job documents and the state machine; it orchestrates the stages.
  *
  * @generated from service clipzy.v1.JobService
@@ -442,6 +527,16 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof CountActiveJobsRequestSchema;
     output: typeof CountActiveJobsResponseSchema;
+  },
+  /**
+   * ListJobEvents returns the job's state changes after a sequence number, oldest first.
+   *
+   * @generated from rpc clipzy.v1.JobService.ListJobEvents
+   */
+  listJobEvents: {
+    methodKind: "unary";
+    input: typeof ListJobEventsRequestSchema;
+    output: typeof ListJobEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_clipzy_v1_jobs, 0);

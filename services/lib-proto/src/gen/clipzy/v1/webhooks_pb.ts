@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/webhooks.proto.
  */
 export const file_clipzy_v1_webhooks: GenFile = /*@__PURE__*/
-  fileDesc("ChhjbGlwenkvdjEvd2ViaG9va3MucHJvdG8SCWNsaXB6eS52MSKRAQoPRGVsaXZlcnlBdHRlbXB0Eg8KB2F0dGVtcHQYASABKAUSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3N0YXR1c19jb2RlGAMgASgFEhIKCmxhdGVuY3lfbXMYBCABKAUSEgoFZXJyb3IYBSABKAlIAIgBAUIICgZfZXJyb3IijAEKCERlbGl2ZXJ5EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZqb2JfaWQYAyABKAkSCwoDdXJsGAQgASgJEg0KBXN0YXRlGAUgASgJEiwKCGF0dGVtcHRzGAYgAygLMhouY2xpcHp5LnYxLkRlbGl2ZXJ5QXR0ZW1wdCI6ChVMaXN0RGVsaXZlcmllc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSJBChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5jbGlwenkudjEuRGVsaXZlcnkyZwoOV2ViaG9va1NlcnZpY2USVQoOTGlzdERlbGl2ZXJpZXMSIC5jbGlwenkudjEuTGlzdERlbGl2ZXJpZXNSZXF1ZXN0GiEuY2xpcHp5LnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChhjbGlwenkvdjEvd2ViaG9va3MucHJvdG8SCWNsaXB6eS52MSKRAQoPRGVsaXZlcnlBdHRlbXB0Eg8KB2F0dGVtcHQYASABKAUSJgoCYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC3N0YXR1c19jb2RlGAMgASgFEhIKCmxhdGVuY3lfbXMYBCABKAUSEgoFZXJyb3IYBSABKAlIAIgBAUIICgZfZXJyb3IijAEKCERlbGl2ZXJ5EhMKC2RlbGl2ZXJ5X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZqb2JfaWQYAyABKAkSCwoDdXJsGAQgASgJEg0KBXN0YXRlGAUgASgJEiwKCGF0dGVtcHRzGAYgAygLMhouY2xpcHp5LnYxLkRlbGl2ZXJ5QXR0ZW1wdCI6ChVMaXN0RGVsaXZlcmllc1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSJBChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEicKCmRlbGl2ZXJpZXMYASADKAsyEy5jbGlwenkudjEuRGVsaXZlcnkiPwoVUmVwbGF5RGVsaXZlcnlSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRITCgtkZWxpdmVyeV9pZBgCIAEoCSI/ChZSZXBsYXlEZWxpdmVyeVJlc3BvbnNlEiUKCGRlbGl2ZXJ5GAEgASgLMhMuY2xpcHp5LnYxLkRlbGl2ZXJ5ImMKDVNpZ25pbmdTZWNyZXQSDgoGc2VjcmV0GAEgASgJEjMKCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSACIAQFCDQoLX2V4cGlyZXNfYXQiLQoYR2V0U2lnbmluZ1NlY3JldHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCSJGChlHZXRTaWduaW5nU2VjcmV0c1Jlc3BvbnNlEikKB3NlY3JldHMYASADKAsyGC5jbGlwenkudjEuU2lnbmluZ1NlY3JldCIvChpSb3RhdGVTaWduaW5nU2VjcmV0UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiSAobUm90YXRlU2lnbmluZ1NlY3JldFJlc3BvbnNlEikKB3NlY3JldHMYASADKAsyGC5jbGlwenkudjEuU2lnbmluZ1NlY3JldDKEAwoOV2ViaG9va1NlcnZpY2USVQoOTGlzdERlbGl2ZXJpZXMSIC5jbGlwenkudjEuTGlzdERlbGl2ZXJpZXNSZXF1ZXN0GiEuY2xpcHp5LnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USVQoOUmVwbGF5RGVsaXZlcnkSIC5jbGlwenkudjEuUmVwbGF5RGVsaXZlcnlSZXF1ZXN0GiEuY2xpcHp5LnYxLlJlcGxheURlbGl2ZXJ5UmVzcG9uc2USXgoRR2V0U2lnbmluZ1NlY3JldHMSIy5jbGlwenkudjEuR2V0U2lnbmluZ1NlY3JldHNSZXF1ZXN0GiQuY2xpcHp5LnYxLkdldFNpZ25pbmdTZWNyZXRzUmVzcG9uc2USZAoTUm90YXRlU2lnbmluZ1NlY3JldBIlLmNsaXB6eS52MS5Sb3RhdGVTaWduaW5nU2VjcmV0UmVxdWVzdBomLmNsaXB6eS52MS5Sb3RhdGVTaWduaW5nU2VjcmV0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.DeliveryAttempt
@@ -137,6 +137,137 @@ export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = 
   messageDesc(file_clipzy_v1_webhooks, 3);
 
 /**
+ * @generated from message clipzy.v1.ReplayDeliveryRequest
+ */
+export type ReplayDeliveryRequest = Message<"clipzy.v1.ReplayDeliveryRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string delivery_id = 2;
+   */
+  deliveryId: string;
+};
+
+/**
+ * Describes the message clipzy.v1.ReplayDeliveryRequest.
+ * Use `create(ReplayDeliveryRequestSchema)` to create a new message.
+ */
+export const ReplayDeliveryRequestSchema: GenMessage<ReplayDeliveryRequest> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 4);
+
+/**
+ * @generated from message clipzy.v1.ReplayDeliveryResponse
+ */
+export type ReplayDeliveryResponse = Message<"clipzy.v1.ReplayDeliveryResponse"> & {
+  /**
+   * @generated from field: clipzy.v1.Delivery delivery = 1;
+   */
+  delivery?: Delivery | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.ReplayDeliveryResponse.
+ * Use `create(ReplayDeliveryResponseSchema)` to create a new message.
+ */
+export const ReplayDeliveryResponseSchema: GenMessage<ReplayDeliveryResponse> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 5);
+
+/**
+ * @generated from message clipzy.v1.SigningSecret
+ */
+export type SigningSecret = Message<"clipzy.v1.SigningSecret"> & {
+  /**
+   * @generated from field: string secret = 1;
+   */
+  secret: string;
+
+  /**
+   * Unset for the current secret; when a rotated-out secret stops being used.
+   *
+   * @generated from field: optional google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.SigningSecret.
+ * Use `create(SigningSecretSchema)` to create a new message.
+ */
+export const SigningSecretSchema: GenMessage<SigningSecret> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 6);
+
+/**
+ * @generated from message clipzy.v1.GetSigningSecretsRequest
+ */
+export type GetSigningSecretsRequest = Message<"clipzy.v1.GetSigningSecretsRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+};
+
+/**
+ * Describes the message clipzy.v1.GetSigningSecretsRequest.
+ * Use `create(GetSigningSecretsRequestSchema)` to create a new message.
+ */
+export const GetSigningSecretsRequestSchema: GenMessage<GetSigningSecretsRequest> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 7);
+
+/**
+ * @generated from message clipzy.v1.GetSigningSecretsResponse
+ */
+export type GetSigningSecretsResponse = Message<"clipzy.v1.GetSigningSecretsResponse"> & {
+  /**
+   * @generated from field: repeated clipzy.v1.SigningSecret secrets = 1;
+   */
+  secrets: SigningSecret[];
+};
+
+/**
+ * Describes the message clipzy.v1.GetSigningSecretsResponse.
+ * Use `create(GetSigningSecretsResponseSchema)` to create a new message.
+ */
+export const GetSigningSecretsResponseSchema: GenMessage<GetSigningSecretsResponse> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 8);
+
+/**
+ * @generated from message clipzy.v1.RotateSigningSecretRequest
+ */
+export type RotateSigningSecretRequest = Message<"clipzy.v1.RotateSigningSecretRequest"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+};
+
+/**
+ * Describes the message clipzy.v1.RotateSigningSecretRequest.
+ * Use `create(RotateSigningSecretRequestSchema)` to create a new message.
+ */
+export const RotateSigningSecretRequestSchema: GenMessage<RotateSigningSecretRequest> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 9);
+
+/**
+ * @generated from message clipzy.v1.RotateSigningSecretResponse
+ */
+export type RotateSigningSecretResponse = Message<"clipzy.v1.RotateSigningSecretResponse"> & {
+  /**
+   * @generated from field: repeated clipzy.v1.SigningSecret secrets = 1;
+   */
+  secrets: SigningSecret[];
+};
+
+/**
+ * Describes the message clipzy.v1.RotateSigningSecretResponse.
+ * Use `create(RotateSigningSecretResponseSchema)` to create a new message.
+ */
+export const RotateSigningSecretResponseSchema: GenMessage<RotateSigningSecretResponse> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_webhooks, 10);
+
+/**
  * WebhookService delivers terminal job events and keeps a record of every attempt.
  *
  * @generated from service clipzy.v1.WebhookService
@@ -149,6 +280,36 @@ export const WebhookService: GenService<{
     methodKind: "unary";
     input: typeof ListDeliveriesRequestSchema;
     output: typeof ListDeliveriesResponseSchema;
+  },
+  /**
+   * ReplayDelivery sends a delivery again, with a fresh round of retries.
+   *
+   * @generated from rpc clipzy.v1.WebhookService.ReplayDelivery
+   */
+  replayDelivery: {
+    methodKind: "unary";
+    input: typeof ReplayDeliveryRequestSchema;
+    output: typeof ReplayDeliveryResponseSchema;
+  },
+  /**
+   * GetSigningSecrets returns the tenant's active signing secrets, newest first.
+   *
+   * @generated from rpc clipzy.v1.WebhookService.GetSigningSecrets
+   */
+  getSigningSecrets: {
+    methodKind: "unary";
+    input: typeof GetSigningSecretsRequestSchema;
+    output: typeof GetSigningSecretsResponseSchema;
+  },
+  /**
+   * RotateSigningSecret makes a new secret current; the old one stays valid for a grace period.
+   *
+   * @generated from rpc clipzy.v1.WebhookService.RotateSigningSecret
+   */
+  rotateSigningSecret: {
+    methodKind: "unary";
+    input: typeof RotateSigningSecretRequestSchema;
+    output: typeof RotateSigningSecretResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_clipzy_v1_webhooks, 0);

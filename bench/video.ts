@@ -1,0 +1,93 @@
+/**
+ * Video + motion analysis speed against bare ffmpeg decoding to the same analysis resolution.
+ * Run: corepack pnpm exec tsx bench/video.ts
+ * Generates (and caches) a 60 s 1080p30 H.264 file under .tmp/bench/.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
+import { analyzeMotion } from "../services/motion-analyzer/src/app/analyze-motion.js";
+import {
+  analysisSize,
+  decodeArgs,
+  probeVideo,
+} from "../services/video-analyzer/src/adapters/frame-decoder.js";
+import { analyzeVideo } from "../services/video-analyzer/src/app/analyze-video.js";
+
+const file = ".tmp/bench/video-1080p30-60s.mp4";
+if (!existsSync(file)) {
+  mkdirSync(".tmp/bench", { recursive: true });
+  console.log("generating", file, "…");
+  await runTool("ffmpeg", [
+    "-nostdin",
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=s=1920x1080:r=30:d=60",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-crf",
+    "23",
+    "-pix_fmt",
+    "yuv420p",
+    file,
+  ]);
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+
+async function bareDecode(seconds?: number): Promise<number> {
+  const info = await probeVideo(file);
+  const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
+  const t0 = performance.now();
+  const tool = spawnTool("ffmpeg", decodeArgs(file, { width, height, durationSeconds: seconds }));
+  tool.stdout.on("data", () => {});
+  await tool.done;
+  return (performance.now() - t0) / 1000;
+}
+
+async function analysis(seconds?: number) {
+  peakRss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const { analysis: va, frames } = await analyzeVideo(file, { durationSeconds: seconds });
+  const t1 = performance.now();
+  const m = await analyzeMotion(frames, { transitions: va.transitions });
+  const t2 = performance.now();
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  return { va: (t1 - t0) / 1000, motion: (t2 - t1) / 1000, frames, peak: peakRss, m, vaRes: va };
+}
+
+// Warm-up (JIT, page cache), then measure.
+await bareDecode(2);
+await analysis(2);
+const short = await analysis(20);
+const decode = await bareDecode();
+const full = await analysis();
+const decode2 = await bareDecode();
+clearInterval(sampler);
+const dec = Math.min(decode, decode2);
+const total = full.va + full.motion;
+console.log(
+  `input: ${file} (60 s, 1920x1080, 30 fps, H.264); analysis ${full.frames.width}x${full.frames.height}, ${full.frames.count} frames`,
+);
+console.log(
+  `bare ffmpeg decode to ${full.frames.width}x${full.frames.height} rgb24: ${dec.toFixed(2)} s (runs ${decode.toFixed(2)}, ${decode2.toFixed(2)})`,
+);
+console.log(
+  `video analysis: ${full.va.toFixed(2)} s, motion analysis: ${full.motion.toFixed(2)} s, total ${total.toFixed(2)} s`,
+);
+console.log(`ratio (video+motion) / bare decode: ${(total / dec).toFixed(3)}  (goal ≤ 1.3)`);
+console.log(
+  `peak RSS: 20 s input ${mb(short.peak)} MB, 60 s input ${mb(full.peak)} MB; the luma frames blob handed to motion analysis is ${mb(full.frames.data.length)} MB (${((full.frames.width * full.frames.height * 30 * 60) / 2 ** 20).toFixed(1)} MB per minute), everything else is constant-size`,
+);
+console.log(
+  `results: cuts/10s ${full.vaRes.cut_frequency}, motion_intensity ${full.m.motion_intensity}, zoom_usage ${full.m.zoom_usage}, grade ${JSON.stringify(full.vaRes.grade)}`,
+);

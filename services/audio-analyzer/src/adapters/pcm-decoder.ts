@@ -1,0 +1,102 @@
+import { ProcessError, readRecords, runTool, spawnTool } from "@clipzy/platform/process";
+
+/**
+ * The one decode of the audio: ffmpeg `-vn -ac 1 -ar <rate> -f f32le pipe:1`, streamed as
+ * Float32Array blocks of `blockSamples` (the last one may be shorter). The child is killed when
+ * `signal` aborts (spawnTool), and an input without an audio stream is reported as
+ * `NoAudioStreamError` rather than a failure.
+ */
+export class NoAudioStreamError extends Error {
+  readonly code = "NO_AUDIO_STREAM";
+  constructor(input: string) {
+    super(`no audio stream in ${input}`);
+    this.name = "NoAudioStreamError";
+  }
+}
+
+export interface DecodeOptions {
+  sampleRate: number;
+  blockSamples?: number;
+  signal?: AbortSignal;
+}
+
+export function decodeArgs(input: string, sampleRate: number): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-i",
+    input,
+    "-map",
+    "0:a:0",
+    "-vn",
+    "-sn",
+    "-dn",
+    "-ac",
+    "1",
+    "-ar",
+    String(sampleRate),
+    "-f",
+    "f32le",
+    "pipe:1",
+  ];
+}
+
+export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGenerator<Float32Array> {
+  const block = opts.blockSamples ?? 8192;
+  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate), { signal: opts.signal });
+  // surface the exit status even if the consumer is still reading
+  let failure: unknown = null;
+  const done = tool.done.catch((e: unknown) => {
+    failure = e;
+  });
+  try {
+    for await (const rec of readRecords(tool.stdout, block * 4, true)) {
+      const n = Math.floor(rec.length / 4);
+      if (n === 0) continue;
+      // copy into an aligned Float32Array (Buffer offsets need not be 4-aligned)
+      yield new Float32Array(rec.buffer.slice(rec.byteOffset, rec.byteOffset + n * 4));
+    }
+    await done;
+    if (failure) throw mapError(failure, input);
+  } finally {
+    if (tool.child.exitCode === null && !tool.child.killed) tool.child.kill("SIGKILL");
+  }
+}
+
+function mapError(e: unknown, input: string): unknown {
+  if (e instanceof ProcessError && /matches no streams|does not contain any stream/i.test(e.stderrTail)) {
+    return new NoAudioStreamError(input);
+  }
+  return e;
+}
+
+export interface AudioProbe {
+  hasAudio: boolean;
+  /** Duration in seconds (audio stream, else container), null if unknown. */
+  durationSeconds: number | null;
+}
+
+/** ffprobe: does the input have an audio stream, and how long is it. */
+export async function probeAudio(input: string, signal?: AbortSignal): Promise<AudioProbe> {
+  const out = await runTool(
+    "ffprobe",
+    [
+      "-v",
+      "error",
+      "-select_streams",
+      "a:0",
+      "-show_entries",
+      "stream=index,duration:format=duration",
+      "-of",
+      "json",
+      input,
+    ],
+    { signal },
+  );
+  const j = JSON.parse(out) as { streams?: { duration?: string }[]; format?: { duration?: string } };
+  const hasAudio = (j.streams?.length ?? 0) > 0;
+  const d = Number(j.streams?.[0]?.duration ?? j.format?.duration);
+  return { hasAudio, durationSeconds: Number.isFinite(d) && d > 0 ? d : null };
+}

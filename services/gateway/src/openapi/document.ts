@@ -1,0 +1,763 @@
+import { ERROR_CODES, type ErrorCode } from "@clipzy/contracts";
+import { z } from "zod";
+import { PageQuery } from "../http/validation.js";
+import * as S from "./schemas.js";
+
+/**
+ * The OpenAPI 3.1 document of the public API, built from the zod schemas in ./schemas.ts (the
+ * request bodies are the gateway's own validation schemas) and the operation table below.
+ */
+
+type Json = Record<string, unknown>;
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+/** What each error code means, for the per-operation lists in the document. */
+const ERROR_MEANINGS: Record<ErrorCode, string> = {
+  bad_request: "the request is malformed (e.g. a broken multipart body)",
+  validation_error: "a field is missing or has the wrong type or value; `details.field` names it",
+  invalid_json: "the body is not valid JSON",
+  unauthorized: "API keys are configured and the bearer token is missing or unknown",
+  not_found: "no such resource (or no route for this method and path)",
+  video_not_found: "no video with this id for your tenant",
+  job_not_found: "no job with this id for your tenant",
+  template_not_found: "no template video with this id for your tenant",
+  conflict: "a request with the same Idempotency-Key is still being processed; retry shortly",
+  idempotency_conflict: "this Idempotency-Key was already used with a different request",
+  job_not_completed: "the job is not completed (yet); `details` has its status (and error if failed)",
+  job_terminal: "the job is already completed, failed or cancelled",
+  video_in_use: "a queued or processing job uses this video",
+  payload_too_large: "the body or file exceeds the configured limit",
+  unsupported_media_type: "wrong Content-Type for this endpoint",
+  invalid_media: "the file is not a decodable video (nothing was stored)",
+  rate_limited: "too many requests for this token (or client address); wait `Retry-After` seconds",
+  internal: "an unexpected server error (details are logged, never returned)",
+  unavailable: "a backend service is temporarily unavailable; retry",
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  404: "Not found",
+  409: "Conflict",
+  412: "Precondition failed",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  416: "Range not satisfiable",
+  422: "Unprocessable media",
+  429: "Too many requests",
+  500: "Internal server error",
+  503: "Service unavailable",
+};
+
+type Errors = Partial<Record<number, readonly ErrorCode[]>>;
+
+const RETRY_AFTER = {
+  description: "Seconds until the rate-limit window resets.",
+  schema: { type: "integer", minimum: 0 },
+};
+
+function errorResponse(status: number, codes: readonly ErrorCode[]): Json {
+  for (const c of codes) {
+    if (ERROR_CODES[c] !== status) throw new Error(`openapi: ${c} is ${ERROR_CODES[c]}, listed under ${status}`);
+  }
+  const list = codes.map((c) => `- \`${c}\`: ${ERROR_MEANINGS[c]}`).join("\n");
+  const response: Json = {
+    description: `${STATUS_TEXT[status] ?? "Error"}. \`error.code\` is one of:\n\n${list}`,
+    content: {
+      "application/json": {
+        schema: {
+          allOf: [ref("ErrorResponse"), { properties: { error: { properties: { code: { enum: codes } } } } }],
+        },
+      },
+    },
+  };
+  if (status === 429) response.headers = { "Retry-After": RETRY_AFTER };
+  return response;
+}
+
+/** The errors any authenticated, rate-limited operation can answer. */
+const COMMON: Errors = {
+  401: ["unauthorized"],
+  429: ["rate_limited"],
+  500: ["internal"],
+  503: ["unavailable"],
+};
+
+interface Op {
+  method: "get" | "post" | "delete" | "head" | "patch" | "options";
+  path: string;
+  tag: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  parameters?: Json[];
+  requestBody?: Json;
+  /** Success responses by status. */
+  responses: Record<string, Json>;
+  errors?: Errors;
+  /** Public operations: no token, no rate limit. */
+  public?: boolean;
+}
+
+const json = (schema: Json, description: string, extra: Json = {}): Json => ({
+  description,
+  content: { "application/json": { schema } },
+  ...extra,
+});
+
+const pathParam = (name: string, schema: Json, description: string): Json => ({
+  name,
+  in: "path",
+  required: true,
+  description,
+  schema,
+});
+
+const JOB_ID = pathParam("job_id", ref("JobId"), "The job's id.");
+const VIDEO_ID = pathParam("video_id", ref("VideoId"), "The video's id.");
+
+const IDEMPOTENCY_KEY: Json = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes retries safe: the same key with the same request within 24 h returns the original " +
+    "result (200, with `Idempotent-Replayed: true`); the same key with a different request → 409 " +
+    "`idempotency_conflict`. 1–255 visible ASCII characters.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
+};
+
+const REPLAYED_HEADER = {
+  "Idempotent-Replayed": {
+    description: "`true` when an earlier request with the same Idempotency-Key produced this answer.",
+    schema: { type: "string", enum: ["true"] },
+  },
+};
+
+const TUS_RESUMABLE: Json = {
+  name: "Tus-Resumable",
+  in: "header",
+  required: true,
+  description: "The tus protocol version; must be `1.0.0`.",
+  schema: { type: "string", const: "1.0.0" },
+};
+
+const TUS_RESUMABLE_HEADER = { "Tus-Resumable": { schema: { type: "string", const: "1.0.0" } } };
+
+const UPLOAD_ID = pathParam("upload_id", { type: "string" }, "The upload's id, from the Location header.");
+
+function pageParams(withStatus: boolean): Json[] {
+  const shape = PageQuery.shape;
+  const params: Json[] = [
+    {
+      name: "page",
+      in: "query",
+      description: "Page number, 1-indexed.",
+      schema: { type: "integer", minimum: 1, maximum: 1_000_000, default: 1 },
+    },
+    {
+      name: "page_size",
+      in: "query",
+      description: "Items per page.",
+      schema: { type: "integer", minimum: 1, maximum: 100, default: 10 },
+    },
+  ];
+  if (withStatus) {
+    const { $schema: _, ...status } = z.toJSONSchema(shape.status.unwrap()) as Json;
+    params.push({ name: "status", in: "query", description: "Only jobs in this status.", schema: status });
+  }
+  return params;
+}
+
+const OPERATIONS: Op[] = [
+  // --- Service ------------------------------------------------------------------------------
+  {
+    method: "get",
+    path: "/healthz",
+    tag: "Service",
+    operationId: "health",
+    summary: "Liveness check",
+    description: "Served at the root (`/healthz`), not under `/api/v1`. No token, no rate limit.",
+    public: true,
+    responses: { 200: json(ref("HealthEnvelope"), "The gateway is up.") },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    tag: "Service",
+    operationId: "getOpenApiDocument",
+    summary: "This OpenAPI 3.1 document",
+    description: "No token, no rate limit.",
+    public: true,
+    responses: { 200: json({ type: "object" }, "The document.") },
+  },
+  {
+    method: "get",
+    path: "/docs",
+    tag: "Service",
+    operationId: "getDocsPage",
+    summary: "Browsable API reference",
+    description: "Swagger UI, served entirely by the engine (no external assets). No token, no rate limit.",
+    public: true,
+    responses: {
+      200: { description: "An HTML page.", content: { "text/html": { schema: { type: "string" } } } },
+    },
+  },
+
+  // --- Videos -------------------------------------------------------------------------------
+  {
+    method: "post",
+    path: "/videos/upload",
+    tag: "Videos",
+    operationId: "uploadVideo",
+    summary: "Upload a video",
+    description:
+      "Multipart upload, streamed to storage with bounded memory whatever the size. The file is " +
+      "probed with ffprobe and decode-checked; a file that is not a decodable video is refused with " +
+      "422 and nothing is kept. `webhook_url` and `template_video_id` are stored on the video as " +
+      "defaults for its later jobs. For large files over unreliable links, use the resumable tus " +
+      "endpoints under `/videos/tus`.",
+    parameters: [IDEMPOTENCY_KEY],
+    requestBody: {
+      required: true,
+      content: { "multipart/form-data": { schema: ref("VideoUploadForm") } },
+    },
+    responses: {
+      200: json(ref("VideoEnvelope"), "Uploaded and probed.", { headers: REPLAYED_HEADER }),
+    },
+    errors: {
+      400: ["validation_error", "bad_request"],
+      404: ["template_not_found"],
+      409: ["idempotency_conflict", "conflict"],
+      413: ["payload_too_large"],
+      415: ["unsupported_media_type"],
+      422: ["invalid_media"],
+    },
+  },
+  {
+    method: "get",
+    path: "/videos",
+    tag: "Videos",
+    operationId: "listVideos",
+    summary: "List videos",
+    description: "Newest first, paginated like jobs.",
+    parameters: pageParams(false),
+    responses: { 200: json(ref("VideoListResponse"), "A page of videos.") },
+    errors: { 400: ["validation_error"] },
+  },
+  {
+    method: "get",
+    path: "/videos/{video_id}",
+    tag: "Videos",
+    operationId: "getVideo",
+    summary: "Get a video",
+    parameters: [VIDEO_ID],
+    responses: { 200: json(ref("VideoEnvelope"), "The video.") },
+    errors: { 404: ["video_not_found"] },
+  },
+  {
+    method: "delete",
+    path: "/videos/{video_id}",
+    tag: "Videos",
+    operationId: "deleteVideo",
+    summary: "Delete a video",
+    description: "Removes the video and its file. Refused while a queued or processing job uses it.",
+    parameters: [VIDEO_ID],
+    responses: { 200: json(ref("VideoDeletedEnvelope"), "Deleted.") },
+    errors: { 404: ["video_not_found"], 409: ["video_in_use"] },
+  },
+  {
+    method: "post",
+    path: "/videos/tus",
+    tag: "Resumable uploads (tus)",
+    operationId: "tusCreateUpload",
+    summary: "Create a resumable upload (tus 1.0 creation)",
+    description:
+      "Starts a [tus 1.0](https://tus.io/protocols/resumable-upload) upload. Send the total size in " +
+      "`Upload-Length` and, in `Upload-Metadata`, `filename` and optionally `webhook_url` and " +
+      "`template_video_id` (values base64-encoded, as tus specifies). The answer's `Location` is the " +
+      "upload URL for HEAD and PATCH. When the last byte arrives the file is probed and becomes a " +
+      "video exactly as with `POST /videos/upload`.",
+    parameters: [
+      TUS_RESUMABLE,
+      {
+        name: "Upload-Length",
+        in: "header",
+        required: true,
+        description: "The file's total size in bytes.",
+        schema: { type: "integer", minimum: 1 },
+      },
+      {
+        name: "Upload-Metadata",
+        in: "header",
+        required: false,
+        description:
+          "Comma-separated `key base64value` pairs: `filename`, `webhook_url`, `template_video_id`.",
+        schema: { type: "string" },
+      },
+    ],
+    responses: {
+      201: {
+        description: "Created; PATCH the bytes to `Location`.",
+        headers: {
+          Location: { description: "The upload URL.", schema: { type: "string" } },
+          ...TUS_RESUMABLE_HEADER,
+        },
+      },
+    },
+    errors: {
+      400: ["validation_error", "bad_request"],
+      404: ["template_not_found"],
+      412: [],
+      413: ["payload_too_large"],
+    },
+  },
+  {
+    method: "head",
+    path: "/videos/tus/{upload_id}",
+    tag: "Resumable uploads (tus)",
+    operationId: "tusGetOffset",
+    summary: "Get a resumable upload's offset (tus 1.0 core)",
+    description: "How many bytes the engine has; resume the PATCH from `Upload-Offset`.",
+    parameters: [UPLOAD_ID, TUS_RESUMABLE],
+    responses: {
+      200: {
+        description: "The upload's progress (no body).",
+        headers: {
+          "Upload-Offset": { schema: { type: "integer", minimum: 0 } },
+          "Upload-Length": { schema: { type: "integer", minimum: 1 } },
+          "Cache-Control": { schema: { type: "string", const: "no-store" } },
+          ...TUS_RESUMABLE_HEADER,
+        },
+      },
+    },
+    errors: { 404: ["not_found"], 412: [] },
+  },
+  {
+    method: "patch",
+    path: "/videos/tus/{upload_id}",
+    tag: "Resumable uploads (tus)",
+    operationId: "tusAppend",
+    summary: "Append bytes to a resumable upload (tus 1.0 core)",
+    description:
+      "Appends the body at `Upload-Offset`, which must equal the upload's current offset (else 409). " +
+      "The PATCH that completes the upload answers once the video has been probed and stored.",
+    parameters: [
+      UPLOAD_ID,
+      TUS_RESUMABLE,
+      {
+        name: "Upload-Offset",
+        in: "header",
+        required: true,
+        description: "Where these bytes start.",
+        schema: { type: "integer", minimum: 0 },
+      },
+    ],
+    requestBody: {
+      required: true,
+      content: { "application/offset+octet-stream": { schema: { type: "string", format: "binary" } } },
+    },
+    responses: {
+      204: {
+        description: "Appended.",
+        headers: {
+          "Upload-Offset": { description: "The new offset.", schema: { type: "integer", minimum: 0 } },
+          ...TUS_RESUMABLE_HEADER,
+        },
+      },
+    },
+    errors: {
+      400: ["validation_error", "bad_request"],
+      404: ["not_found"],
+      409: ["conflict"],
+      412: [],
+      413: ["payload_too_large"],
+      415: ["unsupported_media_type"],
+      422: ["invalid_media"],
+    },
+  },
+
+  // --- Jobs ---------------------------------------------------------------------------------
+  {
+    method: "post",
+    path: "/jobs",
+    tag: "Jobs",
+    operationId: "createJob",
+    summary: "Create a job",
+    description:
+      "Queues the video for analysis, style extraction and (unless `config.mode` is `style_only`) " +
+      "style application and rendering. Without a template or `config.style_json`, the style is the " +
+      "source video's own. `quality`: low = CRF 28, ≤480p; medium (default) = CRF 23, ≤720p; high = " +
+      "CRF 20, ≤1080p (never upscaled).",
+    parameters: [IDEMPOTENCY_KEY],
+    requestBody: { required: true, content: { "application/json": { schema: ref("JobCreateRequest") } } },
+    responses: {
+      200: json(ref("JobEnvelope"), "Created (status `queued`), or replayed for a repeated Idempotency-Key.", {
+        headers: REPLAYED_HEADER,
+      }),
+    },
+    errors: {
+      400: ["validation_error", "invalid_json", "bad_request"],
+      404: ["video_not_found", "template_not_found"],
+      409: ["idempotency_conflict", "conflict"],
+      413: ["payload_too_large"],
+      415: ["unsupported_media_type"],
+    },
+  },
+  {
+    method: "get",
+    path: "/jobs",
+    tag: "Jobs",
+    operationId: "listJobs",
+    summary: "List jobs",
+    description: "Newest first.",
+    parameters: pageParams(true),
+    responses: { 200: json(ref("JobListResponse"), "A page of jobs.") },
+    errors: { 400: ["validation_error"] },
+  },
+  {
+    method: "get",
+    path: "/jobs/{job_id}",
+    tag: "Jobs",
+    operationId: "getJob",
+    summary: "Get a job's status",
+    description: "Poll every 5 s or so, or follow `GET /jobs/{job_id}/events`, or wait for the webhook.",
+    parameters: [JOB_ID],
+    responses: { 200: json(ref("JobEnvelope"), "The job.") },
+    errors: { 404: ["job_not_found"] },
+  },
+  {
+    method: "get",
+    path: "/jobs/{job_id}/result",
+    tag: "Jobs",
+    operationId: "getJobResult",
+    summary: "Get a completed job's result",
+    parameters: [JOB_ID],
+    responses: { 200: json(ref("JobDetailEnvelope"), "The result: `style_json` and `output_video_url`.") },
+    errors: { 404: ["job_not_found"], 409: ["job_not_completed"] },
+  },
+  {
+    method: "post",
+    path: "/jobs/{job_id}/cancel",
+    tag: "Jobs",
+    operationId: "cancelJob",
+    summary: "Cancel a job",
+    description: "A queued or processing job becomes `cancelled`; running ffmpeg work stops within seconds.",
+    parameters: [JOB_ID],
+    responses: { 200: json(ref("JobEnvelope"), "Cancelled.") },
+    errors: { 404: ["job_not_found"], 409: ["job_terminal"] },
+  },
+  {
+    method: "get",
+    path: "/jobs/{job_id}/output",
+    tag: "Jobs",
+    operationId: "getJobOutput",
+    summary: "Download the rendered video",
+    description: "Streams the MP4. A single HTTP `Range` is honoured (206).",
+    parameters: [
+      JOB_ID,
+      {
+        name: "Range",
+        in: "header",
+        required: false,
+        description: "e.g. `bytes=0-1023`.",
+        schema: { type: "string" },
+      },
+    ],
+    responses: {
+      200: {
+        description: "The whole file.",
+        headers: { "Accept-Ranges": { schema: { type: "string", const: "bytes" } } },
+        content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+      },
+      206: {
+        description: "The requested range.",
+        headers: { "Content-Range": { schema: { type: "string" } } },
+        content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
+      },
+      416: {
+        description: "The range is outside the file (`Content-Range: bytes */size`, no body).",
+        headers: { "Content-Range": { schema: { type: "string" } } },
+      },
+    },
+    errors: { 404: ["job_not_found", "not_found"], 409: ["job_not_completed"] },
+  },
+  {
+    method: "get",
+    path: "/jobs/{job_id}/events",
+    tag: "Jobs",
+    operationId: "streamJobEvents",
+    summary: "Follow a job's progress (Server-Sent Events)",
+    description:
+      "One event per status, stage or progress change, oldest first; the stream ends after the " +
+      "terminal event. Each event is `id: <sequence>`, `event: progress` (or the terminal status: " +
+      "`completed`, `failed`, `cancelled`) and `data: <JobResponse JSON>`. A client reconnecting with " +
+      "`Last-Event-ID` (as EventSource does) gets only the events after that id. Comment lines keep " +
+      "an idle stream open.",
+    parameters: [
+      JOB_ID,
+      {
+        name: "Last-Event-ID",
+        in: "header",
+        required: false,
+        description: "Resume after this event id.",
+        schema: { type: "integer", minimum: 0 },
+      },
+      {
+        name: "last_event_id",
+        in: "query",
+        required: false,
+        description: "The same as the Last-Event-ID header, for clients that cannot set headers.",
+        schema: { type: "integer", minimum: 0 },
+      },
+    ],
+    responses: {
+      200: {
+        description: "An event stream; each event's `data` is a JobResponse.",
+        content: {
+          "text/event-stream": {
+            schema: { type: "string" },
+            example:
+              'id: 3\nevent: progress\ndata: {"job_id":"job_xyz789abc123","status":"processing",…}\n\n',
+          },
+        },
+      },
+    },
+    errors: { 404: ["job_not_found"] },
+  },
+
+  // --- Webhooks -----------------------------------------------------------------------------
+  {
+    method: "get",
+    path: "/jobs/{job_id}/webhook-deliveries",
+    tag: "Webhooks",
+    operationId: "listWebhookDeliveries",
+    summary: "List a job's webhook deliveries",
+    description: "Every delivery of the job's webhook and every attempt: status code, latency, error.",
+    parameters: [JOB_ID],
+    responses: { 200: json(ref("WebhookDeliveryListEnvelope"), "The deliveries, oldest first.") },
+    errors: { 404: ["job_not_found"] },
+  },
+  {
+    method: "post",
+    path: "/webhook-deliveries/{delivery_id}/replay",
+    tag: "Webhooks",
+    operationId: "replayWebhookDelivery",
+    summary: "Send a webhook delivery again",
+    description: "Sends the same payload again (signed afresh), with a fresh round of retries.",
+    parameters: [pathParam("delivery_id", { type: "string" }, "The delivery's id (its `webhook-id`).")],
+    responses: { 200: json(ref("WebhookDeliveryEnvelope"), "The delivery, pending again.") },
+    errors: { 404: ["not_found"], 409: ["conflict"] },
+  },
+  {
+    method: "get",
+    path: "/webhooks/secret",
+    tag: "Webhooks",
+    operationId: "getWebhookSecret",
+    summary: "Get your webhook signing secrets",
+    description:
+      "The secrets that sign your webhooks the Standard Webhooks way (`webhook-signature: v1,<base64 " +
+      "HMAC-SHA256 of id.timestamp.body>`), newest first.",
+    responses: { 200: json(ref("WebhookSigningSecretsEnvelope"), "The secrets.") },
+  },
+  {
+    method: "post",
+    path: "/webhooks/secret/rotate",
+    tag: "Webhooks",
+    operationId: "rotateWebhookSecret",
+    summary: "Rotate your webhook signing secret",
+    description:
+      "Makes a new secret current. The previous one keeps signing (both signatures are sent) until " +
+      "its `expires_at`, so receivers can switch without missing a delivery.",
+    responses: { 200: json(ref("WebhookSigningSecretsEnvelope"), "The secrets after the rotation.") },
+  },
+];
+
+const TAGS = [
+  { name: "Videos", description: "Upload and manage source and template videos." },
+  { name: "Resumable uploads (tus)", description: "tus 1.0 (core + creation) uploads for large files." },
+  { name: "Jobs", description: "Style-transfer jobs: create, follow, cancel, fetch results." },
+  { name: "Webhooks", description: "Deliveries of terminal job events and their signing secrets." },
+  { name: "Service", description: "Health and documentation; no token, no rate limit." },
+];
+
+const DESCRIPTION = `Video style transfer: upload footage and optionally a template video; the engine
+extracts the template's Style DNA (StyleJSON v1.0), applies it and renders a new video.
+
+**Envelope.** Success: \`{"success": true, "message": …, "data": …}\` (lists put \`jobs\`/\`videos\`,
+\`total\`, \`page\`, \`page_size\` at the top level instead of \`data\`). Errors: HTTP 4xx/5xx with
+\`{"success": false, "message": …, "data": null, "error": {"code": …, "details": {…}}}\`.
+Timestamps are ISO 8601 UTC with \`Z\`. Clients should ignore fields they do not know: documented
+fields may be added.
+
+**Authentication.** \`Authorization: Bearer <token>\`. Tokens map to tenants; another tenant's id
+answers 404. An engine started without API keys is open, single tenant and loopback only.
+
+**Rate limiting.** Per token (per client address on an open engine), a configurable number of
+requests per minute (\`RATE_LIMIT_PER_MINUTE\`, default 600). Every limited response carries
+\`RateLimit\` and \`RateLimit-Policy\` headers; over the limit the answer is 429 \`rate_limited\`
+with \`Retry-After\` in seconds. Health and documentation routes are not limited.`;
+
+/** Error responses shared between operations, as `#/components/responses/<status>_<codes>`. */
+function buildOperation(op: Op, shared: Record<string, Json>): Json {
+  const responses: Json = { ...op.responses };
+  const errors: Errors = { ...(op.public ? {} : COMMON), ...op.errors };
+  for (const [status, codes] of Object.entries(errors)) {
+    if (!codes || codes.length === 0) {
+      // 412 (tus version mismatch) carries no envelope; listed with no codes.
+      responses[status] = {
+        description: `${STATUS_TEXT[Number(status)]}: unsupported \`Tus-Resumable\` version.`,
+      };
+      continue;
+    }
+    const name = `Error${status}_${codes.join("_")}`;
+    shared[name] ??= errorResponse(Number(status), codes);
+    responses[status] = { $ref: `#/components/responses/${name}` };
+  }
+  const sorted = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
+  const out: Json = {
+    tags: [op.tag],
+    operationId: op.operationId,
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    ...(op.parameters ? { parameters: op.parameters } : {}),
+    ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+    responses: sorted,
+  };
+  if (op.public) out.security = [];
+  return out;
+}
+
+/** zod → JSON Schema 2020-12 (OpenAPI 3.1's dialect) for every registered component. */
+function componentSchemas(): Record<string, Json> {
+  const { schemas } = z.toJSONSchema(S.components, {
+    uri: (id) => `#/components/schemas/${id}`,
+    // "input": plain response objects stay open to added fields, `.strict()` ones stay closed.
+    io: "input",
+    unrepresentable: "any",
+    metadata: S.registry,
+    override: ({ jsonSchema }) => {
+      // `.int()` bounds to the safe-integer range; noise in a document.
+      if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+    },
+  }) as { schemas: Record<string, Json> };
+  const out: Record<string, Json> = {};
+  for (const [id, schema] of Object.entries(schemas)) {
+    const { $schema: _s, $id: _i, ...rest } = schema;
+    out[id] = rest;
+  }
+  return out;
+}
+
+function videoUploadForm(): Json {
+  const { $schema: _, ...fields } = z.toJSONSchema(S.UploadFieldsSchema, { io: "input" }) as Json;
+  const properties = (fields.properties ?? {}) as Json;
+  return {
+    type: "object",
+    required: ["file"],
+    properties: {
+      file: { type: "string", format: "binary", description: "The video file." },
+      ...Object.fromEntries(
+        Object.entries(properties).map(([k, v]) => [
+          k,
+          {
+            ...(v as Json),
+            description:
+              k === "webhook_url"
+                ? "Default webhook for this video's jobs (http or https)."
+                : "Default template video for this video's jobs.",
+          },
+        ]),
+      ),
+    },
+  };
+}
+
+let cached: Json | undefined;
+
+/** The document (built once; it does not depend on configuration). */
+export function openApiDocument(): Json {
+  if (cached) return cached;
+  const paths: Record<string, Json> = {};
+  const responses: Record<string, Json> = {};
+  for (const op of OPERATIONS) {
+    paths[op.path] ??= {};
+    paths[op.path][op.method] = buildOperation(op, responses);
+  }
+  // /healthz lives at the root, outside the /api/v1 base.
+  paths["/healthz"] = { servers: [{ url: "/", description: "root" }], ...paths["/healthz"] };
+  cached = {
+    openapi: "3.1.1",
+    jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    info: {
+      title: "Clipzy ML Engine API",
+      version: "1.0.0",
+      description: DESCRIPTION,
+    },
+    servers: [{ url: "/api/v1", description: "this engine" }],
+    security: [{ bearerAuth: [] }],
+    tags: TAGS,
+    paths,
+    webhooks: {
+      jobTerminal: {
+        post: {
+          operationId: "jobTerminalWebhook",
+          summary: "A job reached a terminal state",
+          description:
+            "POSTed to the job's `webhook_url` (or its video's default) when the job completes, fails " +
+            "or is cancelled. Signed the Standard Webhooks way with your signing secret(s): verify " +
+            "`webhook-signature` (space-separated `v1,<base64 HMAC-SHA256 of \"{webhook-id}." +
+            '{webhook-timestamp}.{body}"`>`) before trusting the body. Answer 2xx within 10 s; ' +
+            "otherwise the engine retries with exponential backoff, up to 3 retries.",
+          parameters: [
+            {
+              name: "webhook-id",
+              in: "header",
+              required: true,
+              description: "The delivery id; the same on every retry (deduplicate on it).",
+              schema: { type: "string" },
+            },
+            {
+              name: "webhook-timestamp",
+              in: "header",
+              required: true,
+              description: "Unix seconds when this attempt was signed.",
+              schema: { type: "string", pattern: "^\\d+$" },
+            },
+            {
+              name: "webhook-signature",
+              in: "header",
+              required: false,
+              description: "Space-separated `v1,<base64>` signatures, one per active secret.",
+              schema: { type: "string" },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ref("WebhookPayload") } },
+          },
+          responses: {
+            "2XX": { description: "Received. Anything else (or no answer in 10 s) is retried." },
+          },
+          security: [],
+        },
+      },
+    },
+    components: {
+      schemas: { ...componentSchemas(), VideoUploadForm: videoUploadForm() },
+      responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b))),
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "A token from the engine's `API_KEYS`. Without configured keys the engine is open and the " +
+            "header is not needed.",
+        },
+      },
+    },
+  };
+  return cached;
+}

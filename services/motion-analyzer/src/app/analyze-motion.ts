@@ -1,0 +1,165 @@
+import { buildPyramid, estimateMotion, type PairMotion, type Pyramid } from "../domain/global-motion.js";
+import {
+  motionIntensity,
+  pairSpeed,
+  type ZoomSegment,
+  zoomRates,
+  zoomScale,
+  zoomSegments,
+} from "../domain/motion-metrics.js";
+
+export interface MotionFrames {
+  width: number;
+  height: number;
+  fps: number;
+  count: number;
+  /** Packed 8-bit luma planes (what analyzeVideo returns as `frames`). */
+  data: Uint8Array;
+}
+
+/** Per-pair camera motion, in fractions of the frame width (so it is resolution-independent). */
+export interface PairRecord {
+  /** Pair i is frame i → frame i+1. */
+  frame: number;
+  /** Content translation per frame, fraction of frame width (x right, y down). */
+  dx: number;
+  dy: number;
+  /** Content scale per frame (> 1 zooming in). */
+  scale: number;
+  /** Rotation per frame, radians. */
+  rotation: number;
+  inliers: number;
+  residual: number;
+}
+
+/** The motion_analysis artifact (JSON). */
+export interface MotionAnalysis {
+  version: 1;
+  fps: number;
+  analysis: { width: number; height: number; frames: number; pairs_valid: number };
+  /** Null entries: pairs across a cut or inside a gradual transition, or without texture. */
+  pairs: (PairRecord | null)[];
+  /** Motion energy over time: mean camera speed (frame widths / s) and local residual per bin. */
+  pacing: { bin_seconds: number; camera_speed: number[]; local_motion: number[] };
+  motion_intensity: number;
+  zoom_usage: number;
+  zoom_segments: ZoomSegment[];
+  /** Evidence for extraction confidence. */
+  evidence: { valid_share: number; mean_inliers: number; mean_texture: number };
+}
+
+export interface AnalyzeMotionOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+  /** Edit points from video analysis: motion is not measured across them. */
+  transitions?: readonly { start_frame: number; frames: number }[];
+}
+
+const BIN_SECONDS = 0.5;
+const MIN_TEXTURE = 2;
+
+export async function analyzeMotion(
+  frames: MotionFrames,
+  opts: AnalyzeMotionOptions = {},
+): Promise<MotionAnalysis> {
+  const { width: w, height: h, fps, count } = frames;
+  const plane = w * h;
+  if (frames.data.length < count * plane)
+    throw new Error("motion frames: data shorter than count × width × height");
+  const skip = new Uint8Array(Math.max(0, count - 1));
+  for (const t of opts.transitions ?? []) {
+    if (t.frames === 0) {
+      if (t.start_frame - 1 >= 0 && t.start_frame - 1 < skip.length) skip[t.start_frame - 1] = 1;
+    } else
+      for (let f = t.start_frame; f < t.start_frame + t.frames && f < skip.length; f++)
+        if (f >= 0) skip[f] = 1;
+  }
+  const pairs: (PairRecord | null)[] = [];
+  const raw: (PairMotion | null)[] = [];
+  const speeds: number[] = [];
+  let prev: Pyramid | null = count > 0 ? buildPyramid(frames.data.subarray(0, plane), w, h) : null;
+  let last: PairMotion | undefined;
+  let inl = 0;
+  let tex = 0;
+  let lastYield = Date.now();
+  for (let i = 0; i + 1 < count; i++) {
+    const cur = buildPyramid(frames.data.subarray((i + 1) * plane, (i + 2) * plane), w, h);
+    if (skip[i]) {
+      pairs.push(null);
+      raw.push(null);
+      last = undefined;
+    } else {
+      let m = estimateMotion(prev!, cur, last);
+      if (last && m.inliers < 0.8) {
+        // Poor fit from the previous pair's motion: retry from rest and keep the better fit.
+        const m0 = estimateMotion(prev!, cur);
+        if (m0.residual < m.residual * 0.9) m = m0;
+      }
+      if (m.texture < MIN_TEXTURE) {
+        pairs.push(null);
+        raw.push(null);
+        last = undefined;
+      } else {
+        raw.push(m);
+        last = m;
+        speeds.push(pairSpeed(m, w, fps));
+        inl += m.inliers;
+        tex += m.texture;
+        pairs.push({
+          frame: i,
+          dx: m.tx / w,
+          dy: m.ty / w,
+          scale: zoomScale(m),
+          rotation: Math.atan2(m.b, 1 + m.a),
+          inliers: Math.round(m.inliers * 1000) / 1000,
+          residual: Math.round(m.residual * 100) / 100,
+        });
+      }
+    }
+    prev = cur;
+    if (opts.signal?.aborted)
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
+    if (Date.now() - lastYield > 50) {
+      opts.onProgress?.((i + 1) / count);
+      await new Promise((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
+  }
+  const rates = zoomRates(raw, fps);
+  const valid = speeds.length;
+  let zooming = 0;
+  for (let i = 0; i < rates.length; i++) if (!Number.isNaN(rates[i]) && Math.abs(rates[i]) >= 0.02) zooming++;
+  const binPairs = Math.max(1, Math.round(BIN_SECONDS * fps));
+  const camera: number[] = [];
+  const local: number[] = [];
+  for (let s = 0; s < raw.length; s += binPairs) {
+    let sv = 0;
+    let sr = 0;
+    let c = 0;
+    for (let i = s; i < Math.min(raw.length, s + binPairs); i++) {
+      const m = raw[i];
+      if (!m) continue;
+      sv += pairSpeed(m, w, fps);
+      sr += m.residual / 255;
+      c++;
+    }
+    camera.push(c ? Math.round((sv / c) * 1e4) / 1e4 : 0);
+    local.push(c ? Math.round((sr / c) * 1e4) / 1e4 : 0);
+  }
+  opts.onProgress?.(1);
+  return {
+    version: 1,
+    fps,
+    analysis: { width: w, height: h, frames: count, pairs_valid: valid },
+    pairs,
+    pacing: { bin_seconds: binPairs / fps, camera_speed: camera, local_motion: local },
+    motion_intensity: Math.round(motionIntensity(speeds) * 10) / 10,
+    zoom_usage: valid ? Math.round((1000 * zooming) / valid) / 10 : 0,
+    zoom_segments: zoomSegments(rates, fps),
+    evidence: {
+      valid_share: count > 1 ? valid / (count - 1) : 0,
+      mean_inliers: valid ? inl / valid : 0,
+      mean_texture: valid ? tex / valid : 0,
+    },
+  };
+}

@@ -1,0 +1,249 @@
+import { writeFileSync } from "node:fs";
+import type { ColorGrade } from "@clipzy/contracts";
+import { afterAll, describe, expect, it } from "vitest";
+import { fitGradeToTransfer, gradeToCube } from "../domain/grade-model.js";
+import {
+  type Boundary,
+  FPS,
+  makeClip,
+  makeEdit,
+  makeStill,
+  measureTransfer,
+  neutralSceneChain,
+  type Segment,
+  type SourceKind,
+  tempDir,
+} from "../test-media.js";
+import { analyzeVideo } from "./analyze-video.js";
+import { visualStyleFields } from "./visual-style.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const file = (n: string) => `${tmp.dir}/${n}`;
+
+describe("hard cuts", () => {
+  it("finds cuts between varied sources at the exact frame", async () => {
+    const kinds: SourceKind[] = [
+      "testsrc2",
+      "mandelbrot",
+      "cellauto",
+      "life",
+      "noise",
+      "smptebars",
+      "still",
+      "gradients",
+      "rgbtestsrc",
+    ];
+    const segs: Segment[] = [];
+    for (let k = 0; k < 46; k++)
+      segs.push({ kind: kinds[(k * 4) % kinds.length], seed: k, frames: 12 + ((k * 7) % 23) });
+    const { truth, frames } = await makeEdit(
+      file("cuts.mp4"),
+      segs,
+      segs.slice(1).map(() => ({ type: "cut" as const })),
+    );
+    const progress: number[] = [];
+    const { analysis, frames: lowres } = await analyzeVideo(file("cuts.mp4"), {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(analysis.analysis.frames).toBe(frames);
+    expect(lowres.count).toBe(frames);
+    expect(lowres.data.length).toBe(frames * lowres.width * lowres.height);
+    const det = analysis.transitions.map((t) => t.start_frame);
+    const tr = truth.map((t) => t.startFrame);
+    const tp0 = det.filter((d) => tr.includes(d)).length;
+    const tp1 = det.filter((d) => tr.some((t) => Math.abs(t - d) <= 1)).length;
+    const rec1 = tr.filter((t) => det.some((d) => Math.abs(t - d) <= 1)).length;
+    const cfTruth = (10 * tr.length) / (frames / FPS);
+    console.log(
+      `cuts: ${tr.length} truth, ${det.length} detected; ±0 P=${(tp0 / det.length).toFixed(3)} R=${(tp0 / tr.length).toFixed(3)}; ±1 P=${(tp1 / det.length).toFixed(3)} R=${(rec1 / tr.length).toFixed(3)}; cut_frequency ${analysis.cut_frequency} vs ${cfTruth.toFixed(4)}`,
+    );
+    expect(tr.length).toBeGreaterThanOrEqual(40);
+    expect(tp0 / det.length).toBeGreaterThanOrEqual(0.98);
+    expect(tp0 / tr.length).toBeGreaterThanOrEqual(0.98);
+    expect(tp1 / det.length).toBe(1);
+    expect(rec1 / tr.length).toBe(1);
+    expect(Math.abs(analysis.cut_frequency / cfTruth - 1)).toBeLessThanOrEqual(0.05);
+    expect(analysis.transitions.every((t) => t.type === "cut")).toBe(true);
+    // progress: monotonic, 0..1, ends at 1
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+    expect(progress.at(-1)).toBe(1);
+    expect(analysis.aspect_ratio).toBe("16:9");
+    expect(analysis.frame_rate).toBe(30);
+  });
+
+  it("does not cut on a two-frame white flash", async () => {
+    await makeClip(
+      file("flash.mp4"),
+      `testsrc2=s=320x180:r=30,drawbox=c=white:t=fill:enable='between(n,60,61)'`,
+      150,
+    );
+    const { analysis } = await analyzeVideo(file("flash.mp4"));
+    expect(analysis.transitions).toEqual([]);
+  });
+
+  it("does not cut in a 20 s continuous pan or zoom over one image", async () => {
+    await makeStill(file("big.png"), 1600, 400);
+    const src = `movie=${file("big.png")},loop=loop=-1:size=1,fps=30`;
+    await makeClip(file("pan.mp4"), `${src},crop=320:180:x='40+n*2':y='60+30*sin(n/90)'`, 600);
+    await makeClip(
+      file("zoom.mp4"),
+      `${src},zoompan=z='pow(1.0015,on)':d=1:s=320x180:fps=30:x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2'`,
+      600,
+    );
+    for (const n of ["pan.mp4", "zoom.mp4"]) {
+      const { analysis } = await analyzeVideo(file(n));
+      expect(analysis.transitions.filter((t) => t.type === "cut")).toEqual([]);
+      expect(analysis.transitions).toEqual([]);
+    }
+  });
+});
+
+describe("gradual transitions", () => {
+  it("finds fades and dissolves of known duration, typed gradual, duration within ±2 frames", async () => {
+    const kinds: SourceKind[] = [
+      "testsrc2",
+      "mandelbrot",
+      "life",
+      "still",
+      "smptebars",
+      "gradients",
+      "rgbtestsrc",
+    ];
+    const kindsOfB: Boundary[] = [];
+    const plan: [string, number][] = [
+      ["fade", 15],
+      ["fadeblack", 21],
+      ["dissolve", 30],
+      ["FB", 16],
+      ["fade", 45],
+      ["fadewhite", 18],
+      ["fadeblack", 30],
+      ["FB", 30],
+      ["fade", 21],
+      ["dissolve", 15],
+      ["fade", 30],
+      ["FB", 44],
+      ["fadeblack", 15],
+      ["dissolve", 45],
+      ["fade", 18],
+      ["FB", 20],
+      ["wipeleft", 24],
+      ["wipeup", 15],
+      ["fade", 24],
+      ["fadeblack", 45],
+    ];
+    for (const [t, f] of plan)
+      kindsOfB.push(
+        t === "FB" ? { type: "fadeblack", frames: f } : { type: "xfade", transition: t, frames: f },
+      );
+    const segs: Segment[] = plan
+      .concat([["", 0]])
+      .map((_, k) => ({ kind: kinds[(k * 2) % kinds.length], seed: k, frames: 100 + ((k * 11) % 40) }));
+    const { truth } = await makeEdit(file("gradual.mp4"), segs, kindsOfB);
+    const { analysis } = await analyzeVideo(file("gradual.mp4"));
+    let found = 0;
+    let typed = 0;
+    const errs: number[] = [];
+    for (const t of truth) {
+      const m = analysis.transitions.find(
+        (d) =>
+          d.start_frame <= t.startFrame + t.frames && d.start_frame + Math.max(1, d.frames) >= t.startFrame,
+      );
+      if (!m) continue;
+      found++;
+      if (m.type !== "cut") typed++;
+      errs.push(Math.abs(m.frames - t.frames));
+    }
+    const extra = analysis.transitions.filter(
+      (d) =>
+        !truth.some(
+          (t) =>
+            d.start_frame <= t.startFrame + t.frames && d.start_frame + Math.max(1, d.frames) >= t.startFrame,
+        ),
+    );
+    console.log(
+      `gradual: ${truth.length} truth, recall ${(found / truth.length).toFixed(3)}, typed gradual ${(typed / found).toFixed(3)}, duration error (frames) max ${Math.max(...errs)} mean ${(errs.reduce((a, b) => a + b, 0) / errs.length).toFixed(2)}, false ${extra.length}; primary ${JSON.stringify(analysis.primary_transition)}`,
+    );
+    expect(found / truth.length).toBeGreaterThanOrEqual(0.95);
+    expect(typed / found).toBeGreaterThanOrEqual(0.95);
+    expect(errs.filter((e) => e <= 2).length / errs.length).toBeGreaterThanOrEqual(0.95);
+    expect(extra.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("colour grade", () => {
+  const cases: { filter: string; check: (keyof ColorGrade)[]; within10: boolean }[] = [
+    { filter: "eq=contrast=1.3", check: ["contrast"], within10: true },
+    { filter: "eq=saturation=1.4", check: ["saturation"], within10: true },
+    { filter: "eq=saturation=0.6", check: ["saturation"], within10: true },
+    { filter: "colortemperature=temperature=4500", check: ["temperature"], within10: true },
+    { filter: "colortemperature=temperature=9000", check: ["temperature", "tint"], within10: true },
+    { filter: "colorbalance=rm=0.15:bm=-0.15", check: ["temperature"], within10: true },
+    { filter: "colorbalance=gm=-0.15", check: ["tint"], within10: true },
+    { filter: "colorbalance=rh=0.2:bh=-0.2", check: ["temperature"], within10: false },
+  ];
+
+  it("reads a neutral clip as neutral", async () => {
+    await makeClip(file("neutral.mp4"), neutralSceneChain(), 20);
+    const { analysis } = await analyzeVideo(file("neutral.mp4"));
+    console.log(`grade neutral: ${JSON.stringify(analysis.grade)}`);
+    for (const v of Object.values(analysis.grade)) expect(Math.abs(v)).toBeLessThanOrEqual(5);
+    expect(analysis.palette.length).toBeGreaterThan(0);
+  });
+
+  it.each(cases)("recovers $filter with the right sign, within ±10 of what the filter does", async (c) => {
+    const name = `${c.filter.replace(/[^a-z0-9]/gi, "_")}.mp4`;
+    await makeClip(file(name), `${neutralSceneChain()},${c.filter}`, 20);
+    const [{ analysis }, transfer] = await Promise.all([analyzeVideo(file(name)), measureTransfer(c.filter)]);
+    const expected = fitGradeToTransfer(transfer);
+    console.log(
+      `grade ${c.filter}: measured ${JSON.stringify(analysis.grade)} expected ${JSON.stringify(expected)}`,
+    );
+    for (const k of c.check) {
+      expect(Math.sign(analysis.grade[k])).toBe(Math.sign(expected[k]));
+      if (c.within10) expect(Math.abs(analysis.grade[k] - expected[k])).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it("round-trips a grade rendered with the shared model's LUT", async () => {
+    const g: ColorGrade = {
+      temperature: 30,
+      tint: -20,
+      saturation: 25,
+      contrast: 20,
+      highlights: 0,
+      shadows: 0,
+    };
+    writeFileSync(file("g.cube"), gradeToCube(g));
+    await makeClip(file("lut.mp4"), `${neutralSceneChain()},lut3d=file=${file("g.cube")}`, 20);
+    const { analysis } = await analyzeVideo(file("lut.mp4"));
+    console.log(
+      `grade lut3d round trip: set ${JSON.stringify(g)} measured ${JSON.stringify(analysis.grade)}`,
+    );
+    for (const k of ["temperature", "tint", "saturation", "contrast"] as const)
+      expect(Math.abs(analysis.grade[k] - g[k])).toBeLessThanOrEqual(10);
+    const fields = visualStyleFields(analysis, null);
+    expect(fields.color_grade).toEqual(analysis.grade);
+    expect(fields.confidence).toBeGreaterThan(0);
+    expect(fields.confidence).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("stream and cancellation", () => {
+  it("reports 4:3 at 25 fps and stops ffmpeg on abort", async () => {
+    await makeClip(file("pal.mp4"), "testsrc2=s=192x144:r=25", 250);
+    const { analysis } = await analyzeVideo(file("pal.mp4"));
+    expect(analysis.aspect_ratio).toBe("4:3");
+    expect(analysis.frame_rate).toBe(25);
+    expect(analysis.duration_seconds).toBeCloseTo(10, 1);
+    const ac = new AbortController();
+    const run = analyzeVideo(file("pal.mp4"), {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p > 0.1) ac.abort(new Error("cancelled"));
+      },
+    });
+    await expect(run).rejects.toThrow("cancelled");
+  });
+});

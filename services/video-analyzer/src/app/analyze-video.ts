@@ -1,0 +1,224 @@
+import type { ColorGrade } from "@clipzy/contracts";
+import { analysisSize, decodeFrames, probeVideo, type StreamInfo } from "../adapters/frame-decoder.js";
+import { ColourAccumulator } from "../domain/colour-stats.js";
+import {
+  computeSignature,
+  contentDistance,
+  type FrameSignature,
+  histDistance,
+  pairDiff,
+  rgbToLuma,
+} from "../domain/frame-features.js";
+import { estimateGrade, histQuantile } from "../domain/grade-model.js";
+import { dominantColours, type PaletteColour } from "../domain/palette.js";
+import {
+  type DetectedTransition,
+  detectTransitions,
+  type Shot,
+  shotsFrom,
+} from "../domain/shot-detection.js";
+import {
+  cutFrequency,
+  type PrimaryTransition,
+  primaryTransition,
+  type ShotStats,
+  shotStats,
+} from "../domain/shot-stats.js";
+import { aspectRatioString, frameRateNumber } from "../domain/stream-format.js";
+
+export interface TransitionRecord {
+  type: DetectedTransition["kind"];
+  start_frame: number;
+  frames: number;
+  start_seconds: number;
+  duration_seconds: number;
+  easing: DetectedTransition["easing"];
+  clarity: number;
+  change: number;
+}
+
+/** The video_analysis artifact (JSON). */
+export interface VideoAnalysis {
+  version: 1;
+  source: { width: number; height: number; fps: number; fps_fraction: string; duration_seconds: number };
+  aspect_ratio: string;
+  frame_rate: number;
+  duration_seconds: number;
+  /** Analysis resolution and how many frames were decoded and analysed. */
+  analysis: { width: number; height: number; frames: number };
+  transitions: TransitionRecord[];
+  /** Times (s) of hard cuts. */
+  cuts: number[];
+  shots: { start_frame: number; end_frame: number; start_seconds: number; duration_seconds: number }[];
+  shot_stats: ShotStats;
+  cut_frequency: number;
+  primary_transition: PrimaryTransition | null;
+  colour: {
+    mean_rgb: [number, number, number];
+    luma_quantiles: { p05: number; p50: number; p95: number };
+    chroma_mean: [number, number, number];
+    chroma_rms: number;
+  };
+  grade: ColorGrade;
+  palette: PaletteColour[];
+  /** Evidence behind extraction_confidence. */
+  evidence: {
+    frames_analysed: number;
+    cut_clarity_mean: number | null;
+    gradual_clarity_mean: number | null;
+    grade_tone_residual: number;
+    colour_spread: number;
+  };
+}
+
+export interface AnalysisFrames {
+  width: number;
+  height: number;
+  fps: number;
+  count: number;
+  /** Packed 8-bit luma planes, count × width × height. */
+  data: Uint8Array;
+}
+
+export interface AnalyzeVideoOptions {
+  signal?: AbortSignal;
+  durationSeconds?: number;
+  frameRate?: number;
+  onProgress?: (fraction: number) => void;
+  /** Decoder threads for ffmpeg (0 = auto). */
+  threads?: number;
+}
+
+const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+export async function analyzeVideo(
+  input: string,
+  opts: AnalyzeVideoOptions = {},
+): Promise<{ analysis: VideoAnalysis; frames: AnalysisFrames }> {
+  const info: StreamInfo = await probeVideo(input, opts.signal);
+  const fps = info.fps > 0 ? info.fps : (opts.frameRate ?? 30);
+  const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
+  const duration =
+    opts.durationSeconds ?? info.durationSeconds ?? (info.frameCount ? info.frameCount / fps : null);
+  const expected = Math.max(1, Math.round((duration ?? 60) * fps));
+  const plane = width * height;
+
+  let data = new Uint8Array(plane * (expected + 2));
+  let count = 0;
+  const mad: number[] = [0];
+  const large: number[] = [0];
+  const hist: number[] = [0];
+  const content: number[] = [0];
+  const sigs: FrameSignature[] = [];
+  const colour = new ColourAccumulator();
+  let prevLuma: Uint8Array | null = null;
+  let prevSig: FrameSignature | null = null;
+  let lastProgress = 0;
+
+  for await (const rgb of decodeFrames(input, {
+    width,
+    height,
+    signal: opts.signal,
+    threads: opts.threads,
+    durationSeconds: opts.durationSeconds,
+  })) {
+    if ((count + 1) * plane > data.length) {
+      const grown = new Uint8Array(Math.ceil(data.length * 1.5) + plane);
+      grown.set(data);
+      data = grown;
+    }
+    const luma = rgbToLuma(rgb, data.subarray(count * plane, (count + 1) * plane));
+    const sig = computeSignature(rgb, luma, width, height);
+    if (prevLuma && prevSig) {
+      const d = pairDiff(prevLuma, luma);
+      mad.push(d.mad);
+      large.push(d.largeFrac);
+      hist.push(histDistance(prevSig, sig));
+      content.push(contentDistance(prevSig, sig));
+    }
+    colour.add(rgb, luma);
+    sigs.push(sig);
+    prevLuma = luma;
+    prevSig = sig;
+    count++;
+    const p = Math.min(0.97, count / expected);
+    if (opts.onProgress && p - lastProgress >= 0.002) {
+      lastProgress = p;
+      opts.onProgress(p);
+    }
+  }
+  if (count === 0) throw new Error(`no frames decoded from ${input}`);
+
+  const series = {
+    fps,
+    count,
+    mad: Float32Array.from(mad),
+    largeFrac: Float32Array.from(large),
+    hist: Float32Array.from(hist),
+    content: Float32Array.from(content),
+    sigs,
+  };
+  const transitions = detectTransitions(series);
+  const shots: Shot[] = shotsFrom(transitions, count, fps);
+  const analysedSeconds = count / fps;
+  const summary = colour.summary();
+  const gradeEst = estimateGrade(summary);
+  const palette = dominantColours(colour.reservoir, colour.reservoirCount, 5);
+  const cutsOnly = transitions.filter((t) => t.kind === "cut");
+  const gradual = transitions.filter((t) => t.kind !== "cut");
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const p05 = histQuantile(summary.lumaHist, 0.05);
+  const p95 = histQuantile(summary.lumaHist, 0.95);
+
+  const analysis: VideoAnalysis = {
+    version: 1,
+    source: {
+      width: info.displayWidth,
+      height: info.displayHeight,
+      fps,
+      fps_fraction: `${info.fpsNum}/${info.fpsDen}`,
+      duration_seconds: info.durationSeconds ?? analysedSeconds,
+    },
+    aspect_ratio: aspectRatioString(info.displayWidth, info.displayHeight),
+    frame_rate: frameRateNumber(fps),
+    duration_seconds: info.durationSeconds ?? analysedSeconds,
+    analysis: { width, height, frames: count },
+    transitions: transitions.map((t) => ({
+      type: t.kind,
+      start_frame: t.startFrame,
+      frames: t.frames,
+      start_seconds: r4(t.startSeconds),
+      duration_seconds: r4(t.durationSeconds),
+      easing: t.easing,
+      clarity: r4(t.clarity),
+      change: r4(t.change),
+    })),
+    cuts: cutsOnly.map((t) => r4(t.startSeconds)),
+    shots: shots.map((s) => ({
+      start_frame: s.startFrame,
+      end_frame: s.endFrame,
+      start_seconds: r4(s.startSeconds),
+      duration_seconds: r4(s.durationSeconds),
+    })),
+    shot_stats: shotStats(shots),
+    cut_frequency: r4(cutFrequency(transitions, analysedSeconds)),
+    primary_transition: primaryTransition(transitions),
+    colour: {
+      mean_rgb: summary.meanRgb.map(r4) as [number, number, number],
+      luma_quantiles: { p05: r4(p05), p50: r4(histQuantile(summary.lumaHist, 0.5)), p95: r4(p95) },
+      chroma_mean: summary.chromaMean.map(r4) as [number, number, number],
+      chroma_rms: r4(summary.chromaRms),
+    },
+    grade: gradeEst.grade,
+    palette,
+    evidence: {
+      frames_analysed: count,
+      cut_clarity_mean: mean(cutsOnly.map((t) => t.clarity)),
+      gradual_clarity_mean: mean(gradual.map((t) => t.clarity)),
+      grade_tone_residual: r4(gradeEst.toneResidual),
+      colour_spread: r4(p95 - p05),
+    },
+  };
+  opts.onProgress?.(1);
+  return { analysis, frames: { width, height, fps, count, data: data.subarray(0, count * plane) } };
+}

@@ -1,0 +1,429 @@
+import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
+import { classifyEasing, type Easing } from "./transition.js";
+
+/**
+ * Shot-boundary detection over per-frame features (pure).
+ *
+ * Pair i is the change from frame i−1 to frame i (i ≥ 1); signals index 0 is unused.
+ * - Hard cuts: an adaptive (content-aware) detector in the spirit of PySceneDetect's
+ *   AdaptiveDetector: the pair's luma difference and histogram difference are each divided by
+ *   their mean over a window of neighbouring pairs (the largest neighbour left out, so a nearby cut
+ *   does not mask this one); a cut needs either ratio ≥ CUT_RATIO above a floor. A candidate
+ *   whose "before" frame reappears within FLASH_FRAMES frames is a flash, not a cut.
+ * - Gradual transitions: twin comparison. A low threshold over a robust local baseline (a low
+ *   percentile of the luma difference over ±BASELINE_WINDOW pairs) opens a candidate region; it is
+ *   accepted when the accumulated change, measured directly between the frames either side,
+ *   passes the cut threshold, and when the frames inside are explained by the two ends — either
+ *   as a blend αA+βB (dissolve, fade through black) or cell by cell as A or B (wipe). Continuous
+ *   camera motion is explained by neither, which is what keeps pans and zooms out.
+ */
+export interface FeatureSeries {
+  fps: number;
+  count: number;
+  /** Mean absolute luma difference of pair i (0..1). */
+  mad: Float32Array;
+  /** Share of pixels with a large luma change in pair i. */
+  largeFrac: Float32Array;
+  /** Histogram distance of pair i (0..1). */
+  hist: Float32Array;
+  /** Motion-robust content distance of pair i (thumbnails and histograms, 0..1). */
+  content: Float32Array;
+  sigs: FrameSignature[];
+}
+
+export type TransitionKind = "cut" | "fade" | "dissolve" | "wipe";
+
+export interface DetectedTransition {
+  kind: TransitionKind;
+  /** Cut: first frame of the new shot. Gradual: last frame of the outgoing shot before the change. */
+  startFrame: number;
+  /** Number of changed pairs (0 for a cut). */
+  frames: number;
+  startSeconds: number;
+  durationSeconds: number;
+  easing: Easing | null;
+  /** How clearly the boundary stands out of its surroundings, 0..1. */
+  clarity: number;
+  /** Content distance between the frames on either side, 0..1. */
+  change: number;
+  /** Gradual: the outgoing / incoming side is black (a fade out / a fade in). */
+  toBlack?: boolean;
+  fromBlack?: boolean;
+}
+
+export interface Shot {
+  startFrame: number;
+  endFrame: number; // exclusive
+  startSeconds: number;
+  durationSeconds: number;
+}
+
+export const CUT_RATIO = 3;
+const CUT_WINDOW = 5;
+const MIN_MAD = 0.035;
+const MIN_HIST = 0.12;
+const FLASH_FRAMES = 8;
+const BASELINE_WINDOW = 45;
+const LOW_T = 0.012;
+const MAX_RESIDUAL = 0.85;
+const MIN_GRADUAL_HIST = 0.2;
+
+/** Mean of the w pairs on one side of i (dir = −1 or +1), the largest left out. */
+function sideMean(x: Float32Array, i: number, n: number, w: number, dir: -1 | 1): number {
+  let s = 0;
+  let c = 0;
+  let mx = 0;
+  for (let k = 1; k <= w; k++) {
+    const j = i + dir * k;
+    if (j < 1 || j >= n) break;
+    s += x[j];
+    c++;
+    if (x[j] > mx) mx = x[j];
+  }
+  if (c > 2) {
+    s -= mx;
+    c--;
+  }
+  return c ? s / c : 0;
+}
+
+/** A spike stands out of BOTH sides (a step — the start of a dissolve, a pan — does not). */
+function spikeRatio(x: Float32Array, i: number, n: number, eps: number): number {
+  return x[i] / (Math.max(sideMean(x, i, n, CUT_WINDOW, -1), sideMean(x, i, n, CUT_WINDOW, 1)) + eps);
+}
+
+export function detectCuts(f: FeatureSeries): DetectedTransition[] {
+  const n = f.count;
+  const cands: { i: number; score: number; clarity: number }[] = [];
+  for (let i = 1; i < n; i++) {
+    const p = f.mad[i];
+    const h = f.hist[i];
+    const rP = spikeRatio(f.mad, i, n, 0.004);
+    const rH = spikeRatio(f.hist, i, n, 0.01);
+    const byP = rP >= CUT_RATIO && p >= MIN_MAD;
+    const byH = rH >= CUT_RATIO && h >= MIN_HIST && p >= MIN_MAD / 2;
+    if (!byP && !byH) continue;
+    const r = Math.max(byP ? rP : 0, byH ? rH : 0);
+    cands.push({ i, score: r, clarity: Math.min(1, (r - 1) / (2 * CUT_RATIO)) });
+  }
+  const out: DetectedTransition[] = [];
+  let suppressUntil = -1;
+  for (let k = 0; k < cands.length; k++) {
+    const { i, clarity } = cands[k];
+    if (i <= suppressUntil) continue;
+    // Flash: the frame before the event comes back shortly after it.
+    const before = f.sigs[i - 1];
+    const dCut = contentDistance(before, f.sigs[i]);
+    let flashEnd = -1;
+    for (let j = i + 1; j <= Math.min(n - 1, i + FLASH_FRAMES); j++) {
+      if (contentDistance(before, f.sigs[j]) < 0.3 * dCut) {
+        flashEnd = j;
+        break;
+      }
+    }
+    if (flashEnd >= 0) {
+      suppressUntil = flashEnd;
+      continue;
+    }
+    // Keep the strongest of candidates closer than 3 frames.
+    const prev = out[out.length - 1];
+    if (prev && i - prev.startFrame < 3) {
+      if (cands[k].score <= (prev as DetectedTransition & { _s?: number })._s!) continue;
+      out.pop();
+    }
+    const t: DetectedTransition & { _s?: number } = {
+      kind: "cut",
+      startFrame: i,
+      frames: 0,
+      startSeconds: i / f.fps,
+      durationSeconds: 0,
+      easing: null,
+      clarity,
+      change: dCut,
+    };
+    t._s = cands[k].score;
+    out.push(t);
+  }
+  return out.map(({ _s, ...t }: DetectedTransition & { _s?: number }) => t);
+}
+
+function percentileOfWindow(x: Float32Array, lo: number, hi: number, q: number, buf: Float32Array): number {
+  let m = 0;
+  for (let j = lo; j <= hi; j++) buf[m++] = x[j];
+  const v = buf.subarray(0, m).sort();
+  return v[Math.min(m - 1, Math.floor(q * (m - 1)))];
+}
+
+interface BlendFit {
+  alpha: number;
+  beta: number;
+  blendRes: number;
+  switchRes: number;
+  base: number;
+}
+
+/** Fits F ≈ αA + βB (α, β ≥ 0) on the rgb thumbnails, and the cell-wise "A or B" model. */
+export function blendFit(F: Uint8Array, A: Uint8Array, B: Uint8Array): BlendFit {
+  let aa = 0;
+  let bb = 0;
+  let ab = 0;
+  let fa = 0;
+  let fb = 0;
+  for (let i = 0; i < F.length; i++) {
+    aa += A[i] * A[i];
+    bb += B[i] * B[i];
+    ab += A[i] * B[i];
+    fa += F[i] * A[i];
+    fb += F[i] * B[i];
+  }
+  let alpha: number;
+  let beta: number;
+  const det = aa * bb - ab * ab;
+  if (det > 1e-9 * aa * bb && det > 0) {
+    alpha = (fa * bb - fb * ab) / det;
+    beta = (fb * aa - fa * ab) / det;
+  } else {
+    alpha = aa > 0 ? fa / aa : 0;
+    beta = 0;
+  }
+  if (alpha < 0) {
+    alpha = 0;
+    beta = bb > 0 ? Math.max(0, fb / bb) : 0;
+  } else if (beta < 0) {
+    beta = 0;
+    alpha = aa > 0 ? Math.max(0, fa / aa) : 0;
+  }
+  let blendRes = 0;
+  let switchRes = 0;
+  let dA = 0;
+  let dB = 0;
+  for (let i = 0; i < F.length; i++) {
+    blendRes += Math.abs(F[i] - alpha * A[i] - beta * B[i]);
+    const ea = Math.abs(F[i] - A[i]);
+    const eb = Math.abs(F[i] - B[i]);
+    dA += ea;
+    dB += eb;
+    switchRes += ea < eb ? ea : eb;
+  }
+  return { alpha, beta, blendRes, switchRes, base: Math.min(dA, dB) };
+}
+
+export interface GradualOptions {
+  /** Pairs that are hard cuts (excluded from gradual regions). */
+  cutFrames?: ReadonlySet<number>;
+  maxSeconds?: number;
+}
+
+export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): DetectedTransition[] {
+  const cutList = [...(opts.cutFrames ?? [])];
+  const n = f.count;
+  if (n < 6) return [];
+  const cuts = new Set<number>(); // cuts may sit inside a gradual region (fade through white)
+  const maxFrames = Math.round((opts.maxSeconds ?? 3) * f.fps);
+  const base = new Float32Array(n);
+  const buf = new Float32Array(2 * BASELINE_WINDOW + 1);
+  const excess = new Float32Array(n);
+  for (let i = 1; i < n; i++) {
+    base[i] = percentileOfWindow(
+      f.content,
+      Math.max(1, i - BASELINE_WINDOW),
+      Math.min(n - 1, i + BASELINE_WINDOW),
+      0.2,
+      buf,
+    );
+    excess[i] = cuts.has(i) ? 0 : f.content[i] - base[i];
+  }
+  // Low threshold on a lightly smoothed excess.
+  const lowT = (i: number) => Math.max(LOW_T, 0.5 * base[i]);
+  const sm = new Float32Array(n);
+  for (let i = 1; i < n; i++) {
+    let s = 0;
+    let c = 0;
+    for (let j = Math.max(1, i - 1); j <= Math.min(n - 1, i + 1); j++) {
+      s += excess[j];
+      c++;
+    }
+    sm[i] = s / c;
+  }
+  const out: DetectedTransition[] = [];
+  let i = 1;
+  while (i < n) {
+    if (!(sm[i] > lowT(i)) || cuts.has(i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let gap = 0;
+    while (j + 1 < n && !cuts.has(j + 1) && (sm[j + 1] > lowT(j + 1) || gap < 1)) {
+      if (sm[j + 1] > lowT(j + 1)) gap = 0;
+      else gap++;
+      j++;
+    }
+    while (j > i && !(sm[j] > lowT(j))) j--;
+    // Two hard cuts are two edits, never one transition.
+    const t =
+      cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
+        ? null
+        : validateRegion(f, excess, i, j, maxFrames);
+    if (t) {
+      // A fade out, a short hold on black and a fade in are one fade through black.
+      const prev = out[out.length - 1];
+      if (prev?.toBlack && t.fromBlack && t.startFrame - (prev.startFrame + prev.frames) <= f.fps) {
+        const frames = t.startFrame + t.frames - prev.startFrame;
+        out[out.length - 1] = {
+          ...prev,
+          frames,
+          durationSeconds: frames / f.fps,
+          change: contentDistance(f.sigs[prev.startFrame], f.sigs[Math.min(n - 1, t.startFrame + t.frames)]),
+          clarity: Math.min(prev.clarity, t.clarity),
+          toBlack: false,
+          fromBlack: false,
+        };
+      } else out.push(t);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+function validateRegion(
+  f: FeatureSeries,
+  excess: Float32Array,
+  a0: number,
+  b0: number,
+  maxFrames: number,
+): DetectedTransition | null {
+  const n = f.count;
+  // Refine the boundaries on the raw excess: pairs above 30% of the region's typical excess.
+  const vals: number[] = [];
+  for (let k = a0; k <= b0; k++) vals.push(excess[k]);
+  vals.sort((x, y) => x - y);
+  const level = vals[Math.floor(vals.length * 0.6)];
+  const thr = Math.max(LOW_T / 2, 0.3 * level);
+  let a = a0;
+  let b = b0;
+  while (a > 1 && a > a0 - 3 && excess[a - 1] > thr) a--;
+  while (a < b && excess[a] <= thr) a++;
+  while (b < n - 1 && b < b0 + 3 && excess[b + 1] > thr) b++;
+  while (b > a && excess[b] <= thr) b--;
+  const len = b - a + 1;
+  if (len < 4 || len > maxFrames) return null;
+  // A hard cut with some motion around it is one dominant step, not a spread-out change.
+  let exMax = 0;
+  let exAll = 0;
+  for (let k = a; k <= b; k++) {
+    exAll += Math.max(0, excess[k]);
+    if (excess[k] > exMax) exMax = excess[k];
+  }
+  if (exMax > 0.6 * exAll) return null;
+  const A = f.sigs[a - 1];
+  const B = f.sigs[b];
+  const change = contentDistance(A, B);
+  let minLuma = 1;
+  let maxLuma = 0;
+  let blendRes = 0;
+  let switchRes = 0;
+  let baseSum = 0;
+  const alphas: number[] = [];
+  const betas: number[] = [];
+  for (let k = a - 1; k <= b; k++) {
+    const fit = blendFit(f.sigs[k].thumbRgb, A.thumbRgb, B.thumbRgb);
+    alphas.push(fit.alpha);
+    betas.push(fit.beta);
+    if (k > a - 1 && k < b) {
+      blendRes += fit.blendRes;
+      switchRes += fit.switchRes;
+      baseSum += fit.base;
+      if (f.sigs[k].meanLuma < minLuma) minLuma = f.sigs[k].meanLuma;
+      if (f.sigs[k].meanLuma > maxLuma) maxLuma = f.sigs[k].meanLuma;
+    }
+  }
+  const la = A.meanLuma;
+  const lb = B.meanLuma;
+  const black = 0.06;
+  const throughBlack = minLuma < 0.12 && minLuma < 0.5 * Math.min(la, lb);
+  const throughWhite = maxLuma > 0.85 && maxLuma > Math.max(la, lb) + 0.15;
+  const fadeLike = throughBlack || throughWhite || la < black || lb < black;
+  // A flash or a wobble: the two ends look alike and nothing fades.
+  if (change < 0.08 && !(fadeLike && Math.max(la, lb) - Math.min(la, lb, minLuma) > 0.08)) return null;
+  const blendRatio = baseSum > 0 ? blendRes / baseSum : 1;
+  const switchRatio = baseSum > 0 ? switchRes / baseSum : 1;
+  if (Math.min(blendRatio, switchRatio) > MAX_RESIDUAL) return null;
+  // Camera motion over one scene keeps the colour distribution; a transition between two shots
+  // rarely does unless the frames inside are an unmistakable blend.
+  if (!fadeLike && histDistance(A, B) < MIN_GRADUAL_HIST && Math.min(blendRatio, switchRatio) > 0.4)
+    return null;
+  let kind: TransitionKind;
+  if (fadeLike) kind = "fade";
+  else if (switchRatio < blendRatio) kind = "wipe";
+  else kind = "dissolve";
+  // Progress curve q: (1−α)/2 + β/2 covers dissolves (α=1−p, β=p) and fades through black.
+  const q: number[] = [];
+  for (let k = 0; k < alphas.length; k++) {
+    let v: number;
+    if (lb < black) v = 1 - alphas[k];
+    else if (la < black) v = betas[k];
+    else v = 0.5 * (1 - alphas[k]) + 0.5 * betas[k];
+    q.push(Math.min(1, Math.max(0, v)));
+  }
+  if (!fadeLike && !throughWhite) {
+    // A dissolve or wipe progresses; a cut followed by busy content jumps to the end at once.
+    let maxJump = 0;
+    for (let k = 1; k < q.length; k++) maxJump = Math.max(maxJump, Math.abs(q[k] - q[k - 1]));
+    if (maxJump > 0.5 || q[1] > 0.6) return null;
+  }
+  let exSum = 0;
+  let outside = 0;
+  let oc = 0;
+  for (let k = a; k <= b; k++) exSum += excess[k];
+  for (let k = Math.max(1, a - 10); k < a; k++, oc++) outside += Math.abs(excess[k]);
+  for (let k = b + 1; k <= Math.min(n - 1, b + 10); k++, oc++) outside += Math.abs(excess[k]);
+  const inside = exSum / len;
+  const clarity = Math.min(
+    1,
+    Math.max(0, 1 - (oc ? outside / oc : 0) / Math.max(1e-6, inside)) *
+      (1 - Math.min(blendRatio, switchRatio)),
+  );
+  return {
+    kind,
+    startFrame: a - 1,
+    frames: len,
+    startSeconds: (a - 1) / f.fps,
+    durationSeconds: len / f.fps,
+    easing: classifyEasing(q),
+    clarity,
+    change,
+    toBlack: lb < black,
+    fromBlack: la < black,
+  };
+}
+
+/** Cuts and gradual transitions, in time order. */
+export function detectTransitions(f: FeatureSeries): DetectedTransition[] {
+  const cuts = detectCuts(f);
+  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) });
+  // A cut inside a gradual transition is part of it (e.g. the jump of a fade through white).
+  const kept = cuts.filter(
+    (c) => !gradual.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),
+  );
+  return [...kept, ...gradual].sort((x, y) => x.startFrame - y.startFrame);
+}
+
+/** Shots between boundaries (a cut's frame, or a gradual transition's middle). */
+export function shotsFrom(transitions: readonly DetectedTransition[], count: number, fps: number): Shot[] {
+  const bounds = transitions.map((t) =>
+    t.kind === "cut" ? t.startFrame : t.startFrame + Math.round(t.frames / 2),
+  );
+  const edges = [0, ...bounds.filter((b) => b > 0 && b < count), count];
+  const shots: Shot[] = [];
+  for (let k = 0; k + 1 < edges.length; k++) {
+    if (edges[k + 1] <= edges[k]) continue;
+    shots.push({
+      startFrame: edges[k],
+      endFrame: edges[k + 1],
+      startSeconds: edges[k] / fps,
+      durationSeconds: (edges[k + 1] - edges[k]) / fps,
+    });
+  }
+  return shots;
+}
