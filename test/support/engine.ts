@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type Engine, type EngineHooks, loadEngineConfig, startEngine } from "@clipzy/engine";
+import { loadOpenApi } from "./openapi.js";
 
 export interface TestEngine extends Engine {
   api(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
@@ -29,6 +30,8 @@ export async function startTestEngine(
     LOG_LEVEL: "silent",
     WEBHOOK_RETRY_BASE_MS: "100",
     WEBHOOK_ALLOW_LIST: "127.0.0.0/8,::1",
+    // Tests poll fast; rate limiting has its own test (rate-limit.test.ts).
+    RATE_LIMIT_PER_MINUTE: "100000",
     ...env,
   });
   const engine = await startEngine(config, hooks);
@@ -41,6 +44,13 @@ export async function startTestEngine(
     try {
       body = JSON.parse(text);
     } catch {}
+    // Every answer must be what the engine's own OpenAPI document says (support/openapi.ts).
+    const openapi = await loadOpenApi(base);
+    const method = init?.method ?? "GET";
+    const type = res.headers.get("content-type");
+    if (/[/+]json\b/i.test(type ?? "") && typeof body !== "string") {
+      openapi.validateResponse(method, path, res.status, body);
+    } else openapi.checkResponse(method, path, res.status, type);
     return { status: res.status, body, headers: res.headers };
   };
 

@@ -111,7 +111,8 @@ export function createOpenApi(document: Json, { closed = true } = {}): OpenApi {
     }
     return node;
   };
-  const deref = (node: any): any => (node && typeof node.$ref === "string" ? deref(resolve(node.$ref)) : node);
+  const deref = (node: any): any =>
+    node && typeof node.$ref === "string" ? deref(resolve(node.$ref)) : node;
 
   const defaultServer = String(document.servers?.[0]?.url ?? "").replace(/\/$/, "");
   const operations: Operation[] = [];
@@ -185,7 +186,9 @@ export function createOpenApi(document: Json, { closed = true } = {}): OpenApi {
       }
       const media = response.content?.["application/json"];
       if (!media?.schema) {
-        return [`${op.method.toUpperCase()} ${op.template} → ${status}: no application/json body is documented`];
+        return [
+          `${op.method.toUpperCase()} ${op.template} → ${status}: no application/json body is documented`,
+        ];
       }
       key = `${op.method} ${op.template} ${status}`;
       schema = media.schema;

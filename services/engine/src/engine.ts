@@ -104,6 +104,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       tokens: gateway.parseApiKeys(config.API_KEYS),
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      tusDirectory: resolve(dataDir, "tus"),
     });
     stops.push(gw.stop);
     const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;

@@ -6,6 +6,7 @@ import { errorHandler, notFound } from "./http/errors.js";
 import { rateLimitPerToken } from "./http/rate-limit.js";
 import { docsRoutes } from "./openapi/routes.js";
 import { jobRoutes } from "./routes/jobs.js";
+import { tusRoutes } from "./routes/tus.js";
 import { videoRoutes } from "./routes/videos.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   tokens: ReadonlyMap<string, string>;
   maxUploadBytes: number;
   log: Logger;
+  /** Where resumable (tus) uploads keep their chunks until complete. */
+  tusDirectory: string;
   /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. Default 600. */
   rateLimitPerMinute?: number;
 }
@@ -30,6 +33,14 @@ export function createApp(backends: Backends, options: GatewayOptions): express.
   const api = express.Router();
   api.use(rateLimitPerToken(options.tokens, options.rateLimitPerMinute ?? 600));
   api.use(auth(options.tokens));
+  // before the JSON body parser: tus bodies are raw chunks
+  api.use(
+    tusRoutes(backends, {
+      directory: options.tusDirectory,
+      maxUploadBytes: options.maxUploadBytes,
+      log: options.log,
+    }),
+  );
   api.use(express.json({ limit: "1mb", type: ["application/json", "application/*+json"] }));
   api.use(videoRoutes(backends, options.maxUploadBytes));
   api.use(jobRoutes(backends));

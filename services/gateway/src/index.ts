@@ -20,6 +20,8 @@ export interface GatewayDeps {
   maxUploadBytes: number;
   /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. */
   rateLimitPerMinute: number;
+  /** Where resumable (tus) uploads keep their chunks until complete. */
+  tusDirectory: string;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -47,6 +49,7 @@ export async function start(
     maxUploadBytes: deps.maxUploadBytes,
     log: deps.log,
     rateLimitPerMinute: deps.rateLimitPerMinute,
+    tusDirectory: deps.tusDirectory,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.port, deps.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -16,6 +16,7 @@ const config = loadConfig(
     API_KEYS: env.list(),
     MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
     RATE_LIMIT_PER_MINUTE: env.int(600, 0),
+    TUS_DIR: z.string().default("./data/tus"),
   }),
 );
 
@@ -31,5 +32,6 @@ runMain("gateway", config.LOG_LEVEL, async (log) =>
     tokens: parseApiKeys(config.API_KEYS),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    tusDirectory: config.TUS_DIR,
   }),
 );

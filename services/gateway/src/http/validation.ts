@@ -40,7 +40,8 @@ const intParam = (name: string, def: number, min: number, max: number) =>
     .pipe(
       z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`),
     )
-    .default(String(def) as never);
+    // prefault, not default: zod 4 returns a default as is, skipping the transform to a number.
+    .prefault(String(def));
 
 export const PageQuery = z.object({
   page: intParam("page", 1, 1, 1_000_000),

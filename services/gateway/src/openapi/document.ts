@@ -59,7 +59,8 @@ const RETRY_AFTER = {
 
 function errorResponse(status: number, codes: readonly ErrorCode[]): Json {
   for (const c of codes) {
-    if (ERROR_CODES[c] !== status) throw new Error(`openapi: ${c} is ${ERROR_CODES[c]}, listed under ${status}`);
+    if (ERROR_CODES[c] !== status)
+      throw new Error(`openapi: ${c} is ${ERROR_CODES[c]}, listed under ${status}`);
   }
   const list = codes.map((c) => `- \`${c}\`: ${ERROR_MEANINGS[c]}`).join("\n");
   const response: Json = {
@@ -393,9 +394,13 @@ const OPERATIONS: Op[] = [
     parameters: [IDEMPOTENCY_KEY],
     requestBody: { required: true, content: { "application/json": { schema: ref("JobCreateRequest") } } },
     responses: {
-      200: json(ref("JobEnvelope"), "Created (status `queued`), or replayed for a repeated Idempotency-Key.", {
-        headers: REPLAYED_HEADER,
-      }),
+      200: json(
+        ref("JobEnvelope"),
+        "Created (status `queued`), or replayed for a repeated Idempotency-Key.",
+        {
+          headers: REPLAYED_HEADER,
+        },
+      ),
     },
     errors: {
       400: ["validation_error", "invalid_json", "bad_request"],
@@ -548,7 +553,7 @@ const OPERATIONS: Op[] = [
     description: "Sends the same payload again (signed afresh), with a fresh round of retries.",
     parameters: [pathParam("delivery_id", { type: "string" }, "The delivery's id (its `webhook-id`).")],
     responses: { 200: json(ref("WebhookDeliveryEnvelope"), "The delivery, pending again.") },
-    errors: { 404: ["not_found"], 409: ["conflict"] },
+    errors: { 404: ["not_found"] },
   },
   {
     method: "get",
@@ -690,7 +695,6 @@ export function openApiDocument(): Json {
   paths["/healthz"] = { servers: [{ url: "/", description: "root" }], ...paths["/healthz"] };
   cached = {
     openapi: "3.1.1",
-    jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
     info: {
       title: "Clipzy ML Engine API",
       version: "1.0.0",
@@ -708,7 +712,7 @@ export function openApiDocument(): Json {
           description:
             "POSTed to the job's `webhook_url` (or its video's default) when the job completes, fails " +
             "or is cancelled. Signed the Standard Webhooks way with your signing secret(s): verify " +
-            "`webhook-signature` (space-separated `v1,<base64 HMAC-SHA256 of \"{webhook-id}." +
+            '`webhook-signature` (space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.' +
             '{webhook-timestamp}.{body}"`>`) before trusting the body. Answer 2xx within 10 s; ' +
             "otherwise the engine retries with exponential backoff, up to 3 retries.",
           parameters: [

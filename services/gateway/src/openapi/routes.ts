@@ -76,7 +76,8 @@ export function docsRoutes(): Router {
     const file = ASSETS[req.params.asset];
     if (!file) return next();
     res.setHeader("X-Content-Type-Options", "nosniff");
-    res.sendFile(join(SWAGGER_UI_DIR, file), { maxAge: "1d" });
+    // dotfiles: the package sits under node_modules/.pnpm; only the files listed above are served.
+    res.sendFile(join(SWAGGER_UI_DIR, file), { maxAge: "1d", dotfiles: "allow" });
   });
   return r;
 }

@@ -227,6 +227,7 @@ export const DeliverySchema = component(
   "WebhookDelivery",
   z.object({
     delivery_id: described(z.string(), "Also sent as the `webhook-id` header."),
+    job_id: JobId,
     url: z.string(),
     state: described(
       z.enum(["pending", "delivered", "failed", "refused"]),
@@ -389,7 +390,7 @@ export const DeliveryListEnvelope = successEnvelope(
 export const DeliveryEnvelope = successEnvelope(
   "WebhookDeliveryEnvelope",
   DeliverySchema,
-  "Webhook delivery replayed",
+  "Webhook delivery queued for replay",
 );
 export const SigningSecretsEnvelope = successEnvelope(
   "WebhookSigningSecretsEnvelope",

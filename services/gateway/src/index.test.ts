@@ -1,0 +1,38 @@
+import { createLogger } from "@clipzy/platform/log";
+import { FsObjectStore } from "@clipzy/platform/objectstore";
+import { describe, expect, it } from "vitest";
+import { isLoopbackHost, parseApiKeys, start } from "./index.js";
+
+describe("open mode is loopback only", () => {
+  const deps = {
+    log: createLogger("test", "silent"),
+    store: new FsObjectStore({ root: "/tmp/clipzy-gateway-test" }),
+    port: 0,
+    uploadAddress: "127.0.0.1:1",
+    jobsAddress: "127.0.0.1:1",
+    webhooksAddress: "127.0.0.1:1",
+    maxUploadBytes: 1000,
+    rateLimitPerMinute: 0,
+    tusDirectory: "/tmp/clipzy-gateway-test/tus",
+  };
+
+  it("refuses to listen on a non-loopback address without API keys", async () => {
+    await expect(start({ ...deps, host: "0.0.0.0", tokens: new Map() })).rejects.toThrow(
+      /refusing to listen on 0.0.0.0 without API keys/,
+    );
+  });
+
+  it("listens on any address once keys are configured, and on loopback without", async () => {
+    const keyed = await start({ ...deps, host: "0.0.0.0", tokens: parseApiKeys(["t:a"]) });
+    await keyed.stop();
+    const open = await start({ ...deps, host: "127.0.0.1", tokens: new Map() });
+    await open.stop();
+  });
+
+  it("knows loopback names and parses keys strictly", () => {
+    expect(["127.0.0.1", "127.1.2.3", "::1", "localhost"].every(isLoopbackHost)).toBe(true);
+    expect(["0.0.0.0", "10.0.0.1", "::"].some(isLoopbackHost)).toBe(false);
+    expect(parseApiKeys(["tok:with:colons:tenant"]).get("tok:with:colons")).toBe("tenant");
+    expect(() => parseApiKeys(["notenant"])).toThrow(/token:tenant/);
+  });
+});
