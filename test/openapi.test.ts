@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -126,6 +127,8 @@ describe("OpenAPI document, docs page and response validation", () => {
       "POST /api/v1/videos/tus",
       "HEAD /api/v1/videos/tus/{upload_id}",
       "PATCH /api/v1/videos/tus/{upload_id}",
+      "OPTIONS /api/v1/videos/tus",
+      "DELETE /api/v1/videos/tus/{upload_id}",
       "POST /api/v1/jobs",
       "GET /api/v1/jobs",
       "GET /api/v1/jobs/{job_id}",
@@ -289,6 +292,52 @@ describe("OpenAPI document, docs page and response validation", () => {
       const data = JSON.parse(line.slice(6));
       expect(jobSchema(data), JSON.stringify(jobSchema.errors)).toBe(true);
     }
+  });
+
+  it("describes the tus endpoints as they answer", async () => {
+    const dir = await fixtureDir(engine.dataDir);
+    const bytes = await readFile(
+      await makeClip(join(dir, "tus.mp4"), { seconds: 1, width: 160, height: 90 }),
+    );
+    const tus = { "tus-resumable": "1.0.0" };
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    expect((await engine.api("/api/v1/videos/tus", { method: "OPTIONS" })).status).toBe(204);
+    const created = await engine.api("/api/v1/videos/tus", {
+      method: "POST",
+      headers: {
+        ...tus,
+        "upload-length": String(bytes.length),
+        "upload-metadata": `filename ${b64("tus.mp4")}`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const upload = new URL(created.headers.get("location")!, base).pathname;
+    const head = await engine.api(upload, { method: "HEAD", headers: tus });
+    expect(head.headers.get("upload-offset")).toBe("0");
+    const patch = (offset: number, body: Uint8Array, headers: Record<string, string> = tus) =>
+      engine.api(upload, {
+        method: "PATCH",
+        headers: {
+          ...headers,
+          "upload-offset": String(offset),
+          "content-type": "application/offset+octet-stream",
+        },
+        body,
+      });
+    expect((await patch(5, bytes.subarray(0, 10))).status).toBe(409); // plain text, documented
+    expect((await patch(0, bytes.subarray(0, 10), {})).status).toBe(412);
+    expect((await patch(0, bytes.subarray(0, 1000))).status).toBe(204);
+    const done = await patch(1000, bytes.subarray(1000)); // the last bytes: the video, validated
+    expect(done.status).toBe(200);
+    expect(done.body.data.file_size_bytes).toBe(bytes.length);
+    const bad = await engine.api("/api/v1/videos/tus", {
+      method: "POST",
+      headers: { ...tus, "upload-length": "10", "upload-metadata": `webhook_url ${b64("ftp://x")}` },
+    });
+    expect(bad.status).toBe(400);
+    expect((await engine.api(`/api/v1/videos/${done.body.data.video_id}`, { method: "DELETE" })).status).toBe(
+      200,
+    );
   });
 
   it("fails a wrong body, status or error code: the check can fail", async () => {

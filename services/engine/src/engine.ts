@@ -46,7 +46,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
   const broker = new MemoryBroker();
   const docs = new NedbDocStore({ dir: resolve(dataDir, "db") });
   const store = new FsObjectStore({ root: resolve(dataDir, "storage") });
-  const child = (service: string) => log.child({ service });
+  const child = (service: string) => createLogger(service, config.LOG_LEVEL);
   const stops: (() => Promise<void>)[] = [];
 
   try {

@@ -4,5 +4,5 @@ import { pino } from "pino";
 export type Logger = pino.Logger;
 
 export function createLogger(service: string, level = "info"): Logger {
-  return pino({ name: service, level, base: { service } });
+  return pino({ level, base: { service } });
 }

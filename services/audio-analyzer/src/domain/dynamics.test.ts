@@ -6,6 +6,7 @@ import {
   deltaFromBassBoost,
   indexFromCompressionRatio,
   lufsFromNormalizationLevel,
+  MAX_COMPRESSION_RATIO,
   normalizationLevelFromLufs,
   REFERENCE,
 } from "./dynamics.js";
@@ -13,13 +14,17 @@ import {
 describe("dynamics mappings", () => {
   it("compression ratio is >= 1, strictly increasing and invertible", () => {
     let prev = 0;
-    for (let c = -2; c <= 2; c += 0.1) {
+    for (let c = -2; c <= 1.7; c += 0.1) {
       const r = compressionRatioFromIndex(c);
       expect(r).toBeGreaterThanOrEqual(1);
       expect(r).toBeGreaterThan(prev);
       prev = r;
       if (c > -0.5) expect(indexFromCompressionRatio(r)).toBeCloseTo(c, 6);
     }
+  });
+  it("caps the ratio at acompressor's maximum for material without dynamics", () => {
+    expect(compressionRatioFromIndex(5)).toBe(MAX_COMPRESSION_RATIO);
+    expect(compressionRatioFromIndex(1.7)).toBeLessThan(MAX_COMPRESSION_RATIO);
   });
   it("reference dynamics read as (almost) uncompressed, halved dynamics as compressed", () => {
     const ref = {

@@ -95,9 +95,15 @@ export function compressionIndex(d: DynamicsDescriptors, durationSeconds = 60): 
   return wsum > 0 ? sum / wsum : null;
 }
 
-/** compression_ratio from the index (see the model above): >= 1, strictly increasing. */
+/**
+ * compression_ratio from the index (see the model above): >= 1, increasing, and capped at 20,
+ * acompressor's largest ratio: material with no dynamics at all (a steady tone) would otherwise
+ * read as thousands to one, which no renderer can reproduce.
+ */
+export const MAX_COMPRESSION_RATIO = 20;
+
 export function compressionRatioFromIndex(c: number): number {
-  return (1 + 2 ** (4 * COMPRESSION_GAIN * c)) ** 0.25;
+  return Math.min(MAX_COMPRESSION_RATIO, (1 + 2 ** (4 * COMPRESSION_GAIN * c)) ** 0.25);
 }
 
 /** Inverse of compressionRatioFromIndex (for R > 1). */

@@ -1,6 +1,6 @@
 import { AppError, ERROR_CODES, isAppError } from "@clipzy/contracts";
 import type { Logger } from "@clipzy/platform/log";
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 
 /** The one place an error becomes an HTTP status and the error envelope. 5xx never leak internals. */
 export function errorBody(code: string, message: string, details: Record<string, unknown> = {}) {
@@ -27,9 +27,27 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (e.code === "payload_too_large") res.setHeader("Connection", "close");
+    if (e.code === "payload_too_large") discardBody(req);
     res.status(status).json(errorBody(e.code, e.message, e.details));
   };
+}
+
+/** Past this much discarded body, a refused upload's connection is cut instead of drained. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A refused upload is answered at once, but the rest of its body is read and dropped (up to a
+ * bound): closing a socket the client is still writing to makes most clients report a
+ * connection error instead of the 413.
+ */
+function discardBody(req: Request): void {
+  req.unpipe();
+  let seen = 0;
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DRAIN_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export const notFound: RequestHandler = (req, res) => {

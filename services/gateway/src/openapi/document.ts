@@ -57,21 +57,22 @@ const RETRY_AFTER = {
   schema: { type: "integer", minimum: 0 },
 };
 
+const codeList = (codes: readonly ErrorCode[]) =>
+  codes.map((c) => `- \`${c}\`: ${ERROR_MEANINGS[c]}`).join("\n");
+
+/** The error envelope with `error.code` restricted to the given codes. */
+const errorSchema = (codes: readonly ErrorCode[]): Json => ({
+  allOf: [ref("ErrorResponse"), { properties: { error: { properties: { code: { enum: codes } } } } }],
+});
+
 function errorResponse(status: number, codes: readonly ErrorCode[]): Json {
   for (const c of codes) {
     if (ERROR_CODES[c] !== status)
       throw new Error(`openapi: ${c} is ${ERROR_CODES[c]}, listed under ${status}`);
   }
-  const list = codes.map((c) => `- \`${c}\`: ${ERROR_MEANINGS[c]}`).join("\n");
   const response: Json = {
-    description: `${STATUS_TEXT[status] ?? "Error"}. \`error.code\` is one of:\n\n${list}`,
-    content: {
-      "application/json": {
-        schema: {
-          allOf: [ref("ErrorResponse"), { properties: { error: { properties: { code: { enum: codes } } } } }],
-        },
-      },
-    },
+    description: `${STATUS_TEXT[status] ?? "Error"}. \`error.code\` is one of:\n\n${codeList(codes)}`,
+    content: { "application/json": { schema: errorSchema(codes) } },
   };
   if (status === 429) response.headers = { "Retry-After": RETRY_AFTER };
   return response;
@@ -147,6 +148,23 @@ const TUS_RESUMABLE: Json = {
 const TUS_RESUMABLE_HEADER = { "Tus-Resumable": { schema: { type: "string", const: "1.0.0" } } };
 
 const UPLOAD_ID = pathParam("upload_id", { type: "string" }, "The upload's id, from the Location header.");
+
+const TUS_ERRORS =
+  "Errors of the tus protocol itself (version, headers, offsets, unknown or expired uploads) " +
+  "answer as every tus server does: the status with a short plain-text body. Errors about the " +
+  "upload's content (its metadata fields, the finished file) have the JSON error envelope; 401 and " +
+  "429 are the API's usual JSON answers.";
+
+/** A tus answer: a plain-text protocol message, or the JSON envelope for the listed codes. */
+function tusError(title: string, codes: readonly ErrorCode[], text: string): Json {
+  const content: Json = { "text/plain": { schema: { type: "string" } } };
+  let description = `${title}: ${text} (plain text).`;
+  if (codes.length) {
+    content["application/json"] = { schema: errorSchema(codes) };
+    description += ` Or the JSON envelope with \`error.code\`:\n\n${codeList(codes)}`;
+  }
+  return { description, content };
+}
 
 function pageParams(withStatus: boolean): Json[] {
   const shape = PageQuery.shape;
@@ -269,17 +287,39 @@ const OPERATIONS: Op[] = [
     errors: { 404: ["video_not_found"], 409: ["video_in_use"] },
   },
   {
+    method: "options",
+    path: "/videos/tus",
+    tag: "Resumable uploads (tus)",
+    operationId: "tusDiscover",
+    summary: "What the tus server supports (tus 1.0 discovery)",
+    responses: {
+      204: {
+        description: "The supported versions, extensions and maximum size.",
+        headers: {
+          "Tus-Version": { schema: { type: "string", examples: ["1.0.0"] } },
+          "Tus-Extension": {
+            schema: { type: "string", examples: ["creation,creation-with-upload,termination"] },
+          },
+          "Tus-Max-Size": { description: "The upload limit in bytes.", schema: { type: "integer" } },
+        },
+      },
+    },
+  },
+  {
     method: "post",
     path: "/videos/tus",
     tag: "Resumable uploads (tus)",
     operationId: "tusCreateUpload",
     summary: "Create a resumable upload (tus 1.0 creation)",
     description:
-      "Starts a [tus 1.0](https://tus.io/protocols/resumable-upload) upload. Send the total size in " +
-      "`Upload-Length` and, in `Upload-Metadata`, `filename` and optionally `webhook_url` and " +
-      "`template_video_id` (values base64-encoded, as tus specifies). The answer's `Location` is the " +
-      "upload URL for HEAD and PATCH. When the last byte arrives the file is probed and becomes a " +
-      "video exactly as with `POST /videos/upload`.",
+      "Starts a [tus 1.0](https://tus.io/protocols/resumable-upload) upload (any tus client works). " +
+      "Send the total size in `Upload-Length` and, in `Upload-Metadata`, `filename` and optionally " +
+      "`webhook_url` and `template_video_id` (values base64-encoded, as tus specifies; checked like " +
+      "the multipart form's fields). The answer's `Location` is the upload URL for HEAD and PATCH. " +
+      "When the last byte arrives the file goes through the same path as `POST /videos/upload` " +
+      "(streamed to storage, probed, decode-checked) and that request answers with the video. " +
+      "Uploads belong to the tenant that created them; unfinished ones expire after 24 h.\n\n" +
+      TUS_ERRORS,
     parameters: [
       TUS_RESUMABLE,
       {
@@ -287,7 +327,7 @@ const OPERATIONS: Op[] = [
         in: "header",
         required: true,
         description: "The file's total size in bytes.",
-        schema: { type: "integer", minimum: 1 },
+        schema: { type: "integer", minimum: 0 },
       },
       {
         name: "Upload-Metadata",
@@ -298,7 +338,14 @@ const OPERATIONS: Op[] = [
         schema: { type: "string" },
       },
     ],
+    requestBody: {
+      required: false,
+      description:
+        "Optionally the first bytes (creation-with-upload), with `Content-Type: application/offset+octet-stream`.",
+      content: { "application/offset+octet-stream": { schema: { type: "string", format: "binary" } } },
+    },
     responses: {
+      200: json(ref("VideoEnvelope"), "The whole file came with the request: the video, as for PATCH."),
       201: {
         description: "Created; PATCH the bytes to `Location`.",
         headers: {
@@ -306,12 +353,14 @@ const OPERATIONS: Op[] = [
           ...TUS_RESUMABLE_HEADER,
         },
       },
-    },
-    errors: {
-      400: ["validation_error", "bad_request"],
-      404: ["template_not_found"],
-      412: [],
-      413: ["payload_too_large"],
+      400: tusError(
+        "Bad request",
+        ["validation_error"],
+        "missing `Upload-Length`, invalid `Upload-Metadata` or headers",
+      ),
+      412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
+      413: tusError("Payload too large", [], "`Upload-Length` exceeds the upload limit"),
+      500: tusError("Internal server error", ["internal"], "an unexpected server error"),
     },
   },
   {
@@ -320,20 +369,22 @@ const OPERATIONS: Op[] = [
     tag: "Resumable uploads (tus)",
     operationId: "tusGetOffset",
     summary: "Get a resumable upload's offset (tus 1.0 core)",
-    description: "How many bytes the engine has; resume the PATCH from `Upload-Offset`.",
+    description: "How many bytes the engine has; resume the PATCH from `Upload-Offset`. No body.",
     parameters: [UPLOAD_ID, TUS_RESUMABLE],
     responses: {
       200: {
-        description: "The upload's progress (no body).",
+        description: "The upload's progress.",
         headers: {
           "Upload-Offset": { schema: { type: "integer", minimum: 0 } },
-          "Upload-Length": { schema: { type: "integer", minimum: 1 } },
+          "Upload-Length": { schema: { type: "integer", minimum: 0 } },
           "Cache-Control": { schema: { type: "string", const: "no-store" } },
           ...TUS_RESUMABLE_HEADER,
         },
       },
+      404: { description: "No such upload for your tenant (no body on HEAD)." },
+      410: { description: "The upload expired (no body on HEAD)." },
+      412: { description: "Missing or unsupported `Tus-Resumable` (no body on HEAD)." },
     },
-    errors: { 404: ["not_found"], 412: [] },
   },
   {
     method: "patch",
@@ -342,8 +393,10 @@ const OPERATIONS: Op[] = [
     operationId: "tusAppend",
     summary: "Append bytes to a resumable upload (tus 1.0 core)",
     description:
-      "Appends the body at `Upload-Offset`, which must equal the upload's current offset (else 409). " +
-      "The PATCH that completes the upload answers once the video has been probed and stored.",
+      "Appends the body at `Upload-Offset`, which must equal the upload's current offset (else " +
+      "409). The PATCH that completes the upload answers 200 with the video once it has been " +
+      "probed and stored, or with the error a multipart upload would get (e.g. 422 `invalid_media`).\n\n" +
+      TUS_ERRORS,
     parameters: [
       UPLOAD_ID,
       TUS_RESUMABLE,
@@ -360,6 +413,7 @@ const OPERATIONS: Op[] = [
       content: { "application/offset+octet-stream": { schema: { type: "string", format: "binary" } } },
     },
     responses: {
+      200: json(ref("VideoEnvelope"), "The last bytes arrived: the stored and probed video."),
       204: {
         description: "Appended.",
         headers: {
@@ -367,15 +421,30 @@ const OPERATIONS: Op[] = [
           ...TUS_RESUMABLE_HEADER,
         },
       },
+      400: tusError("Bad request", ["bad_request", "validation_error"], "invalid headers"),
+      403: tusError("Forbidden", [], "missing `Upload-Offset` or `Content-Type` header"),
+      404: tusError("Not found", ["not_found", "template_not_found"], "no such upload for your tenant"),
+      409: tusError("Conflict", [], "`Upload-Offset` is not the upload's current offset"),
+      410: tusError("Gone", [], "the upload expired"),
+      412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
+      413: tusError("Payload too large", ["payload_too_large"], "more bytes than `Upload-Length`"),
+      422: tusError("Unprocessable media", ["invalid_media"], "the finished file is not a decodable video"),
+      500: tusError("Internal server error", ["internal"], "an unexpected server error"),
     },
-    errors: {
-      400: ["validation_error", "bad_request"],
-      404: ["not_found"],
-      409: ["conflict"],
-      412: [],
-      413: ["payload_too_large"],
-      415: ["unsupported_media_type"],
-      422: ["invalid_media"],
+  },
+  {
+    method: "delete",
+    path: "/videos/tus/{upload_id}",
+    tag: "Resumable uploads (tus)",
+    operationId: "tusTerminate",
+    summary: "Abandon a resumable upload (tus 1.0 termination)",
+    parameters: [UPLOAD_ID, TUS_RESUMABLE],
+    responses: {
+      204: { description: "The upload and its bytes are gone.", headers: TUS_RESUMABLE_HEADER },
+      400: tusError("Bad request", [], "the upload is already complete"),
+      404: tusError("Not found", ["not_found"], "no such upload for your tenant"),
+      412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
+      500: tusError("Internal server error", ["internal"], "an unexpected server error"),
     },
   },
 
@@ -609,13 +678,7 @@ function buildOperation(op: Op, shared: Record<string, Json>): Json {
   const responses: Json = { ...op.responses };
   const errors: Errors = { ...(op.public ? {} : COMMON), ...op.errors };
   for (const [status, codes] of Object.entries(errors)) {
-    if (!codes || codes.length === 0) {
-      // 412 (tus version mismatch) carries no envelope; listed with no codes.
-      responses[status] = {
-        description: `${STATUS_TEXT[Number(status)]}: unsupported \`Tus-Resumable\` version.`,
-      };
-      continue;
-    }
+    if (status in op.responses || !codes?.length) continue; // the operation describes it itself
     const name = `Error${status}_${codes.join("_")}`;
     shared[name] ??= errorResponse(Number(status), codes);
     responses[status] = { $ref: `#/components/responses/${name}` };

@@ -45,7 +45,7 @@ function described<S extends z.ZodType>(schema: S, description: string): S {
 
 /** ISO 8601 UTC with `Z` (the presenters give whole seconds). */
 const ISO = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
-registry.add(ISO, { format: "date-time" });
+registry.add(ISO, { format: "date-time", examples: ["2024-04-05T10:30:00Z"] });
 const iso = (description: string) => described(ISO, description);
 const isoOrNull = (description: string) => described(ISO.nullable(), description);
 
@@ -156,7 +156,56 @@ export const JobDetailResponseSchema = component(
       "Seconds from the start of processing to the terminal state; null before.",
     ),
   }),
-  { description: "JobResponse plus the job's result (`GET /jobs/{job_id}/result`, webhook `data`)." },
+  {
+    description: "JobResponse plus the job's result (`GET /jobs/{job_id}/result`, webhook `data`).",
+    examples: [
+      {
+        job_id: "job_xyz789abc123",
+        video_id: "vid_abc123def456",
+        status: "completed",
+        progress_percent: 100,
+        current_stage: null,
+        created_at: "2024-04-05T10:30:00Z",
+        updated_at: "2024-04-05T10:45:00Z",
+        started_at: "2024-04-05T10:30:00Z",
+        completed_at: "2024-04-05T10:45:00Z",
+        template_video_id: "vid_template999abc",
+        eta_seconds: null,
+        output_video_url: "file:///storage/job_xyz789abc123/output.mp4",
+        processing_time_seconds: 900.0,
+        error: null,
+        style_json: {
+          version: "1.0",
+          color_grade: {
+            temperature: 10,
+            tint: 5,
+            saturation: 20,
+            contrast: 15,
+            highlights: 10,
+            shadows: -5,
+          },
+          aspect_ratio: "16:9",
+          frame_rate: 30,
+          audio_style: {
+            normalization_level: 0.85,
+            compression_ratio: 4.0,
+            bass_boost: 20,
+            enhance_speech: true,
+          },
+          cut_frequency: 3.5,
+          motion_intensity: 65,
+          zoom_usage: 30,
+          primary_transition: { type: "fade", duration_ms: 300, easing: "ease-in-out" },
+          detected_beats: [{ timestamp_ms: 0, confidence: 0.95, frequency: "bass" }],
+          tempo_bpm: 120.0,
+          music_genre: "pop",
+          created_at: "2024-04-05T10:30:00Z",
+          source_duration_seconds: 60.0,
+          extraction_confidence: 0.92,
+        },
+      },
+    ],
+  },
 );
 
 export const VideoMetadataSchema = component(

@@ -1,0 +1,321 @@
+/**
+ * Distributed mode for tests: every service is its own OS process (`node services/<svc>/dist/main.js`)
+ * configured only by environment, on the real RabbitMQ, MongoDB-protocol server and MinIO that the
+ * `distributed` project's globalSetup started. Each cluster gets its own RabbitMQ virtual host,
+ * database and bucket, so clusters never see each other's queues or data. Logs go to files under
+ * the cluster's directory (printed on failure).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { openAsBlob, openSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { ALL_STAGE_QUEUES, STAGE_NAMES, type StageName } from "@clipzy/contracts";
+import amqp from "amqplib";
+// @ts-expect-error: plain ESM script without type declarations
+import { addVhost, freePort } from "../../scripts/infra.mjs";
+import { infra } from "./infra.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+export const WORKER_OF: Record<StageName, string> = {
+  video_analysis: "video-analyzer",
+  audio_analysis: "audio-analyzer",
+  motion_analysis: "motion-analyzer",
+  style_extraction: "style-extractor",
+  style_application: "style-applier",
+  rendering: "renderer",
+};
+
+export interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly log: string;
+  readonly exited: Promise<number | null>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const tcpOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = tcpConnect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+
+export interface ClusterOptions {
+  /** Instances of each stage worker. Default 1. */
+  workers?: number;
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+}
+
+export class Cluster {
+  readonly procs = new Map<string, Proc>();
+  readonly env: Record<string, string>;
+  readonly ports: { upload: number; jobs: number; webhooks: number; gateway: number };
+  readonly base: string;
+  /** RabbitMQ URL of this cluster's virtual host, for inspecting or injecting messages. */
+  readonly brokerUrl: string;
+  readonly mongoUrl: string;
+  readonly bucket: string;
+
+  private constructor(
+    readonly id: string,
+    readonly dir: string,
+    ports: Cluster["ports"],
+    extra: Record<string, string>,
+  ) {
+    const real = infra().env;
+    const broker = new URL(real.BROKER_URL);
+    broker.pathname = `/${id}`;
+    const mongo = new URL(real.MONGO_URL);
+    mongo.pathname = `/${id.replace(/-/g, "_")}`;
+    const store = new URL(real.OBJECT_STORE_URL);
+    store.pathname = `/${id}`;
+    this.brokerUrl = broker.href;
+    this.mongoUrl = mongo.href;
+    this.bucket = id;
+    this.ports = ports;
+    this.base = `http://127.0.0.1:${ports.gateway}`;
+    this.env = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? dir,
+      LOG_LEVEL: "info",
+      BROKER_URL: broker.href,
+      MONGO_URL: mongo.href,
+      OBJECT_STORE_URL: store.href,
+      UPLOAD_ADDRESS: `127.0.0.1:${ports.upload}`,
+      JOBS_ADDRESS: `127.0.0.1:${ports.jobs}`,
+      WEBHOOKS_ADDRESS: `127.0.0.1:${ports.webhooks}`,
+      GRPC_HOST: "127.0.0.1",
+      WEBHOOK_ALLOW_LIST: "127.0.0.0/8,::1",
+      WEBHOOK_RETRY_BASE_MS: "100",
+      STAGE_MAX_DELIVERIES: "5",
+      ...extra,
+    };
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<Cluster> {
+    const id = `c${randomUUID().slice(0, 8)}`;
+    const dir = await mkdtemp(join(tmpdir(), `clipzy-${id}-`));
+    addVhost(JSON.parse(readFileSync(infra().stateFile, "utf8")), id);
+    const ports = {
+      upload: await freePort(),
+      jobs: await freePort(),
+      webhooks: await freePort(),
+      gateway: await freePort(),
+    };
+    const c = new Cluster(id, dir, ports, options.env ?? {});
+    try {
+      c.startService("upload");
+      c.startService("jobs");
+      c.startService("webhooks");
+      c.startService("gateway");
+      for (const stage of STAGE_NAMES) {
+        for (let i = 1; i <= (options.workers ?? 1); i++) c.startWorker(stage, i);
+      }
+      await c.ready();
+    } catch (err) {
+      await c.stop();
+      throw new Error(`${(err as Error).message}\nlogs: ${dir}`);
+    }
+    return c;
+  }
+
+  /** Spawns `services/<service>/dist/main.js` with only the cluster's environment. */
+  startService(service: string, name = service, env: Record<string, string> = {}): Proc {
+    if (this.procs.has(name) && this.procs.get(name)!.child.exitCode === null) {
+      throw new Error(`${name} is already running`);
+    }
+    const log = join(this.dir, `${name}.log`);
+    const fd = openSync(log, "a");
+    const serviceEnv: Record<string, string> = { ...this.env, ...env };
+    if (service === "upload") serviceEnv.GRPC_PORT = String(this.ports.upload);
+    if (service === "jobs") serviceEnv.GRPC_PORT = String(this.ports.jobs);
+    if (service === "webhooks") serviceEnv.GRPC_PORT = String(this.ports.webhooks);
+    if (service === "gateway") {
+      serviceEnv.PORT = String(this.ports.gateway);
+      serviceEnv.HOST = "127.0.0.1";
+    }
+    const child = spawn(process.execPath, [join(ROOT, "services", service, "dist", "main.js")], {
+      cwd: this.dir,
+      env: serviceEnv,
+      stdio: ["ignore", fd, fd],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const proc: Proc = { name, child, log, exited };
+    this.procs.set(name, proc);
+    return proc;
+  }
+
+  startWorker(stage: StageName, instance = 1): Proc {
+    return this.startService(WORKER_OF[stage], `${WORKER_OF[stage]}-${instance}`);
+  }
+
+  /** Sends a signal (SIGKILL: `kill -9`) and waits for the process to be gone. */
+  async kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const p = this.procs.get(name);
+    if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+    p.child.kill(signal);
+    await p.exited;
+  }
+
+  /** Waits until every gRPC service and the gateway accept connections and every stage queue has its consumers. */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const check = async (what: string, ok: () => Promise<boolean>) => {
+      while (!(await ok().catch(() => false))) {
+        for (const p of this.procs.values()) {
+          if (p.child.exitCode !== null)
+            throw new Error(`${p.name} exited (${p.child.exitCode}) while starting`);
+        }
+        if (Date.now() > deadline) throw new Error(`cluster not ready: ${what}`);
+        await sleep(100);
+      }
+    };
+    await check("gRPC ports", async () =>
+      (await Promise.all([this.ports.upload, this.ports.jobs, this.ports.webhooks].map(tcpOpen))).every(
+        Boolean,
+      ),
+    );
+    await check("gateway", async () => (await fetch(`${this.base}/healthz`)).ok);
+    const expected = new Map<string, number>();
+    for (const name of this.procs.keys()) {
+      const stage = STAGE_NAMES.find((s) => name.startsWith(`${WORKER_OF[s]}-`));
+      if (stage && this.procs.get(name)!.child.exitCode === null) {
+        expected.set(`stage.${stage}`, (expected.get(`stage.${stage}`) ?? 0) + 1);
+      }
+    }
+    await check("stage consumers", async () => {
+      const counts = await this.consumerCounts();
+      return [...expected].every(([q, n]) => (counts[q] ?? 0) >= n);
+    });
+  }
+
+  /** Consumers and ready messages of every stage queue, read from RabbitMQ. */
+  async queueStats(): Promise<Record<string, { consumers: number; messages: number }>> {
+    const conn = await amqp.connect(this.brokerUrl);
+    try {
+      const out: Record<string, { consumers: number; messages: number }> = {};
+      for (const q of ALL_STAGE_QUEUES) {
+        const ch = await conn.createChannel();
+        ch.on("error", () => undefined);
+        try {
+          const r = await ch.checkQueue(q.name);
+          out[q.name] = { consumers: r.consumerCount, messages: r.messageCount };
+          await ch.close();
+        } catch {
+          out[q.name] = { consumers: 0, messages: 0 };
+        }
+      }
+      return out;
+    } finally {
+      await conn.close();
+    }
+  }
+
+  async consumerCounts(): Promise<Record<string, number>> {
+    const stats = await this.queueStats();
+    return Object.fromEntries(Object.entries(stats).map(([q, s]) => [q, s.consumers]));
+  }
+
+  async api(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }> {
+    const res = await fetch(this.base + path, init);
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    return { status: res.status, body, headers: res.headers };
+  }
+
+  async upload(file: string, fields: Record<string, string> = {}): Promise<string> {
+    const form = new FormData();
+    form.set("file", await openAsBlob(file), basename(file));
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    const r = await this.api("/api/v1/videos/upload", { method: "POST", body: form });
+    if (r.status !== 201 && r.status !== 200)
+      throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.data.video_id;
+  }
+
+  async createJob(body: Record<string, unknown>): Promise<string> {
+    const r = await this.api("/api/v1/jobs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (r.status !== 201 && r.status !== 200)
+      throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.data.job_id;
+  }
+
+  /** Polls GET /jobs/{id} until the job is terminal; every state seen, in order. Survives gateway/jobs hiccups. */
+  async poll(
+    jobId: string,
+    options: { intervalMs?: number; timeoutMs?: number; onState?: (j: any) => void | Promise<void> } = {},
+  ): Promise<any[]> {
+    const { intervalMs = 100, timeoutMs = 150_000 } = options;
+    const seen: any[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const r = await this.api(`/api/v1/jobs/${jobId}`).catch(() => undefined);
+      if (r?.status === 200) {
+        seen.push(r.body.data);
+        await options.onState?.(r.body.data);
+        if (["completed", "failed", "cancelled"].includes(r.body.data.status)) return seen;
+      }
+      await sleep(intervalMs);
+    }
+    throw new Error(
+      `job ${jobId} did not finish in ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}; logs: ${this.dir}`,
+    );
+  }
+
+  /** Parsed JSON log lines of one process. */
+  async logLines(name: string): Promise<any[]> {
+    const p = this.procs.get(name);
+    const text = await readFile(p?.log ?? join(this.dir, `${name}.log`), "utf8").catch(() => "");
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  /** Every "stage done" line of every worker instance: who finished which (job, stage). */
+  async stageDone(): Promise<{ worker: string; job: string; stage: string }[]> {
+    const out: { worker: string; job: string; stage: string }[] = [];
+    for (const name of this.procs.keys()) {
+      if (!STAGE_NAMES.some((s) => name.startsWith(`${WORKER_OF[s]}-`))) continue;
+      for (const l of await this.logLines(name)) {
+        if (l.msg === "stage done") out.push({ worker: name, job: l.job_id, stage: l.stage });
+      }
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    const live = [...this.procs.values()].filter(
+      (p) => p.child.exitCode === null && p.child.signalCode === null,
+    );
+    for (const p of live) p.child.kill("SIGTERM");
+    const all = Promise.all(live.map((p) => p.exited));
+    const timeout = sleep(10_000).then(() => "timeout" as const);
+    if ((await Promise.race([all, timeout])) === "timeout") {
+      for (const p of live) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+      await all;
+    }
+  }
+}
