@@ -182,9 +182,14 @@ export function blendFit(F: Uint8Array, A: Uint8Array, B: Uint8Array): BlendFit 
   if (det > 1e-9 * aa * bb && det > 0) {
     alpha = (fa * bb - fb * ab) / det;
     beta = (fb * aa - fa * ab) / det;
-  } else {
-    alpha = aa > 0 ? fa / aa : 0;
+  } else if (aa > 0) {
+    // A and B are collinear (or B is black): one component spans the model.
+    alpha = fa / aa;
     beta = 0;
+  } else {
+    // A is black (a fade in from black): F ≈ βB.
+    alpha = 0;
+    beta = bb > 0 ? fb / bb : 0;
   }
   if (alpha < 0) {
     alpha = 0;
@@ -286,6 +291,41 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
   return out;
 }
 
+const FADE_BLACK_LUMA = 0.06;
+const MIN_RAMP = 0.01;
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length ? v[v.length >> 1] : 0;
+}
+
+/**
+ * Pairs a..b span a candidate that reaches black at its darkest frame m: extends the fade out
+ * (pairs a..m, luma falling) back and the fade in (pairs m+1..b, luma rising) on while each pair's
+ * luma step stays above 30% of that side's median step (and within lo..hi).
+ */
+function extendFadeRamps(f: FeatureSeries, a: number, b: number, lo: number, hi: number): [number, number] {
+  const n = f.count;
+  const luma = (k: number) => f.sigs[k].meanLuma;
+  const dl = (k: number) => luma(k) - luma(k - 1);
+  let m = a - 1;
+  for (let k = a; k <= b; k++) if (luma(k) < luma(m)) m = k;
+  if (luma(m) >= FADE_BLACK_LUMA) return [a, b];
+  if (m - a + 1 >= 2) {
+    const steps: number[] = [];
+    for (let k = a; k <= m; k++) steps.push(-dl(k));
+    const ramp = median(steps);
+    if (ramp >= MIN_RAMP) while (a - 1 >= Math.max(1, lo) && -dl(a - 1) > 0.3 * ramp) a--;
+  }
+  if (b - m >= 2) {
+    const steps: number[] = [];
+    for (let k = m + 1; k <= b; k++) steps.push(dl(k));
+    const ramp = median(steps);
+    if (ramp >= MIN_RAMP) while (b + 1 <= Math.min(n - 1, hi) && dl(b + 1) > 0.3 * ramp) b++;
+  }
+  return [a, b];
+}
+
 function validateRegion(
   f: FeatureSeries,
   excess: Float32Array,
@@ -306,6 +346,10 @@ function validateRegion(
   while (a < b && excess[a] <= thr) a++;
   while (b < n - 1 && b < b0 + 3 && excess[b + 1] > thr) b++;
   while (b > a && excess[b] <= thr) b--;
+  // Through black the two sides change at their own rates: a fade in of calm content changes each
+  // pair far less than a fade out of busy content, and the one level above would trim it. Luma
+  // ramps are unambiguous there, so carry each side out to where its ramp ends.
+  [a, b] = extendFadeRamps(f, a, b, a0 - 3, b0 + 3);
   const len = b - a + 1;
   if (len < 4 || len > maxFrames) return null;
   // A hard cut with some motion around it is one dominant step, not a spread-out change.
