@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /** `vid_` / `job_` + 16 lowercase alphanumerics (API.md: 12 or more). */
-export function newId(prefix: "vid" | "job" | "dlv"): string {
+export function newId(prefix: "vid" | "job"): string {
   const bytes = randomBytes(16);
   let s = "";
   for (const b of bytes) s += ALPHABET[b % ALPHABET.length];

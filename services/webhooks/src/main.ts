@@ -19,7 +19,7 @@ const config = loadConfig(
 
 runMain("webhooks", config.LOG_LEVEL, async (log) =>
   start({
-    broker: await connectBroker(config.BROKER_URL),
+    broker: await connectBroker(config.BROKER_URL, { log }),
     docs: await connectDocStore(config.MONGO_URL),
     log,
     jobsAddress: config.JOBS_ADDRESS,

@@ -1,5 +1,6 @@
-import { AppError, jobDetailResponse, newId } from "@clipzy/contracts";
-import type { Collection } from "@clipzy/platform/docstore";
+import { createHash } from "node:crypto";
+import { AppError, jobDetailResponse } from "@clipzy/contracts";
+import { type Collection, DuplicateKeyError } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import type { Job } from "@clipzy/proto";
 import type { SendResult } from "../adapters/http-sender.js";
@@ -38,6 +39,10 @@ export interface DeliveriesDeps {
   log: Logger;
 }
 
+/** `msg_` + 24 hex characters derived from the job and the target: the Standard Webhooks message id. */
+export const deliveryId = (jobId: string, url: string) =>
+  `msg_${createHash("sha256").update(`${jobId}\n${url}`).digest("hex").slice(0, 24)}`;
+
 const TERMINAL_MESSAGE: Record<string, string> = {
   completed: "Job completed",
   failed: "Job failed",
@@ -70,24 +75,29 @@ export class Deliveries {
     await this.deps.deliveries.ensureIndex({ fields: { state: 1, next_attempt_at: 1 } });
   }
 
-  /** Idempotent per job: a duplicated terminal event does not send twice. */
+  /**
+   * Idempotent per job and URL: the delivery id is derived from them, so a duplicated (or
+   * concurrently redelivered) terminal event cannot record a second delivery.
+   */
   async enqueue(job: Job): Promise<void> {
     if (!job.webhookUrl) return;
-    const existing = await this.deps.deliveries.findOne({ job_id: job.jobId, url: job.webhookUrl });
-    if (existing) return;
     const now = new Date();
-    await this.deps.deliveries.insertOne({
-      _id: newId("dlv").replace("dlv_", "msg_"),
-      tenant_id: job.tenantId,
-      job_id: job.jobId,
-      url: job.webhookUrl,
-      body: webhookBody(job),
-      state: "pending",
-      attempts: [],
-      next_attempt_at: now,
-      round_start: 0,
-      created_at: now,
-    });
+    try {
+      await this.deps.deliveries.insertOne({
+        _id: deliveryId(job.jobId, job.webhookUrl),
+        tenant_id: job.tenantId,
+        job_id: job.jobId,
+        url: job.webhookUrl,
+        body: webhookBody(job),
+        state: "pending",
+        attempts: [],
+        next_attempt_at: now,
+        round_start: 0,
+        created_at: now,
+      });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
   }
 
   /** Sends a delivery again (whatever its state), with a fresh round of retries. */
