@@ -11,9 +11,9 @@
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { STAGE_NAMES } from "@clipzy/contracts";
 // @ts-expect-error: plain ESM script without type declarations
 import { ensureInfra, startInfra } from "../scripts/infra.mjs";
+import { STAGE_NAMES } from "../services/lib-contracts/src/stages.js";
 import { Cluster } from "../test/support/cluster.js";
 import { makeClip } from "../test/support/media.js";
 

@@ -1,9 +1,22 @@
-// `npm test`: install what the tests need, build, lint, then run the whole vitest suite.
-import { bootstrap, FFMPEG, pnpm } from "./bootstrap.mjs";
+// `npm test`: install what the tests need, build, lint, then run the whole vitest suite: the
+// embedded project, then the distributed project (contract suites on RabbitMQ, FerretDB/MongoDB and
+// MinIO, the multi-process end-to-end and fault tests) one file at a time, on real servers that
+// its globalSetup starts and stops (scripts/infra.mjs; installed or built here when missing).
+import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
+import { ensureInfra } from "./infra.mjs";
 
 const TEST_TOOLS = [...FFMPEG, { command: "espeak-ng", apt: "espeak-ng" }];
 
 bootstrap({ commands: TEST_TOOLS });
 pnpm(["exec", "biome", "check", "."]);
 pnpm(["exec", "buf", "lint"], { cwd: "proto" });
-pnpm(["exec", "vitest", "run", ...process.argv.slice(2)]);
+try {
+  ensureInfra();
+} catch (err) {
+  fail(`the real servers for the distributed tests cannot be had: ${err.message}`);
+}
+const args = process.argv.slice(2);
+// With file filters one of the two projects may have nothing to run.
+if (args.length > 0) args.push("--passWithNoTests");
+pnpm(["exec", "vitest", "run", "--project", "embedded", ...args]);
+pnpm(["exec", "vitest", "run", "--project", "distributed", "--no-file-parallelism", ...args]);

@@ -16,7 +16,7 @@ import { ALL_STAGE_QUEUES, STAGE_NAMES, type StageName } from "@clipzy/contracts
 import amqp from "amqplib";
 // @ts-expect-error: plain ESM script without type declarations
 import { addVhost, freePort } from "../../scripts/infra.mjs";
-import { infra } from "./infra.js";
+import type { InfraInfo } from "./infra.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -53,6 +53,8 @@ export interface ClusterOptions {
   workers?: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** The real servers; default: the ones the `distributed` project's globalSetup started. */
+  infra?: InfraInfo;
 }
 
 export class Cluster {
@@ -70,8 +72,9 @@ export class Cluster {
     readonly dir: string,
     ports: Cluster["ports"],
     extra: Record<string, string>,
+    readonly infra: InfraInfo,
   ) {
-    const real = infra().env;
+    const real = infra.env;
     const broker = new URL(real.BROKER_URL);
     broker.pathname = `/${id}`;
     const mongo = new URL(real.MONGO_URL);
@@ -97,6 +100,8 @@ export class Cluster {
       WEBHOOK_ALLOW_LIST: "127.0.0.0/8,::1",
       WEBHOOK_RETRY_BASE_MS: "100",
       STAGE_MAX_DELIVERIES: "5",
+      // tests poll fast; 0 turns the per-token limit off
+      RATE_LIMIT_PER_MINUTE: "0",
       ...extra,
     };
   }
@@ -104,14 +109,15 @@ export class Cluster {
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const id = `c${randomUUID().slice(0, 8)}`;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-${id}-`));
-    addVhost(JSON.parse(readFileSync(infra().stateFile, "utf8")), id);
+    const real = options.infra ?? (await import("./infra.js")).infra();
+    addVhost(JSON.parse(readFileSync(real.stateFile, "utf8")), id);
     const ports = {
       upload: await freePort(),
       jobs: await freePort(),
       webhooks: await freePort(),
       gateway: await freePort(),
     };
-    const c = new Cluster(id, dir, ports, options.env ?? {});
+    const c = new Cluster(id, dir, ports, options.env ?? {}, real);
     try {
       c.startService("upload");
       c.startService("jobs");
@@ -130,7 +136,8 @@ export class Cluster {
 
   /** Spawns `services/<service>/dist/main.js` with only the cluster's environment. */
   startService(service: string, name = service, env: Record<string, string> = {}): Proc {
-    if (this.procs.has(name) && this.procs.get(name)!.child.exitCode === null) {
+    const prev = this.procs.get(name);
+    if (prev && prev.child.exitCode === null && prev.child.signalCode === null) {
       throw new Error(`${name} is already running`);
     }
     const log = join(this.dir, `${name}.log`);
@@ -188,7 +195,8 @@ export class Cluster {
     const expected = new Map<string, number>();
     for (const name of this.procs.keys()) {
       const stage = STAGE_NAMES.find((s) => name.startsWith(`${WORKER_OF[s]}-`));
-      if (stage && this.procs.get(name)!.child.exitCode === null) {
+      const child = this.procs.get(name)!.child;
+      if (stage && child.exitCode === null && child.signalCode === null) {
         expected.set(`stage.${stage}`, (expected.get(`stage.${stage}`) ?? 0) + 1);
       }
     }

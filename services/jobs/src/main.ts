@@ -14,7 +14,7 @@ const config = loadConfig(
 );
 
 runMain("jobs", config.LOG_LEVEL, async (log) => {
-  const broker = await connectBroker(config.BROKER_URL);
+  const broker = await connectBroker(config.BROKER_URL, { log });
   return start({
     broker,
     docs: await connectDocStore(config.MONGO_URL),
@@ -23,7 +23,9 @@ runMain("jobs", config.LOG_LEVEL, async (log) => {
     uploadAddress: config.UPLOAD_ADDRESS,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
-    // an in-process broker forgets its messages with the process; a durable one does not
-    resumeOnStart: config.BROKER_URL === "memory://",
+    // Re-publish every active job's current stage on start (stages are idempotent): an in-process
+    // broker forgets its messages with the process, and with a durable broker a crash between a
+    // state change and the publish of the next task would otherwise leave that job waiting.
+    resumeOnStart: true,
   });
 });

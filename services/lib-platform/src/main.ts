@@ -49,7 +49,7 @@ export function runWorkerMain(
 ): void {
   const config = loadConfig(WorkerEnv);
   runMain(name, config.LOG_LEVEL, async (log) => {
-    const broker = await connectBroker(config.BROKER_URL);
+    const broker = await connectBroker(config.BROKER_URL, { log });
     const store = await connectObjectStore(config.OBJECT_STORE_URL);
     const worker = await start({
       broker,

@@ -3,7 +3,6 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AppError,
   envelope,
-  isoSeconds,
   isTerminal,
   jobDetailResponse,
   jobResponse,

@@ -268,7 +268,13 @@ export class JobsService {
     await this.update(
       { _id: jobId, status: "queued" },
       {
-        $set: { status: "processing", started_at: now, current_stage: stage, stage_index: idx, updated_at: now },
+        $set: {
+          status: "processing",
+          started_at: now,
+          current_stage: stage,
+          stage_index: idx,
+          updated_at: now,
+        },
         $max: { progress_percent: stagePercent(stage, 0) },
       },
     );

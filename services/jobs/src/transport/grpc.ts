@@ -8,7 +8,8 @@ import type { JobsService } from "../app/jobs.js";
 import type { JobDoc } from "../domain/job.js";
 
 export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typeof JobService> {
-  const toProto = (d: JobDoc): MessageInitShape<typeof JobSchema> => ({
+  // output_video_url: the store's public URL (a presigned GET on S3, the file URL on disk).
+  const toProto = async (d: JobDoc): Promise<MessageInitShape<typeof JobSchema>> => ({
     jobId: d._id,
     tenantId: d.tenant_id,
     videoId: d.video_id,
@@ -23,11 +24,11 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     config: d.config,
     webhookUrl: d.webhook_url ?? undefined,
     styleJson: d.style_json ? JSON.stringify(d.style_json) : undefined,
-    outputVideoUrl: d.output_key ? store.storageUrl(d.output_key) : undefined,
+    outputVideoUrl: d.output_key ? await store.publicUrl(d.output_key) : undefined,
     error: d.error ?? undefined,
     processingTimeSeconds: d.processing_time_seconds ?? undefined,
   });
-  const one = (d: JobDoc) => ({ job: toProto(d) });
+  const one = async (d: JobDoc) => ({ job: await toProto(d) });
 
   return {
     async createJob(req) {
@@ -54,21 +55,25 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
         idempotencyKey: req.idempotencyKey,
         requestHash: req.requestHash,
       });
-      return { job: toProto(job), replayed };
+      return { job: await toProto(job), replayed };
     },
     async getJob(req) {
       return one(await jobs.get(req.tenantId, req.jobId));
     },
     async listJobs(req) {
       const page = await jobs.list(req.tenantId, req.page || 1, req.pageSize || 10, req.status);
-      return { jobs: page.jobs.map(toProto), total: page.total };
+      return { jobs: await Promise.all(page.jobs.map(toProto)), total: page.total };
     },
     async cancelJob(req) {
       return one(await jobs.cancel(req.tenantId, req.jobId));
     },
     async listJobEvents(req) {
       const events = await jobs.events(req.tenantId, req.jobId, Number(req.afterSeq));
-      return { events: events.map((e) => ({ seq: BigInt(e.seq), job: toProto(e.job) })) };
+      return {
+        events: await Promise.all(
+          events.map(async (e) => ({ seq: BigInt(e.seq), job: await toProto(e.job) })),
+        ),
+      };
     },
     async countActiveJobs(req) {
       return { count: await jobs.countActive(req.tenantId, req.videoId) };

@@ -152,6 +152,10 @@ export class FsObjectStore implements ObjectStore {
     return this.pathOf(key);
   }
 
+  async publicUrl(key: string): Promise<string> {
+    return this.storageUrl(key);
+  }
+
   /** Absolute path of a validated key. */
   pathOf(key: string): string {
     validateKey(key);

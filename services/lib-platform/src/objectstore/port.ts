@@ -38,4 +38,9 @@ export interface ObjectStore {
   storageUrl(key: string): string;
   /** A location ffmpeg can read directly: a local path or a (presigned) http URL. */
   readableLocation(key: string): Promise<string>;
+  /**
+   * The URL given to users for the object (`output_video_url`): a presigned GET URL for S3,
+   * `storageUrl(key)` for the filesystem store.
+   */
+  publicUrl(key: string): Promise<string>;
 }

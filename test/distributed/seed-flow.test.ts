@@ -1,0 +1,127 @@
+/**
+ * The seed flow in distributed mode: every service its own OS process, messages through RabbitMQ,
+ * documents in the MongoDB-protocol server, media and artifacts in MinIO.
+ */
+
+import { writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { STAGE_NAMES } from "@clipzy/contracts";
+import * as Minio from "minio";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cluster } from "../support/cluster.js";
+import { makeClip, probe } from "../support/media.js";
+
+let cluster: Cluster;
+let clip: string;
+let hooks: Server;
+const received: any[] = [];
+
+beforeAll(async () => {
+  cluster = await Cluster.start();
+  clip = await makeClip(join(cluster.dir, "in.mp4"), { seconds: 3, width: 320, height: 180 });
+  hooks = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      received.push(JSON.parse(body));
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  hooks?.close();
+});
+
+describe("distributed mode: seed flow", () => {
+  it("upload → job → six stages on separate worker processes → completed, with a presigned output URL and a webhook", async () => {
+    const port = (hooks.address() as { port: number }).port;
+    const videoId = await cluster.upload(clip);
+    const jobId = await cluster.createJob({
+      video_id: videoId,
+      webhook_url: `http://127.0.0.1:${port}/hook`,
+      config: { quality: "low" },
+    });
+    const states = await cluster.poll(jobId);
+    const final = states.at(-1);
+    expect(final.status, JSON.stringify(final)).toBe("completed");
+    expect(final.progress_percent).toBe(100);
+    const progress = states.map((s) => s.progress_percent);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+    // Every stage ran in its own worker process.
+    const done = await cluster.stageDone();
+    expect(
+      done
+        .filter((d) => d.job === jobId)
+        .map((d) => d.stage)
+        .sort(),
+    ).toEqual([...STAGE_NAMES].sort());
+    for (const d of done) expect(d.worker.startsWith(d.worker.split("-")[0])).toBe(true);
+
+    // output_video_url is a presigned GET URL on MinIO; ffprobe reads the file it names.
+    const result = await cluster.api(`/api/v1/jobs/${jobId}/result`);
+    expect(result.status).toBe(200);
+    const url: string = result.body.data.output_video_url;
+    expect(url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${cluster.bucket}/.*${jobId}/.+X-Amz-Signature=`),
+    );
+    const fetched = await fetch(url);
+    expect(fetched.status).toBe(200);
+    const out = join(cluster.dir, "out.mp4");
+    await writeFile(out, Buffer.from(await fetched.arrayBuffer()));
+    const p = await probe(out);
+    expect(p.codec).toBe("h264");
+    expect(p.frames).toBeGreaterThan(30);
+    expect(result.body.data.style_json).toBeTruthy();
+
+    // The gateway streams the same file from the object store, with ranges.
+    const ranged = await fetch(`${cluster.base}/api/v1/jobs/${jobId}/output`, {
+      headers: { range: "bytes=0-99" },
+    });
+    expect(ranged.status).toBe(206);
+    expect((await ranged.arrayBuffer()).byteLength).toBe(100);
+
+    // The webhook arrived through the broker and the webhooks service.
+    const deadline = Date.now() + 20_000;
+    while (!received.some((h) => h.job_id === jobId) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const hook = received.find((h) => h.job_id === jobId);
+    expect(hook?.status).toBe("completed");
+    expect(hook?.output_video_url).toMatch(/X-Amz-Signature=/);
+
+    // The state really lives on the real servers.
+    const mongo = await new MongoClient(cluster.mongoUrl).connect();
+    const dbName = new URL(cluster.mongoUrl).pathname.slice(1);
+    const doc = await mongo
+      .db(dbName)
+      .collection("jobs")
+      .findOne({ _id: jobId as never });
+    expect(doc?.status).toBe("completed");
+    const indexes = (await mongo.db(dbName).collection("jobs").indexes()).map((i) => JSON.stringify(i.key));
+    expect(indexes).toContain(JSON.stringify({ tenant_id: 1, created_at: -1 }));
+    await mongo.close();
+    const s3 = new URL(cluster.infra.env.OBJECT_STORE_URL);
+    const minio = new Minio.Client({
+      endPoint: s3.hostname,
+      port: Number(s3.port),
+      useSSL: false,
+      accessKey: decodeURIComponent(s3.username),
+      secretKey: decodeURIComponent(s3.password),
+      region: "us-east-1",
+    });
+    const keys: string[] = [];
+    for await (const o of minio.listObjectsV2(cluster.bucket, "", true) as AsyncIterable<{ name: string }>)
+      keys.push(o.name);
+    expect(keys.filter((k) => k.startsWith(`artifacts/${jobId}/`)).length).toBeGreaterThanOrEqual(5);
+    expect(keys.some((k) => k.includes(jobId) && k.endsWith(".mp4"))).toBe(true);
+    const stats = await cluster.queueStats();
+    for (const s of STAGE_NAMES) expect(stats[`stage.${s}`]).toEqual({ consumers: 1, messages: 0 });
+  });
+});
