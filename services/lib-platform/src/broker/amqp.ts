@@ -5,7 +5,6 @@ import amqp, {
   type ConsumeMessage,
   type Options,
 } from "amqplib";
-import { DEFAULT_MAX_DELIVERIES, DEFAULT_PREFETCH } from "./memory.js";
 import type {
   Broker,
   BrokerMessage,
@@ -14,6 +13,7 @@ import type {
   QueueSpec,
   Subscription,
 } from "./port.js";
+import { consumeSettings } from "./port.js";
 
 /**
  * RabbitMQ adapter (amqplib), with the same semantics as MemoryBroker:
@@ -308,11 +308,7 @@ export class AmqpBroker implements Broker {
     options: ConsumeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
-    const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-    if (!(Number.isInteger(prefetch) && prefetch >= 1))
-      throw new RangeError("prefetch must be an integer >= 1");
-    if (!(maxDeliveries >= 1)) throw new RangeError("maxDeliveries must be >= 1");
+    const { prefetch, maxDeliveries } = consumeSettings(options);
     await this.declareQueue(spec);
     const state: ConsumerState = {
       spec,

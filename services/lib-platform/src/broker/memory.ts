@@ -6,11 +6,7 @@ import type {
   QueueSpec,
   Subscription,
 } from "./port.js";
-
-/** Unacked messages in flight per consumer when `prefetch` is not given. */
-export const DEFAULT_PREFETCH = 1;
-/** Failed deliveries before dead-lettering when `maxDeliveries` is not given (RabbitMQ 4 quorum-queue default). */
-export const DEFAULT_MAX_DELIVERIES = 20;
+import { consumeSettings } from "./port.js";
 
 export interface MemoryBrokerOptions {
   /** Delay before a rejected message is made available again, so a crash loop does not spin. Default 100 ms. */
@@ -108,11 +104,7 @@ export class MemoryBroker implements Broker {
     options: ConsumeOptions = {},
   ): Promise<Subscription> {
     this.assertOpen();
-    const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
-    const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
-    if (!(Number.isInteger(prefetch) && prefetch >= 1))
-      throw new RangeError("prefetch must be an integer >= 1");
-    if (!(maxDeliveries >= 1)) throw new RangeError("maxDeliveries must be >= 1");
+    const { prefetch, maxDeliveries } = consumeSettings(options);
     const queue = this.declare(spec);
     const consumer: Consumer = { queue, handler, prefetch, maxDeliveries, inFlight: new Set(), active: true };
     queue.consumers.push(consumer);

@@ -44,3 +44,18 @@ export interface Broker {
   deadLetters(queue: string): Promise<BrokerMessage[]>;
   close(): Promise<void>;
 }
+
+/** Prefetch when a consumer names none. */
+export const DEFAULT_PREFETCH = 1;
+/** Deliveries before dead-lettering when a consumer names none (RabbitMQ 4's default limit). */
+export const DEFAULT_MAX_DELIVERIES = 20;
+
+/** Consume options with defaults applied, checked the same way for every adapter. */
+export function consumeSettings(options: ConsumeOptions): { prefetch: number; maxDeliveries: number } {
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+  const maxDeliveries = options.maxDeliveries ?? DEFAULT_MAX_DELIVERIES;
+  if (!(Number.isInteger(prefetch) && prefetch >= 1))
+    throw new RangeError("prefetch must be an integer >= 1");
+  if (!(maxDeliveries >= 1)) throw new RangeError("maxDeliveries must be >= 1");
+  return { prefetch, maxDeliveries };
+}

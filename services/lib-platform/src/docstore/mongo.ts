@@ -16,6 +16,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type Update,
+  validateIndexSpec,
 } from "./port.js";
 
 const COLLECTION_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
@@ -74,12 +75,7 @@ class MongoDocCollection<T extends Doc> implements Collection<T> {
 
   ensureIndex(spec: IndexSpec): Promise<void> {
     return this.run(async () => {
-      const fields = Object.keys(spec.fields);
-      if (fields.length === 0) throw new Error("index needs at least one field");
-      if (spec.expireAfterSeconds !== undefined) {
-        if (fields.length !== 1) throw new Error("a TTL index must have exactly one field");
-        if (!(spec.expireAfterSeconds >= 0)) throw new Error("expireAfterSeconds must be >= 0");
-      }
+      const fields = validateIndexSpec(spec);
       // Same name for the same spec: creating it again is a no-op, as MongoDB specifies.
       const name = [
         ...Object.entries(spec.fields).map(([f, d]) => `${f}_${d}`),

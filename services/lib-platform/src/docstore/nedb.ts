@@ -10,6 +10,7 @@ import {
   type FindOptions,
   type IndexSpec,
   type Update,
+  validateIndexSpec,
 } from "./port.js";
 
 export interface NedbDocStoreOptions {
@@ -71,12 +72,7 @@ class NedbCollection<T extends Doc> implements Collection<T> {
 
   ensureIndex(spec: IndexSpec): Promise<void> {
     return this.run(async () => {
-      const fields = Object.keys(spec.fields);
-      if (fields.length === 0) throw new Error("index needs at least one field");
-      if (spec.expireAfterSeconds !== undefined) {
-        if (fields.length !== 1) throw new Error("a TTL index must have exactly one field");
-        if (!(spec.expireAfterSeconds >= 0)) throw new Error("expireAfterSeconds must be >= 0");
-      }
+      const fields = validateIndexSpec(spec);
       // NeDB's own TTL handling is not restored after a reload, so TTL is swept by this adapter.
       await this.db.ensureIndexAsync({
         fieldName: fields.length === 1 ? fields[0] : fields,

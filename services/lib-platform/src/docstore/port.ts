@@ -43,6 +43,17 @@ export interface IndexSpec {
   expireAfterSeconds?: number;
 }
 
+/** Checks an index spec the same way for every adapter; returns its field names. */
+export function validateIndexSpec(spec: IndexSpec): string[] {
+  const fields = Object.keys(spec.fields);
+  if (fields.length === 0) throw new Error("index needs at least one field");
+  if (spec.expireAfterSeconds !== undefined) {
+    if (fields.length !== 1) throw new Error("a TTL index must have exactly one field");
+    if (!(spec.expireAfterSeconds >= 0)) throw new Error("expireAfterSeconds must be >= 0");
+  }
+  return fields;
+}
+
 export class DuplicateKeyError extends Error {
   constructor(message = "duplicate key") {
     super(message);
