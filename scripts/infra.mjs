@@ -75,6 +75,9 @@ function ensureRabbit() {
 }
 
 function goEnv() {
+  // A Go installed from the official tarball is often not on a non-login shell's PATH.
+  const dir = ["/usr/local/go/bin", "/usr/lib/go/bin"].find((d) => existsSync(join(d, "go")));
+  if (!has("go") && dir) process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!has("go")) fail("Go is needed to build MinIO and FerretDB (go 1.24+): install it and run again");
   const v = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
   const m = /^go(\d+)\.(\d+)/.exec(v);
