@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ffmpeg, ffmpegEbur128, writePcm } from "../adapters/media-fixtures.js";
-import { drumTrack, type Pattern } from "../domain/synth.js";
+import { type BassLineSpec, type ChordLayerSpec, drumTrack, type Pattern } from "../domain/synth.js";
 import { analyzeAudio } from "./analyze-audio.js";
 
 let dir = "";
@@ -82,6 +82,75 @@ describe("tempo and beats on synthetic percussive tracks (60-180 BPM)", () => {
       expect(b.confidence).toBeLessThanOrEqual(1);
     }
   });
+
+  /**
+   * Pop/dance-like mixes: drums with a sustained triad (a few partials, slow decay) retriggered on
+   * every beat or once per bar at 0 to -6 dB RMS against the drums, some with a bass line. Same
+   * requirements as the drum-only cases.
+   */
+  const CHORD_CASES: [
+    Pattern,
+    number,
+    number,
+    ChordLayerSpec["every"],
+    number,
+    BassLineSpec["rhythm"] | null,
+  ][] = [
+    ["four", 60, 8, "beat", 0, null],
+    ["four", 72, 8, "beat", -6, null],
+    ["four", 85, 7, "beat", -3, null],
+    ["four", 100, 6, "beat", 0, null],
+    ["four", 118, 6, "beat", -6, null],
+    ["four", 128, 6, "beat", -3, null],
+    ["four", 140, 6, "beat", 0, null],
+    ["four", 160, 6, "beat", -3, null],
+    ["four", 174, 6, "beat", -6, null],
+    ["four", 180, 6, "beat", 0, null],
+    ["four", 96, 7, "bar", 0, null],
+    ["four", 124, 6, "bar", -3, null],
+    ["four", 150, 6, "bar", -6, null],
+    ["four", 122, 6, "beat", -3, "offbeat"],
+    ["four", 90, 7, "beat", -3, "eighths"],
+    ["rock", 70, 8, "beat", -3, null],
+    ["rock", 120, 6, "beat", -3, null],
+    ["rock", 165, 6, "beat", -6, null],
+    ["rock", 100, 6, "bar", -3, "eighths"],
+    ["swing", 90, 7, "beat", 0, null],
+    ["swing", 140, 6, "beat", -3, null],
+  ];
+
+  it.each(CHORD_CASES)(
+    "%s at %d BPM (%d s) with a chord every %s at %d dB, bass %s",
+    async (pattern, bpm, seconds, every, levelDb, bass) => {
+      const tr = drumTrack({
+        bpm,
+        seconds,
+        pattern,
+        seed: bpm,
+        levelDb: 5,
+        jitter: 0.004,
+        chordLayer: { every, levelDb },
+        ...(bass ? { bassLine: { rhythm: bass, levelDb: levelDb - 3 } } : {}),
+      });
+      const file = join(dir, `${pattern}-${bpm}-chords-${every}.wav`);
+      await writePcm(file, tr.samples, tr.sampleRate);
+      const a = await analyzeAudio(file);
+      const est = a.beats.map((b) => b.time_s);
+      const { f, medianOffset } = beatF(est, tr.beats);
+      const offbeat = beatF(
+        est,
+        tr.beats.map((t) => t + 30 / bpm),
+      );
+      const err = (a.tempo_bpm! / bpm - 1) * 100;
+      console.log(
+        `[tempo+chords] ${pattern} ${bpm} (chord/${every} ${levelDb} dB, bass ${bass}): est ${a.tempo_bpm} (${err.toFixed(3)} %), F ${f.toFixed(3)}, median offset ${(medianOffset * 1000).toFixed(1)} ms, off-beat F ${offbeat.f.toFixed(2)}`,
+      );
+      expect(Math.abs(err)).toBeLessThan(1);
+      expect(f).toBeGreaterThanOrEqual(0.98);
+      expect(medianOffset).toBeLessThanOrEqual(0.015);
+      expect(offbeat.f).toBe(0);
+    },
+  );
 
   it.each([
     ["kick", "bass"],

@@ -66,7 +66,15 @@ export interface RhythmResult {
   levelMoves: string[];
 }
 
-/** Typical height of a series' onset peaks: median of the local maxima above 30 % of the largest. */
+/**
+ * Typical height of a series' onset peaks: the 90th percentile of its local maxima above 5 % of
+ * the largest. Not the largest itself: the start of a track, where every band rises from silence
+ * by 70 dB while later onsets over a sustained chord rise by 10, would set the scale of the whole
+ * group. Not the median of the peaks either: a sustained bass or chord layer adds many small flux
+ * peaks (the beating of its partials, its retriggers on the off-beats of the drums) that would
+ * pull it down to their height and make every real onset of the group read twice as strong as
+ * those of the other groups.
+ */
 export function peakScale(x: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
@@ -74,9 +82,11 @@ export function peakScale(x: ArrayLike<number>): number {
   const peaks: number[] = [];
   for (let i = 1; i + 1 < x.length; i++) {
     const v = x[i];
-    if (v >= 0.3 * max && v >= x[i - 1] && v > x[i + 1]) peaks.push(v);
+    if (v >= 0.05 * max && v >= x[i - 1] && v > x[i + 1]) peaks.push(v);
   }
-  return peaks.length > 0 ? median(peaks) : max;
+  if (peaks.length === 0) return max;
+  peaks.sort((a, b) => b - a);
+  return peaks[Math.floor(0.1 * peaks.length)];
 }
 
 type Flux3 = readonly [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>];
@@ -259,6 +269,13 @@ function strengthAt(env: ArrayLike<number>, f: number, radius: number): number {
 /** Band-mean log flux (dB per 20 ms) below which a group has no onsets at all. */
 const MIN_ONSET_DB = 3;
 
+/**
+ * A position whose linear energy rise is mostly bass but whose group-equalised bass flux is below
+ * this fraction of its mid or high flux has no bass onset: the rise is the beating of a sustained
+ * bass or chord tone (large in linear power, small in dB), and the onset is the mid or high one.
+ */
+const NO_BASS_ONSET = 0.5;
+
 /** Below this relative salience a position has no onset worth classifying. */
 const SIGNIFICANT = 0.15;
 
@@ -347,6 +364,7 @@ export interface RhythmInput {
 export function trackBeats(input: RhythmInput, cfg: RhythmConfig = DEFAULT_RHYTHM): RhythmResult {
   const { fps } = input;
   const env = onsetEnvelope(input.flux, cfg.highWeight);
+  const radius = Math.max(1, Math.round(0.02 * fps));
   const sal = beatSalience(input.flux, cfg.highWeight);
   const bandAt = (f: number): 0 | 1 | 2 => {
     const b = Math.round(f);
@@ -354,6 +372,16 @@ export function trackBeats(input: RhythmInput, cfg: RhythmConfig = DEFAULT_RHYTH
     for (let j = Math.max(0, b - 2); j <= Math.min(env.length - 1, b + 3); j++)
       for (let g = 0; g < 3; g++) rise[g] += input.energyRise[g][j];
     return rise[0] >= rise[1] && rise[0] >= rise[2] ? 0 : rise[1] >= rise[2] ? 1 : 2;
+  };
+  // band of an onset for the metrical-level rules: the linear rise, unless a sustained tone's
+  // beating made it read "bass" where the (dB) flux shows no bass onset (off-beat hats over chords)
+  const ng = normalisedGroups(input.flux);
+  const onsetGroup = (f: number): 0 | 1 | 2 => {
+    const lin = bandAt(f);
+    if (lin !== 0) return lin;
+    const [b, m, h] = [0, 1, 2].map((g) => strengthAt(ng[g], f, radius));
+    if (b >= NO_BASS_ONSET * Math.max(m, h)) return 0;
+    return h >= m ? 2 : 1;
   };
   const empty: RhythmResult = {
     bpm: null,
@@ -368,7 +396,6 @@ export function trackBeats(input: RhythmInput, cfg: RhythmConfig = DEFAULT_RHYTH
   if (rawPeak < MIN_ONSET_DB) return empty;
   const est = estimatePeriod(env, fps, cfg);
   if (!est) return empty;
-  const radius = Math.max(1, Math.round(0.02 * fps));
   let period = est.periodFrames;
   let beats = dpBeats(env, period, cfg.tightness);
   const moves: string[] = [];
@@ -377,7 +404,7 @@ export function trackBeats(input: RhythmInput, cfg: RhythmConfig = DEFAULT_RHYTH
     if (
       dir !== "fast" &&
       (60 * fps) / (2 * period) >= cfg.minBpm &&
-      alternationRatio(sal, beats, radius, bandAt) < cfg.slowRatio
+      alternationRatio(sal, beats, radius, onsetGroup) < cfg.slowRatio
     ) {
       period *= 2;
       beats = dpBeats(env, period, cfg.tightness);
@@ -388,7 +415,7 @@ export function trackBeats(input: RhythmInput, cfg: RhythmConfig = DEFAULT_RHYTH
     if (
       dir !== "slow" &&
       (60 * fps) / (period / 2) <= cfg.maxBpm &&
-      midpointRatio(sal, beats, radius, bandAt) >= cfg.fastRatio
+      midpointRatio(sal, beats, radius, onsetGroup) >= cfg.fastRatio
     ) {
       period /= 2;
       beats = dpBeats(env, period, cfg.tightness);

@@ -19,8 +19,31 @@ export interface DrumTrackSpec {
   swing?: number;
   /** Add a sustained bass/chord layer (harmonic content) under the drums. */
   chords?: boolean;
+  /**
+   * A retriggered chord layer (pop/dance "stabs" or pads): see `ChordLayerSpec`. Independent of
+   * `chords` (which keeps its original gated saw chord).
+   */
+  chordLayer?: ChordLayerSpec;
+  /** A bass line: see `BassLineSpec`. */
+  bassLine?: BassLineSpec;
   seed?: number;
   gain?: number;
+}
+
+export interface ChordLayerSpec {
+  /** Retrigger the chord on every beat or once per bar (4 beats, on the downbeat). */
+  every: "beat" | "bar";
+  /** RMS of the layer relative to the RMS of the drums, dB (realistic: 0 to -6). */
+  levelDb: number;
+  /** Exponential decay time constant of each chord, s (default 0.8). */
+  decay?: number;
+}
+
+export interface BassLineSpec {
+  /** Notes on the beats, on the off-beat 8ths (house), or on every 8th (rock/pop). */
+  rhythm: "beat" | "offbeat" | "eighths";
+  /** RMS of the bass relative to the RMS of the drums, dB. */
+  levelDb: number;
 }
 
 export interface DrumTrack {
@@ -145,7 +168,129 @@ export function drumTrack(spec: DrumTrackSpec): DrumTrack {
     }
     if (spec.chords) addChord(out, fs, t, T, b, g0);
   }
+  if (spec.chordLayer || spec.bassLine) {
+    const drumsRms = rms(out);
+    const lastBeat = beats.length;
+    if (spec.chordLayer) {
+      const layer = new Float32Array(out.length);
+      const c = spec.chordLayer;
+      const step = c.every === "bar" ? 4 : 1;
+      for (let b = 0; b < lastBeat; b += step) {
+        const t = offset + b * T + (rnd() * 2 - 1) * jitter;
+        // each chord rings until the next trigger (then a short release); slight level variation
+        addTriad(
+          layer,
+          fs,
+          t,
+          step * T,
+          PROGRESSION[Math.floor(b / 4) % 4],
+          c.decay ?? 0.8,
+          10 ** (-(rnd() * 2) / 20),
+        );
+      }
+      mixAt(out, layer, drumsRms, c.levelDb);
+    }
+    if (spec.bassLine) {
+      const layer = new Float32Array(out.length);
+      const bl = spec.bassLine;
+      for (let b = 0; b < lastBeat; b++) {
+        const t = offset + b * T;
+        const root = PROGRESSION[Math.floor(b / 4) % 4][0] / 2;
+        const notes =
+          bl.rhythm === "beat"
+            ? [[t, T]]
+            : bl.rhythm === "offbeat"
+              ? [[t + swing * T, (1 - swing) * T]]
+              : [
+                  [t, swing * T],
+                  [t + swing * T, (1 - swing) * T],
+                ];
+        for (const [at, len] of notes)
+          addBassNote(layer, fs, at + (rnd() * 2 - 1) * jitter, len, root, 10 ** (-(rnd() * 2) / 20));
+      }
+      mixAt(out, layer, drumsRms, bl.levelDb);
+    }
+    // keep the mix within 16-bit full scale
+    let peak = 0;
+    for (let i = 0; i < out.length; i++) peak = Math.max(peak, Math.abs(out[i]));
+    if (peak > 0.95) for (let i = 0; i < out.length; i++) out[i] *= 0.95 / peak;
+  }
   return { samples: out, sampleRate: fs, beats };
+}
+
+/** I-V-vi-IV in C (close voicings around C3-G3), one chord per bar: root, third, fifth (Hz). */
+const PROGRESSION: readonly (readonly number[])[] = [
+  [130.81, 164.81, 196.0],
+  [123.47, 146.83, 196.0],
+  [110.0, 130.81, 164.81],
+  [87.31, 110.0, 130.81],
+];
+
+function rms(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s / Math.max(1, x.length));
+}
+
+/** Adds `layer` to `out` scaled so that its RMS is `levelDb` relative to `refRms`. */
+function mixAt(out: Float32Array, layer: Float32Array, refRms: number, levelDb: number): void {
+  const r = rms(layer);
+  if (r <= 0) return;
+  const k = (refRms * 10 ** (levelDb / 20)) / r;
+  for (let i = 0; i < out.length; i++) out[i] += k * layer[i];
+}
+
+/**
+ * A sustained triad: each note a few harmonics (1/h^1.5) on two slightly detuned oscillators,
+ * 8 ms attack, exponential decay, 30 ms release at `length`.
+ */
+function addTriad(
+  out: Float32Array,
+  fs: number,
+  at: number,
+  length: number,
+  notes: readonly number[],
+  decay: number,
+  gain: number,
+): void {
+  const start = Math.round(at * fs);
+  const rel = 0.03;
+  const len = Math.round((length + rel) * fs);
+  for (let i = 0; i < len && start + i < out.length; i++) {
+    if (start + i < 0) continue;
+    const t = i / fs;
+    let v = 0;
+    for (const f of notes)
+      for (let h = 1; h <= 5; h++) {
+        const a = 1 / h ** 1.5;
+        v += a * (Math.sin(2 * Math.PI * f * h * 0.999 * t) + Math.sin(2 * Math.PI * f * h * 1.001 * t + h));
+      }
+    const env =
+      Math.min(1, t / 0.008) * Math.exp(-t / decay) * (t > length ? Math.max(0, 1 - (t - length) / rel) : 1);
+    out[start + i] += gain * v * env;
+  }
+}
+
+/** A bass note: sine plus a little second and third harmonic, 5 ms attack, decay, 20 ms release. */
+function addBassNote(
+  out: Float32Array,
+  fs: number,
+  at: number,
+  length: number,
+  f: number,
+  gain: number,
+): void {
+  const start = Math.round(at * fs);
+  const rel = 0.02;
+  const len = Math.round(length * fs);
+  for (let i = 0; i < len && start + i < out.length; i++) {
+    if (start + i < 0) continue;
+    const t = i / fs;
+    const p = 2 * Math.PI * f * t;
+    const v = Math.sin(p) + 0.3 * Math.sin(2 * p) + 0.1 * Math.sin(3 * p);
+    const env = Math.min(1, t / 0.005) * Math.exp(-t / 0.4) * Math.min(1, (length - t) / rel);
+    out[start + i] += gain * v * env;
+  }
 }
 
 /** A sustained saw-ish chord per beat (harmonic, stable pitch): "music" without drums' sparsity. */
