@@ -1,4 +1,5 @@
-import { buildPyramid, estimateMotion, type PairMotion, type Pyramid } from "../domain/global-motion.js";
+import { MIN_TEXTURE, PAIR_STRIDE, pairAt } from "@clipzy/video-analyzer/domain/motion-features";
+import type { PairMotion } from "../domain/global-motion.js";
 import {
   motionIntensity,
   pairSpeed,
@@ -13,8 +14,11 @@ export interface MotionFrames {
   height: number;
   fps: number;
   count: number;
-  /** Packed 8-bit luma planes (what analyzeVideo returns as `frames`). */
-  data: Uint8Array;
+  /**
+   * Global motion of every frame pair, estimated by the video analyser while it decoded
+   * (what analyzeVideo returns as `frames`): (count − 1) × PAIR_STRIDE.
+   */
+  motion: Float64Array;
 }
 
 /** Per-pair camera motion, in fractions of the frame width (so it is resolution-independent). */
@@ -56,16 +60,14 @@ export interface AnalyzeMotionOptions {
 }
 
 const BIN_SECONDS = 0.5;
-const MIN_TEXTURE = 2;
 
 export async function analyzeMotion(
   frames: MotionFrames,
   opts: AnalyzeMotionOptions = {},
 ): Promise<MotionAnalysis> {
   const { width: w, height: h, fps, count } = frames;
-  const plane = w * h;
-  if (frames.data.length < count * plane)
-    throw new Error("motion frames: data shorter than count × width × height");
+  if (frames.motion.length !== Math.max(0, count - 1) * PAIR_STRIDE)
+    throw new Error("motion frames: expected (count − 1) × PAIR_STRIDE pair estimates");
   const skip = new Uint8Array(Math.max(0, count - 1));
   for (const t of opts.transitions ?? []) {
     if (t.frames === 0) {
@@ -77,54 +79,43 @@ export async function analyzeMotion(
   const pairs: (PairRecord | null)[] = [];
   const raw: (PairMotion | null)[] = [];
   const speeds: number[] = [];
-  let prev: Pyramid | null = count > 0 ? buildPyramid(frames.data.subarray(0, plane), w, h) : null;
-  let last: PairMotion | undefined;
   let inl = 0;
   let tex = 0;
   let lastYield = Date.now();
   for (let i = 0; i + 1 < count; i++) {
-    const cur = buildPyramid(frames.data.subarray((i + 1) * plane, (i + 2) * plane), w, h);
-    if (skip[i]) {
+    // Pairs across a cut or inside a gradual transition measure no camera motion; nor do
+    // textureless ones.
+    const m = skip[i] ? null : pairAt(frames.motion, i);
+    if (!m || m.texture < MIN_TEXTURE) {
       pairs.push(null);
       raw.push(null);
-      last = undefined;
     } else {
-      let m = estimateMotion(prev!, cur, last);
-      if (last && m.inliers < 0.8) {
-        // Poor fit from the previous pair's motion: retry from rest and keep the better fit.
-        const m0 = estimateMotion(prev!, cur);
-        if (m0.residual < m.residual * 0.9) m = m0;
-      }
-      if (m.texture < MIN_TEXTURE) {
-        pairs.push(null);
-        raw.push(null);
-        last = undefined;
-      } else {
-        raw.push(m);
-        last = m;
-        speeds.push(pairSpeed(m, w, fps));
-        inl += m.inliers;
-        tex += m.texture;
-        pairs.push({
-          frame: i,
-          dx: m.tx / w,
-          dy: m.ty / w,
-          scale: zoomScale(m),
-          rotation: Math.atan2(m.b, 1 + m.a),
-          inliers: Math.round(m.inliers * 1000) / 1000,
-          residual: Math.round(m.residual * 100) / 100,
-        });
-      }
+      raw.push(m);
+      speeds.push(pairSpeed(m, w, fps));
+      inl += m.inliers;
+      tex += m.texture;
+      pairs.push({
+        frame: i,
+        dx: m.tx / w,
+        dy: m.ty / w,
+        scale: zoomScale(m),
+        rotation: Math.atan2(m.b, 1 + m.a),
+        inliers: Math.round(m.inliers * 1000) / 1000,
+        residual: Math.round(m.residual * 100) / 100,
+      });
     }
-    prev = cur;
-    if (opts.signal?.aborted)
-      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
-    if (Date.now() - lastYield > 50) {
-      opts.onProgress?.((i + 1) / count);
-      await new Promise((r) => setImmediate(r));
-      lastYield = Date.now();
+    if ((i & 255) === 255) {
+      if (opts.signal?.aborted)
+        throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
+      if (Date.now() - lastYield > 50) {
+        opts.onProgress?.((i + 1) / count);
+        await new Promise((r) => setImmediate(r));
+        lastYield = Date.now();
+      }
     }
   }
+  if (opts.signal?.aborted)
+    throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
   const rates = zoomRates(raw, fps);
   const valid = speeds.length;
   let zooming = 0;

@@ -3,6 +3,7 @@ import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import type { AnalyzedInput, VideoAnalysisArtifact } from "@clipzy/video-analyzer";
+import { decodeEstimates } from "@clipzy/video-analyzer/domain/motion-features";
 import { analyzeMotion, type MotionAnalysis } from "../app/analyze-motion.js";
 
 export interface MotionAnalysisArtifact {
@@ -10,7 +11,10 @@ export interface MotionAnalysisArtifact {
   template: MotionAnalysis | null;
 }
 
-/** Reuses the low-resolution frames video_analysis stored: the file is not decoded again. */
+/**
+ * Derives camera motion from the per-pair global-motion estimates video_analysis computed while it
+ * decoded: neither the file nor its frames are decoded again.
+ */
 export function motionAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const video = await readJson<VideoAnalysisArtifact>(
@@ -20,11 +24,16 @@ export function motionAnalysisStage(store: ObjectStore): StageHandler {
     const inputs: AnalyzedInput[] = video.template ? [video.source, video.template] : [video.source];
     const results: MotionAnalysis[] = [];
     for (const [i, input] of inputs.entries()) {
-      const data = new Uint8Array(await store.getBytes(input.frames.key));
+      const { key, ...dims } = input.motion;
+      const motion = decodeEstimates(await store.getBytes(key));
       results.push(
         await analyzeMotion(
-          { ...input.frames, data },
-          { signal: ctx.signal, onProgress: (f) => ctx.progress((i + f) / inputs.length) },
+          { ...dims, motion },
+          {
+            signal: ctx.signal,
+            transitions: input.analysis.transitions,
+            onProgress: (f) => ctx.progress((i + f) / inputs.length),
+          },
         ),
       );
     }

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { ColorGrade } from "@clipzy/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import { fitGradeToTransfer, gradeToCube } from "../domain/grade-model.js";
+import { PAIR_STRIDE } from "../domain/motion-features.js";
 import {
   type Boundary,
   FPS,
@@ -48,7 +49,7 @@ describe("hard cuts", () => {
     });
     expect(analysis.analysis.frames).toBe(frames);
     expect(lowres.count).toBe(frames);
-    expect(lowres.data.length).toBe(frames * lowres.width * lowres.height);
+    expect(lowres.motion.length).toBe((frames - 1) * PAIR_STRIDE);
     const det = analysis.transitions.map((t) => t.start_frame);
     const tr = truth.map((t) => t.startFrame);
     const tp0 = det.filter((d) => tr.includes(d)).length;

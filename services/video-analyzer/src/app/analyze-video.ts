@@ -10,10 +10,12 @@ import {
   rgbToLuma,
 } from "../domain/frame-features.js";
 import { estimateGrade, histQuantile } from "../domain/grade-model.js";
+import { MotionTracker, PAIR_STRIDE } from "../domain/motion-features.js";
 import { dominantColours, type PaletteColour } from "../domain/palette.js";
 import {
   type DetectedTransition,
   detectTransitions,
+  mayBeCut,
   type Shot,
   shotsFrom,
 } from "../domain/shot-detection.js";
@@ -71,13 +73,17 @@ export interface VideoAnalysis {
   };
 }
 
+/**
+ * What motion analysis needs of the analysed frames: the global motion of every frame pair,
+ * estimated during the decode (the frames themselves are not kept).
+ */
 export interface AnalysisFrames {
   width: number;
   height: number;
   fps: number;
   count: number;
-  /** Packed 8-bit luma planes, count × width × height. */
-  data: Uint8Array;
+  /** Pair i (frame i → i+1): PAIR_FIELDS of domain/motion-features, (count − 1) × PAIR_STRIDE. */
+  motion: Float64Array;
 }
 
 export interface AnalyzeVideoOptions {
@@ -103,7 +109,9 @@ export async function analyzeVideo(
   const expected = Math.max(1, Math.round((duration ?? 60) * fps));
   const plane = width * height;
 
-  let data = new Uint8Array(plane * (expected + 2));
+  // Two luma planes, alternating: the current frame and the previous one.
+  const lumaBufs = [new Uint8Array(plane), new Uint8Array(plane)];
+  const motion = new MotionTracker(width, height, expected);
   let count = 0;
   const mad: number[] = [0];
   const large: number[] = [0];
@@ -122,12 +130,7 @@ export async function analyzeVideo(
     threads: opts.threads,
     durationSeconds: opts.durationSeconds,
   })) {
-    if ((count + 1) * plane > data.length) {
-      const grown = new Uint8Array(Math.ceil(data.length * 1.5) + plane);
-      grown.set(data);
-      data = grown;
-    }
-    const luma = rgbToLuma(rgb, data.subarray(count * plane, (count + 1) * plane));
+    const luma = rgbToLuma(rgb, lumaBufs[count & 1]);
     const sig = computeSignature(rgb, luma, width, height);
     if (prevLuma && prevSig) {
       const d = pairDiff(prevLuma, luma);
@@ -137,6 +140,8 @@ export async function analyzeVideo(
       content.push(contentDistance(prevSig, sig));
     }
     colour.add(rgb, luma);
+    // Motion pair count−1 closes here; the pair before it is video pair count−1.
+    motion.push(luma, count >= 2 && mayBeCut(mad, hist, count - 1));
     sigs.push(sig);
     prevLuma = luma;
     prevSig = sig;
@@ -220,5 +225,8 @@ export async function analyzeVideo(
     },
   };
   opts.onProgress?.(1);
-  return { analysis, frames: { width, height, fps, count, data: data.subarray(0, count * plane) } };
+  const estimates = motion.estimates();
+  if (estimates.length !== Math.max(0, count - 1) * PAIR_STRIDE)
+    throw new Error("motion features: pair count");
+  return { analysis, frames: { width, height, fps, count, motion: estimates } };
 }

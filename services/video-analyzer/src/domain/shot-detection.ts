@@ -92,6 +92,39 @@ function spikeRatio(x: Float32Array, i: number, n: number, eps: number): number 
   return x[i] / (Math.max(sideMean(x, i, n, CUT_WINDOW, -1), sideMean(x, i, n, CUT_WINDOW, 1)) + eps);
 }
 
+/**
+ * Whether pair i may be a hard cut, judged from it and the pairs before it only (so while
+ * decoding): detectCuts' test with the earlier side alone. A spike standing out of both sides
+ * stands out of the earlier one, so every cut detectCuts reports satisfies this (the flash and
+ * nearby-candidate rules only remove candidates). Same float32 values and arithmetic as detectCuts.
+ */
+export function mayBeCut(mad: readonly number[], hist: readonly number[], i: number): boolean {
+  if (i < 1 || i >= mad.length) return false;
+  const back = (x: readonly number[]) => {
+    let s = 0;
+    let c = 0;
+    let mx = 0;
+    for (let k = 1; k <= CUT_WINDOW; k++) {
+      const j = i - k;
+      if (j < 1) break;
+      const v = Math.fround(x[j]);
+      s += v;
+      c++;
+      if (v > mx) mx = v;
+    }
+    if (c > 2) {
+      s -= mx;
+      c--;
+    }
+    return c ? s / c : 0;
+  };
+  const p = Math.fround(mad[i]);
+  const h = Math.fround(hist[i]);
+  const byP = p >= MIN_MAD && p / (back(mad) + 0.004) >= CUT_RATIO;
+  const byH = h >= MIN_HIST && p >= MIN_MAD / 2 && h / (back(hist) + 0.01) >= CUT_RATIO;
+  return byP || byH;
+}
+
 export function detectCuts(f: FeatureSeries): DetectedTransition[] {
   const n = f.count;
   const cands: { i: number; score: number; clarity: number }[] = [];

@@ -4,9 +4,16 @@ import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { type InputRole, stageInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { analyzeVideo, type VideoAnalysis } from "../app/analyze-video.js";
+import { encodeEstimates } from "../domain/motion-features.js";
 
-export interface FramesRef {
+/**
+ * The per-frame-pair global motion estimated during the decode (domain/motion-features), stored
+ * as a blob of (count − 1) × PAIR_STRIDE float64 (little-endian), so motion analysis needs neither
+ * the file nor its frames.
+ */
+export interface MotionFeaturesRef {
   key: string;
+  /** Analysis resolution the estimates are in (pixels), frame rate and frame count. */
   width: number;
   height: number;
   fps: number;
@@ -15,8 +22,7 @@ export interface FramesRef {
 
 export interface AnalyzedInput {
   analysis: VideoAnalysis;
-  /** Low-resolution frames kept for motion analysis, so it does not decode the file again. */
-  frames: FramesRef;
+  motion: MotionFeaturesRef;
 }
 
 /** The video_analysis artifact: one entry per input (the source, and the template when there is one). */
@@ -35,11 +41,11 @@ export function videoAnalysisStage(store: ObjectStore): StageHandler {
         frameRate: ref.frameRate,
         onProgress: (f) => ctx.progress(from + f * span),
       });
-      const key = storageKeys.artifactBlob(task.jobId, `frames-${role}.bin`);
-      await store.putBytes(key, frames.data, { contentType: "application/octet-stream" });
+      const key = storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
+      await store.putBytes(key, encodeEstimates(frames.motion), { contentType: "application/octet-stream" });
       result[role] = {
         analysis,
-        frames: { key, width: frames.width, height: frames.height, fps: frames.fps, count: frames.count },
+        motion: { key, width: frames.width, height: frames.height, fps: frames.fps, count: frames.count },
       };
     }
     const artifact: VideoAnalysisArtifact = { source: result.source!, template: result.template ?? null };
