@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
+import { type Receiver, startReceiver } from "./support/receiver.js";
 import { expectEnvelope, expectJobResponse, expectStyleJson, expectVideoResponse } from "./support/shapes.js";
 
 /** The documented flow of seeds 000, 001 and 004, request for request, on embedded defaults. */
@@ -10,15 +10,7 @@ describe("the documented flow (seeds 000, 001, 004)", () => {
   let engine: TestEngine;
   let source: string;
   let template: string;
-  const hooks: { body: any; headers: IncomingMessage["headers"] }[] = [];
-  const receiver = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      hooks.push({ body: JSON.parse(body), headers: req.headers });
-      res.end("ok");
-    });
-  });
+  let receiver: Receiver;
   let hookUrl = "";
 
   beforeAll(async () => {
@@ -33,12 +25,11 @@ describe("the documented flow (seeds 000, 001, 004)", () => {
       source: "mandelbrot=size=180x320:rate=24",
       filter: "eq=saturation=1.6:gamma_r=1.2",
     });
-    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
-    const addr = receiver.address();
-    hookUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/webhook`;
+    receiver = await startReceiver();
+    hookUrl = receiver.url;
   });
   afterAll(async () => {
-    receiver.close();
+    receiver?.close();
     await engine?.cleanup();
   });
 
@@ -132,9 +123,9 @@ describe("the documented flow (seeds 000, 001, 004)", () => {
 
   it("calls the webhook on completion with the envelope and the flat fields", async () => {
     const deadline = Date.now() + 10_000;
-    while (!hooks.some((h) => h.body.job_id === jobId) && Date.now() < deadline)
+    while (!receiver.got.some((h) => h.body.job_id === jobId) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
-    const hook = hooks.find((h) => h.body.job_id === jobId)!;
+    const hook = receiver.got.find((h) => h.body.job_id === jobId)!;
     expect(hook).toBeDefined();
     expect(hook.body).toMatchObject({
       success: true,

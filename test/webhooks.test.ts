@@ -1,44 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { startReceiver } from "./support/receiver.js";
 import { expectError } from "./support/shapes.js";
-
-interface Received {
-  body: string;
-  headers: IncomingMessage["headers"];
-}
-
-/** A receiver whose answer to each request is decided by `behaviour(n)` (n = 1, 2, …). */
-function receiver(behaviour: (n: number) => "ok" | "fail" | "hang") {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      got.push({ body, headers: req.headers });
-      const what = behaviour(got.length);
-      if (what === "ok") res.end("ok");
-      else if (what === "fail") res.writeHead(503).end("down");
-      // "hang": never answer
-    });
-  });
-  return {
-    got,
-    server,
-    async url() {
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-      const a = server.address();
-      return `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/hook`;
-    },
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
 async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,8 +32,8 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
     (await engine.api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
 
   it("a receiver that fails twice then succeeds gets it on the third attempt, signed the Standard Webhooks way", async () => {
-    const r = receiver((n) => (n <= 2 ? "fail" : "ok"));
-    const url = await r.url();
+    const r = await startReceiver((n) => (n <= 2 ? "fail" : "ok"));
+    const url = r.url;
     try {
       const job = (
         await engine.api(
@@ -87,7 +53,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
       expect(secrets).toHaveLength(1);
       const last = r.got.at(-1)!;
       const verified = new Webhook(secrets[0].secret).verify(
-        last.body,
+        last.raw,
         last.headers as Record<string, string>,
       ) as any;
       expect(verified.job_id).toBe(job.job_id);
@@ -101,8 +67,8 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
 
   it("a receiver that never answers gets four attempts, then the delivery fails; replay delivers it once it is back", async () => {
     let up = false;
-    const r = receiver(() => (up ? "ok" : "hang"));
-    const url = await r.url();
+    const r = await startReceiver(() => (up ? "ok" : "hang"));
+    const url = r.url;
     try {
       const job = (
         await engine.api(
@@ -142,8 +108,8 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
   });
 
   it("during a secret rotation both signatures are sent and each verifies", async () => {
-    const r = receiver(() => "ok");
-    const url = await r.url();
+    const r = await startReceiver(() => "ok");
+    const url = r.url;
     try {
       const before = (await engine.api("/api/v1/webhooks/secret")).body.data.secrets[0].secret;
       const rotated = (await engine.api("/api/v1/webhooks/secret/rotate", { method: "POST" })).body.data
@@ -160,7 +126,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
       expect(String(got.headers["webhook-signature"]).split(" ")).toHaveLength(2);
       for (const s of rotated)
         expect(() =>
-          new Webhook(s.secret).verify(got.body, got.headers as Record<string, string>),
+          new Webhook(s.secret).verify(got.raw, got.headers as Record<string, string>),
         ).not.toThrow();
     } finally {
       r.close();
@@ -176,8 +142,8 @@ describe("webhook targets on private addresses", () => {
   afterAll(() => engine?.cleanup());
 
   it("are refused at delivery time, and the refusal is recorded", async () => {
-    const r = receiver(() => "ok");
-    const url = (await r.url()).replace("127.0.0.1", "localhost");
+    const r = await startReceiver(() => "ok");
+    const url = r.url.replace("127.0.0.1", "localhost");
     try {
       const dir = await fixtureDir(engine.dataDir);
       const vid = (await engine.upload(await makeClip(join(dir, "b.mp4"), { seconds: 2, audio: false }))).body

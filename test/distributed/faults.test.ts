@@ -6,7 +6,6 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { routes, STAGE_NAMES, type StageName, storageKeys } from "@clipzy/contracts";
 import { connectBroker, connectObjectStore } from "@clipzy/platform/connect";
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { startBroker, stopBroker } from "../support/infra.js";
 import { makeClip, probe } from "../support/media.js";
+import { type Receiver, startReceiver } from "../support/receiver.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const TERMINAL = ["completed", "failed", "cancelled"];
@@ -24,8 +24,7 @@ const TERMINAL = ["completed", "failed", "cancelled"];
 let cluster: Cluster;
 let small: string; // 2 s, 160x90: fast jobs
 let smallId: string;
-let hooks: Server;
-const received: any[] = [];
+let hooks: Receiver;
 const created: string[] = [];
 
 function expectMonotonic(states: any[]): void {
@@ -51,17 +50,7 @@ beforeAll(async () => {
   cluster = await Cluster.start();
   small = await makeClip(join(cluster.dir, "small.mp4"), { seconds: 2, width: 160, height: 90 });
   smallId = await cluster.upload(small);
-  hooks = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      received.push(JSON.parse(body));
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
+  hooks = await startReceiver();
 });
 
 afterAll(async () => {
@@ -114,8 +103,7 @@ describe("distributed faults", () => {
   });
 
   it("RabbitMQ stopped and started during a job: every service reconnects, the job completes, nothing is lost", async () => {
-    const port = (hooks.address() as { port: number }).port;
-    const jobId = await job(smallId, { webhook_url: `http://127.0.0.1:${port}/hook` });
+    const jobId = await job(smallId, { webhook_url: hooks.url });
     let restarted = false;
     const states = await cluster.poll(jobId, {
       intervalMs: 20,
@@ -132,7 +120,7 @@ describe("distributed faults", () => {
     expect(states.at(-1).status, JSON.stringify(states.at(-1))).toBe("completed");
     expectMonotonic(states);
     // The terminal event crossed the restarted broker to the webhooks service.
-    await waitUntil("webhook", () => received.some((h) => h.job_id === jobId));
+    await waitUntil("webhook", () => hooks.got.some((h) => h.body.job_id === jobId));
     // Every worker consumes again, and the whole pipeline works after the restart.
     await cluster.ready();
     const after = await job(smallId);

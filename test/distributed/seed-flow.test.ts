@@ -4,7 +4,6 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { STAGE_NAMES } from "@clipzy/contracts";
 import * as Minio from "minio";
@@ -12,26 +11,16 @@ import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "../support/cluster.js";
 import { makeClip, probe } from "../support/media.js";
+import { type Receiver, startReceiver } from "../support/receiver.js";
 
 let cluster: Cluster;
 let clip: string;
-let hooks: Server;
-const received: any[] = [];
+let hooks: Receiver;
 
 beforeAll(async () => {
   cluster = await Cluster.start();
   clip = await makeClip(join(cluster.dir, "in.mp4"), { seconds: 3, width: 320, height: 180 });
-  hooks = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      received.push(JSON.parse(body));
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
+  hooks = await startReceiver();
 });
 
 afterAll(async () => {
@@ -41,11 +30,10 @@ afterAll(async () => {
 
 describe("distributed mode: seed flow", () => {
   it("upload → job → six stages on separate worker processes → completed, with a presigned output URL and a webhook", async () => {
-    const port = (hooks.address() as { port: number }).port;
     const videoId = await cluster.upload(clip);
     const jobId = await cluster.createJob({
       video_id: videoId,
-      webhook_url: `http://127.0.0.1:${port}/hook`,
+      webhook_url: hooks.url,
       config: { quality: "low" },
     });
     const states = await cluster.poll(jobId);
@@ -90,9 +78,9 @@ describe("distributed mode: seed flow", () => {
 
     // The webhook arrived through the broker and the webhooks service.
     const deadline = Date.now() + 20_000;
-    while (!received.some((h) => h.job_id === jobId) && Date.now() < deadline)
+    while (!hooks.got.some((h) => h.body.job_id === jobId) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
-    const hook = received.find((h) => h.job_id === jobId);
+    const hook = hooks.got.find((h) => h.body.job_id === jobId)?.body;
     expect(hook?.status).toBe("completed");
     expect(hook?.output_video_url).toMatch(/X-Amz-Signature=/);
 
