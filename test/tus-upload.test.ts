@@ -101,6 +101,25 @@ describe("resumable uploads (tus)", () => {
     expect(String(err)).toContain("invalid_media");
   });
 
+  it("errors about the upload are the JSON envelope, labelled JSON; tus protocol errors stay plain text", async () => {
+    const bad = await fetch(endpoint(), {
+      method: "POST",
+      headers: {
+        "tus-resumable": "1.0.0",
+        "upload-length": "100",
+        "upload-metadata": `filename ${Buffer.from("a.mp4").toString("base64")},webhook_url ${Buffer.from("ftp://x").toString("base64")}`,
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-type")).toMatch(/^application\/json/);
+    const body = await bad.json();
+    expect(body).toMatchObject({ success: false, data: null, error: { code: "validation_error" } });
+    expect(body.error.details.field).toBe("webhook_url");
+    const protocol = await fetch(endpoint(), { method: "POST", headers: { "upload-length": "100" } });
+    expect(protocol.status).toBe(412);
+    expect(protocol.headers.get("content-type")).toMatch(/^text\/plain/);
+  });
+
   it("another tenant cannot see or continue someone's upload", async () => {
     const keyed = await startTestEngine({ API_KEYS: "tok_a:a,tok_b:b" });
     try {

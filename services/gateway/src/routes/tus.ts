@@ -3,7 +3,9 @@ import { AppError, ERROR_CODES, envelope, isAppError, videoResponse } from "@cli
 import type { Logger } from "@clipzy/platform/log";
 import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
+import type express from "express";
 import { Router } from "express";
+import { NodeRequest, sendNodeResponse } from "srvx/node";
 import type { Backends } from "../clients.js";
 import { errorBody } from "../http/errors.js";
 import { parse, UploadFields } from "../http/validation.js";
@@ -93,6 +95,20 @@ export function tusRoutes(
     },
   });
 
+  /**
+   * tus answers its own protocol errors in plain text, as every tus server does, and @tus/server
+   * labels every error body text/plain; when the body is this API's JSON error envelope (from the
+   * hooks above), it goes out labelled as JSON.
+   */
+  const answer = async (req: express.Request, res: express.Response) => {
+    const response = await tus.handleWeb(new NodeRequest({ req, res }));
+    if (response.status < 400) return sendNodeResponse(res, response);
+    const body = await response.text();
+    const headers = new Headers(response.headers);
+    if (body.startsWith('{"success":false')) headers.set("content-type", "application/json; charset=utf-8");
+    return sendNodeResponse(res, new Response(body, { status: response.status, headers }));
+  };
+
   const r = Router();
   r.all(["/videos/tus", "/videos/tus/*rest"], (req, res) => {
     // The tenant (set by auth) reaches the tus hooks as a header; one sent by the client is dropped.
@@ -104,7 +120,7 @@ export function tusRoutes(
     raw.push(TENANT_HEADER, req.tenantId);
     req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
     req.headers[TENANT_HEADER] = req.tenantId;
-    void tus.handle(req, res);
+    void answer(req, res);
   });
   return r;
 }
