@@ -169,7 +169,6 @@ export class JobsService {
       status: "queued",
       progress_percent: 0,
       current_stage: null,
-      stage_index: -1,
       done_index: -1,
       created_at: now,
       updated_at: now,
@@ -260,40 +259,29 @@ export class JobsService {
     return updated;
   }
 
-  /** A worker reported progress inside a stage. */
+  /**
+   * A worker reported progress inside a stage. The common case (the job is already processing) is
+   * one guarded write; a queued job is first moved to processing at the stage's first percent.
+   */
   async onStageProgress(jobId: string, stage: string, fraction: number): Promise<void> {
     if (!isStageName(stage)) return;
     const idx = stageIndex(stage);
     const now = this.now();
-    await this.update(
+    const percent = stagePercent(stage, fraction);
+    const advance = () =>
+      this.update(
+        { _id: jobId, status: "processing", done_index: { $lt: idx }, progress_percent: { $lt: percent } },
+        { $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
+      );
+    if (await advance()) return;
+    const started = await this.update(
       { _id: jobId, status: "queued" },
       {
-        $set: {
-          status: "processing",
-          started_at: now,
-          current_stage: stage,
-          stage_index: idx,
-          updated_at: now,
-        },
+        $set: { status: "processing", started_at: now, current_stage: stage, updated_at: now },
         $max: { progress_percent: stagePercent(stage, 0) },
       },
     );
-    await this.update(
-      {
-        _id: jobId,
-        status: "processing",
-        done_index: { $lt: idx },
-        progress_percent: { $lt: stagePercent(stage, fraction) },
-      },
-      {
-        $set: {
-          current_stage: stage,
-          stage_index: idx,
-          progress_percent: stagePercent(stage, fraction),
-          updated_at: now,
-        },
-      },
-    );
+    if (started) await advance();
   }
 
   /** A worker stored a stage's artifact: advance to the next stage or complete. */
@@ -315,7 +303,6 @@ export class JobsService {
           status: "processing",
           started_at: doc.started_at ?? now,
           done_index: idx,
-          stage_index: idx + 1,
           current_stage: next,
           updated_at: now,
         },

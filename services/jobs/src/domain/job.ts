@@ -19,8 +19,6 @@ export interface JobDoc {
   status: JobStatus;
   progress_percent: number;
   current_stage: StageName | null;
-  /** Index of the stage now running (-1 while queued). */
-  stage_index: number;
   /** Index of the last stage that reported done (-1 when none). Only ever grows. */
   done_index: number;
   created_at: Date;
