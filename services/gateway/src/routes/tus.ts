@@ -11,7 +11,7 @@ import { errorBody } from "../http/errors.js";
 import { parse, UploadFields } from "../http/validation.js";
 
 const TENANT_HEADER = "x-clipzy-tenant";
-export const TUS_PATH = "/api/v1/videos/tus";
+const TUS_PATH = "/api/v1/videos/tus";
 
 /** tus hooks abort a request by throwing `{ status_code, body }`. */
 const tusError = (e: AppError) => ({
