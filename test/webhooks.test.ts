@@ -16,6 +16,14 @@ async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeou
   }
 }
 
+/** Waits until the job's (single) webhook delivery is in `state`, and returns it. */
+function deliveryIn(engine: TestEngine, jobId: string, state: string, timeoutMs?: number): Promise<any> {
+  return until(async () => {
+    const [d] = (await engine.api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
+    return d?.state === state ? d : undefined;
+  }, timeoutMs);
+}
+
 describe("webhooks: signed, retried, recorded, replayable, and never to private addresses", () => {
   let engine: TestEngine;
   let videoId = "";
@@ -28,9 +36,6 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
   });
   afterAll(() => engine?.cleanup());
 
-  const deliveries = async (jobId: string) =>
-    (await engine.api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
-
   it("a receiver that fails twice then succeeds gets it on the third attempt, signed the Standard Webhooks way", async () => {
     const r = await startReceiver((n) => (n <= 2 ? "fail" : "ok"));
     const url = r.url;
@@ -41,10 +46,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
           json({ video_id: videoId, webhook_url: url, config: { mode: "style_only" } }),
         )
       ).body.data;
-      const [d] = await until(async () => {
-        const list = await deliveries(job.job_id);
-        return list[0]?.state === "delivered" ? list : undefined;
-      });
+      const d = await deliveryIn(engine, job.job_id, "delivered");
       expect(d.attempts.map((a: any) => a.status_code)).toEqual([503, 503, 200]);
       for (const a of d.attempts) expect(typeof a.latency_ms).toBe("number");
       expect(d.attempts[0].error).toBe("HTTP 503");
@@ -76,10 +78,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
           json({ video_id: videoId, webhook_url: url, config: { mode: "style_only" } }),
         )
       ).body.data;
-      const [d] = await until(async () => {
-        const list = await deliveries(job.job_id);
-        return list[0]?.state === "failed" ? list : undefined;
-      }, 30_000);
+      const d = await deliveryIn(engine, job.job_id, "failed", 30_000);
       expect(d.attempts).toHaveLength(4);
       for (const a of d.attempts) {
         expect(a.status_code).toBeNull();
@@ -91,10 +90,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
       });
       expect(replay.status).toBe(200);
       expect(replay.body.data.state).toBe("pending");
-      const [after] = await until(async () => {
-        const list = await deliveries(job.job_id);
-        return list[0]?.state === "delivered" ? list : undefined;
-      });
+      const after = await deliveryIn(engine, job.job_id, "delivered");
       expect(after.attempts).toHaveLength(5);
       expect(after.attempts[4].status_code).toBe(200);
       expectError(
@@ -154,10 +150,7 @@ describe("webhook targets on private addresses", () => {
           json({ video_id: vid, webhook_url: url, config: { mode: "style_only" } }),
         )
       ).body.data;
-      const [d] = await until(async () => {
-        const list = (await engine.api(`/api/v1/jobs/${job.job_id}/webhook-deliveries`)).body.data.deliveries;
-        return list[0]?.state === "refused" ? list : undefined;
-      });
+      const d = await deliveryIn(engine, job.job_id, "refused");
       expect(d.attempts).toHaveLength(1);
       expect(d.attempts[0].error).toMatch(/refused: localhost is a private, loopback or link-local address/);
       expect(r.got).toHaveLength(0);
