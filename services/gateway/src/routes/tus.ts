@@ -9,6 +9,7 @@ import { NodeRequest, sendNodeResponse } from "srvx/node";
 import type { Backends } from "../clients.js";
 import { errorBody } from "../http/errors.js";
 import { parse, UploadFields } from "../http/validation.js";
+import { uploadParts } from "./upload-parts.js";
 
 const TENANT_HEADER = "x-clipzy-tenant";
 const TUS_PATH = "/api/v1/videos/tus";
@@ -64,23 +65,13 @@ export function tusRoutes(
       const m = upload.metadata ?? {};
       const path = upload.storage?.path ?? `${options.directory}/${upload.id}`;
       try {
-        async function* parts() {
-          yield {
-            part: {
-              case: "header" as const,
-              value: { tenantId: tenantOf(req), filename: m.filename ?? "upload.bin" },
-            },
-          };
-          for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
-            yield { part: { case: "chunk" as const, value: chunk as Buffer } };
-          }
-          const fields = {
-            webhookUrl: m.webhook_url ?? undefined,
-            templateVideoId: m.template_video_id ?? undefined,
-          };
-          yield { part: { case: "fields" as const, value: fields } };
-        }
-        const { video } = await b.upload.upload(parts());
+        const header = { tenantId: tenantOf(req), filename: m.filename ?? "upload.bin" };
+        const chunks = createReadStream(path, { highWaterMark: 256 * 1024 });
+        const parts = uploadParts(header, chunks, async () => ({
+          webhookUrl: m.webhook_url ?? undefined,
+          templateVideoId: m.template_video_id ?? undefined,
+        }));
+        const { video } = await b.upload.upload(parts);
         return {
           status_code: 200,
           headers: { "content-type": "application/json" },

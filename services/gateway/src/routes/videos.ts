@@ -1,13 +1,10 @@
 import type { Readable } from "node:stream";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AppError, envelope, videoResponse } from "@clipzy/contracts";
-import type { UploadRequestSchema } from "@clipzy/proto";
 import busboy from "busboy";
 import { type Request, Router } from "express";
 import type { Backends } from "../clients.js";
 import { idempotencyKeyOf, PageQuery, parse, UploadFields } from "../http/validation.js";
-
-type Part = MessageInitShape<typeof UploadRequestSchema>;
+import { type UploadPart, uploadParts } from "./upload-parts.js";
 
 interface FilePart {
   stream: Readable & { truncated?: boolean };
@@ -25,7 +22,7 @@ function multipartUpload(
   tenantId: string,
   maxBytes: number,
   idempotencyKey?: string,
-): AsyncGenerator<Part> {
+): AsyncGenerator<UploadPart> {
   const type = req.headers["content-type"] ?? "";
   if (!type.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("unsupported_media_type", "send the video as multipart/form-data with a `file` field");
@@ -66,28 +63,19 @@ function multipartUpload(
   return (async function* () {
     const f = await file;
     if (!f) throw new AppError("validation_error", "the form has no `file` field", { field: "file" });
-    yield {
-      part: {
-        case: "header",
-        value: { tenantId, filename: f.filename, contentType: f.mimeType, idempotencyKey },
-      },
-    };
-    for await (const chunk of f.stream) yield { part: { case: "chunk", value: chunk as Buffer } };
-    if (f.stream.truncated) {
-      throw new AppError("payload_too_large", `the file exceeds the upload limit of ${maxBytes} bytes`, {
-        max_bytes: maxBytes,
+    const header = { tenantId, filename: f.filename, contentType: f.mimeType, idempotencyKey };
+    yield* uploadParts(header, f.stream, async () => {
+      if (f.stream.truncated) {
+        throw new AppError("payload_too_large", `the file exceeds the upload limit of ${maxBytes} bytes`, {
+          max_bytes: maxBytes,
+        });
+      }
+      await closed.catch(() => {
+        throw new AppError("bad_request", "the multipart body ended early");
       });
-    }
-    await closed.catch(() => {
-      throw new AppError("bad_request", "the multipart body ended early");
+      const valid = parse(UploadFields, fields, "form");
+      return { webhookUrl: valid.webhook_url, templateVideoId: valid.template_video_id };
     });
-    const valid = parse(UploadFields, fields, "form");
-    yield {
-      part: {
-        case: "fields",
-        value: { webhookUrl: valid.webhook_url, templateVideoId: valid.template_video_id },
-      },
-    };
   })();
 }
 
