@@ -65,6 +65,10 @@ describe("live events, ETA and idempotency", () => {
     const resumed = await readEvents(url, { "last-event-id": String(resumeFrom) });
     expect(resumed.map((e) => e.id)).toEqual(events.slice(4).map((e) => e.id));
     expect(resumed.map((e) => e.data)).toEqual(events.slice(4).map((e) => e.data));
+    // resuming after the terminal event: nothing more to send, and the stream ends
+    const t0 = Date.now();
+    expect(await readEvents(url, { "last-event-id": last.id! })).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it("an unknown job's event stream is a 404, not a stream", async () => {

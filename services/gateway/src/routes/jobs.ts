@@ -111,7 +111,9 @@ export function jobRoutes(b: Backends): Router {
     const jobId = req.params.jobId;
     const lastId = Number(req.headers["last-event-id"] ?? req.query.last_event_id ?? 0);
     let after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
-    await getJob(req); // 404 before the stream starts
+    // 404 before the stream starts; and a job already over when a client resumes past its last
+    // event has nothing more to send: the stream ends instead of waiting forever.
+    const wasTerminal = isTerminal((await getJob(req)).status);
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
@@ -123,6 +125,7 @@ export function jobRoutes(b: Backends): Router {
     });
     let ended = false;
     let idle = 0;
+    let emptyPolls = 0;
     while (open && !ended) {
       const { events } = await b.jobs.listJobEvents({
         tenantId: req.tenantId,
@@ -140,7 +143,8 @@ export function jobRoutes(b: Backends): Router {
         res.write(`id: ${e.seq}\nevent: ${type}\ndata: ${data}\n\n`);
         after = Number(e.seq);
       }
-      if (ended) break;
+      // two empty polls, so a terminal event recorded just after the status check is still sent
+      if (ended || (wasTerminal && events.length === 0 && ++emptyPolls >= 2)) break;
       // a comment line now and then keeps proxies from closing an idle stream
       if (events.length === 0 && ++idle % 60 === 0) res.write(": keep-alive\n\n");
       await new Promise((r) => setTimeout(r, 200));
