@@ -1,0 +1,3 @@
+export * from "./client.js";
+export { type FollowOptions, followJobEvents, type JobEvent } from "./events.js";
+export { type UploadOptions, type UploadProgress, uploadVideo } from "./upload.js";
