@@ -1,5 +1,6 @@
 import { AppError } from "@clipzy/contracts";
 import { JobService, UploadService } from "@clipzy/proto";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addService, createClient, createServer, listen, shutdown } from "./grpc.js";
 
@@ -19,6 +20,9 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
         async getJob(req) {
           if (req.jobId === "missing")
             throw new AppError("job_not_found", "no such job", { job_id: req.jobId });
+          // echoes any id back in the error's message and details, whatever characters it holds
+          if (req.jobId.startsWith("echo:"))
+            throw new AppError("job_not_found", `no job ${req.jobId}`, { job_id: req.jobId });
           return { job: { jobId: req.jobId, tenantId: req.tenantId, status: "queued", progressPercent: 7 } };
         },
         async listJobs(req) {
@@ -76,6 +80,28 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
     expect(err.code).toBe("job_not_found");
     expect(err.message).toBe("no such job");
     expect(err.details).toEqual({ job_id: "missing" });
+    jobs.close();
+  });
+
+  it("carries errors holding any Unicode (the bytes of /videos/%C2%84 used to crash the server)", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), async (tail) => {
+        const jobId = `echo:${tail}`;
+        const err = await jobs.getJob({ jobId }, { timeoutMs: 5000 }).catch((e) => e);
+        expect(err).toBeInstanceOf(AppError);
+        expect(err.code).toBe("job_not_found");
+        // protobuf strings are UTF-8: a lone surrogate arrives as U+FFFD, as for any string field
+        const sent = Buffer.from(jobId, "utf8").toString("utf8");
+        expect(err.message).toBe(`no job ${sent}`);
+        expect(err.details).toEqual({ job_id: sent });
+      }),
+      { numRuns: 200 },
+    );
+    for (const jobId of ["echo:\u0084", "echo:vidé", "echo:\0\u202e", "echo:😀".repeat(2000)]) {
+      const err = await jobs.getJob({ jobId }, { timeoutMs: 5000 }).catch((e) => e);
+      expect(err.details).toEqual({ job_id: jobId });
+    }
     jobs.close();
   });
 

@@ -2,8 +2,11 @@
  * The one bridge between protobuf-es v2 service descriptors and @grpc/grpc-js.
  * protobuf-es generates descriptors, not stubs; this builds grpc-js service definitions from
  * them (binary protobuf on the wire), typed servers and clients, and carries AppError across
- * the boundary: the server puts {code, message, details} in trailing metadata and the client
- * turns it back into an AppError, so the gateway can map it to HTTP in one place.
+ * the boundary: the server puts {code, message, details} as UTF-8 JSON in binary trailing
+ * metadata (a `-bin` key: text metadata is ASCII only, and grpc-js throws on anything else) and
+ * the client turns it back into an AppError, so the gateway can map it to HTTP in one place.
+ * Nothing thrown while answering or settling a call escapes: grpc-js runs those callbacks where
+ * an exception would reach the process.
  */
 import { once } from "node:events";
 import type {
@@ -18,7 +21,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import { AppError, type ErrorCode, isAppError } from "@clipzy/contracts";
 import * as grpc from "@grpc/grpc-js";
 
-const ERROR_KEY = "x-clipzy-error";
+const ERROR_KEY = "x-clipzy-error-bin";
 
 type Methods<S> = S extends GenService<infer M> ? M : GenServiceMethods;
 type In<M> = M extends { input: infer I extends DescMessage } ? I : never;
@@ -110,7 +113,9 @@ const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
 function toServiceError(err: unknown, onInternal: (err: unknown) => void): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   if (isAppError(err)) {
-    metadata.set(ERROR_KEY, JSON.stringify({ code: err.code, message: err.message, details: err.details }));
+    const body = JSON.stringify({ code: err.code, message: err.message, details: err.details });
+    metadata.set(ERROR_KEY, Buffer.from(body, "utf8"));
+    // grpc-js percent-encodes the status message, so any Unicode is safe there too.
     return { code: GRPC_STATUS[err.code] ?? grpc.status.UNKNOWN, details: err.message, metadata };
   }
   onInternal(err);
@@ -119,13 +124,17 @@ function toServiceError(err: unknown, onInternal: (err: unknown) => void): Parti
 
 function fromServiceError(err: grpc.ServiceError): AppError {
   const raw = err.metadata?.get(ERROR_KEY)[0];
-  if (typeof raw === "string") {
-    const { code, message, details } = JSON.parse(raw) as {
-      code: ErrorCode;
-      message: string;
-      details: Record<string, unknown>;
-    };
-    return new AppError(code, message, details);
+  if (Buffer.isBuffer(raw)) {
+    try {
+      const { code, message, details } = JSON.parse(raw.toString("utf8")) as {
+        code: ErrorCode;
+        message: string;
+        details: Record<string, unknown>;
+      };
+      return new AppError(code, message, details);
+    } catch {
+      return new AppError("internal", "internal error"); // a peer sent an unreadable error body
+    }
   }
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
     return new AppError("unavailable", "a backend service is unavailable, try again shortly");
@@ -158,11 +167,22 @@ export function addService<S extends DescService>(
   for (const m of supportedMethods(service)) {
     const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => Promise<object>>)[m.localName];
     if (!fn) throw new Error(`${path(m)} is not implemented`);
+    const report = (e: unknown) => onInternal(e, path(m));
+    /** Answers the call; a throw while building or sending the answer becomes INTERNAL, never a crash. */
     const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) =>
-      result.then(
-        (out) => callback(null, create(m.output, out as MessageInitShape<DescMessage>)),
-        (err) => callback(toServiceError(err, (e) => onInternal(e, path(m)))),
-      );
+      result
+        .then(
+          (out) => callback(null, create(m.output, out as MessageInitShape<DescMessage>)),
+          (err) => callback(toServiceError(err, report)),
+        )
+        .catch((err) => {
+          report(err);
+          try {
+            callback({ code: grpc.status.INTERNAL, details: "internal error" });
+          } catch (again) {
+            report(again);
+          }
+        });
     handlers[m.localName] =
       m.methodKind === "client_streaming"
         ? (call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
@@ -219,8 +239,14 @@ export function createClient<S extends DescService>(
     };
     const settle =
       (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
-      (err: grpc.ServiceError | null, res?: unknown) =>
-        err ? reject(fromServiceError(err)) : resolve(res);
+      (err: grpc.ServiceError | null, res?: unknown) => {
+        try {
+          if (err) reject(fromServiceError(err));
+          else resolve(res);
+        } catch (e) {
+          reject(e); // runs inside grpc-js's callback: a throw here would reach the process
+        }
+      };
     const abortWith = (
       call: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown>,
       signal?: AbortSignal,
