@@ -9,9 +9,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ffmpeg, writePcm } from "../services/audio-analyzer/src/adapters/media-fixtures.js";
-import { analyzeAudio } from "../services/audio-analyzer/src/app/analyze-audio.js";
-import { drumTrack, type Pattern } from "../services/audio-analyzer/src/domain/synth.js";
+import { analyzeAudio } from "../services/lib-media/src/analyze-audio.js";
+import { ffmpeg, writePcm } from "../services/lib-media/src/media-fixtures.js";
+import { drumTrack, type Pattern } from "../services/lib-models/src/audio/synth.js";
 
 const dir = mkdtempSync(join(tmpdir(), "clipzy-audio-bench-"));
 
@@ -56,7 +56,7 @@ function memoryRun(file: string): { rssMb: number; heapMb: number; ms: number } 
   const script = join(dir, "mem.mts");
   writeFileSync(
     script,
-    `import { analyzeAudio } from ${JSON.stringify(join(process.cwd(), "services/audio-analyzer/src/app/analyze-audio.ts"))};
+    `import { analyzeAudio } from ${JSON.stringify(join(process.cwd(), "services/lib-media/src/analyze-audio.ts"))};
 let heap = 0; const iv = setInterval(() => { heap = Math.max(heap, process.memoryUsage().heapUsed); }, 20);
 const t0 = performance.now();
 await analyzeAudio(${JSON.stringify(file)});

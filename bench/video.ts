@@ -7,15 +7,11 @@
  * Generates (and caches) a 60 s 1080p30 H.264 file under .tmp/bench/.
  */
 import { existsSync, mkdirSync } from "node:fs";
+import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
+import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
+import { analyzeMotion } from "../services/lib-models/src/motion/analyze-motion.js";
+import { decodeEstimates, encodeEstimates } from "../services/lib-models/src/video/motion-features.js";
 import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
-import { analyzeMotion } from "../services/motion-analyzer/src/app/analyze-motion.js";
-import {
-  analysisSize,
-  decodeArgs,
-  probeVideo,
-} from "../services/video-analyzer/src/adapters/frame-decoder.js";
-import { analyzeVideo } from "../services/video-analyzer/src/app/analyze-video.js";
-import { decodeEstimates, encodeEstimates } from "../services/video-analyzer/src/domain/motion-features.js";
 
 const file = ".tmp/bench/video-1080p30-60s.mp4";
 if (!existsSync(file)) {

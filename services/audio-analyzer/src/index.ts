@@ -2,8 +2,6 @@ import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worke
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { audioAnalysisStage } from "./transport/stage.js";
 
-export type { AudioAnalysisArtifact } from "./transport/stage.js";
-
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({ ...deps, stage: "audio_analysis", handler: audioAnalysisStage(deps.store) });
 }

@@ -2,8 +2,6 @@ import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worke
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { motionAnalysisStage } from "./transport/stage.js";
 
-export type { MotionAnalysisArtifact } from "./transport/stage.js";
-
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({ ...deps, stage: "motion_analysis", handler: motionAnalysisStage(deps.store) });
 }

@@ -2,8 +2,6 @@ import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worke
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { styleApplicationStage } from "./transport/stage.js";
 
-export type { RenderPlan } from "./domain/plan.js";
-
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({
     ...deps,

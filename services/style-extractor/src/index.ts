@@ -2,8 +2,6 @@ import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worke
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { styleExtractionStage } from "./transport/stage.js";
 
-export type { StyleExtractionArtifact } from "./transport/stage.js";
-
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({ ...deps, stage: "style_extraction", handler: styleExtractionStage(deps.store) });
 }

@@ -2,8 +2,6 @@ import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worke
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import { videoAnalysisStage } from "./transport/stage.js";
 
-export type { AnalyzedInput, MotionFeaturesRef, VideoAnalysisArtifact } from "./transport/stage.js";
-
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({ ...deps, stage: "video_analysis", handler: videoAnalysisStage(deps.store) });
 }

@@ -1,14 +1,10 @@
 import { storageKeys } from "@clipzy/contracts";
+import { type AudioAnalysis, analyzeAudio, emptyAudioAnalysis } from "@clipzy/media/analyze-audio";
+import type { AudioAnalysisArtifact } from "@clipzy/models/artifacts";
 import { writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { type InputRole, stageInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import { type AudioAnalysis, analyzeAudio, emptyAudioAnalysis } from "../app/analyze-audio.js";
-
-export interface AudioAnalysisArtifact {
-  source: AudioAnalysis;
-  template: AudioAnalysis | null;
-}
 
 export function audioAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {

@@ -1,15 +1,10 @@
 import { storageKeys } from "@clipzy/contracts";
+import type { AnalyzedInput, MotionAnalysisArtifact, VideoAnalysisArtifact } from "@clipzy/models/artifacts";
+import { analyzeMotion, type MotionAnalysis } from "@clipzy/models/motion/analyze-motion";
+import { decodeEstimates } from "@clipzy/models/video/motion-features";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import type { AnalyzedInput, VideoAnalysisArtifact } from "@clipzy/video-analyzer";
-import { decodeEstimates } from "@clipzy/video-analyzer/domain/motion-features";
-import { analyzeMotion, type MotionAnalysis } from "../app/analyze-motion.js";
-
-export interface MotionAnalysisArtifact {
-  source: MotionAnalysis;
-  template: MotionAnalysis | null;
-}
 
 /**
  * Derives camera motion from the per-pair global-motion estimates video_analysis computed while it

@@ -1,4 +1,4 @@
-import type { RenderPlan } from "@clipzy/style-applier";
+import type { RenderPlan } from "@clipzy/models/render-plan";
 
 /** The ffmpeg command line for a render plan: built here, executed only by the adapter. */
 export function renderArgs(

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
+import type { RenderPlan } from "@clipzy/models/render-plan";
 import { readJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { spawnTool } from "@clipzy/platform/process";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import type { RenderPlan } from "@clipzy/style-applier";
 import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
 
 /** Executes the render plan in one ffmpeg run into a temp file, then stores it as the job's output. */

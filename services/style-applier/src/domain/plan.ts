@@ -1,4 +1,7 @@
 import type { ColorGrade, Quality, StyleJson } from "@clipzy/contracts";
+import type { EncodeSettings, RenderPlan } from "@clipzy/models/render-plan";
+
+export type { EncodeSettings, RenderPlan } from "@clipzy/models/render-plan";
 
 /**
  * Style application as pure code: a StyleJSON (target) and the source's own style and stream
@@ -15,33 +18,11 @@ export interface SourceFacts {
   has_audio: boolean;
 }
 
-export interface EncodeSettings {
-  crf: number;
-  preset: string;
-  max_height: number;
-  audio_bitrate_kbps: number;
-}
-
 export const QUALITY_PRESETS: Record<Quality, EncodeSettings> = {
   low: { crf: 28, preset: "veryfast", max_height: 480, audio_bitrate_kbps: 96 },
   medium: { crf: 23, preset: "faster", max_height: 720, audio_bitrate_kbps: 128 },
   high: { crf: 20, preset: "medium", max_height: 1080, audio_bitrate_kbps: 192 },
 };
-
-export interface RenderPlan {
-  input_key: string;
-  duration_seconds: number;
-  has_audio: boolean;
-  /** Video filters in order, before the grade LUT (the renderer appends lut3d when lut_key is set). */
-  video_filters: string[];
-  /** The grade change to apply, or null for none. */
-  grade_delta: ColorGrade | null;
-  lut_key: string | null;
-  audio_filters: string | null;
-  encode: EncodeSettings;
-  /** What of the style was applied, for people reading the artifact. */
-  applied: string[];
-}
 
 const GRADE_FIELDS = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
 

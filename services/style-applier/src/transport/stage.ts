@@ -1,11 +1,10 @@
-import type { AudioAnalysisArtifact } from "@clipzy/audio-analyzer";
-import { audioFilterChain } from "@clipzy/audio-analyzer/domain/render-model";
 import { type Quality, storageKeys } from "@clipzy/contracts";
+import type { AudioAnalysisArtifact, StyleExtractionArtifact } from "@clipzy/models/artifacts";
+import { audioFilterChain } from "@clipzy/models/audio/render-model";
+import { gradeToCube } from "@clipzy/models/video/grade-model";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import type { StyleExtractionArtifact } from "@clipzy/style-extractor";
-import { gradeToCube } from "@clipzy/video-analyzer/domain/grade-model";
 import { planRender } from "../domain/plan.js";
 
 export function styleApplicationStage(store: ObjectStore): StageHandler {

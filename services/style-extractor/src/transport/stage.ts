@@ -1,20 +1,16 @@
-import type { AudioAnalysisArtifact } from "@clipzy/audio-analyzer";
-import { audioStyleFields } from "@clipzy/audio-analyzer/app/analyze-audio";
-import { type StyleJson, storageKeys } from "@clipzy/contracts";
-import type { MotionAnalysisArtifact } from "@clipzy/motion-analyzer";
+import { storageKeys } from "@clipzy/contracts";
+import type {
+  AudioAnalysisArtifact,
+  MotionAnalysisArtifact,
+  StyleExtractionArtifact,
+  VideoAnalysisArtifact,
+} from "@clipzy/models/artifacts";
+import { audioStyleFields } from "@clipzy/models/style/audio-style";
+import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
+import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import type { VideoAnalysisArtifact } from "@clipzy/video-analyzer";
-import { visualStyleFields } from "@clipzy/video-analyzer/app/visual-style";
-import { completeSuppliedStyle, composeStyle } from "../domain/compose.js";
-
-export interface StyleExtractionArtifact {
-  /** The style to apply: the template's, the user's, or (with neither) the source's own. */
-  style_json: StyleJson;
-  /** The source's own Style DNA, which style application measures the change against. */
-  source_style: StyleJson;
-}
 
 export function styleExtractionStage(store: ObjectStore, now: () => Date = () => new Date()): StageHandler {
   return async (task, ctx) => {

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TransferPair } from "@clipzy/models/video/grade-model";
 import { runTool, spawnTool } from "@clipzy/platform/process";
-import type { TransferPair } from "./domain/grade-model.js";
 
 export const W = 320;
 export const H = 180;

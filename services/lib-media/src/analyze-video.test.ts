@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import type { ColorGrade } from "@clipzy/contracts";
+import { visualStyleFields } from "@clipzy/models/style/visual-style";
+import { fitGradeToTransfer, gradeToCube } from "@clipzy/models/video/grade-model";
+import { PAIR_STRIDE } from "@clipzy/models/video/motion-features";
 import { afterAll, describe, expect, it } from "vitest";
-import { fitGradeToTransfer, gradeToCube } from "../domain/grade-model.js";
-import { PAIR_STRIDE } from "../domain/motion-features.js";
+import { analyzeVideo } from "./analyze-video.js";
 import {
   type Boundary,
   FPS,
@@ -14,9 +16,7 @@ import {
   type Segment,
   type SourceKind,
   tempDir,
-} from "../test-media.js";
-import { analyzeVideo } from "./analyze-video.js";
-import { visualStyleFields } from "./visual-style.js";
+} from "./test-media.js";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

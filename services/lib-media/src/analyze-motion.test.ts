@@ -1,8 +1,8 @@
+import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { afterAll, describe, expect, it } from "vitest";
 // The frames come from the video analyser, exactly as in production (decode once, reuse).
-import { analyzeVideo } from "../../../video-analyzer/src/app/analyze-video.js";
-import { makeClip, makeStill, tempDir } from "../../../video-analyzer/src/test-media.js";
-import { analyzeMotion } from "./analyze-motion.js";
+import { analyzeVideo } from "./analyze-video.js";
+import { makeClip, makeStill, tempDir } from "./test-media.js";
 
 const tmp = tempDir("clipzy-ma-");
 afterAll(() => tmp.cleanup());

@@ -4,7 +4,7 @@ import { deltaFromBassBoost, lufsFromNormalizationLevel } from "./dynamics.js";
 
 /**
  * The forward model the renderer uses: an ffmpeg `-af` chain that moves audio toward an
- * AudioStyle, built as the inverse of what the analyser measures (domain/dynamics.ts):
+ * AudioStyle, built as the inverse of what the analyser measures (audio/dynamics.ts):
  *
  * - bass_boost b -> target bass balance D_t = 12 * atanh(b / 100) dB against pink noise. The
  *   chain applies a low shelf (`bass`, 120 Hz) of G = D_t - D_measured dB (D_t alone when the

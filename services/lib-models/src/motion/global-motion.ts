@@ -1,6 +1,6 @@
 /**
  * The global-motion estimator lives with the video analyser, which runs it on every frame pair
- * while it decodes (see @clipzy/video-analyzer/domain/motion-features); re-exported here for the
+ * while it decodes (see video/motion-features); re-exported here for the
  * motion metrics and their tests.
  */
 export {
@@ -9,4 +9,4 @@ export {
   type MotionParams,
   type PairMotion,
   type Pyramid,
-} from "@clipzy/video-analyzer/domain/global-motion";
+} from "../video/global-motion.js";

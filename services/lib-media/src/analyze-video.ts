@@ -1,6 +1,5 @@
-import type { ColorGrade } from "@clipzy/contracts";
-import { analysisSize, decodeFrames, probeVideo, type StreamInfo } from "../adapters/frame-decoder.js";
-import { ColourAccumulator } from "../domain/colour-stats.js";
+import type { VideoAnalysis } from "@clipzy/models/video/analysis";
+import { ColourAccumulator } from "@clipzy/models/video/colour-stats";
 import {
   computeSignature,
   contentDistance,
@@ -8,75 +7,21 @@ import {
   histDistance,
   pairDiff,
   rgbToLuma,
-} from "../domain/frame-features.js";
-import { estimateGrade, histQuantile } from "../domain/grade-model.js";
-import { MotionTracker, PAIR_STRIDE } from "../domain/motion-features.js";
-import { dominantColours, type PaletteColour } from "../domain/palette.js";
-import {
-  type DetectedTransition,
-  detectTransitions,
-  mayBeCut,
-  type Shot,
-  shotsFrom,
-} from "../domain/shot-detection.js";
-import {
-  cutFrequency,
-  type PrimaryTransition,
-  primaryTransition,
-  type ShotStats,
-  shotStats,
-} from "../domain/shot-stats.js";
-import { aspectRatioString, frameRateNumber } from "../domain/stream-format.js";
-
-export interface TransitionRecord {
-  type: DetectedTransition["kind"];
-  start_frame: number;
-  frames: number;
-  start_seconds: number;
-  duration_seconds: number;
-  easing: DetectedTransition["easing"];
-  clarity: number;
-  change: number;
-}
-
-/** The video_analysis artifact (JSON). */
-export interface VideoAnalysis {
-  version: 1;
-  source: { width: number; height: number; fps: number; fps_fraction: string; duration_seconds: number };
-  aspect_ratio: string;
-  frame_rate: number;
-  duration_seconds: number;
-  /** Analysis resolution and how many frames were decoded and analysed. */
-  analysis: { width: number; height: number; frames: number };
-  transitions: TransitionRecord[];
-  /** Times (s) of hard cuts. */
-  cuts: number[];
-  shots: { start_frame: number; end_frame: number; start_seconds: number; duration_seconds: number }[];
-  shot_stats: ShotStats;
-  cut_frequency: number;
-  primary_transition: PrimaryTransition | null;
-  colour: {
-    mean_rgb: [number, number, number];
-    luma_quantiles: { p05: number; p50: number; p95: number };
-    chroma_mean: [number, number, number];
-    chroma_rms: number;
-  };
-  grade: ColorGrade;
-  palette: PaletteColour[];
-  /** Evidence behind extraction_confidence. */
-  evidence: {
-    frames_analysed: number;
-    cut_clarity_mean: number | null;
-    gradual_clarity_mean: number | null;
-    grade_tone_residual: number;
-    colour_spread: number;
-  };
-}
+} from "@clipzy/models/video/frame-features";
+import { estimateGrade, histQuantile } from "@clipzy/models/video/grade-model";
+import { MotionTracker, PAIR_STRIDE } from "@clipzy/models/video/motion-features";
+import { dominantColours } from "@clipzy/models/video/palette";
+import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
+import { cutFrequency, primaryTransition, shotStats } from "@clipzy/models/video/shot-stats";
+import { aspectRatioString, frameRateNumber } from "@clipzy/models/video/stream-format";
+import { analysisSize, decodeFrames, probeVideo, type StreamInfo } from "./frame-decoder.js";
 
 /**
  * What motion analysis needs of the analysed frames: the global motion of every frame pair,
  * estimated during the decode (the frames themselves are not kept).
  */
+export type { TransitionRecord, VideoAnalysis } from "@clipzy/models/video/analysis";
+
 export interface AnalysisFrames {
   width: number;
   height: number;

@@ -6,10 +6,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type BassLineSpec, type ChordLayerSpec, drumTrack, type Pattern } from "@clipzy/models/audio/synth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffmpeg, ffmpegEbur128, writePcm } from "../adapters/media-fixtures.js";
-import { type BassLineSpec, type ChordLayerSpec, drumTrack, type Pattern } from "../domain/synth.js";
 import { analyzeAudio } from "./analyze-audio.js";
+import { ffmpeg, ffmpegEbur128, writePcm } from "./media-fixtures.js";
 
 let dir = "";
 beforeAll(() => {

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AudioStyleSchema, BeatSchema } from "@clipzy/contracts";
+import { audioFilterChain } from "@clipzy/models/audio/render-model";
+import { drumTrack } from "@clipzy/models/audio/synth";
+import { audioStyleFields } from "@clipzy/models/style/audio-style";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ffmpeg, writePcm } from "../adapters/media-fixtures.js";
-import { audioFilterChain } from "../domain/render-model.js";
-import { drumTrack } from "../domain/synth.js";
-import { analyzeAudio, audioStyleFields, emptyAudioAnalysis } from "./analyze-audio.js";
+import { analyzeAudio, emptyAudioAnalysis } from "./analyze-audio.js";
+import { ffmpeg, writePcm } from "./media-fixtures.js";
 
 let dir = "";
 let music = "";

@@ -1,5 +1,5 @@
 import type { ColorGrade, Transition } from "@clipzy/contracts";
-import type { VideoAnalysis } from "./analyze-video.js";
+import type { VideoAnalysis } from "../video/analysis.js";
 
 /** What visualStyleFields needs of a motion analysis (structurally the motion-analyzer's artifact). */
 export interface MotionSummary {

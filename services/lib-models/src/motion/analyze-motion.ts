@@ -1,5 +1,5 @@
-import { MIN_TEXTURE, PAIR_STRIDE, pairAt } from "@clipzy/video-analyzer/domain/motion-features";
-import type { PairMotion } from "../domain/global-motion.js";
+import { MIN_TEXTURE, PAIR_STRIDE, pairAt } from "../video/motion-features.js";
+import type { PairMotion } from "./global-motion.js";
 import {
   motionIntensity,
   pairSpeed,
@@ -7,7 +7,7 @@ import {
   zoomRates,
   zoomScale,
   zoomSegments,
-} from "../domain/motion-metrics.js";
+} from "./motion-metrics.js";
 
 export interface MotionFrames {
   width: number;
