@@ -1,7 +1,5 @@
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import {
   ApiError,
@@ -16,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GENERATED, REGENERATE, renderClientTypes } from "../scripts/gen-client.mjs";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { closedPort } from "./support/proxy.js";
 import { startReceiver } from "./support/receiver.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -77,10 +76,7 @@ describe("the typed client (@clipzy/client)", () => {
     expect(err.status).toBe(404);
     expect(err.code).toBe("job_not_found");
     expect(err.message).toContain("job_doesnotexist1");
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await closedPort();
     const down = createClipzyClient({ baseUrl: `http://127.0.0.1:${port}` });
     const e2 = await unwrap(down.api.GET("/jobs")).catch((e) => e);
     expect(e2).toBeInstanceOf(ApiError);

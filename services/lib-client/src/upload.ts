@@ -17,6 +17,8 @@ export interface UploadOptions {
   urlStorage?: UrlStorage;
   retryDelays?: number[] | null;
   onProgress?: (p: UploadProgress) => void;
+  /** Called when an earlier, interrupted upload of this file is resumed, with the bytes the engine has. */
+  onResume?: (offset: number) => void;
   signal?: AbortSignal;
 }
 
@@ -53,7 +55,9 @@ export function uploadVideo(
         for (const [k, v] of Object.entries(client.authHeaders())) req.setHeader(k, v);
       },
       onAfterResponse(req, res) {
-        if (req.getMethod() === "HEAD") resumedFrom = Number(res.getHeader("Upload-Offset") ?? 0);
+        if (req.getMethod() !== "HEAD" || res.getStatus() !== 200) return;
+        resumedFrom = Number(res.getHeader("Upload-Offset") ?? 0);
+        options.onResume?.(resumedFrom);
       },
       onProgress: (sent, total) => options.onProgress?.({ sent, total }),
       onError: (err) => reject(tusApiError(client, err as DetailedError)),

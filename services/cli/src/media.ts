@@ -1,0 +1,109 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { type ClipzyClient, type StyleJson, uploadVideo, type VideoResponse } from "@clipzy/client";
+import * as tus from "tus-js-client";
+import { CliError, EXIT } from "./errors.js";
+import type { Progress } from "./progress.js";
+
+/** tus-js-client's Node build exports FileUrlStorage (a JSON file, locked); its typings omit it. */
+const { FileUrlStorage } = tus as unknown as { FileUrlStorage: new (path: string) => tus.UrlStorage };
+
+const VIDEO_ID = /^vid_[a-z0-9]{12,}$/;
+
+export async function readableFile(path: string): Promise<number> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new CliError(`${path} is not a file`);
+    return s.size;
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}
+
+/**
+ * Uploads a file over tus. An earlier upload of the same file (path, size, mtime) that was cut
+ * short is resumed: tus-js-client remembers its URL in the state directory. Ctrl-C stops the
+ * upload and says how to resume it.
+ */
+export async function uploadFile(
+  client: ClipzyClient,
+  path: string,
+  o: { label: string; stateDir: string; progress: Progress; chunkSize?: number; webhookUrl?: string },
+): Promise<VideoResponse> {
+  await readableFile(path);
+  await mkdir(o.stateDir, { recursive: true });
+  const bar = o.progress.upload(o.label);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new CliError("interrupted", EXIT.interrupted));
+  process.once("SIGINT", onSigint);
+  try {
+    const { video } = await uploadVideo(client, createReadStream(path), {
+      filename: basename(path),
+      filetype: "video/mp4",
+      webhookUrl: o.webhookUrl,
+      chunkSize: o.chunkSize,
+      urlStorage: new FileUrlStorage(join(o.stateDir, "uploads.json")),
+      signal: abort.signal,
+      onResume: (offset) => bar.resumed(offset),
+      onProgress: (p) => bar.update(p.sent, p.total),
+    });
+    bar.done();
+    return video;
+  } catch (err) {
+    bar.stop();
+    if (abort.signal.aborted)
+      throw new CliError(
+        `upload of ${path} interrupted; run the same command again to resume it where it stopped`,
+        EXIT.interrupted,
+      );
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
+
+/** `--template FILE|VIDEO_ID`: an id stays an id, a file is uploaded. */
+export async function templateVideo(
+  client: ClipzyClient,
+  template: string,
+  o: { stateDir: string; progress: Progress; chunkSize?: number },
+): Promise<string> {
+  if (VIDEO_ID.test(template)) {
+    const exists = await stat(template).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return template;
+  }
+  return (await uploadFile(client, template, { ...o, label: "template" })).video_id;
+}
+
+/** `--style FILE.json`: a StyleJSON, or a whole job result that carries one. */
+export async function readStyle(path: string): Promise<StyleJson> {
+  await readableFile(path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new CliError(`${path} is not JSON: ${(err as Error).message}`);
+  }
+  const o = parsed as { style_json?: unknown; data?: { style_json?: unknown } };
+  const style = o?.data?.style_json ?? o?.style_json ?? parsed;
+  if (!style || typeof style !== "object") throw new CliError(`${path} holds no StyleJSON object`);
+  return style as StyleJson;
+}
+
+export const defaultOutput = (source: string) => `${basename(source, extname(source))}.clipzy.mp4`;
+
+/** Streams the job's rendered output to a file. */
+export async function download(client: ClipzyClient, jobId: string, out: string): Promise<number> {
+  const res = await client.fetch(`/jobs/${encodeURIComponent(jobId)}/output`);
+  await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(out));
+  return (await stat(out)).size;
+}
