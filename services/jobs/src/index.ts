@@ -7,7 +7,7 @@ import { JobService, UploadService } from "@clipzy/proto";
 import { grpcVideoDirectory } from "./adapters/video-directory.js";
 import { JobsService } from "./app/jobs.js";
 import type { IdempotencyDoc, JobDoc, JobEventDoc } from "./domain/job.js";
-import { consumeJobEvents } from "./transport/events.js";
+import { consumeJobEvents, subscribeJobChanges } from "./transport/events.js";
 import { jobsGrpc } from "./transport/grpc.js";
 
 export interface JobsServiceDeps {
@@ -44,6 +44,7 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
   addService(server, JobService, jobsGrpc(jobs, deps.store), {
     onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
   });
+  const changes = await subscribeJobChanges(deps.broker, jobs);
   const port = await listen(server, deps.host, deps.port);
   const events = await consumeJobEvents(deps.broker, jobs);
   if (deps.resumeOnStart) {
@@ -55,7 +56,9 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     port,
     async stop() {
       await events.cancel();
+      jobs.close();
       await shutdown(server);
+      await changes.cancel();
       upload.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import {
   JobCancelledSchema,
+  JobChangedSchema,
   JobTerminalSchema,
   StageDoneSchema,
   StageFailedSchema,
@@ -26,6 +27,7 @@ export const routes = {
   stageFailed: route("job.stage_failed", StageFailedSchema),
   jobTerminal: route("job.terminal", JobTerminalSchema),
   jobCancelled: route("job.cancelled", JobCancelledSchema),
+  jobChanged: route("job.changed", JobChangedSchema),
 } as const;
 
 /** Durable queues and the routing keys bound to each. */

@@ -8,6 +8,8 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
   const server = createServer();
   let port = 0;
   const internalErrors: unknown[] = [];
+  /** Server side of the streaming test: set when the server's generator finished. */
+  let streamClosed: () => void = () => {};
 
   beforeAll(async () => {
     addService(
@@ -34,8 +36,18 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
         async countActiveJobs() {
           return { count: 0 };
         },
-        async listJobEvents() {
-          return { events: [] };
+        async *watchJobEvents(req, ctx) {
+          if (req.jobId === "missing") throw new AppError("job_not_found", "no such job");
+          try {
+            for (let seq = 1; seq <= Number(req.afterSeq); seq++) yield { seq: BigInt(seq) };
+            // then an endless stream until the client hangs up
+            while (!ctx.signal.aborted) {
+              yield { seq: 0n };
+              await new Promise((r) => setTimeout(r, 5));
+            }
+          } finally {
+            streamClosed();
+          }
         },
       },
       { onInternalError: (e) => internalErrors.push(e) },
@@ -126,6 +138,26 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
     expect(res.video?.filename).toBe("a.mp4");
     expect(res.video?.fileSizeBytes).toBe(BigInt(64 * 256 * 1024));
     up.close();
+  });
+
+  it("streams a server-streaming call; an early stop on the client ends the server's generator", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const closed = new Promise<void>((r) => {
+      streamClosed = r;
+    });
+    const seqs: bigint[] = [];
+    for await (const e of jobs.watchJobEvents({ jobId: "job_1", afterSeq: 3n })) {
+      seqs.push(e.seq);
+      if (seqs.length === 5) break;
+    }
+    expect(seqs).toEqual([1n, 2n, 3n, 0n, 0n]);
+    await closed; // the server saw the cancellation and left its loop
+    const err = await (async () => {
+      for await (const _ of jobs.watchJobEvents({ jobId: "missing" })) return undefined;
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe("job_not_found");
+    jobs.close();
   });
 
   it("maps an unreachable server to `unavailable`", async () => {

@@ -1,7 +1,8 @@
 /**
  * The one bridge between protobuf-es v2 service descriptors and @grpc/grpc-js.
  * protobuf-es generates descriptors, not stubs; this builds grpc-js service definitions from
- * them (binary protobuf on the wire), typed servers and clients, and carries AppError across
+ * them (binary protobuf on the wire), typed servers and clients (unary, client-streaming and
+ * server-streaming calls: a server stream is an async iterable on both sides), and carries AppError across
  * the boundary: the server puts {code, message, details} as UTF-8 JSON in binary trailing
  * metadata (a `-bin` key: text metadata is ASCII only, and grpc-js throws on anything else) and
  * the client turns it back into an AppError, so the gateway can map it to HTTP in one place.
@@ -38,10 +39,15 @@ export type ServiceImpl<S extends DescService> = {
         requests: AsyncIterable<MessageShape<In<Methods<S>[K]>>>,
         ctx: CallContext,
       ) => Promise<MessageInitShape<Out<Methods<S>[K]>>>
-    : (
-        request: MessageShape<In<Methods<S>[K]>>,
-        ctx: CallContext,
-      ) => Promise<MessageInitShape<Out<Methods<S>[K]>>>;
+    : Methods<S>[K] extends { methodKind: "server_streaming" }
+      ? (
+          request: MessageShape<In<Methods<S>[K]>>,
+          ctx: CallContext,
+        ) => AsyncIterable<MessageInitShape<Out<Methods<S>[K]>>>
+      : (
+          request: MessageShape<In<Methods<S>[K]>>,
+          ctx: CallContext,
+        ) => Promise<MessageInitShape<Out<Methods<S>[K]>>>;
 };
 
 export interface CallOptions {
@@ -57,10 +63,15 @@ export type ServiceClient<S extends DescService> = {
         requests: AsyncIterable<MessageInitShape<In<Methods<S>[K]>>>,
         options?: CallOptions,
       ) => Promise<MessageShape<Out<Methods<S>[K]>>>
-    : (
-        request: MessageInitShape<In<Methods<S>[K]>>,
-        options?: CallOptions,
-      ) => Promise<MessageShape<Out<Methods<S>[K]>>>;
+    : Methods<S>[K] extends { methodKind: "server_streaming" }
+      ? (
+          request: MessageInitShape<In<Methods<S>[K]>>,
+          options?: CallOptions,
+        ) => AsyncIterable<MessageShape<Out<Methods<S>[K]>>>
+      : (
+          request: MessageInitShape<In<Methods<S>[K]>>,
+          options?: CallOptions,
+        ) => Promise<MessageShape<Out<Methods<S>[K]>>>;
 };
 
 const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
@@ -70,7 +81,7 @@ const deserializer = (schema: DescMessage) => (buf: Buffer) => fromBinary(schema
 
 function supportedMethods(service: DescService): DescMethod[] {
   for (const m of service.methods) {
-    if (m.methodKind !== "unary" && m.methodKind !== "client_streaming") {
+    if (m.methodKind === "bidi_streaming") {
       throw new Error(`${path(m)}: ${m.methodKind} is not supported by the bridge`);
     }
   }
@@ -83,7 +94,7 @@ export function serviceDefinition(service: DescService): grpc.ServiceDefinition 
     def[m.localName] = {
       path: path(m),
       requestStream: m.methodKind === "client_streaming",
-      responseStream: false,
+      responseStream: m.methodKind === "server_streaming",
       requestSerialize: serializer(m.input),
       requestDeserialize: deserializer(m.input),
       responseSerialize: serializer(m.output),
@@ -142,9 +153,10 @@ function fromServiceError(err: grpc.ServiceError): AppError {
   return new AppError("internal", "internal error");
 }
 
-function contextOf(
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown>,
-): CallContext {
+function contextOf(call: {
+  readonly metadata: grpc.Metadata;
+  on(event: "cancelled", listener: () => void): unknown;
+}): CallContext {
   const ac = new AbortController();
   call.on("cancelled", () => ac.abort(new Error("call cancelled")));
   return { metadata: call.metadata, signal: ac.signal };
@@ -165,9 +177,34 @@ export function addService<S extends DescService>(
   const handlers: grpc.UntypedServiceImplementation = {};
   const onInternal = options.onInternalError ?? (() => {});
   for (const m of supportedMethods(service)) {
-    const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => Promise<object>>)[m.localName];
+    const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => unknown>)[m.localName] as (
+      arg: unknown,
+      ctx: CallContext,
+    ) => Promise<object>;
     if (!fn) throw new Error(`${path(m)} is not implemented`);
     const report = (e: unknown) => onInternal(e, path(m));
+    if (m.methodKind === "server_streaming") {
+      handlers[m.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const ctx = contextOf(call);
+        const stream = async () => {
+          const out = fn.call(impl, call.request, ctx) as unknown as AsyncIterable<object>;
+          for await (const msg of out) {
+            if (ctx.signal.aborted) break;
+            if (!call.write(create(m.output, msg as MessageInitShape<DescMessage>)))
+              await once(call, "drain");
+          }
+        };
+        stream()
+          .then(
+            () => call.end(),
+            (err) => {
+              if (!ctx.signal.aborted) call.emit("error", toServiceError(err, report));
+            },
+          )
+          .catch(report);
+      };
+      continue;
+    }
     /** Answers the call; a throw while building or sending the answer becomes INTERNAL, never a crash. */
     const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) =>
       result
@@ -214,7 +251,7 @@ export function shutdown(server: grpc.Server): Promise<void> {
 
 export function createServer(): grpc.Server {
   // Uploads stream in 256 KiB chunks; allow headroom above grpc's 4 MiB default for large replies.
-  return new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  return new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024, "grpc.enable_channelz": 0 });
 }
 
 /** A typed client for `service` at `address` ("host:port"). */
@@ -224,6 +261,8 @@ export function createClient<S extends DescService>(
 ): ServiceClient<S> & { close(): void } {
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.enable_channelz": 0,
+    "grpc.enable_retries": 0,
   });
   const out: Record<string, unknown> = { close: () => client.close() };
   for (const m of supportedMethods(service)) {
@@ -248,7 +287,7 @@ export function createClient<S extends DescService>(
         }
       };
     const abortWith = (
-      call: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown>,
+      call: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown> | grpc.ClientReadableStream<unknown>,
       signal?: AbortSignal,
     ) => {
       if (!signal) return;
@@ -256,6 +295,29 @@ export function createClient<S extends DescService>(
       else signal.addEventListener("abort", () => call.cancel(), { once: true });
     };
 
+    if (m.methodKind === "server_streaming") {
+      out[m.localName] = async function* (request: MessageInitShape<DescMessage>, options?: CallOptions) {
+        const { md, callOptions } = prepare(options);
+        const call = client.makeServerStreamRequest(
+          path(m),
+          serialize,
+          deserialize,
+          request,
+          md,
+          callOptions,
+        );
+        abortWith(call, options?.signal);
+        try {
+          for await (const msg of call) yield msg;
+        } catch (err) {
+          if (options?.signal?.aborted) return; // the caller hung up: not an error
+          throw fromServiceError(err as grpc.ServiceError);
+        } finally {
+          call.cancel(); // a consumer that stops early ends the server's stream too
+        }
+      };
+      continue;
+    }
     out[m.localName] =
       m.methodKind === "client_streaming"
         ? async (requests: AsyncIterable<MessageInitShape<DescMessage>>, options?: CallOptions) => {

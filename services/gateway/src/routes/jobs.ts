@@ -8,14 +8,20 @@ import {
   jobResponse,
   storageKeys,
 } from "@clipzy/contracts";
+import type { Job } from "@clipzy/proto";
 import { type Request, type Response, Router } from "express";
 import type { Backends } from "../clients.js";
 import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
 
 export function jobRoutes(b: Backends): Router {
   const r = Router();
-  const getJob = async (req: Request) => {
-    const { job } = await b.jobs.getJob({ tenantId: req.tenantId, jobId: req.params.jobId as string });
+  /** `summary`: without style_json and output URL, which JobResponse does not show. */
+  const getJob = async (req: Request, summary = false) => {
+    const { job } = await b.jobs.getJob({
+      tenantId: req.tenantId,
+      jobId: req.params.jobId as string,
+      summary,
+    });
     return job!;
   };
 
@@ -61,7 +67,7 @@ export function jobRoutes(b: Backends): Router {
   });
 
   r.get("/jobs/:jobId", async (req, res) => {
-    res.json(envelope("Job retrieved", jobResponse(await getJob(req))));
+    res.json(envelope("Job retrieved", jobResponse(await getJob(req, true))));
   });
 
   r.get("/jobs/:jobId/result", async (req, res) => {
@@ -103,53 +109,35 @@ export function jobRoutes(b: Backends): Router {
   });
 
   /**
-   * Server-Sent Events from the job's event log: one event per state change, ids are the log's
-   * sequence numbers, so a client reconnecting with Last-Event-ID resumes exactly where it was.
-   * The stream ends after the terminal event.
+   * Server-Sent Events from the job's event log, pushed by the jobs service as changes are
+   * recorded: one event per state change, ids are the log's sequence numbers, so a client
+   * reconnecting with Last-Event-ID resumes exactly where it was. The stream ends after the
+   * terminal event (at once for a client already past it).
    */
   r.get("/jobs/:jobId/events", async (req, res) => {
-    const jobId = req.params.jobId;
     const lastId = Number(req.headers["last-event-id"] ?? req.query.last_event_id ?? 0);
-    let after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
-    // 404 before the stream starts; and a job already over when a client resumes past its last
-    // event has nothing more to send: the stream ends instead of waiting forever.
-    const wasTerminal = isTerminal((await getJob(req)).status);
+    const after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
+    await getJob(req, true); // 404 before the stream starts
     res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",
     });
-    let open = true;
-    req.on("close", () => {
-      open = false;
-    });
-    let ended = false;
-    let idle = 0;
-    let emptyPolls = 0;
-    while (open && !ended) {
-      const { events } = await b.jobs.listJobEvents({
-        tenantId: req.tenantId,
-        jobId,
-        afterSeq: BigInt(after),
-      });
-      for (const e of events) {
-        const job = e.job!;
-        ended ||= isTerminal(job.status);
-        const type = isTerminal(job.status) ? job.status : "progress";
-        // each event is the job as of that change (its ETA too), so a replay is byte-identical
-        const data = JSON.stringify(
-          jobResponse(job, job.updatedAt ? timestampDate(job.updatedAt) : undefined),
-        );
-        res.write(`id: ${e.seq}\nevent: ${type}\ndata: ${data}\n\n`);
-        after = Number(e.seq);
-      }
-      // two empty polls, so a terminal event recorded just after the status check is still sent
-      if (ended || (wasTerminal && events.length === 0 && ++emptyPolls >= 2)) break;
-      // a comment line now and then keeps proxies from closing an idle stream
-      if (events.length === 0 && ++idle % 60 === 0) res.write(": keep-alive\n\n");
-      await new Promise((r) => setTimeout(r, 200));
+    const hangUp = new AbortController();
+    req.on("close", () => hangUp.abort());
+    // a comment line now and then keeps proxies from closing an idle stream
+    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), KEEP_ALIVE_MS);
+    try {
+      const events = b.jobs.watchJobEvents(
+        { tenantId: req.tenantId, jobId: req.params.jobId, afterSeq: BigInt(after) },
+        { signal: hangUp.signal },
+      );
+      for await (const e of events) res.write(sseEvent(Number(e.seq), e.job!));
+    } finally {
+      // an error mid-stream ends the stream (logged by the error handler); the client resumes
+      clearInterval(keepAlive);
+      res.end();
     }
-    res.end();
   });
 
   return r;
@@ -181,6 +169,15 @@ async function sendRange(
   }
   res.setHeader("Content-Length", size);
   (await open()).pipe(res);
+}
+
+const KEEP_ALIVE_MS = 15_000;
+
+/** One SSE event: the job as of that change (its ETA too), so a replay is byte-identical. */
+function sseEvent(seq: number, job: Job): string {
+  const type = isTerminal(job.status) ? job.status : "progress";
+  const data = JSON.stringify(jobResponse(job, job.updatedAt ? timestampDate(job.updatedAt) : undefined));
+  return `id: ${seq}\nevent: ${type}\ndata: ${data}\n\n`;
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");

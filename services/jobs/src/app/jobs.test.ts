@@ -5,7 +5,7 @@ import { queues, routes } from "@clipzy/contracts";
 import { MemoryBroker } from "@clipzy/platform/broker";
 import { NedbDocStore } from "@clipzy/platform/docstore";
 import { createLogger } from "@clipzy/platform/log";
-import { consumeRoutes, on } from "@clipzy/platform/messaging";
+import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobDoc } from "../domain/job.js";
@@ -135,14 +135,70 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await jobs.onStageProgress(job._id, "video_analysis", 0.5);
     await jobs.onStageProgress(job._id, "video_analysis", 0.4); // no change, no event
     await jobs.onStageDone(job._id, "video_analysis");
-    const all = await jobs.events("t", job._id, 0);
+    const all = await take(jobs.watch("t", job._id, 0, AbortSignal.timeout(5000)), 4);
     expect(all.map((e) => [e.seq, e.job.status, e.job.progress_percent])).toEqual([
       [1, "queued", 0],
       [2, "processing", 1],
       [3, "processing", 10],
       [4, "processing", 21],
     ]);
-    expect((await jobs.events("t", job._id, 2)).map((e) => e.seq)).toEqual([3, 4]);
+    expect((await take(jobs.watch("t", job._id, 2, AbortSignal.timeout(5000)), 2)).map((e) => e.seq)).toEqual(
+      [3, 4],
+    );
+  });
+
+  it("pushes each change to an open stream as it is recorded, and ends after the terminal one", async () => {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const seen: number[] = [];
+    const stream = (async () => {
+      for await (const e of jobs.watch("t", job._id, 0, AbortSignal.timeout(5000))) seen.push(e.seq);
+    })();
+    await settle();
+    expect(seen).toEqual([1]); // the log so far, then it waits
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5);
+    await settle();
+    expect(seen).toEqual([1, 2, 3]);
+    await jobs.cancel("t", job._id);
+    await stream; // ended by the terminal event, not by the timeout
+    expect(seen).toEqual([1, 2, 3, 4]);
+    // a client resuming past the terminal event gets an ended stream at once
+    expect(await take(jobs.watch("t", job._id, 4, AbortSignal.timeout(5000)), 1)).toEqual([]);
+    await expect(take(jobs.watch("u", job._id, 0, AbortSignal.timeout(5000)), 1)).rejects.toMatchObject({
+      code: "job_not_found",
+    });
+  });
+
+  it("with two instances, a change written by one reaches the other's cache and streams", async () => {
+    const other = new JobsService({
+      jobs: docs.collection<JobDoc>("jobs"),
+      events: docs.collection("job_events"),
+      idempotency: docs.collection("idempotency_keys"),
+      videos: { find: async () => null },
+      broker,
+      store: new FsObjectStore({ root: dir }),
+      log: createLogger("test", "silent"),
+    });
+    const subs = await Promise.all(
+      [jobs, other].map((s) =>
+        broker.subscribe(routes.jobChanged.key, async (raw) => {
+          const m = decode(routes.jobChanged, raw);
+          s.onJobChanged(m.jobId, Number(m.seq), m.origin);
+        }),
+      ),
+    );
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    expect((await other.get("t", job._id)).status).toBe("queued"); // now cached by `other`
+    const seen: string[] = [];
+    const stream = (async () => {
+      for await (const e of other.watch("t", job._id, 1, AbortSignal.timeout(5000))) seen.push(e.job.status);
+    })();
+    await settle(); // the stream has read the log and now waits for a change notice
+    await jobs.cancel("t", job._id); // written by the first instance: only its broadcast wakes `other`
+    await stream;
+    expect(seen).toEqual(["cancelled"]);
+    // the broadcast has dropped `other`'s stale copy
+    expect((await other.get("t", job._id)).status).toBe("cancelled");
+    for (const sub of subs) await sub.cancel();
   });
 
   it("returns the same job for a repeated idempotency key and refuses another body", async () => {
@@ -179,3 +235,13 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     ).rejects.toMatchObject({ code: "validation_error" });
   });
 });
+
+async function take<T>(stream: AsyncIterable<T>, n: number): Promise<T[]> {
+  const out: T[] = [];
+  if (n === 0) return out;
+  for await (const x of stream) {
+    out.push(x);
+    if (out.length >= n) break;
+  }
+  return out;
+}

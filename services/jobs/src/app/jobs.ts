@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import {
   AppError,
   isStageName,
+  isTerminal,
   type Mode,
   newId,
   type Quality,
@@ -24,6 +26,7 @@ import {
   type VideoRefDoc,
 } from "../domain/job.js";
 import { firstStage, nextStage, stagePercent } from "../domain/progress.js";
+import { JobCache } from "./job-cache.js";
 
 /** What the jobs service needs to know about a video (served by the upload service). */
 export interface VideoInfo extends VideoRefDoc {
@@ -45,6 +48,8 @@ export interface JobsDeps {
   store: ObjectStore;
   log: Logger;
   now?: () => Date;
+  /** The API's read cache (see JobCache for how it behaves with several jobs instances). */
+  cache?: JobCache;
 }
 
 export interface CreateJobInput {
@@ -72,9 +77,17 @@ export interface JobPage {
  */
 export class JobsService {
   private readonly now: () => Date;
+  private readonly cache: JobCache;
+  /** Open event streams, by job: each is woken when the job's log may have grown. */
+  private readonly watchers = new Map<string, Set<() => void>>();
+  /** Names this instance in its change broadcasts. */
+  readonly instanceId = randomUUID();
+  /** Aborted by close(): open streams end, so the gRPC server can shut down. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: JobsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.cache = deps.cache ?? new JobCache();
   }
 
   async init(): Promise<void> {
@@ -192,9 +205,15 @@ export class JobsService {
     return doc;
   }
 
+  /** The job as the API shows it, through the read cache. Another tenant's job is not found. */
   async get(tenantId: string, jobId: string): Promise<JobDoc> {
-    const doc = await this.deps.jobs.findOne({ _id: jobId, tenant_id: tenantId });
-    if (!doc) throw new AppError("job_not_found", `job ${jobId} not found`, { job_id: jobId });
+    let doc = this.cache.get(jobId) ?? null;
+    if (!doc) {
+      doc = await this.deps.jobs.findOne({ _id: jobId });
+      if (doc) this.cache.put(doc);
+    }
+    if (!doc || doc.tenant_id !== tenantId)
+      throw new AppError("job_not_found", `job ${jobId} not found`, { job_id: jobId });
     return doc;
   }
 
@@ -208,10 +227,71 @@ export class JobsService {
     return { jobs, total };
   }
 
-  /** The job's state changes after `afterSeq`, oldest first (for live listeners). */
-  async events(tenantId: string, jobId: string, afterSeq: number): Promise<JobEventDoc[]> {
-    await this.get(tenantId, jobId);
-    return this.deps.events.find({ job_id: jobId, seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit: 500 });
+  /**
+   * The job's state changes after `afterSeq`, oldest first, then each new one as it is recorded,
+   * until the terminal one (or `signal`). The log is read when this instance records a change or
+   * another instance's broadcast says there is one, and every RESYNC_MS in case a broadcast was
+   * lost; sequence numbers make every read exact whatever woke it.
+   */
+  async *watch(
+    tenantId: string,
+    jobId: string,
+    afterSeq: number,
+    hangUp: AbortSignal,
+  ): AsyncGenerator<JobEventDoc> {
+    const signal = AbortSignal.any([hangUp, this.closing.signal]);
+    let after = afterSeq;
+    let stale = true;
+    let wake = () => {};
+    const poke = () => {
+      stale = true;
+      wake();
+    };
+    const set = this.watchers.get(jobId) ?? new Set();
+    this.watchers.set(jobId, set);
+    set.add(poke); // before the first read, so nothing recorded meanwhile is missed
+    const resync = setInterval(poke, RESYNC_MS);
+    signal.addEventListener("abort", poke);
+    try {
+      const job = await this.get(tenantId, jobId);
+      // a terminal job's version is its last event: a client already past it gets an ended stream
+      const lastSeq = isTerminal(job.status) ? job.version : Number.POSITIVE_INFINITY;
+      while (!signal.aborted && after < lastSeq) {
+        if (!stale) await new Promise<void>((r) => (wake = r));
+        stale = false;
+        const events = await this.deps.events.find(
+          { job_id: jobId, seq: { $gt: after } },
+          { sort: { seq: 1 }, limit: 500 },
+        );
+        for (const e of events) {
+          after = e.seq;
+          yield e;
+          if (isTerminal(e.job.status)) return;
+        }
+        if (events.length === 500) stale = true;
+      }
+    } finally {
+      clearInterval(resync);
+      signal.removeEventListener("abort", poke);
+      set.delete(poke);
+      if (set.size === 0) this.watchers.delete(jobId);
+    }
+  }
+
+  /** Ends every open event stream (their clients resume elsewhere with Last-Event-ID). */
+  close(): void {
+    this.closing.abort();
+  }
+
+  /** Another jobs instance recorded `seq` of the job (its change broadcast). */
+  onJobChanged(jobId: string, seq: number, origin: string): void {
+    if (origin === this.instanceId) return; // applied when written
+    this.cache.forget(jobId, seq);
+    this.wakeWatchers(jobId);
+  }
+
+  private wakeWatchers(jobId: string): void {
+    for (const poke of this.watchers.get(jobId) ?? []) poke();
   }
 
   /** Every state change goes through here: bump the version, and log the new state when it applied. */
@@ -231,6 +311,16 @@ export class JobsService {
       at: doc.updated_at,
       job,
     });
+    this.cache.put(doc);
+    this.wakeWatchers(doc._id);
+    await publish(this.deps.broker, routes.jobChanged, {
+      jobId: doc._id,
+      seq: BigInt(doc.version),
+      origin: this.instanceId,
+    }).catch((err) =>
+      // other instances then see the change within their cache TTL and stream resync
+      this.deps.log.warn({ err, job_id: doc._id }, "job change broadcast not published"),
+    );
   }
 
   async countActive(tenantId: string, videoId: string): Promise<number> {
@@ -403,6 +493,8 @@ export class JobsService {
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** How often an open event stream re-reads the log even without a change notice. */
+const RESYNC_MS = 30_000;
 
 function refOf(v: VideoInfo): VideoRefDoc {
   return {

@@ -1,6 +1,6 @@
 import { queues, routes } from "@clipzy/contracts";
 import type { Broker, Subscription } from "@clipzy/platform/broker";
-import { consumeRoutes, on } from "@clipzy/platform/messaging";
+import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import type { JobsService } from "../app/jobs.js";
 
 /** Applies stage events from the workers to job state. */
@@ -15,4 +15,12 @@ export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Sub
     },
     { prefetch: 1 },
   );
+}
+
+/** Every jobs instance hears every change broadcast (its own included, which it skips). */
+export function subscribeJobChanges(broker: Broker, jobs: JobsService): Promise<Subscription> {
+  return broker.subscribe(routes.jobChanged.key, async (raw) => {
+    const m = decode(routes.jobChanged, raw);
+    jobs.onJobChanged(m.jobId, Number(m.seq), m.origin);
+  });
 }

@@ -9,7 +9,9 @@ import type { JobDoc } from "../domain/job.js";
 
 export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typeof JobService> {
   // output_video_url: the store's public URL (a presigned GET on S3, the file URL on disk).
-  const toProto = async (d: JobDoc): Promise<MessageInitShape<typeof JobSchema>> => ({
+  // A summary (what JobResponse shows) has no style_json and no output URL: nothing large to
+  // encode, and no presigned URL to sign on every status read.
+  const toProto = async (d: JobDoc, summary = false): Promise<MessageInitShape<typeof JobSchema>> => ({
     jobId: d._id,
     tenantId: d.tenant_id,
     videoId: d.video_id,
@@ -23,12 +25,12 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     completedAt: d.completed_at ? timestampFromDate(d.completed_at) : undefined,
     config: d.config,
     webhookUrl: d.webhook_url ?? undefined,
-    styleJson: d.style_json ? JSON.stringify(d.style_json) : undefined,
-    outputVideoUrl: d.output_key ? await store.publicUrl(d.output_key) : undefined,
+    styleJson: d.style_json && !summary ? JSON.stringify(d.style_json) : undefined,
+    outputVideoUrl: d.output_key && !summary ? await store.publicUrl(d.output_key) : undefined,
     error: d.error ?? undefined,
     processingTimeSeconds: d.processing_time_seconds ?? undefined,
   });
-  const one = async (d: JobDoc) => ({ job: await toProto(d) });
+  const one = async (d: JobDoc, summary = false) => ({ job: await toProto(d, summary) });
 
   return {
     async createJob(req) {
@@ -58,22 +60,19 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
       return { job: await toProto(job), replayed };
     },
     async getJob(req) {
-      return one(await jobs.get(req.tenantId, req.jobId));
+      return one(await jobs.get(req.tenantId, req.jobId), req.summary);
     },
     async listJobs(req) {
       const page = await jobs.list(req.tenantId, req.page || 1, req.pageSize || 10, req.status);
-      return { jobs: await Promise.all(page.jobs.map(toProto)), total: page.total };
+      return { jobs: await Promise.all(page.jobs.map((j) => toProto(j, true))), total: page.total };
     },
     async cancelJob(req) {
       return one(await jobs.cancel(req.tenantId, req.jobId));
     },
-    async listJobEvents(req) {
-      const events = await jobs.events(req.tenantId, req.jobId, Number(req.afterSeq));
-      return {
-        events: await Promise.all(
-          events.map(async (e) => ({ seq: BigInt(e.seq), job: await toProto(e.job) })),
-        ),
-      };
+    async *watchJobEvents(req, ctx) {
+      for await (const e of jobs.watch(req.tenantId, req.jobId, Number(req.afterSeq), ctx.signal)) {
+        yield { seq: BigInt(e.seq), job: await toProto(e.job, true) };
+      }
     },
     async countActiveJobs(req) {
       return { count: await jobs.countActive(req.tenantId, req.videoId) };

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/events.proto.
  */
 export const file_clipzy_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEikQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIIuIBCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbiJACg1TdGFnZVByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIQCghmcmFjdGlvbhgDIAEoASJACglTdGFnZURvbmUSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEhQKDGFydGlmYWN0X2tleRgDIAEoCSI9CgtTdGFnZUZhaWxlZBIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJACgtKb2JUZXJtaW5hbBIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCSIeCgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJYgZwcm90bzM");
+  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEikQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIIuIBCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbiJACg1TdGFnZVByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIQCghmcmFjdGlvbhgDIAEoASJACglTdGFnZURvbmUSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEhQKDGFydGlmYWN0X2tleRgDIAEoCSI9CgtTdGFnZUZhaWxlZBIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJACgtKb2JUZXJtaW5hbBIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCSIeCgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJIjkKCkpvYkNoYW5nZWQSDgoGam9iX2lkGAEgASgJEgsKA3NlcRgCIAEoAxIOCgZvcmlnaW4YAyABKAliBnByb3RvMw");
 
 /**
  * @generated from message clipzy.v1.VideoRef
@@ -249,4 +249,37 @@ export type JobCancelled = Message<"clipzy.v1.JobCancelled"> & {
  */
 export const JobCancelledSchema: GenMessage<JobCancelled> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_events, 6);
+
+/**
+ * JobChanged is broadcast by the jobs instance that recorded a job's new state (sequence number
+ * `seq` of its event log), so every jobs instance can refresh its read cache and push the change
+ * to its open event streams.
+ *
+ * @generated from message clipzy.v1.JobChanged
+ */
+export type JobChanged = Message<"clipzy.v1.JobChanged"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: int64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * The instance that wrote it (it has already applied the change itself).
+   *
+   * @generated from field: string origin = 3;
+   */
+  origin: string;
+};
+
+/**
+ * Describes the message clipzy.v1.JobChanged.
+ * Use `create(JobChangedSchema)` to create a new message.
+ */
+export const JobChangedSchema: GenMessage<JobChanged> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_events, 7);
 

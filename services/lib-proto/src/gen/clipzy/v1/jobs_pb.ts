@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/jobs.proto.
  */
 export const file_clipzy_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLVBQoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIjIKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iImUKD0xpc3RKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDAoEcGFnZRgCIAEoBRIRCglwYWdlX3NpemUYAyABKAUSEwoGc3RhdHVzGAQgASgJSACIAQFCCQoHX3N0YXR1cyI/ChBMaXN0Sm9ic1Jlc3BvbnNlEhwKBGpvYnMYASADKAsyDi5jbGlwenkudjEuSm9iEg0KBXRvdGFsGAIgASgFIjUKEENhbmNlbEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIwChFDYW5jZWxKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iIj0KFkNvdW50QWN0aXZlSm9ic1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIigKF0NvdW50QWN0aXZlSm9ic1Jlc3BvbnNlEg0KBWNvdW50GAEgASgFIkwKFExpc3RKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIjQKCEpvYkV2ZW50EgsKA3NlcRgBIAEoAxIbCgNqb2IYAiABKAsyDi5jbGlwenkudjEuSm9iIjwKFUxpc3RKb2JFdmVudHNSZXNwb25zZRIjCgZldmVudHMYASADKAsyEy5jbGlwenkudjEuSm9iRXZlbnQyzgMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USUgoNTGlzdEpvYkV2ZW50cxIfLmNsaXB6eS52MS5MaXN0Sm9iRXZlbnRzUmVxdWVzdBogLmNsaXB6eS52MS5MaXN0Sm9iRXZlbnRzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLVBQoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIkMKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgdzdW1tYXJ5GAMgASgIIi0KDkdldEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiZQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIMCgRwYWdlGAIgASgFEhEKCXBhZ2Vfc2l6ZRgDIAEoBRITCgZzdGF0dXMYBCABKAlIAIgBAUIJCgdfc3RhdHVzIj8KEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLmNsaXB6eS52MS5Kb2ISDQoFdG90YWwYAiABKAUiNQoQQ2FuY2VsSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiPQoWQ291bnRBY3RpdmVKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiKAoXQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USDQoFY291bnQYASABKAUiTQoVV2F0Y2hKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIkIKFldhdGNoSm9iRXZlbnRzUmVzcG9uc2USCwoDc2VxGAEgASgDEhsKA2pvYhgCIAEoCzIOLmNsaXB6eS52MS5Kb2Iy0wMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USVwoOV2F0Y2hKb2JFdmVudHMSIC5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXF1ZXN0GiEuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.JobConfig
@@ -256,6 +256,14 @@ export type GetJobRequest = Message<"clipzy.v1.GetJobRequest"> & {
    * @generated from field: string job_id = 2;
    */
   jobId: string;
+
+  /**
+   * Leave out style_json and output_video_url (what a status read shows): nothing large to
+   * encode, and no presigned URL to sign.
+   *
+   * @generated from field: bool summary = 3;
+   */
+  summary: boolean;
 };
 
 /**
@@ -319,6 +327,8 @@ export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
  */
 export type ListJobsResponse = Message<"clipzy.v1.ListJobsResponse"> & {
   /**
+   * Summaries, as GetJob with summary set.
+   *
    * @generated from field: repeated clipzy.v1.Job jobs = 1;
    */
   jobs: Job[];
@@ -415,9 +425,9 @@ export const CountActiveJobsResponseSchema: GenMessage<CountActiveJobsResponse> 
   messageDesc(file_clipzy_v1_jobs, 12);
 
 /**
- * @generated from message clipzy.v1.ListJobEventsRequest
+ * @generated from message clipzy.v1.WatchJobEventsRequest
  */
-export type ListJobEventsRequest = Message<"clipzy.v1.ListJobEventsRequest"> & {
+export type WatchJobEventsRequest = Message<"clipzy.v1.WatchJobEventsRequest"> & {
   /**
    * @generated from field: string tenant_id = 1;
    */
@@ -435,50 +445,35 @@ export type ListJobEventsRequest = Message<"clipzy.v1.ListJobEventsRequest"> & {
 };
 
 /**
- * Describes the message clipzy.v1.ListJobEventsRequest.
- * Use `create(ListJobEventsRequestSchema)` to create a new message.
+ * Describes the message clipzy.v1.WatchJobEventsRequest.
+ * Use `create(WatchJobEventsRequestSchema)` to create a new message.
  */
-export const ListJobEventsRequestSchema: GenMessage<ListJobEventsRequest> = /*@__PURE__*/
+export const WatchJobEventsRequestSchema: GenMessage<WatchJobEventsRequest> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_jobs, 13);
 
 /**
- * @generated from message clipzy.v1.JobEvent
+ * @generated from message clipzy.v1.WatchJobEventsResponse
  */
-export type JobEvent = Message<"clipzy.v1.JobEvent"> & {
+export type WatchJobEventsResponse = Message<"clipzy.v1.WatchJobEventsResponse"> & {
   /**
    * @generated from field: int64 seq = 1;
    */
   seq: bigint;
 
   /**
+   * A summary, as GetJob with summary set.
+   *
    * @generated from field: clipzy.v1.Job job = 2;
    */
   job?: Job | undefined;
 };
 
 /**
- * Describes the message clipzy.v1.JobEvent.
- * Use `create(JobEventSchema)` to create a new message.
+ * Describes the message clipzy.v1.WatchJobEventsResponse.
+ * Use `create(WatchJobEventsResponseSchema)` to create a new message.
  */
-export const JobEventSchema: GenMessage<JobEvent> = /*@__PURE__*/
+export const WatchJobEventsResponseSchema: GenMessage<WatchJobEventsResponse> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_jobs, 14);
-
-/**
- * @generated from message clipzy.v1.ListJobEventsResponse
- */
-export type ListJobEventsResponse = Message<"clipzy.v1.ListJobEventsResponse"> & {
-  /**
-   * @generated from field: repeated clipzy.v1.JobEvent events = 1;
-   */
-  events: JobEvent[];
-};
-
-/**
- * Describes the message clipzy.v1.ListJobEventsResponse.
- * Use `create(ListJobEventsResponseSchema)` to create a new message.
- */
-export const ListJobEventsResponseSchema: GenMessage<ListJobEventsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 15);
 
 /**
  * JobService owns job documents and the state machine; it orchestrates the stages.
@@ -529,14 +524,15 @@ export const JobService: GenService<{
     output: typeof CountActiveJobsResponseSchema;
   },
   /**
-   * ListJobEvents returns the job's state changes after a sequence number, oldest first.
+   * WatchJobEvents streams the job's state changes after a sequence number, oldest first, then
+   * each new one as it is recorded; the stream ends after the terminal one.
    *
-   * @generated from rpc clipzy.v1.JobService.ListJobEvents
+   * @generated from rpc clipzy.v1.JobService.WatchJobEvents
    */
-  listJobEvents: {
-    methodKind: "unary";
-    input: typeof ListJobEventsRequestSchema;
-    output: typeof ListJobEventsResponseSchema;
+  watchJobEvents: {
+    methodKind: "server_streaming";
+    input: typeof WatchJobEventsRequestSchema;
+    output: typeof WatchJobEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_clipzy_v1_jobs, 0);
