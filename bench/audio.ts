@@ -2,6 +2,8 @@
  * Audio analysis benchmark (prints figures; not a test).
  *   corepack pnpm exec tsx bench/audio.ts
  * - analysis time of a 60 s track vs ffmpeg's bare decode of the same audio (same run), as a ratio;
+ * - what the Chromaprint fingerprint (a second output of the same decode) adds, as a share of the
+ *   analysis time (same run, medians of interleaved runs);
  * - peak RSS / heap for a 60 s and a 240 s track (memory should be flat in track length);
  * - optionally librosa's tempo / beat F-measure on the same synthetic tracks (skipped if absent).
  */
@@ -45,11 +47,25 @@ async function makeTrack(seconds: number, name: string): Promise<string> {
   return file;
 }
 
-async function timeDecode(file: string): Promise<number> {
+async function timeDecode(file: string, fingerprint = false): Promise<number> {
+  const fp = ["-map", "0:a:0", "-vn", "-ac", "1", "-f", "chromaprint", "-fp_format", "raw", "/dev/null"];
   const t0 = performance.now();
-  await ffmpeg(["-i", file, "-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "/dev/null"]);
+  await ffmpeg([
+    "-i",
+    file,
+    "-vn",
+    "-ac",
+    "1",
+    "-ar",
+    "48000",
+    "-f",
+    "f32le",
+    "/dev/null",
+    ...(fingerprint ? fp : []),
+  ]);
   return performance.now() - t0;
 }
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 /** Runs the analysis in a child process to read its own peak RSS / heap. */
 function memoryRun(file: string): { rssMb: number; heapMb: number; ms: number } {
@@ -91,6 +107,16 @@ runs.sort((x, y) => x.analysis - y.analysis);
 const best = runs[0];
 console.log(
   `audio analysis of 60 s: ${best.analysis.toFixed(0)} ms (goal < 2000 ms); ffmpeg bare decode: ${best.decode.toFixed(0)} ms; ratio ${(best.analysis / best.decode).toFixed(1)}x`,
+);
+const plain: number[] = [];
+const withFp: number[] = [];
+for (let i = 0; i < 5; i++) {
+  plain.push(await timeDecode(f60));
+  withFp.push(await timeDecode(f60, true));
+}
+const fpCost = median(withFp) - median(plain);
+console.log(
+  `fingerprint: decode ${median(plain).toFixed(0)} ms, with the chromaprint output ${median(withFp).toFixed(0)} ms: +${fpCost.toFixed(0)} ms = ${((100 * fpCost) / best.analysis).toFixed(1)}% of the analysis time`,
 );
 for (const [label, file] of [
   ["60 s", f60],

@@ -2,6 +2,7 @@
 // system tools (ffmpeg from the system package manager when missing), and the TypeScript build.
 // Used by `npm start` and `npm test`; it prints what it does and says clearly what is missing.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -46,9 +47,14 @@ function checkNode() {
     fail(`Node.js 20.19 or newer is needed (this is ${process.versions.node})`);
 }
 
-/** Installs Debian packages for missing commands when we can (root with apt-get); otherwise says how. */
+/**
+ * Installs Debian packages for missing commands (or data files: `{ file, apt }`) when we can (root
+ * with apt-get); otherwise says how.
+ */
 export function ensureCommands(needs) {
-  const missing = needs.filter(({ command }) => !ok("sh", ["-c", `command -v ${command}`]));
+  const missing = needs.filter(({ command, file }) =>
+    file ? !existsSync(file) : !ok("sh", ["-c", `command -v ${command}`]),
+  );
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((m) => m.apt))];
   const isRoot = process.getuid?.() === 0;
@@ -61,7 +67,7 @@ export function ensureCommands(needs) {
     return;
   }
   fail(
-    `missing ${missing.map((m) => m.command).join(", ")}. Install with your package manager, e.g.\n` +
+    `missing ${missing.map((m) => m.command ?? m.file).join(", ")}. Install with your package manager, e.g.\n` +
       `    sudo apt-get install ${packages.join(" ")}      (Debian/Ubuntu)\n` +
       `    brew install ${packages.join(" ")}              (macOS)`,
   );

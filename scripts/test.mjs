@@ -5,7 +5,12 @@
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
 import { ensureInfra } from "./infra.mjs";
 
-const TEST_TOOLS = [...FFMPEG, { command: "espeak-ng", apt: "espeak-ng" }];
+const TEST_TOOLS = [
+  ...FFMPEG,
+  { command: "espeak-ng", apt: "espeak-ng" },
+  // real music for the audio tests (services/lib-media/src/real-audio.ts)
+  { file: "/usr/share/games/frozen-bubble/snd/introzik.ogg", apt: "frozen-bubble-data" },
+];
 
 bootstrap({ commands: TEST_TOOLS });
 pnpm(["exec", "biome", "check", "."]);

@@ -41,6 +41,28 @@ export const BeatSchema = z
   })
   .strict();
 
+/**
+ * Extension: the Chromaprint fingerprint of the style's music (models/audio/fingerprint.ts), and
+ * how alike the job's source audio is (share of ~124 ms items that match at the best alignment;
+ * same_music at ≥ 0.5). Bounded to about an hour of audio.
+ */
+export const AudioFingerprintSchema = z
+  .object({
+    algorithm: z.literal("chromaprint-1"),
+    item_seconds: z.number().positive().max(1),
+    items: z.number().int().min(1).max(40_000),
+    data: z
+      .string()
+      .max(220_000)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, "base64"),
+    source_match: z
+      .object({ similarity: z.number().min(0).max(1).nullable(), same_music: z.boolean().nullable() })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
 export const StyleJsonSchema = z
   .object({
     version: z.literal("1.0"),
@@ -59,6 +81,7 @@ export const StyleJsonSchema = z
     source_duration_seconds: z.number().min(0).nullable(),
     // null only for a user-supplied style that did not carry one.
     extraction_confidence: z.number().min(0).max(1).nullable(),
+    audio_fingerprint: AudioFingerprintSchema.nullable().optional(),
   })
   .passthrough();
 
@@ -67,6 +90,7 @@ export type AudioStyle = z.infer<typeof AudioStyleSchema>;
 export type Transition = z.infer<typeof TransitionSchema>;
 export type Beat = z.infer<typeof BeatSchema>;
 export type StyleJson = z.infer<typeof StyleJsonSchema>;
+export type AudioFingerprintField = z.infer<typeof AudioFingerprintSchema>;
 
 /**
  * A user-supplied StyleJSON (for reuse) may omit fields; missing ones become null.

@@ -36,6 +36,7 @@ describe("analyzeAudio", () => {
       detected_beats: [],
       tempo_bpm: null,
       music_genre: null,
+      audio_fingerprint: null,
       confidence: 0,
     });
   });

@@ -4,6 +4,7 @@ import {
   AudioAnalyzer,
   emptyAnalysis,
 } from "@clipzy/models/audio/analyzer";
+import { fingerprintFromRaw } from "@clipzy/models/audio/fingerprint";
 import { decodePcm, NoAudioStreamError, probeAudio } from "./pcm-decoder.js";
 
 export type { AudioAnalysis } from "@clipzy/models/audio/analyzer";
@@ -24,7 +25,8 @@ export function emptyAudioAnalysis(): AudioAnalysis {
 
 /**
  * audio_analysis: one streamed ffmpeg decode to mono f32 PCM at ANALYSIS_RATE, analysed block by
- * block (memory flat in track length). `input` is a local path or any URL ffmpeg reads.
+ * block (memory flat in track length), which also yields the track's Chromaprint fingerprint.
+ * `input` is a local path or any URL ffmpeg reads.
  */
 export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}): Promise<AudioAnalysis> {
   let duration = opts.durationSeconds ?? null;
@@ -34,6 +36,7 @@ export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}
     duration = probe.durationSeconds;
   }
   const analyzer = new AudioAnalyzer(ANALYSIS_RATE);
+  let fingerprint: Uint8Array | null = null;
   let lastFraction = 0;
   const report = (x: number) => {
     if (!opts.onProgress) return;
@@ -48,6 +51,9 @@ export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}
       sampleRate: ANALYSIS_RATE,
       blockSamples: 16384,
       signal: opts.signal,
+      onFingerprint: (raw) => {
+        fingerprint = raw;
+      },
     })) {
       analyzer.push(block);
       // keep the last 1 % for the analysis itself
@@ -58,6 +64,9 @@ export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}
     throw e;
   }
   const result = analyzer.finish();
+  // Silence fingerprints as a run of identical words that would "match" any other silence.
+  const audible = !result.empty && result.loudness.integrated_lufs !== null;
+  result.fingerprint = audible && fingerprint ? fingerprintFromRaw(fingerprint) : null;
   report(1);
   return result;
 }

@@ -2,9 +2,11 @@ import { ProcessError, readRecords, runTool, spawnTool } from "@clipzy/platform/
 
 /**
  * The one decode of the audio: ffmpeg `-vn -ac 1 -ar <rate> -f f32le pipe:1`, streamed as
- * Float32Array blocks of `blockSamples` (the last one may be shorter). The child is killed when
- * `signal` aborts (spawnTool), and an input without an audio stream is reported as
- * `NoAudioStreamError` rather than a failure.
+ * Float32Array blocks of `blockSamples` (the last one may be shorter). With `onFingerprint`, the
+ * same decode also feeds ffmpeg's chromaprint muxer (a second output on fd 3), whose raw
+ * fingerprint is handed over once the decode ends. The child is killed when `signal` aborts
+ * (spawnTool), and an input without an audio stream is reported as `NoAudioStreamError` rather
+ * than a failure.
  */
 export class NoAudioStreamError extends Error {
   readonly code = "NO_AUDIO_STREAM";
@@ -18,9 +20,24 @@ export interface DecodeOptions {
   sampleRate: number;
   blockSamples?: number;
   signal?: AbortSignal;
+  /** Receives the raw Chromaprint fingerprint (little-endian uint32 items) after the last block. */
+  onFingerprint?: (raw: Uint8Array) => void;
 }
 
-export function decodeArgs(input: string, sampleRate: number): string[] {
+const FINGERPRINT_OUTPUT = [
+  "-map",
+  "0:a:0",
+  "-vn",
+  "-ac",
+  "1",
+  "-f",
+  "chromaprint",
+  "-fp_format",
+  "raw",
+  "pipe:3",
+];
+
+export function decodeArgs(input: string, sampleRate: number, fingerprint = false): string[] {
   return [
     "-hide_banner",
     "-nostdin",
@@ -40,12 +57,19 @@ export function decodeArgs(input: string, sampleRate: number): string[] {
     "-f",
     "f32le",
     "pipe:1",
+    ...(fingerprint ? FINGERPRINT_OUTPUT : []),
   ];
 }
 
 export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGenerator<Float32Array> {
   const block = opts.blockSamples ?? 8192;
-  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate), { signal: opts.signal });
+  const fingerprint = opts.onFingerprint !== undefined;
+  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate, fingerprint), {
+    signal: opts.signal,
+    extraPipes: fingerprint ? 1 : 0,
+  });
+  const fpChunks: Buffer[] = [];
+  tool.pipes[3]?.on("data", (c: Buffer) => fpChunks.push(c));
   // surface the exit status even if the consumer is still reading
   let failure: unknown = null;
   const done = tool.done.catch((e: unknown) => {
@@ -60,6 +84,7 @@ export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGener
     }
     await done;
     if (failure) throw mapError(failure, input);
+    opts.onFingerprint?.(Buffer.concat(fpChunks));
   } finally {
     if (tool.child.exitCode === null && !tool.child.killed) tool.child.kill("SIGKILL");
   }

@@ -467,6 +467,17 @@ export interface components {
                 quality?: "low" | "medium" | "high";
                 style_json?: {
                     aspect_ratio?: string | null;
+                    audio_fingerprint?: {
+                        /** @constant */
+                        algorithm: "chromaprint-1";
+                        data: string;
+                        item_seconds: number;
+                        items: number;
+                        source_match?: {
+                            same_music: boolean | null;
+                            similarity: number | null;
+                        } | null;
+                    } | null;
                     audio_style?: {
                         bass_boost: number | null;
                         compression_ratio: number | null;
@@ -699,9 +710,20 @@ export interface components {
          * @enum {string}
          */
         StageName: "video_analysis" | "audio_analysis" | "motion_analysis" | "style_extraction" | "style_application" | "rendering";
-        /** @description Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the engine could not compute is null. Further documented fields may be added. */
+        /** @description Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the engine could not compute is null. Extensions: `audio_fingerprint` (the Chromaprint fingerprint of the style's music, and `source_match`: how alike the job's source audio is). Further documented fields may be added. */
         StyleJSON: {
             aspect_ratio: string | null;
+            audio_fingerprint?: {
+                /** @constant */
+                algorithm: "chromaprint-1";
+                data: string;
+                item_seconds: number;
+                items: number;
+                source_match?: {
+                    same_music: boolean | null;
+                    similarity: number | null;
+                } | null;
+            } | null;
             audio_style: {
                 bass_boost: number | null;
                 compression_ratio: number | null;

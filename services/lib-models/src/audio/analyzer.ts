@@ -7,6 +7,7 @@ import {
   normalizationLevelFromLufs,
 } from "./dynamics.js";
 import type { BandName } from "./filterbank.js";
+import type { AudioFingerprint } from "./fingerprint.js";
 import { classifyGenre } from "./genre.js";
 import { LoudnessMeter } from "./loudness.js";
 import { DEFAULT_RHYTHM, type RhythmConfig, trackBeats } from "./rhythm.js";
@@ -19,6 +20,8 @@ export const ANALYSIS_RATE = 48000;
 /** The audio_analysis artifact (JSON-serialisable: numbers are finite or null). */
 export interface AudioAnalysis {
   version: 1;
+  /** Chromaprint fingerprint of the track (audio/fingerprint.ts), null when there is no audio. */
+  fingerprint: AudioFingerprint | null;
   /** True when the input had no audio stream (or no samples): every measure is null/empty. */
   empty: boolean;
   sample_rate: number;
@@ -73,6 +76,7 @@ export interface AudioAnalysis {
 export function emptyAnalysis(): AudioAnalysis {
   return {
     version: 1,
+    fingerprint: null,
     empty: true,
     sample_rate: ANALYSIS_RATE,
     duration_seconds: 0,
@@ -198,6 +202,8 @@ export class AudioAnalyzer {
       : 0;
     return {
       version: 1,
+      // filled in by whoever decoded the audio (the fingerprint comes from ffmpeg's chromaprint muxer)
+      fingerprint: null,
       empty: false,
       sample_rate: this.sampleRate,
       duration_seconds: r3(seconds),

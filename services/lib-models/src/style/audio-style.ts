@@ -1,5 +1,6 @@
-import type { AudioStyle, Beat } from "@clipzy/contracts";
+import type { AudioFingerprintField, AudioStyle, Beat } from "@clipzy/contracts";
 import type { AudioAnalysis } from "../audio/analyzer.js";
+import { compareFingerprints, SAME_MUSIC_THRESHOLD } from "../audio/fingerprint.js";
 
 /**
  * The audio half of StyleJSON. `confidence` is the analysis' evidence-based confidence (0 for an
@@ -10,10 +11,18 @@ export function audioStyleFields(a: AudioAnalysis): {
   detected_beats: Beat[];
   tempo_bpm: number | null;
   music_genre: string | null;
+  audio_fingerprint: AudioFingerprintField | null;
   confidence: number;
 } {
   if (a.empty || a.loudness.integrated_lufs === null) {
-    return { audio_style: null, detected_beats: [], tempo_bpm: null, music_genre: null, confidence: 0 };
+    return {
+      audio_style: null,
+      detected_beats: [],
+      tempo_bpm: null,
+      music_genre: null,
+      audio_fingerprint: null,
+      confidence: 0,
+    };
   }
   const audio_style: AudioStyle = {
     normalization_level: a.normalization_level,
@@ -34,6 +43,26 @@ export function audioStyleFields(a: AudioAnalysis): {
     })),
     tempo_bpm: a.tempo_bpm !== null && a.tempo_bpm > 0 ? a.tempo_bpm : null,
     music_genre: a.genre.label,
+    audio_fingerprint: a.fingerprint,
     confidence: Math.max(0, Math.min(1, a.confidence)),
+  };
+}
+
+/**
+ * The style's fingerprint with how alike the job's source audio is; null when the style carries
+ * none. Silent or missing source audio gives a null similarity, not a zero.
+ */
+export function withSourceMatch(
+  fingerprint: AudioFingerprintField | null | undefined,
+  source: AudioAnalysis,
+): AudioFingerprintField | null {
+  if (!fingerprint) return null;
+  const similarity = compareFingerprints(fingerprint, source.fingerprint);
+  return {
+    ...fingerprint,
+    source_match: {
+      similarity,
+      same_music: similarity === null ? null : similarity >= SAME_MUSIC_THRESHOLD,
+    },
   };
 }

@@ -13,7 +13,10 @@ export type VisualFields = Pick<
   | "source_duration_seconds"
 > & { confidence: number };
 
-export type AudioFields = Pick<StyleJson, "audio_style" | "detected_beats" | "tempo_bpm" | "music_genre"> & {
+export type AudioFields = Pick<
+  StyleJson,
+  "audio_style" | "detected_beats" | "tempo_bpm" | "music_genre" | "audio_fingerprint"
+> & {
   confidence: number;
 };
 

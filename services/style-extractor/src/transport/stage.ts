@@ -5,7 +5,7 @@ import type {
   StyleExtractionArtifact,
   VideoAnalysisArtifact,
 } from "@clipzy/models/artifacts";
-import { audioStyleFields } from "@clipzy/models/style/audio-style";
+import { audioStyleFields, withSourceMatch } from "@clipzy/models/style/audio-style";
 import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
@@ -37,6 +37,9 @@ export function styleExtractionStage(store: ObjectStore, now: () => Date = () =>
         created,
       );
     }
+    // A foreign style (template or supplied) says whether the source carries the same music.
+    if (style !== sourceStyle && style.audio_fingerprint)
+      style = { ...style, audio_fingerprint: withSourceMatch(style.audio_fingerprint, audio.source) };
     ctx.progress(0.9);
     const artifact: StyleExtractionArtifact = { style_json: style, source_style: sourceStyle };
     return writeJson(store, key("style_extraction"), artifact);
