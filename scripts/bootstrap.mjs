@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PNPM_VERSION = "10.34.8";
-const env = { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: "0", COREPACK_INTEGRITY_KEYS: "0" };
+// Corepack checks the pnpm it downloads against the sha512 pinned in package.json's packageManager
+// field. (Without a pinned hash it would need the registry's signatures, which a registry mirror
+// may not serve; turning signature checks off, as COREPACK_INTEGRITY_KEYS=0 did, is not needed.)
+const env = { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: "0" };
 
 const say = (msg) => process.stderr.write(`[clipzy] ${msg}\n`);
 
