@@ -44,11 +44,11 @@ const fail = (msg) => {
 
 export const cacheDir = () => process.env.CLIPZY_INFRA_CACHE ?? join(homedir(), ".cache", "clipzy-infra");
 
-function has(command) {
+export function has(command) {
   return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 }
 
-function runOrFail(cmd, args, options = {}) {
+export function runOrFail(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...options });
   if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
 }
@@ -74,11 +74,12 @@ function ensureRabbit() {
   if (!rabbitBin("rabbitmq-server")) fail("rabbitmq-server still missing after apt-get install");
 }
 
-function goEnv() {
+export function goEnv() {
   // A Go installed from the official tarball is often not on a non-login shell's PATH.
   const dir = ["/usr/local/go/bin", "/usr/lib/go/bin"].find((d) => existsSync(join(d, "go")));
   if (!has("go") && dir) process.env.PATH = `${dir}:${process.env.PATH}`;
-  if (!has("go")) fail("Go is needed to build MinIO and FerretDB (go 1.24+): install it and run again");
+  if (!has("go"))
+    fail("Go is needed to build MinIO, FerretDB and the manifest tools (go 1.24+): install it and run again");
   const v = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).stdout.trim();
   const m = /^go(\d+)\.(\d+)/.exec(v);
   if (!m || Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 24))
@@ -105,7 +106,7 @@ export function binaries() {
 }
 
 /** Builds into a temp name and renames, so a killed build never leaves a broken cached binary. */
-function build(target, what, buildInto) {
+export function build(target, what, buildInto) {
   if (existsSync(target)) {
     say(`${what}: reusing ${target}`);
     return;

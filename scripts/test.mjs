@@ -1,8 +1,11 @@
 // `npm test`: install what the tests need, build, lint, then run the whole vitest suite: the
 // embedded project, then the distributed project (contract suites on RabbitMQ, FerretDB/MongoDB and
 // MinIO, the multi-process end-to-end and fault tests) one file at a time, on real servers that
-// its globalSetup starts and stops (scripts/infra.mjs; installed or built here when missing).
+// its globalSetup starts and stops (scripts/infra.mjs; installed or built here when missing). The
+// manifest checkers (kustomize, kubeconform and local schemas, hadolint; scripts/deploy-tools.mjs)
+// are installed here too.
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
+import { ensureDeployTools } from "./deploy-tools.mjs";
 import { ensureInfra } from "./infra.mjs";
 
 const TEST_TOOLS = [
@@ -19,6 +22,11 @@ try {
   ensureInfra();
 } catch (err) {
   fail(`the real servers for the distributed tests cannot be had: ${err.message}`);
+}
+try {
+  ensureDeployTools();
+} catch (err) {
+  fail(`the offline checkers of k8s/ and deploy/ cannot be had: ${err.message}`);
 }
 const args = process.argv.slice(2);
 // With file filters one of the two projects may have nothing to run.
