@@ -10,7 +10,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PNPM_VERSION = "10.34.8";
 // Corepack checks the pnpm it downloads against the sha512 pinned in package.json's packageManager
 // field. (Without a pinned hash it would need the registry's signatures, which a registry mirror
-// may not serve; turning signature checks off, as COREPACK_INTEGRITY_KEYS=0 did, is not needed.)
+// may not serve; turning signature checks off by setting COREPACK_INTEGRITY_KEYS to 0 is not needed.)
 const env = { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: "0" };
 
 const say = (msg) => process.stderr.write(`[clipzy] ${msg}\n`);
