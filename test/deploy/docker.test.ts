@@ -5,7 +5,7 @@
  * version references agree with the compose file, k8s/ and scripts/infra.mjs).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,14 +14,11 @@ import { parse } from "yaml";
 import { ensureDeployTools } from "../../scripts/deploy-tools.mjs";
 // @ts-expect-error: plain ESM script without type declarations
 import { VERSIONS } from "../../scripts/infra.mjs";
+import { DISTRIBUTED_SERVICES, ROOT } from "../support/deploy.js";
 
 const Ajv2020 = ((Ajv2020Module as any).default ?? Ajv2020Module) as typeof Ajv2020Module;
-const ROOT = join(import.meta.dirname, "..", "..");
 const DEPLOY = join(ROOT, "deploy");
 const read = (...p: string[]) => readFileSync(join(ROOT, ...p), "utf8");
-const SERVICES = readdirSync(join(ROOT, "services")).filter(
-  (s) => !s.startsWith("lib-") && s !== "engine" && existsSync(join(ROOT, "services", s, "src", "main.ts")),
-);
 const CONFIG = Object.fromEntries(
   read("k8s", "base", "config.env")
     .split("\n")
@@ -56,7 +53,7 @@ describe("deploy/compose.yaml", () => {
   });
 
   it("runs every service as its own container of the one image, next to RabbitMQ, MongoDB, MinIO, the collector, Jaeger and Prometheus", () => {
-    expect(clipzy.map(([name]) => name).sort()).toEqual([...SERVICES].sort());
+    expect(clipzy.map(([name]) => name).sort()).toEqual([...DISTRIBUTED_SERVICES].sort());
     for (const [name, s] of clipzy) {
       expect(s.working_dir).toBe(`/app/services/${name}`);
       expect(s.environment.OTEL_SERVICE_NAME).toBe(name);
