@@ -5,7 +5,6 @@
 // manifest checkers (kustomize, kubeconform and local schemas, hadolint; scripts/deploy-tools.mjs)
 // are installed here too.
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
-import { ensureDeployTools } from "./deploy-tools.mjs";
 import { ensureInfra } from "./infra.mjs";
 
 const TEST_TOOLS = [
@@ -23,6 +22,8 @@ try {
 } catch (err) {
   fail(`the real servers for the distributed tests cannot be had: ${err.message}`);
 }
+// Imported only now: it needs the `yaml` package, which bootstrap() has just installed.
+const { ensureDeployTools } = await import("./deploy-tools.mjs");
 try {
   ensureDeployTools();
 } catch (err) {
