@@ -33,7 +33,8 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
         async cancelJob() {
           return {};
         },
-        async countActiveJobs() {
+        async countActiveJobs(req) {
+          if (req.videoId === "slow") await new Promise((r) => setTimeout(r, 1000));
           return { count: 0 };
         },
         async *watchJobEvents(req, ctx) {
@@ -157,6 +158,16 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
     })().catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe("job_not_found");
+    jobs.close();
+  });
+
+  it("gives every call a deadline, by default too", async () => {
+    const jobs = createClient(JobService, `127.0.0.1:${port}`, { unaryTimeoutMs: 200 });
+    const started = Date.now();
+    const err = await jobs.countActiveJobs({ videoId: "slow" }).catch((e) => e);
+    expect(err.code).toBe("unavailable");
+    expect(Date.now() - started).toBeLessThan(900);
+    expect((await jobs.countActiveJobs({ videoId: "slow" }, { timeoutMs: 5000 })).count).toBe(0);
     jobs.close();
   });
 

@@ -52,7 +52,10 @@ export type ServiceImpl<S extends DescService> = {
 
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Milliseconds until the call fails with DEADLINE_EXCEEDED. */
+  /**
+   * Milliseconds until the call fails with DEADLINE_EXCEEDED. Every call has one: without it,
+   * the client's default for unary or client-streaming calls applies.
+   */
   timeoutMs?: number;
   metadata?: Record<string, string>;
 }
@@ -254,11 +257,28 @@ export function createServer(): grpc.Server {
   return new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024, "grpc.enable_channelz": 0 });
 }
 
+export interface ClientOptions {
+  /** Deadline of a unary call without its own `timeoutMs`. */
+  unaryTimeoutMs?: number;
+  /** Deadline of a streaming call (an upload, a watch) without its own `timeoutMs`. */
+  streamTimeoutMs?: number;
+}
+
+/**
+ * Defaults: a lookup answers in seconds; an upload streams up to the upload limit and is probed,
+ * a watch lasts as long as a job (a client resumes a watch that ends, e.g. SSE with Last-Event-ID).
+ */
+export const DEFAULT_UNARY_TIMEOUT_MS = 30_000;
+export const DEFAULT_STREAM_TIMEOUT_MS = 2 * 3600_000;
+
 /** A typed client for `service` at `address` ("host:port"). */
 export function createClient<S extends DescService>(
   service: S,
   address: string,
+  clientOptions: ClientOptions = {},
 ): ServiceClient<S> & { close(): void } {
+  const unaryTimeoutMs = clientOptions.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS;
+  const streamTimeoutMs = clientOptions.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS;
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.enable_channelz": 0,
@@ -272,8 +292,8 @@ export function createClient<S extends DescService>(
     const prepare = (options: CallOptions = {}) => {
       const md = new grpc.Metadata();
       for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
-      const callOptions: grpc.CallOptions = {};
-      if (options.timeoutMs) callOptions.deadline = Date.now() + options.timeoutMs;
+      const timeoutMs = options.timeoutMs ?? (m.methodKind === "unary" ? unaryTimeoutMs : streamTimeoutMs);
+      const callOptions: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
       return { md, callOptions };
     };
     const settle =
