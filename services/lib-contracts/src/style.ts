@@ -92,10 +92,82 @@ export type Beat = z.infer<typeof BeatSchema>;
 export type StyleJson = z.infer<typeof StyleJsonSchema>;
 export type AudioFingerprintField = z.infer<typeof AudioFingerprintSchema>;
 
+export const TRANSITION_TYPES = ["cut", "fade", "dissolve", "wipe"] as const;
+export const EASINGS = ["linear", "ease-in", "ease-out", "ease-in-out"] as const;
+
+/** Bounds on what a user may ask for: each is what the engine can honour (render and analysis). */
+export const STYLE_LIMITS = {
+  frame_rate: [1, 120],
+  cut_frequency: [0, 60],
+  transition_ms: [0, 10_000],
+  beats: 10_000,
+  beat_ms: [0, 86_400_000],
+  tempo_bpm: [20, 300],
+  source_duration_seconds: [0, 86_400],
+  /** `W:H` with whole numbers up to this (as the analyser writes them), or `R:1` with R to 2 decimals. */
+  aspect_term: 64,
+  aspect_ratio: [0.1, 10],
+} as const;
+
+const range = (name: string, [lo, hi]: readonly [number, number]) =>
+  z
+    .number()
+    .min(lo, `${name} must be between ${lo} and ${hi}`)
+    .max(hi, `${name} must be between ${lo} and ${hi}`);
+
+/** "16:9", "9:16", "21:9", or the analyser's "2.39:1" for ratios without small whole terms. */
+const AspectRatioInput = z
+  .string()
+  .regex(
+    /^(?:[1-9]\d?:[1-9]\d?|\d{1,2}\.\d{1,2}:1)$/,
+    "aspect_ratio must be W:H with small positive whole numbers",
+  )
+  .refine((s) => {
+    const [w, h] = s.split(":").map(Number);
+    const r = w / h;
+    const [lo, hi] = STYLE_LIMITS.aspect_ratio;
+    return w <= STYLE_LIMITS.aspect_term && h <= STYLE_LIMITS.aspect_term && r >= lo && r <= hi;
+  }, `aspect_ratio terms must be at most ${STYLE_LIMITS.aspect_term} and the ratio within 1:10 to 10:1`);
+
+const { transition_ms, beat_ms } = STYLE_LIMITS;
+
 /**
- * A user-supplied StyleJSON (for reuse) may omit fields; missing ones become null.
- * Fields present must have the documented types.
+ * The fields of a user-supplied StyleJSON whose input is narrower than what the engine reports
+ * (the ranges it can honour, closed vocabularies). A field added to StyleJsonSchema is accepted
+ * as input with its own schema; add it here too when its input needs tighter bounds.
  */
-export const StyleJsonInputSchema = StyleJsonSchema.partial().extend({
+const INPUT_FIELDS = {
   version: z.literal("1.0"),
-});
+  aspect_ratio: AspectRatioInput.nullable(),
+  frame_rate: range("frame_rate", STYLE_LIMITS.frame_rate).nullable(),
+  cut_frequency: range("cut_frequency", STYLE_LIMITS.cut_frequency).nullable(),
+  audio_style: AudioStyleSchema.extend({
+    compression_ratio: range("compression_ratio", [1, 20]).nullable(),
+  }).nullable(),
+  primary_transition: TransitionSchema.extend({
+    type: z.enum(TRANSITION_TYPES),
+    duration_ms: range("duration_ms", transition_ms),
+    easing: z.enum(EASINGS),
+  }).nullable(),
+  detected_beats: z
+    .array(BeatSchema.extend({ timestamp_ms: range("timestamp_ms", beat_ms) }))
+    .max(STYLE_LIMITS.beats, `at most ${STYLE_LIMITS.beats} beats`),
+  tempo_bpm: range("tempo_bpm", STYLE_LIMITS.tempo_bpm).nullable(),
+  music_genre: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "music_genre must be a lowercase label such as pop or hip-hop")
+    .nullable(),
+  created_at: z.iso.datetime({ offset: true }),
+  source_duration_seconds: range("source_duration_seconds", STYLE_LIMITS.source_duration_seconds).nullable(),
+};
+
+/**
+ * A user-supplied StyleJSON (for reuse) may omit fields; missing ones become null. Fields present
+ * must have the documented types and lie in the ranges the engine can honour; unknown fields are
+ * refused, so a typo is a 400 naming it rather than a style silently not applied.
+ */
+export const StyleJsonInputSchema = StyleJsonSchema.partial()
+  .extend(INPUT_FIELDS)
+  .partial()
+  .required({ version: true })
+  .strict();
