@@ -63,6 +63,27 @@ describe("bad input gets a clear error and loses nothing", () => {
         { video_id: videoId, config: { style_json: { version: "1.0", frame_rate: "fast" } } },
         "config.style_json.frame_rate",
       ],
+      // accepted before, then failed five times in rendering
+      [
+        { video_id: videoId, config: { style_json: { version: "1.0", frame_rate: 1e308 } } },
+        "config.style_json.frame_rate",
+      ],
+      [
+        { video_id: videoId, config: { style_json: { version: "1.0", aspect_ratio: "0:0" } } },
+        "config.style_json.aspect_ratio",
+      ],
+      [
+        {
+          video_id: videoId,
+          config: {
+            style_json: {
+              version: "1.0",
+              primary_transition: { type: "spin", duration_ms: 1, easing: "linear" },
+            },
+          },
+        },
+        "config.style_json.primary_transition.type",
+      ],
       [[1, 2], "body"],
     ];
     for (const [body, field] of cases) {

@@ -171,7 +171,8 @@ export function createOpenApi(document: Json, { closed = true } = {}): OpenApi {
     let key: string;
     let schema: unknown;
     if (!op) {
-      if (status !== 404) {
+      // 404 for an unknown path, 405 (with Allow) for an undeclared method on a known one
+      if (status !== 404 && status !== 405) {
         return [`${describe(method, path)}: no such operation in the OpenAPI document (status ${status})`];
       }
       key = UNMATCHED;
@@ -225,7 +226,7 @@ export function createOpenApi(document: Json, { closed = true } = {}): OpenApi {
     checkResponse(method, path, status, contentType) {
       const op = find(method, path) ?? (method.toUpperCase() === "HEAD" ? find("get", path) : undefined);
       if (!op) {
-        if (status === 404) return;
+        if (status === 404 || status === 405) return;
         throw new OpenApiMismatch(`${describe(method, path)}: no such operation in the OpenAPI document`);
       }
       const response = responseFor(op, status);

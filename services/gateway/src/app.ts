@@ -3,7 +3,9 @@ import express from "express";
 import type { Backends } from "./clients.js";
 import { auth } from "./http/auth.js";
 import { errorHandler, notFound } from "./http/errors.js";
+import { declaredRoutesOnly } from "./http/methods.js";
 import { rateLimitPerToken } from "./http/rate-limit.js";
+import { openApiDocument } from "./openapi/document.js";
 import { docsRoutes } from "./openapi/routes.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { tusRoutes } from "./routes/tus.js";
@@ -30,6 +32,7 @@ export function createApp(backends: Backends, options: GatewayOptions): express.
   });
   // The OpenAPI document and the docs page: public, not rate limited.
   app.use("/api/v1", docsRoutes());
+  app.use(declaredRoutesOnly(openApiDocument(), "/api/v1"));
   const api = express.Router();
   api.use(rateLimitPerToken(options.tokens, options.rateLimitPerMinute ?? 600));
   api.use(auth(options.tokens));

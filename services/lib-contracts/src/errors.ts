@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   job_not_completed: 409,
   job_terminal: 409,
   video_in_use: 409,
+  method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_media: 422,

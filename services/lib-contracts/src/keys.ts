@@ -10,6 +10,22 @@ export function newId(prefix: "vid" | "job"): string {
   return `${prefix}_${s}`;
 }
 
+/**
+ * What each kind of id looks like (API.md: `vid_`/`job_` + 12 or more lowercase alphanumerics,
+ * bounded here). The gateway answers 404 for anything else before any work is done.
+ */
+export const ID_FORMATS = {
+  video: /^vid_[a-z0-9]{12,64}$/,
+  job: /^job_[a-z0-9]{12,64}$/,
+  /** Webhook deliveries: `msg_` + 24 hex characters (see the webhooks service's deliveryId). */
+  delivery: /^msg_[0-9a-f]{24}$/,
+} as const;
+
+export type IdKind = keyof typeof ID_FORMATS;
+
+export const isId = (kind: IdKind, value: unknown): value is string =>
+  typeof value === "string" && ID_FORMATS[kind].test(value);
+
 /** Object-store keys: one place that knows the layout. */
 export const storageKeys = {
   video: (videoId: string, filename: string) => `videos/${videoId}/${filename}`,

@@ -1,6 +1,7 @@
 import { AppError, MODES, QUALITIES, StyleJsonInputSchema } from "@clipzy/contracts";
 import type { Request } from "express";
 import { z } from "zod";
+import { requireId } from "./ids.js";
 
 const httpUrl = z
   .string()
@@ -31,6 +32,14 @@ export const UploadFields = z
     template_video_id: id.optional(),
   })
   .strict();
+
+/** An upload's fields (multipart form or tus metadata): the schema, then the template id's format. */
+export function parseUploadFields(value: unknown, what: string): z.infer<typeof UploadFields> {
+  const fields = parse(UploadFields, value, what);
+  if (fields.template_video_id !== undefined)
+    requireId("video", fields.template_video_id, "template_video_id", "template_not_found");
+  return fields;
+}
 
 const intParam = (name: string, def: number, min: number, max: number) =>
   z

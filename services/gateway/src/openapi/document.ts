@@ -27,6 +27,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   job_not_completed: "the job is not completed (yet); `details` has its status (and error if failed)",
   job_terminal: "the job is already completed, failed or cancelled",
   video_in_use: "a queued or processing job uses this video",
+  method_not_allowed: "the path exists but not with this method; `Allow` lists the methods it has",
   payload_too_large: "the body or file exceeds the configured limit",
   unsupported_media_type: "wrong Content-Type for this endpoint",
   invalid_media: "the file is not a decodable video (nothing was stored)",
@@ -39,6 +40,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: "Bad request",
   401: "Unauthorized",
   404: "Not found",
+  405: "Method not allowed",
   409: "Conflict",
   412: "Precondition failed",
   413: "Payload too large",
@@ -147,7 +149,11 @@ const TUS_RESUMABLE: Json = {
 
 const TUS_RESUMABLE_HEADER = { "Tus-Resumable": { schema: { type: "string", const: "1.0.0" } } };
 
-const UPLOAD_ID = pathParam("upload_id", { type: "string" }, "The upload's id, from the Location header.");
+const UPLOAD_ID = pathParam(
+  "upload_id",
+  { type: "string", pattern: "^[0-9a-f]{32}$" },
+  "The upload's id (32 hexadecimal digits), from the Location header.",
+);
 
 const TUS_ERRORS =
   "Errors of the tus protocol itself (version, headers, offsets, unknown or expired uploads) " +
@@ -358,6 +364,7 @@ const OPERATIONS: Op[] = [
         ["validation_error"],
         "missing `Upload-Length`, invalid `Upload-Metadata` or headers",
       ),
+      404: tusError("Not found", ["template_not_found"], "`template_video_id` names no video of yours"),
       412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
       413: tusError("Payload too large", [], "`Upload-Length` exceeds the upload limit"),
       500: tusError("Internal server error", ["internal"], "an unexpected server error"),
@@ -620,7 +627,7 @@ const OPERATIONS: Op[] = [
     operationId: "replayWebhookDelivery",
     summary: "Send a webhook delivery again",
     description: "Sends the same payload again (signed afresh), with a fresh round of retries.",
-    parameters: [pathParam("delivery_id", { type: "string" }, "The delivery's id (its `webhook-id`).")],
+    parameters: [pathParam("delivery_id", ref("DeliveryId"), "The delivery's id (its `webhook-id`).")],
     responses: { 200: json(ref("WebhookDeliveryEnvelope"), "The delivery, pending again.") },
     errors: { 404: ["not_found"] },
   },

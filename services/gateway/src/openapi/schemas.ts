@@ -1,5 +1,6 @@
 import {
   ERROR_CODES,
+  ID_FORMATS,
   JOB_STATUSES,
   type JobDetailResponse,
   type JobResponse,
@@ -49,13 +50,17 @@ registry.add(ISO, { format: "date-time", examples: ["2024-04-05T10:30:00Z"] });
 const iso = (description: string) => described(ISO, description);
 const isoOrNull = (description: string) => described(ISO.nullable(), description);
 
-export const JobId = component("JobId", z.string().regex(/^job_[a-z0-9]{12,}$/), {
-  description: "`job_` followed by 12 or more lowercase letters and digits.",
+export const JobId = component("JobId", z.string().regex(ID_FORMATS.job), {
+  description: "`job_` followed by 12 to 64 lowercase letters and digits.",
   examples: ["job_xyz789abc123"],
 });
-export const VideoId = component("VideoId", z.string().regex(/^vid_[a-z0-9]{12,}$/), {
-  description: "`vid_` followed by 12 or more lowercase letters and digits.",
+export const VideoId = component("VideoId", z.string().regex(ID_FORMATS.video), {
+  description: "`vid_` followed by 12 to 64 lowercase letters and digits.",
   examples: ["vid_abc123def456"],
+});
+export const DeliveryId = component("DeliveryId", z.string().regex(ID_FORMATS.delivery), {
+  description: "`msg_` followed by 24 hexadecimal digits (the delivery's `webhook-id`).",
+  examples: ["msg_0123456789abcdef01234567"],
 });
 
 export const JobStatusSchema = component("JobStatus", z.enum(JOB_STATUSES), {
@@ -277,7 +282,7 @@ export const DeliveryAttemptSchema = component(
 export const DeliverySchema = component(
   "WebhookDelivery",
   z.object({
-    delivery_id: described(z.string(), "Also sent as the `webhook-id` header."),
+    delivery_id: described(DeliveryId, "Also sent as the `webhook-id` header."),
     job_id: JobId,
     url: z.string(),
     state: described(

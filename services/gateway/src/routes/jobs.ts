@@ -11,10 +11,11 @@ import {
 import type { Job } from "@clipzy/proto";
 import { type Request, type Response, Router } from "express";
 import type { Backends } from "../clients.js";
+import { checkIdParams, requireId } from "../http/ids.js";
 import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
 
 export function jobRoutes(b: Backends): Router {
-  const r = Router();
+  const r = checkIdParams(Router());
   /** `summary`: without style_json and output URL, which JobResponse does not show. */
   const getJob = async (req: Request, summary = false) => {
     const { job } = await b.jobs.getJob({
@@ -33,6 +34,9 @@ export function jobRoutes(b: Backends): Router {
       );
     }
     const body = parse(JobCreateBody, req.body, "body");
+    requireId("video", body.video_id, "video_id");
+    if (body.template_video_id != null)
+      requireId("video", body.template_video_id, "template_video_id", "template_not_found");
     const idempotencyKey = idempotencyKeyOf(req);
     const { job, replayed } = await b.jobs.createJob({
       tenantId: req.tenantId,

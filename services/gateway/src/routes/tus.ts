@@ -8,11 +8,12 @@ import { Router } from "express";
 import { NodeRequest, sendNodeResponse } from "srvx/node";
 import type { Backends } from "../clients.js";
 import { errorBody } from "../http/errors.js";
-import { parse, UploadFields } from "../http/validation.js";
+import { parseUploadFields } from "../http/validation.js";
 import { uploadParts } from "./upload-parts.js";
 
 const TENANT_HEADER = "x-clipzy-tenant";
 const TUS_PATH = "/api/v1/videos/tus";
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 /** tus hooks abort a request by throwing `{ status_code, body }`. */
 const tusError = (e: AppError) => ({
@@ -44,8 +45,7 @@ export function tusRoutes(
     async onUploadCreate(req, upload) {
       const m = upload.metadata ?? {};
       try {
-        parse(
-          UploadFields,
+        parseUploadFields(
           stripNull({ webhook_url: m.webhook_url, template_video_id: m.template_video_id }),
           "metadata",
         );
@@ -102,6 +102,12 @@ export function tusRoutes(
 
   const r = Router();
   r.all(["/videos/tus", "/videos/tus/*rest"], (req, res) => {
+    // Upload ids are the file store's 32 hex digits; anything else is no upload, before tus runs.
+    const rest = (req.params as { rest?: string[] }).rest;
+    if (rest && !(rest.length === 1 && UPLOAD_ID.test(rest[0]))) {
+      res.status(404).type("text/plain").send("The file for this url was not found\n");
+      return;
+    }
     // The tenant (set by auth) reaches the tus hooks as a header; one sent by the client is dropped.
     const raw: string[] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {

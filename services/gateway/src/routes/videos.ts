@@ -3,7 +3,8 @@ import { AppError, envelope, videoResponse } from "@clipzy/contracts";
 import busboy from "busboy";
 import { type Request, Router } from "express";
 import type { Backends } from "../clients.js";
-import { idempotencyKeyOf, PageQuery, parse, UploadFields } from "../http/validation.js";
+import { checkIdParams } from "../http/ids.js";
+import { idempotencyKeyOf, PageQuery, parse, parseUploadFields } from "../http/validation.js";
 import { type UploadPart, uploadParts } from "./upload-parts.js";
 
 interface FilePart {
@@ -73,14 +74,14 @@ function multipartUpload(
       await closed.catch(() => {
         throw new AppError("bad_request", "the multipart body ended early");
       });
-      const valid = parse(UploadFields, fields, "form");
+      const valid = parseUploadFields(fields, "form");
       return { webhookUrl: valid.webhook_url, templateVideoId: valid.template_video_id };
     });
   })();
 }
 
 export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
-  const r = Router();
+  const r = checkIdParams(Router());
 
   r.post("/videos/upload", async (req, res) => {
     const { video, replayed } = await b.upload.upload(

@@ -3,6 +3,7 @@ import { envelope, isoSeconds } from "@clipzy/contracts";
 import type { Delivery, SigningSecret } from "@clipzy/proto";
 import { Router } from "express";
 import type { Backends } from "../clients.js";
+import { checkIdParams } from "../http/ids.js";
 
 const deliveryResponse = (d: Delivery) => ({
   delivery_id: d.deliveryId,
@@ -26,7 +27,7 @@ const secretsResponse = (secrets: SigningSecret[]) => ({
 });
 
 export function webhookRoutes(b: Backends): Router {
-  const r = Router();
+  const r = checkIdParams(Router());
 
   r.get("/jobs/:jobId/webhook-deliveries", async (req, res) => {
     await b.jobs.getJob({ tenantId: req.tenantId, jobId: req.params.jobId });

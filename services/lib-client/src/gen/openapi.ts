@@ -399,10 +399,15 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
+         * @description `msg_` followed by 24 hexadecimal digits (the delivery's `webhook-id`).
+         * @example msg_0123456789abcdef01234567
+         */
+        DeliveryId: string;
+        /**
          * @description Stable, snake_case error codes; each maps to one HTTP status.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "validation_error" | "invalid_json" | "unauthorized" | "not_found" | "video_not_found" | "job_not_found" | "template_not_found" | "conflict" | "idempotency_conflict" | "job_not_completed" | "job_terminal" | "video_in_use" | "payload_too_large" | "unsupported_media_type" | "invalid_media" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "validation_error" | "invalid_json" | "unauthorized" | "not_found" | "video_not_found" | "job_not_found" | "template_not_found" | "conflict" | "idempotency_conflict" | "job_not_completed" | "job_terminal" | "video_in_use" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "invalid_media" | "rate_limited" | "internal" | "unavailable";
         /**
          * @description Every 4xx and 5xx answer. Never an HTML page, never a stack trace.
          * @example {
@@ -492,6 +497,7 @@ export interface components {
                         temperature: number;
                         tint: number;
                     } | null;
+                    /** Format: date-time */
                     created_at?: string;
                     cut_frequency?: number | null;
                     detected_beats?: {
@@ -506,16 +512,16 @@ export interface components {
                     music_genre?: string | null;
                     primary_transition?: {
                         duration_ms: number;
-                        easing: string;
-                        type: string;
+                        /** @enum {string} */
+                        easing: "linear" | "ease-in" | "ease-out" | "ease-in-out";
+                        /** @enum {string} */
+                        type: "cut" | "fade" | "dissolve" | "wipe";
                     } | null;
                     source_duration_seconds?: number | null;
                     tempo_bpm?: number | null;
                     /** @constant */
                     version: "1.0";
                     zoom_usage?: number | null;
-                } & {
-                    [key: string]: unknown;
                 };
             } | null;
             template_video_id?: string | null;
@@ -637,7 +643,7 @@ export interface components {
             stage: string;
         };
         /**
-         * @description `job_` followed by 12 or more lowercase letters and digits.
+         * @description `job_` followed by 12 to 64 lowercase letters and digits.
          * @example job_xyz789abc123
          */
         JobId: string;
@@ -781,7 +787,7 @@ export interface components {
             success: true;
         };
         /**
-         * @description `vid_` followed by 12 or more lowercase letters and digits.
+         * @description `vid_` followed by 12 to 64 lowercase letters and digits.
          * @example vid_abc123def456
          */
         VideoId: string;
@@ -863,7 +869,7 @@ export interface components {
         WebhookDelivery: {
             attempts: components["schemas"]["WebhookDeliveryAttempt"][];
             /** @description Also sent as the `webhook-id` header. */
-            delivery_id: string;
+            delivery_id: components["schemas"]["DeliveryId"];
             job_id: components["schemas"]["JobId"];
             /**
              * @description `pending` while attempts remain, `delivered` after a 2xx, `failed` after the last retry, `refused` when the target is a private, loopback or link-local address not allow-listed.
@@ -1792,6 +1798,25 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error401_unauthorized"];
+            /**
+             * @description Not found: `template_video_id` names no video of yours (plain text). Or the JSON envelope with `error.code`:
+             *
+             *     - `template_not_found`: no template video with this id for your tenant
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "template_not_found";
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
             /** @description Precondition failed: missing or unsupported `Tus-Resumable` (plain text). */
             412: {
                 headers: {
@@ -1867,7 +1892,7 @@ export interface operations {
                 "Tus-Resumable": "1.0.0";
             };
             path: {
-                /** @description The upload's id, from the Location header. */
+                /** @description The upload's id (32 hexadecimal digits), from the Location header. */
                 upload_id: string;
             };
             cookie?: never;
@@ -1951,7 +1976,7 @@ export interface operations {
                 "Tus-Resumable": "1.0.0";
             };
             path: {
-                /** @description The upload's id, from the Location header. */
+                /** @description The upload's id (32 hexadecimal digits), from the Location header. */
                 upload_id: string;
             };
             cookie?: never;
@@ -2006,7 +2031,7 @@ export interface operations {
                 "Upload-Offset": number;
             };
             path: {
-                /** @description The upload's id, from the Location header. */
+                /** @description The upload's id (32 hexadecimal digits), from the Location header. */
                 upload_id: string;
             };
             cookie?: never;
@@ -2219,7 +2244,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The delivery's id (its `webhook-id`). */
-                delivery_id: string;
+                delivery_id: components["schemas"]["DeliveryId"];
             };
             cookie?: never;
         };
