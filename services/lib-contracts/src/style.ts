@@ -63,6 +63,27 @@ export const AudioFingerprintSchema = z
   })
   .strict();
 
+/**
+ * Extension: the edit's pacing beyond its mean cut rate (models/style/pacing.ts): shot-length
+ * distribution, cut rate over the video, acceleration (cut rate at the end / at the start) and
+ * the share of cuts on a beat of the music (null without music).
+ */
+export const PacingSchema = z
+  .object({
+    shot_seconds: z
+      .object({ median: z.number().min(0).max(3600), iqr: z.number().min(0).max(3600) })
+      .strict(),
+    cut_rate_curve: z
+      .object({
+        window_seconds: z.number().positive().max(3600),
+        cuts_per_10s: z.array(z.number().min(0).max(600)).min(1).max(64),
+      })
+      .strict(),
+    acceleration: z.number().min(0.1).max(10),
+    on_beat_share: z.number().min(0).max(1).nullable(),
+  })
+  .strict();
+
 export const StyleJsonSchema = z
   .object({
     version: z.literal("1.0"),
@@ -82,6 +103,7 @@ export const StyleJsonSchema = z
     // null only for a user-supplied style that did not carry one.
     extraction_confidence: z.number().min(0).max(1).nullable(),
     audio_fingerprint: AudioFingerprintSchema.nullable().optional(),
+    pacing: PacingSchema.nullable().optional(),
   })
   .passthrough();
 
@@ -91,6 +113,7 @@ export type Transition = z.infer<typeof TransitionSchema>;
 export type Beat = z.infer<typeof BeatSchema>;
 export type StyleJson = z.infer<typeof StyleJsonSchema>;
 export type AudioFingerprintField = z.infer<typeof AudioFingerprintSchema>;
+export type Pacing = z.infer<typeof PacingSchema>;
 
 export const TRANSITION_TYPES = ["cut", "fade", "dissolve", "wipe"] as const;
 export const EASINGS = ["linear", "ease-in", "ease-out", "ease-in-out"] as const;

@@ -90,7 +90,9 @@ export const StyleJson = component("StyleJSON", StyleJsonSchema, {
     "Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; " +
     "cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the " +
     "engine could not compute is null. Extensions: `audio_fingerprint` (the Chromaprint " +
-    "fingerprint of the style's music, and `source_match`: how alike the job's source audio is). " +
+    "fingerprint of the style's music, and `source_match`: how alike the job's source audio is); " +
+    "`pacing` (shot-length median and spread, cut rate per window, acceleration = cut rate at the " +
+    "end / at the start, share of cuts within 50 ms of a beat). " +
     "Further documented fields may be added.",
 });
 

@@ -510,6 +510,18 @@ export interface components {
                     frame_rate?: number | null;
                     motion_intensity?: number | null;
                     music_genre?: string | null;
+                    pacing?: {
+                        acceleration: number;
+                        cut_rate_curve: {
+                            cuts_per_10s: number[];
+                            window_seconds: number;
+                        };
+                        on_beat_share: number | null;
+                        shot_seconds: {
+                            iqr: number;
+                            median: number;
+                        };
+                    } | null;
                     primary_transition?: {
                         duration_ms: number;
                         /** @enum {string} */
@@ -716,7 +728,7 @@ export interface components {
          * @enum {string}
          */
         StageName: "video_analysis" | "audio_analysis" | "motion_analysis" | "style_extraction" | "style_application" | "rendering";
-        /** @description Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the engine could not compute is null. Extensions: `audio_fingerprint` (the Chromaprint fingerprint of the style's music, and `source_match`: how alike the job's source audio is). Further documented fields may be added. */
+        /** @description Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the engine could not compute is null. Extensions: `audio_fingerprint` (the Chromaprint fingerprint of the style's music, and `source_match`: how alike the job's source audio is); `pacing` (shot-length median and spread, cut rate per window, acceleration = cut rate at the end / at the start, share of cuts within 50 ms of a beat). Further documented fields may be added. */
         StyleJSON: {
             aspect_ratio: string | null;
             audio_fingerprint?: {
@@ -756,6 +768,18 @@ export interface components {
             frame_rate: number | null;
             motion_intensity: number | null;
             music_genre: string | null;
+            pacing?: {
+                acceleration: number;
+                cut_rate_curve: {
+                    cuts_per_10s: number[];
+                    window_seconds: number;
+                };
+                on_beat_share: number | null;
+                shot_seconds: {
+                    iqr: number;
+                    median: number;
+                };
+            } | null;
             primary_transition: {
                 duration_ms: number;
                 easing: string;

@@ -24,7 +24,13 @@ export type AudioFields = Pick<
  * Combines both halves into StyleJSON v1.0. extraction_confidence weighs the visual evidence
  * 0.6 and the audio 0.4; a video with no audio can only be 60% as certain of its style.
  */
-export function composeStyle(visual: VisualFields, audio: AudioFields, createdAt: Date): StyleJson {
+export function composeStyle(
+  visual: VisualFields,
+  audio: AudioFields,
+  createdAt: Date,
+  /** Documented extensions measured from both halves (e.g. `pacing`). */
+  extensions: Pick<StyleJson, "pacing"> = {},
+): StyleJson {
   const { confidence: vc, ...v } = visual;
   const { confidence: ac, ...a } = audio;
   const confidence = Math.round((0.6 * clamp01(vc) + 0.4 * clamp01(ac)) * 100) / 100;
@@ -32,6 +38,7 @@ export function composeStyle(visual: VisualFields, audio: AudioFields, createdAt
     version: "1.0",
     ...v,
     ...a,
+    ...extensions,
     created_at: isoSeconds(createdAt),
     extraction_confidence: confidence,
   });

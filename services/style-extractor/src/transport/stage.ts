@@ -7,6 +7,7 @@ import type {
 } from "@clipzy/models/artifacts";
 import { audioStyleFields, withSourceMatch } from "@clipzy/models/style/audio-style";
 import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
+import { pacingOf } from "@clipzy/models/style/pacing";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -26,6 +27,7 @@ export function styleExtractionStage(store: ObjectStore, now: () => Date = () =>
       visualStyleFields(video.source.analysis, motion.source),
       audioStyleFields(audio.source),
       created,
+      { pacing: pacingOf(video.source.analysis, audio.source) },
     );
     let style = sourceStyle;
     if (task.styleJson)
@@ -35,6 +37,7 @@ export function styleExtractionStage(store: ObjectStore, now: () => Date = () =>
         visualStyleFields(video.template.analysis, motion.template),
         audioStyleFields(audio.template),
         created,
+        { pacing: pacingOf(video.template.analysis, audio.template) },
       );
     }
     // A foreign style (template or supplied) says whether the source carries the same music.
