@@ -60,6 +60,32 @@ describe("live events, ETA and idempotency", () => {
     // while processing, an ETA is given once there is progress to measure it by
     expect(data.some((d) => d.status === "processing" && typeof d.eta_seconds === "number")).toBe(true);
     expect(data.filter((d) => d.status !== "processing").every((d) => d.eta_seconds === null)).toBe(true);
+    // each finished stage adds its timing; the terminal event has all six, in stage order
+    for (let i = 1; i < data.length; i++)
+      expect(data[i].stage_timings.length).toBeGreaterThanOrEqual(data[i - 1].stage_timings.length);
+    const timings = data.at(-1).stage_timings;
+    expect(timings.map((t: any) => t.stage)).toEqual([
+      "video_analysis",
+      "audio_analysis",
+      "motion_analysis",
+      "style_extraction",
+      "style_application",
+      "rendering",
+    ]);
+    const byStage = Object.fromEntries(timings.map((t: any) => [t.stage, t]));
+    for (const t of timings) {
+      expect(t.wall_seconds).toBeGreaterThan(0);
+      expect(t.queue_wait_seconds).toBeGreaterThanOrEqual(0);
+      expect(t.ffmpeg_seconds).toBeLessThanOrEqual(t.wall_seconds * 2); // runs may overlap, not exceed the stage by far
+    }
+    // the decoding stages and the render run ffmpeg, and its CPU time is measured
+    for (const stage of ["video_analysis", "audio_analysis", "rendering"]) {
+      expect(byStage[stage].ffmpeg_runs).toBeGreaterThanOrEqual(1);
+      expect(byStage[stage].ffmpeg_seconds).toBeGreaterThan(0);
+    }
+    expect(byStage.rendering.ffmpeg_cpu_seconds).toBeGreaterThan(0);
+    expect(byStage.style_extraction.ffmpeg_runs).toBe(0);
+    expect((await engine.api(`/api/v1/jobs/${job.job_id}`)).body.data.stage_timings).toEqual(timings);
 
     const resumeFrom = Number(events[3].id);
     const resumed = await readEvents(url, { "last-event-id": String(resumeFrom) });

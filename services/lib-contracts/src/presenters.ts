@@ -24,8 +24,22 @@ export interface JobResponse {
   template_video_id: string | null;
   /** Estimated seconds to completion while processing (see estimateEtaSeconds), else null. */
   eta_seconds: number | null;
+  /** Where each finished stage's time went, in stage order. */
+  stage_timings: StageTimingResponse[];
   error?: { stage: string; message: string } | null;
 }
+
+export interface StageTimingResponse {
+  stage: string;
+  wall_seconds: number;
+  queue_wait_seconds: number;
+  ffmpeg_runs: number;
+  ffmpeg_seconds: number;
+  ffmpeg_cpu_seconds: number | null;
+  worker_cpu_seconds: number;
+}
+
+const ms = (s: number) => Math.round(s * 1000) / 1000;
 
 export interface JobDetailResponse extends JobResponse {
   style_json: StyleJson | null;
@@ -63,6 +77,15 @@ export function jobResponse(job: Job, now: Date = new Date()): JobResponse {
       job.status === "processing"
         ? estimateEtaSeconds(job.progressPercent, job.startedAt ? timestampDate(job.startedAt) : null, now)
         : null,
+    stage_timings: job.stageTimings.map(({ stage, timing: t }) => ({
+      stage,
+      wall_seconds: ms(t?.wallSeconds ?? 0),
+      queue_wait_seconds: ms(t?.queueWaitSeconds ?? 0),
+      ffmpeg_runs: t?.ffmpegRuns ?? 0,
+      ffmpeg_seconds: ms(t?.ffmpegSeconds ?? 0),
+      ffmpeg_cpu_seconds: t?.ffmpegCpuSeconds === undefined ? null : ms(t.ffmpegCpuSeconds),
+      worker_cpu_seconds: ms(t?.workerCpuSeconds ?? 0),
+    })),
   };
   if (job.status === "failed")
     out.error = job.error ? { stage: job.error.stage, message: job.error.message } : null;

@@ -3,6 +3,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Route } from "@clipzy/contracts";
 import type { Broker, BrokerMessage, ConsumeOptions, QueueSpec, Subscription } from "./broker/port.js";
 
+/** Milliseconds since the epoch when a message was published (stage workers report queue waits from it). */
+export const PUBLISHED_AT_HEADER = "x-published-at";
+
 /** Typed publish/consume over the broker port: protobuf binary bodies, one Route per message type. */
 export function publish<S extends DescMessage>(
   broker: Broker,
@@ -14,6 +17,7 @@ export function publish<S extends DescMessage>(
   return broker.publish(route.key, body, {
     "content-type": "application/x-protobuf",
     type: route.schema.typeName,
+    [PUBLISHED_AT_HEADER]: String(Date.now()),
     ...headers,
   });
 }

@@ -1,5 +1,41 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
+
+/**
+ * What the tools (ffmpeg, ffprobe) spawned inside `measureTools` cost: how many ran, their
+ * summed wall time (they may overlap) and their CPU time (user + system, all threads), or null
+ * where the platform does not tell (outside Linux).
+ */
+export interface ToolUsage {
+  runs: number;
+  wallMs: number;
+  cpuMs: number | null;
+}
+
+const usageScope = new AsyncLocalStorage<ToolUsage>();
+
+/** Runs `fn`, adding the cost of every tool it spawns (however deep) to `usage`. */
+export function measureTools<T>(usage: ToolUsage, fn: () => Promise<T>): Promise<T> {
+  return usageScope.run(usage, fn);
+}
+
+/**
+ * CPU time of this process's reaped children so far (Linux: cutime + cstime of /proc/self/stat,
+ * in clock ticks of 10 ms). Read as each child exits, the increase since the previous read is
+ * that child's CPU time; two children reaped in the same event-loop turn are counted together on
+ * the first, so each tool's share is exact to 10 ms and their sum is exact.
+ */
+function childrenCpuMs(): number | null {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return null;
+  }
+}
+let reapedCpuMs = childrenCpuMs();
 
 /**
  * The one way this codebase runs ffmpeg / ffprobe: a spawned child that is killed when the
@@ -46,6 +82,17 @@ export function spawnTool(
   const stdio: ("pipe" | "ignore")[] = [options.stdin ? "pipe" : "ignore", "pipe", "pipe"];
   for (let i = 0; i < extra; i++) stdio.push("pipe");
   const child = spawn(command, args, { stdio });
+  const usage = usageScope.getStore();
+  const startedAt = performance.now();
+  child.once("exit", () => {
+    const cpu = childrenCpuMs();
+    const spent = cpu !== null && reapedCpuMs !== null ? cpu - reapedCpuMs : null;
+    reapedCpuMs = cpu;
+    if (!usage) return;
+    usage.runs++;
+    usage.wallMs += performance.now() - startedAt;
+    usage.cpuMs = usage.cpuMs === null || spent === null ? null : usage.cpuMs + spent;
+  });
   let tail = "";
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (d: string) => {

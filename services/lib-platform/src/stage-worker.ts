@@ -11,7 +11,8 @@ import { queues, routes, type StageName } from "@clipzy/contracts";
 import type { StageTask } from "@clipzy/proto";
 import type { Broker, Subscription } from "./broker/port.js";
 import type { Logger } from "./log.js";
-import { consumeRoutes, decode, on, publish } from "./messaging.js";
+import { consumeRoutes, decode, on, PUBLISHED_AT_HEADER, publish } from "./messaging.js";
+import { measureTools, type ToolUsage } from "./process.js";
 
 export class StageInputError extends Error {
   constructor(message: string) {
@@ -79,6 +80,11 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
       }
       const ac = new AbortController();
       running.set(task.jobId, ac);
+      // where the stage's time goes: reported with StageDone
+      const takenAt = Date.now();
+      const publishedAt = Number(raw.headers[PUBLISHED_AT_HEADER]);
+      const cpuBefore = process.cpuUsage();
+      const tools: ToolUsage = { runs: 0, wallMs: 0, cpuMs: 0 };
       let last = -1;
       let lastAt = 0;
       const progress = (fraction: number) => {
@@ -93,15 +99,26 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
       };
       try {
         progress(0);
-        const artifactKey = await handler(task, {
-          signal: ac.signal,
-          progress,
-          log: jobLog,
-          attempt: raw.deliveryCount,
-        });
+        const artifactKey = await measureTools(tools, () =>
+          handler(task, {
+            signal: ac.signal,
+            progress,
+            log: jobLog,
+            attempt: raw.deliveryCount,
+          }),
+        );
         if (stopping) throw new Error("worker stopping: task left for redelivery");
         if (ac.signal.aborted) return; // cancelled: the job is terminal, nothing to report
-        await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey });
+        const cpu = process.cpuUsage(cpuBefore);
+        const timing = {
+          wallSeconds: (Date.now() - takenAt) / 1000,
+          queueWaitSeconds: publishedAt > 0 ? Math.max(0, takenAt - publishedAt) / 1000 : 0,
+          ffmpegRuns: tools.runs,
+          ffmpegSeconds: tools.wallMs / 1000,
+          ffmpegCpuSeconds: tools.cpuMs === null ? undefined : tools.cpuMs / 1000,
+          workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
+        };
+        await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey, timing });
         jobLog.info({ artifact_key: artifactKey }, "stage done");
       } catch (err) {
         if (stopping) throw err; // nack: another worker (or this one, restarted) redoes the task

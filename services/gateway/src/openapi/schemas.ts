@@ -96,6 +96,36 @@ export const StyleJson = component("StyleJSON", StyleJsonSchema, {
     "Further documented fields may be added.",
 });
 
+export const StageTimingSchema = component(
+  "StageTiming",
+  z.object({
+    stage: StageNameSchema,
+    wall_seconds: described(
+      z.number().min(0),
+      "From a worker taking the stage's task to its result being stored (the attempt that succeeded).",
+    ),
+    queue_wait_seconds: described(
+      z.number().min(0),
+      "From the task being queued to a worker taking it (earlier failed attempts included).",
+    ),
+    ffmpeg_runs: described(z.number().int().min(0), "ffmpeg / ffprobe processes the stage ran."),
+    ffmpeg_seconds: described(
+      z.number().min(0),
+      "Their wall time, summed (processes that ran side by side each count in full).",
+    ),
+    ffmpeg_cpu_seconds: described(
+      z.number().min(0).nullable(),
+      "Their CPU time (user + system, all threads; to 10 ms); null where the platform does not report it.",
+    ),
+    worker_cpu_seconds: described(
+      z.number().min(0),
+      "CPU time of the worker process during the stage, ffmpeg excluded (exact when the worker runs one " +
+        "task at a time in its own process; in the one-process engine it includes whatever else ran then).",
+    ),
+  }),
+  { description: "Where one finished stage's time went." },
+);
+
 const jobFields = {
   job_id: JobId,
   video_id: VideoId,
@@ -114,6 +144,10 @@ const jobFields = {
     z.number().int().min(0).nullable(),
     "Estimated seconds until completion while `processing` (a rough extrapolation of the job's " +
       "progress rate so far); null otherwise, and while too little progress has been made to estimate.",
+  ),
+  stage_timings: described(
+    z.array(StageTimingSchema),
+    "Where each finished stage's time went, in stage order (empty until the first stage is done).",
   ),
 };
 
@@ -140,6 +174,17 @@ export const JobResponseSchema = component(
         completed_at: null,
         template_video_id: null,
         eta_seconds: 580,
+        stage_timings: [
+          {
+            stage: "video_analysis",
+            wall_seconds: 41.2,
+            queue_wait_seconds: 0.004,
+            ffmpeg_runs: 2,
+            ffmpeg_seconds: 40.1,
+            ffmpeg_cpu_seconds: 52.3,
+            worker_cpu_seconds: 6.8,
+          },
+        ],
       },
     ],
   },
@@ -180,6 +225,7 @@ export const JobDetailResponseSchema = component(
         completed_at: "2024-04-05T10:45:00Z",
         template_video_id: "vid_template999abc",
         eta_seconds: null,
+        stage_timings: [],
         output_video_url: "file:///storage/job_xyz789abc123/output.mp4",
         processing_time_seconds: 900.0,
         error: null,

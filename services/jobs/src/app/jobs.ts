@@ -23,6 +23,7 @@ import {
   type IdempotencyDoc,
   type JobDoc,
   type JobEventDoc,
+  type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
 import { firstStage, nextStage, stagePercent } from "../domain/progress.js";
@@ -374,8 +375,8 @@ export class JobsService {
     if (started) await advance();
   }
 
-  /** A worker stored a stage's artifact: advance to the next stage or complete. */
-  async onStageDone(jobId: string, stage: string): Promise<void> {
+  /** A worker stored a stage's artifact: advance to the next stage or complete, recording what the stage cost. */
+  async onStageDone(jobId: string, stage: string, timing?: StageTimingDoc): Promise<void> {
     if (!isStageName(stage)) return;
     const doc = await this.deps.jobs.findOne({ _id: jobId });
     if (!doc || !ACTIVE_STATUSES.includes(doc.status)) return;
@@ -383,9 +384,10 @@ export class JobsService {
     const next = nextStage(stage, doc.config.mode);
     const now = this.now();
     const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
+    const cost = timing ? { [`stage_timings.${stage}`]: timing } : {};
 
     if (next) {
-      const extra: Record<string, unknown> = {};
+      const extra: Record<string, unknown> = { ...cost };
       if (stage === "style_extraction") extra.style_json = await this.readStyle(jobId);
       const advanced = await this.update(guard, {
         $set: {
@@ -405,6 +407,7 @@ export class JobsService {
     const started = doc.started_at ?? doc.created_at;
     const completed = await this.update(guard, {
       $set: {
+        ...cost,
         status: "completed",
         progress_percent: 100,
         current_stage: null,

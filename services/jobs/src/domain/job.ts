@@ -35,9 +35,21 @@ export interface JobDoc {
   processing_time_seconds: number | null;
   source: VideoRefDoc;
   template: VideoRefDoc | null;
+  /** What each finished stage cost, by stage name (absent before the first is done). */
+  stage_timings?: Partial<Record<StageName, StageTimingDoc>>;
   /** Incremented by every change; the sequence number of the job's event log. */
   version: number;
   [key: string]: unknown;
+}
+
+/** Where one stage's time went (see StageTiming in proto/clipzy/v1/events.proto). */
+export interface StageTimingDoc {
+  wall_seconds: number;
+  queue_wait_seconds: number;
+  ffmpeg_runs: number;
+  ffmpeg_seconds: number;
+  ffmpeg_cpu_seconds: number | null;
+  worker_cpu_seconds: number;
 }
 
 /** One state change of a job, kept so live listeners can resume from where they left off. */

@@ -10,7 +10,20 @@ export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Sub
     queues.jobEvents,
     {
       ...on(routes.stageProgress, (m) => jobs.onStageProgress(m.jobId, m.stage, m.fraction)),
-      ...on(routes.stageDone, (m) => jobs.onStageDone(m.jobId, m.stage)),
+      ...on(routes.stageDone, (m) =>
+        jobs.onStageDone(
+          m.jobId,
+          m.stage,
+          m.timing && {
+            wall_seconds: m.timing.wallSeconds,
+            queue_wait_seconds: m.timing.queueWaitSeconds,
+            ffmpeg_runs: m.timing.ffmpegRuns,
+            ffmpeg_seconds: m.timing.ffmpegSeconds,
+            ffmpeg_cpu_seconds: m.timing.ffmpegCpuSeconds ?? null,
+            worker_cpu_seconds: m.timing.workerCpuSeconds,
+          },
+        ),
+      ),
       ...on(routes.stageFailed, (m) => jobs.onStageFailed(m.jobId, m.stage, m.message)),
     },
     { prefetch: 1 },

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { AppError, MODES, type Mode, QUALITIES, type Quality } from "@clipzy/contracts";
+import { AppError, MODES, type Mode, QUALITIES, type Quality, STAGE_NAMES } from "@clipzy/contracts";
 import type { ServiceImpl } from "@clipzy/platform/grpc";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { JobSchema, JobService } from "@clipzy/proto";
@@ -29,6 +29,24 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     outputVideoUrl: d.output_key && !summary ? await store.publicUrl(d.output_key) : undefined,
     error: d.error ?? undefined,
     processingTimeSeconds: d.processing_time_seconds ?? undefined,
+    stageTimings: STAGE_NAMES.flatMap((stage) => {
+      const t = d.stage_timings?.[stage];
+      return t
+        ? [
+            {
+              stage,
+              timing: {
+                wallSeconds: t.wall_seconds,
+                queueWaitSeconds: t.queue_wait_seconds,
+                ffmpegRuns: t.ffmpeg_runs,
+                ffmpegSeconds: t.ffmpeg_seconds,
+                ffmpegCpuSeconds: t.ffmpeg_cpu_seconds ?? undefined,
+                workerCpuSeconds: t.worker_cpu_seconds,
+              },
+            },
+          ]
+        : [];
+    }),
   });
   const one = async (d: JobDoc, summary = false) => ({ job: await toProto(d, summary) });
 

@@ -561,6 +561,7 @@ export interface components {
          *       "completed_at": "2024-04-05T10:45:00Z",
          *       "template_video_id": "vid_template999abc",
          *       "eta_seconds": null,
+         *       "stage_timings": [],
          *       "output_video_url": "file:///storage/job_xyz789abc123/output.mp4",
          *       "processing_time_seconds": 900,
          *       "error": null,
@@ -627,6 +628,8 @@ export interface components {
             processing_time_seconds: number | null;
             /** @description 0 when queued; advances through each stage's range, never backward; 100 only when completed. */
             progress_percent: number;
+            /** @description Where each finished stage's time went, in stage order (empty until the first stage is done). */
+            stage_timings: components["schemas"]["StageTiming"][];
             /** @description When processing began; null until then. */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
@@ -684,7 +687,18 @@ export interface components {
          *       "started_at": "2024-04-05T10:30:01Z",
          *       "completed_at": null,
          *       "template_video_id": null,
-         *       "eta_seconds": 580
+         *       "eta_seconds": 580,
+         *       "stage_timings": [
+         *         {
+         *           "stage": "video_analysis",
+         *           "wall_seconds": 41.2,
+         *           "queue_wait_seconds": 0.004,
+         *           "ffmpeg_runs": 2,
+         *           "ffmpeg_seconds": 40.1,
+         *           "ffmpeg_cpu_seconds": 52.3,
+         *           "worker_cpu_seconds": 6.8
+         *         }
+         *       ]
          *     }
          */
         JobResponse: {
@@ -705,6 +719,8 @@ export interface components {
             job_id: components["schemas"]["JobId"];
             /** @description 0 when queued; advances through each stage's range, never backward; 100 only when completed. */
             progress_percent: number;
+            /** @description Where each finished stage's time went, in stage order (empty until the first stage is done). */
+            stage_timings: components["schemas"]["StageTiming"][];
             /** @description When processing began; null until then. */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
@@ -728,6 +744,22 @@ export interface components {
          * @enum {string}
          */
         StageName: "video_analysis" | "audio_analysis" | "motion_analysis" | "style_extraction" | "style_application" | "rendering";
+        /** @description Where one finished stage's time went. */
+        StageTiming: {
+            /** @description Their CPU time (user + system, all threads; to 10 ms); null where the platform does not report it. */
+            ffmpeg_cpu_seconds: number | null;
+            /** @description ffmpeg / ffprobe processes the stage ran. */
+            ffmpeg_runs: number;
+            /** @description Their wall time, summed (processes that ran side by side each count in full). */
+            ffmpeg_seconds: number;
+            /** @description From the task being queued to a worker taking it (earlier failed attempts included). */
+            queue_wait_seconds: number;
+            stage: components["schemas"]["StageName"];
+            /** @description From a worker taking the stage's task to its result being stored (the attempt that succeeded). */
+            wall_seconds: number;
+            /** @description CPU time of the worker process during the stage, ffmpeg excluded (exact when the worker runs one task at a time in its own process; in the one-process engine it includes whatever else ran then). */
+            worker_cpu_seconds: number;
+        };
         /** @description Style DNA, StyleJSON v1.0. color_grade values are integers in −100..100 relative to neutral; cut_frequency is cuts per 10 seconds; motion_intensity and zoom_usage are 0..100. A field the engine could not compute is null. Extensions: `audio_fingerprint` (the Chromaprint fingerprint of the style's music, and `source_match`: how alike the job's source audio is); `pacing` (shot-length median and spread, cut rate per window, acceleration = cut rate at the end / at the start, share of cuts within 50 ms of a beat). Further documented fields may be added. */
         StyleJSON: {
             aspect_ratio: string | null;

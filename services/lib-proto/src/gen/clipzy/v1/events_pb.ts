@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/events.proto.
  */
 export const file_clipzy_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEikQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIIuIBCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbiJACg1TdGFnZVByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIQCghmcmFjdGlvbhgDIAEoASJACglTdGFnZURvbmUSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEhQKDGFydGlmYWN0X2tleRgDIAEoCSI9CgtTdGFnZUZhaWxlZBIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSDwoHbWVzc2FnZRgDIAEoCSJACgtKb2JUZXJtaW5hbBIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCSIeCgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJIjkKCkpvYkNoYW5nZWQSDgoGam9iX2lkGAEgASgJEgsKA3NlcRgCIAEoAxIOCgZvcmlnaW4YAyABKAliBnByb3RvMw");
+  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEikQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIIuIBCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbiJACg1TdGFnZVByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIQCghmcmFjdGlvbhgDIAEoASJoCglTdGFnZURvbmUSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEhQKDGFydGlmYWN0X2tleRgDIAEoCRImCgZ0aW1pbmcYBCABKAsyFi5jbGlwenkudjEuU3RhZ2VUaW1pbmciwAEKC1N0YWdlVGltaW5nEhQKDHdhbGxfc2Vjb25kcxgBIAEoARIaChJxdWV1ZV93YWl0X3NlY29uZHMYAiABKAESEwoLZmZtcGVnX3J1bnMYAyABKAUSFgoOZmZtcGVnX3NlY29uZHMYBCABKAESHwoSZmZtcGVnX2NwdV9zZWNvbmRzGAUgASgBSACIAQESGgoSd29ya2VyX2NwdV9zZWNvbmRzGAYgASgBQhUKE19mZm1wZWdfY3B1X3NlY29uZHMiPQoLU3RhZ2VGYWlsZWQSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiQAoLSm9iVGVybWluYWwSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkiHgoMSm9iQ2FuY2VsbGVkEg4KBmpvYl9pZBgBIAEoCSI5CgpKb2JDaGFuZ2VkEg4KBmpvYl9pZBgBIAEoCRILCgNzZXEYAiABKAMSDgoGb3JpZ2luGAMgASgJYgZwcm90bzM");
 
 /**
  * @generated from message clipzy.v1.VideoRef
@@ -164,6 +164,13 @@ export type StageDone = Message<"clipzy.v1.StageDone"> & {
    * @generated from field: string artifact_key = 3;
    */
   artifactKey: string;
+
+  /**
+   * What the attempt that succeeded cost.
+   *
+   * @generated from field: clipzy.v1.StageTiming timing = 4;
+   */
+  timing?: StageTiming | undefined;
 };
 
 /**
@@ -172,6 +179,61 @@ export type StageDone = Message<"clipzy.v1.StageDone"> & {
  */
 export const StageDoneSchema: GenMessage<StageDone> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_events, 3);
+
+/**
+ * StageTiming is where one stage's time went (one task, the attempt that succeeded).
+ *
+ * @generated from message clipzy.v1.StageTiming
+ */
+export type StageTiming = Message<"clipzy.v1.StageTiming"> & {
+  /**
+   * From the worker taking the task to its artifact being stored.
+   *
+   * @generated from field: double wall_seconds = 1;
+   */
+  wallSeconds: number;
+
+  /**
+   * From the task being published to a worker taking it (includes earlier failed attempts).
+   *
+   * @generated from field: double queue_wait_seconds = 2;
+   */
+  queueWaitSeconds: number;
+
+  /**
+   * ffmpeg / ffprobe runs of the stage, their summed wall time (they may overlap) and CPU time.
+   *
+   * @generated from field: int32 ffmpeg_runs = 3;
+   */
+  ffmpegRuns: number;
+
+  /**
+   * @generated from field: double ffmpeg_seconds = 4;
+   */
+  ffmpegSeconds: number;
+
+  /**
+   * Absent where the platform does not report a child's CPU time.
+   *
+   * @generated from field: optional double ffmpeg_cpu_seconds = 5;
+   */
+  ffmpegCpuSeconds?: number | undefined;
+
+  /**
+   * CPU time of the worker process itself during the task (exact when the process runs one task
+   * at a time; shared with whatever else runs there, e.g. in the embedded engine).
+   *
+   * @generated from field: double worker_cpu_seconds = 6;
+   */
+  workerCpuSeconds: number;
+};
+
+/**
+ * Describes the message clipzy.v1.StageTiming.
+ * Use `create(StageTimingSchema)` to create a new message.
+ */
+export const StageTimingSchema: GenMessage<StageTiming> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_events, 4);
 
 /**
  * StageFailed reports an unrecoverable stage error (bad media, not a crash).
@@ -200,7 +262,7 @@ export type StageFailed = Message<"clipzy.v1.StageFailed"> & {
  * Use `create(StageFailedSchema)` to create a new message.
  */
 export const StageFailedSchema: GenMessage<StageFailed> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_events, 4);
+  messageDesc(file_clipzy_v1_events, 5);
 
 /**
  * JobTerminal announces that a job reached completed, failed or cancelled.
@@ -229,7 +291,7 @@ export type JobTerminal = Message<"clipzy.v1.JobTerminal"> & {
  * Use `create(JobTerminalSchema)` to create a new message.
  */
 export const JobTerminalSchema: GenMessage<JobTerminal> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_events, 5);
+  messageDesc(file_clipzy_v1_events, 6);
 
 /**
  * JobCancelled tells every worker to stop work on a job.
@@ -248,7 +310,7 @@ export type JobCancelled = Message<"clipzy.v1.JobCancelled"> & {
  * Use `create(JobCancelledSchema)` to create a new message.
  */
 export const JobCancelledSchema: GenMessage<JobCancelled> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_events, 6);
+  messageDesc(file_clipzy_v1_events, 7);
 
 /**
  * JobChanged is broadcast by the jobs instance that recorded a job's new state (sequence number
@@ -281,5 +343,5 @@ export type JobChanged = Message<"clipzy.v1.JobChanged"> & {
  * Use `create(JobChangedSchema)` to create a new message.
  */
 export const JobChangedSchema: GenMessage<JobChanged> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_events, 7);
+  messageDesc(file_clipzy_v1_events, 8);
 

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { StageTiming } from "./events_pb.js";
+import { file_clipzy_v1_events } from "./events_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/jobs.proto.
  */
 export const file_clipzy_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSLVBQoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIkMKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgdzdW1tYXJ5GAMgASgIIi0KDkdldEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiZQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIMCgRwYWdlGAIgASgFEhEKCXBhZ2Vfc2l6ZRgDIAEoBRITCgZzdGF0dXMYBCABKAlIAIgBAUIJCgdfc3RhdHVzIj8KEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLmNsaXB6eS52MS5Kb2ISDQoFdG90YWwYAiABKAUiNQoQQ2FuY2VsSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiPQoWQ291bnRBY3RpdmVKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiKAoXQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USDQoFY291bnQYASABKAUiTQoVV2F0Y2hKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIkIKFldhdGNoSm9iRXZlbnRzUmVzcG9uc2USCwoDc2VxGAEgASgDEhsKA2pvYhgCIAEoCzIOLmNsaXB6eS52MS5Kb2Iy0wMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USVwoOV2F0Y2hKb2JFdmVudHMSIC5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXF1ZXN0GiEuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIioKCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkiKgoISm9iRXJyb3ISDQoFc3RhZ2UYASABKAkSDwoHbWVzc2FnZRgCIAEoCSKGBgoDSm9iEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSEAoIdmlkZW9faWQYAyABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYBCABKAlIAIgBARIOCgZzdGF0dXMYBSABKAkSGAoQcHJvZ3Jlc3NfcGVyY2VudBgGIAEoBRIaCg1jdXJyZW50X3N0YWdlGAcgASgJSAGIAQESLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoKc3RhcnRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIAogBARI1Cgxjb21wbGV0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAOIAQESJAoGY29uZmlnGAwgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIYCgt3ZWJob29rX3VybBgNIAEoCUgEiAEBEhcKCnN0eWxlX2pzb24YDiABKAlIBYgBARIdChBvdXRwdXRfdmlkZW9fdXJsGA8gASgJSAaIAQESJwoFZXJyb3IYECABKAsyEy5jbGlwenkudjEuSm9iRXJyb3JIB4gBARIkChdwcm9jZXNzaW5nX3RpbWVfc2Vjb25kcxgRIAEoAUgIiAEBEi8KDXN0YWdlX3RpbWluZ3MYEiADKAsyGC5jbGlwenkudjEuU3RhZ2VUaW1pbmdPZkIUChJfdGVtcGxhdGVfdmlkZW9faWRCEAoOX2N1cnJlbnRfc3RhZ2VCDQoLX3N0YXJ0ZWRfYXRCDwoNX2NvbXBsZXRlZF9hdEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEwoRX291dHB1dF92aWRlb191cmxCCAoGX2Vycm9yQhoKGF9wcm9jZXNzaW5nX3RpbWVfc2Vjb25kcyJGCg1TdGFnZVRpbWluZ09mEg0KBXN0YWdlGAEgASgJEiYKBnRpbWluZxgCIAEoCzIWLmNsaXB6eS52MS5TdGFnZVRpbWluZyKtAgoQQ3JlYXRlSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkSHgoRdGVtcGxhdGVfdmlkZW9faWQYAyABKAlIAIgBARIYCgt3ZWJob29rX3VybBgEIAEoCUgBiAEBEiQKBmNvbmZpZxgFIAEoCzIULmNsaXB6eS52MS5Kb2JDb25maWcSFwoKc3R5bGVfanNvbhgGIAEoCUgCiAEBEhwKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUgDiAEBEhQKDHJlcXVlc3RfaGFzaBgIIAEoCUIUChJfdGVtcGxhdGVfdmlkZW9faWRCDgoMX3dlYmhvb2tfdXJsQg0KC19zdHlsZV9qc29uQhIKEF9pZGVtcG90ZW5jeV9rZXkiQgoRQ3JlYXRlSm9iUmVzcG9uc2USGwoDam9iGAEgASgLMg4uY2xpcHp5LnYxLkpvYhIQCghyZXBsYXllZBgCIAEoCCJDCg1HZXRKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSDwoHc3VtbWFyeRgDIAEoCCItCg5HZXRKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iImUKD0xpc3RKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDAoEcGFnZRgCIAEoBRIRCglwYWdlX3NpemUYAyABKAUSEwoGc3RhdHVzGAQgASgJSACIAQFCCQoHX3N0YXR1cyI/ChBMaXN0Sm9ic1Jlc3BvbnNlEhwKBGpvYnMYASADKAsyDi5jbGlwenkudjEuSm9iEg0KBXRvdGFsGAIgASgFIjUKEENhbmNlbEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCSIwChFDYW5jZWxKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iIj0KFkNvdW50QWN0aXZlSm9ic1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJIigKF0NvdW50QWN0aXZlSm9ic1Jlc3BvbnNlEg0KBWNvdW50GAEgASgFIk0KFVdhdGNoSm9iRXZlbnRzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEhEKCWFmdGVyX3NlcRgDIAEoAyJCChZXYXRjaEpvYkV2ZW50c1Jlc3BvbnNlEgsKA3NlcRgBIAEoAxIbCgNqb2IYAiABKAsyDi5jbGlwenkudjEuSm9iMtMDCgpKb2JTZXJ2aWNlEkYKCUNyZWF0ZUpvYhIbLmNsaXB6eS52MS5DcmVhdGVKb2JSZXF1ZXN0GhwuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlc3BvbnNlEj0KBkdldEpvYhIYLmNsaXB6eS52MS5HZXRKb2JSZXF1ZXN0GhkuY2xpcHp5LnYxLkdldEpvYlJlc3BvbnNlEkMKCExpc3RKb2JzEhouY2xpcHp5LnYxLkxpc3RKb2JzUmVxdWVzdBobLmNsaXB6eS52MS5MaXN0Sm9ic1Jlc3BvbnNlEkYKCUNhbmNlbEpvYhIbLmNsaXB6eS52MS5DYW5jZWxKb2JSZXF1ZXN0GhwuY2xpcHp5LnYxLkNhbmNlbEpvYlJlc3BvbnNlElgKD0NvdW50QWN0aXZlSm9icxIhLmNsaXB6eS52MS5Db3VudEFjdGl2ZUpvYnNSZXF1ZXN0GiIuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1Jlc3BvbnNlElcKDldhdGNoSm9iRXZlbnRzEiAuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVxdWVzdBohLmNsaXB6eS52MS5XYXRjaEpvYkV2ZW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_clipzy_v1_events, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.JobConfig
@@ -154,6 +156,13 @@ export type Job = Message<"clipzy.v1.Job"> & {
    * @generated from field: optional double processing_time_seconds = 17;
    */
   processingTimeSeconds?: number | undefined;
+
+  /**
+   * Where each finished stage's time went, in stage order.
+   *
+   * @generated from field: repeated clipzy.v1.StageTimingOf stage_timings = 18;
+   */
+  stageTimings: StageTimingOf[];
 };
 
 /**
@@ -162,6 +171,28 @@ export type Job = Message<"clipzy.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_jobs, 2);
+
+/**
+ * @generated from message clipzy.v1.StageTimingOf
+ */
+export type StageTimingOf = Message<"clipzy.v1.StageTimingOf"> & {
+  /**
+   * @generated from field: string stage = 1;
+   */
+  stage: string;
+
+  /**
+   * @generated from field: clipzy.v1.StageTiming timing = 2;
+   */
+  timing?: StageTiming | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.StageTimingOf.
+ * Use `create(StageTimingOfSchema)` to create a new message.
+ */
+export const StageTimingOfSchema: GenMessage<StageTimingOf> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 3);
 
 /**
  * @generated from message clipzy.v1.CreateJobRequest
@@ -217,7 +248,7 @@ export type CreateJobRequest = Message<"clipzy.v1.CreateJobRequest"> & {
  * Use `create(CreateJobRequestSchema)` to create a new message.
  */
 export const CreateJobRequestSchema: GenMessage<CreateJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 3);
+  messageDesc(file_clipzy_v1_jobs, 4);
 
 /**
  * @generated from message clipzy.v1.CreateJobResponse
@@ -241,7 +272,7 @@ export type CreateJobResponse = Message<"clipzy.v1.CreateJobResponse"> & {
  * Use `create(CreateJobResponseSchema)` to create a new message.
  */
 export const CreateJobResponseSchema: GenMessage<CreateJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 4);
+  messageDesc(file_clipzy_v1_jobs, 5);
 
 /**
  * @generated from message clipzy.v1.GetJobRequest
@@ -271,7 +302,7 @@ export type GetJobRequest = Message<"clipzy.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 5);
+  messageDesc(file_clipzy_v1_jobs, 6);
 
 /**
  * @generated from message clipzy.v1.GetJobResponse
@@ -288,7 +319,7 @@ export type GetJobResponse = Message<"clipzy.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 6);
+  messageDesc(file_clipzy_v1_jobs, 7);
 
 /**
  * @generated from message clipzy.v1.ListJobsRequest
@@ -320,7 +351,7 @@ export type ListJobsRequest = Message<"clipzy.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 7);
+  messageDesc(file_clipzy_v1_jobs, 8);
 
 /**
  * @generated from message clipzy.v1.ListJobsResponse
@@ -344,7 +375,7 @@ export type ListJobsResponse = Message<"clipzy.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 8);
+  messageDesc(file_clipzy_v1_jobs, 9);
 
 /**
  * @generated from message clipzy.v1.CancelJobRequest
@@ -366,7 +397,7 @@ export type CancelJobRequest = Message<"clipzy.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 9);
+  messageDesc(file_clipzy_v1_jobs, 10);
 
 /**
  * @generated from message clipzy.v1.CancelJobResponse
@@ -383,7 +414,7 @@ export type CancelJobResponse = Message<"clipzy.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 10);
+  messageDesc(file_clipzy_v1_jobs, 11);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsRequest
@@ -405,7 +436,7 @@ export type CountActiveJobsRequest = Message<"clipzy.v1.CountActiveJobsRequest">
  * Use `create(CountActiveJobsRequestSchema)` to create a new message.
  */
 export const CountActiveJobsRequestSchema: GenMessage<CountActiveJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 11);
+  messageDesc(file_clipzy_v1_jobs, 12);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsResponse
@@ -422,7 +453,7 @@ export type CountActiveJobsResponse = Message<"clipzy.v1.CountActiveJobsResponse
  * Use `create(CountActiveJobsResponseSchema)` to create a new message.
  */
 export const CountActiveJobsResponseSchema: GenMessage<CountActiveJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 12);
+  messageDesc(file_clipzy_v1_jobs, 13);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsRequest
@@ -449,7 +480,7 @@ export type WatchJobEventsRequest = Message<"clipzy.v1.WatchJobEventsRequest"> &
  * Use `create(WatchJobEventsRequestSchema)` to create a new message.
  */
 export const WatchJobEventsRequestSchema: GenMessage<WatchJobEventsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 13);
+  messageDesc(file_clipzy_v1_jobs, 14);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsResponse
@@ -473,7 +504,7 @@ export type WatchJobEventsResponse = Message<"clipzy.v1.WatchJobEventsResponse">
  * Use `create(WatchJobEventsResponseSchema)` to create a new message.
  */
 export const WatchJobEventsResponseSchema: GenMessage<WatchJobEventsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 14);
+  messageDesc(file_clipzy_v1_jobs, 15);
 
 /**
  * JobService owns job documents and the state machine; it orchestrates the stages.
