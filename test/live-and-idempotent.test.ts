@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { STAGE_NAMES } from "@clipzy/contracts";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
@@ -64,14 +65,7 @@ describe("live events, ETA and idempotency", () => {
     for (let i = 1; i < data.length; i++)
       expect(data[i].stage_timings.length).toBeGreaterThanOrEqual(data[i - 1].stage_timings.length);
     const timings = data.at(-1).stage_timings;
-    expect(timings.map((t: any) => t.stage)).toEqual([
-      "video_analysis",
-      "audio_analysis",
-      "motion_analysis",
-      "style_extraction",
-      "style_application",
-      "rendering",
-    ]);
+    expect(timings.map((t: any) => t.stage)).toEqual(STAGE_NAMES);
     const byStage = Object.fromEntries(timings.map((t: any) => [t.stage, t]));
     for (const t of timings) {
       expect(t.wall_seconds).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import type { JobStatus, Mode, Quality, StageName, StyleJson } from "@clipzy/contracts";
+import type { JobStatus, Mode, Quality, StageName, StageTimingResponse, StyleJson } from "@clipzy/contracts";
 
 /** The job document as the jobs service stores it. */
 export interface VideoRefDoc {
@@ -42,15 +42,8 @@ export interface JobDoc {
   [key: string]: unknown;
 }
 
-/** Where one stage's time went (see StageTiming in proto/clipzy/v1/events.proto). */
-export interface StageTimingDoc {
-  wall_seconds: number;
-  queue_wait_seconds: number;
-  ffmpeg_runs: number;
-  ffmpeg_seconds: number;
-  ffmpeg_cpu_seconds: number | null;
-  worker_cpu_seconds: number;
-}
+/** Where one stage's time went, as the API shows it (see StageTiming in proto/clipzy/v1/events.proto). */
+export type StageTimingDoc = Omit<StageTimingResponse, "stage">;
 
 /** One state change of a job, kept so live listeners can resume from where they left off. */
 export interface JobEventDoc {
