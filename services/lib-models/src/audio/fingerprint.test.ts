@@ -57,7 +57,9 @@ describe("fingerprint similarity", () => {
     const a = words(50, 9);
     const raw = new Uint8Array(a.length * 4);
     const view = new DataView(raw.buffer);
-    a.forEach((w, i) => view.setUint32(i * 4, w, true));
+    a.forEach((w, i) => {
+      view.setUint32(i * 4, w, true);
+    });
     const fp = fingerprintFromRaw(raw)!;
     expect(fp.items).toBe(50);
     expect(Array.from(fingerprintItems(fp))).toEqual(Array.from(a));

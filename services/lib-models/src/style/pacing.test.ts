@@ -5,7 +5,10 @@ import { editPointsOf, measurePacing, nearestDistanceMs } from "./pacing.js";
 const points = (lengths: number[]) => {
   const out: number[] = [];
   let t = 0;
-  for (const l of lengths.slice(0, -1)) out.push((t += l));
+  for (const l of lengths.slice(0, -1)) {
+    t += l;
+    out.push(t);
+  }
   return { editPoints: out, durationSeconds: lengths.reduce((a, b) => a + b, 0) };
 };
 const grid = (bpm: number, seconds: number, phaseS = 0) =>
