@@ -8,6 +8,7 @@ import {
   zoomScale,
   zoomSegments,
 } from "./motion-metrics.js";
+import type { SubjectTrack } from "./subject-track.js";
 
 export interface MotionFrames {
   width: number;
@@ -48,6 +49,8 @@ export interface MotionAnalysis {
   motion_intensity: number;
   zoom_usage: number;
   zoom_segments: ZoomSegment[];
+  /** Tracked subjects (source frames, normalised coordinates), when a tracker measured them. */
+  subject_tracks?: SubjectTrack[];
   /** Evidence for extraction confidence. */
   evidence: { valid_share: number; mean_inliers: number; mean_texture: number };
 }

@@ -1,28 +1,49 @@
-import type { RenderPlan } from "@clipzy/models/render-plan";
+import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
 
-/** The ffmpeg command line for a render plan: built here, executed only by the adapter. */
+/**
+ * The ffmpeg command line executing an edit decision list in one run, built here and executed
+ * only by the stage. The source is decoded once and split into one branch per segment; each
+ * branch trims its frames (core plus transition handles, holding the edge frame where the plan
+ * says so), frames them (subject-centred crop; slow zooms through `perspective`, which resamples
+ * at sub-pixel precision — bench/zoom.ts measured zoompan's integer steps as 10× the centre
+ * jitter) and scales to the output size; branches are joined in order by concat (cuts) or xfade
+ * (transitions, all branches on one timebase and rate). Segments are in source order with small
+ * overlaps at most, so the split queues only the frames of an overlap.
+ */
+export const AUDIO_RATE = 48000;
+
 export function renderArgs(
-  plan: RenderPlan,
+  edl: EditDecisionList,
   input: string,
   output: string,
   lutPath: string | null,
 ): string[] {
-  const vf = [...plan.video_filters];
-  if (lutPath) vf.push(`lut3d=file='${lutPath.replace(/'/g, "")}'`);
-  vf.push("format=yuv420p");
-  const args = ["-hide_banner", "-nostdin", "-y", "-i", input, "-map", "0:v:0", "-vf", vf.join(",")];
-  if (plan.has_audio) {
-    args.push("-map", "0:a:0?");
-    if (plan.audio_filters) args.push("-af", plan.audio_filters);
-    args.push("-c:a", "aac", "-b:a", `${plan.encode.audio_bitrate_kbps}k`);
+  const graph = [...videoGraph(edl, lutPath), ...audioGraph(edl)];
+  const args = [
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-i",
+    input,
+    "-filter_complex",
+    graph.join(";"),
+    "-map",
+    "[v]",
+  ];
+  if (edl.audio.mode !== "none") {
+    args.push("-map", "[a]", "-c:a", "aac", "-b:a", `${edl.audio.bitrate_kbps}k`);
   }
   args.push(
     "-c:v",
     "libx264",
     "-preset",
-    plan.encode.preset,
+    edl.encode.preset,
     "-crf",
-    String(plan.encode.crf),
+    String(edl.encode.crf),
+    "-r",
+    edl.fps_fraction,
+    "-frames:v",
+    String(edl.output.frames),
     "-movflags",
     "+faststart",
     "-progress",
@@ -31,6 +52,139 @@ export function renderArgs(
     output,
   );
   return args;
+}
+
+const f6 = (x: number) => String(Math.round(x * 1e6) / 1e6);
+const even = (x: number) => Math.max(2, Math.floor(x / 2) * 2);
+const clampInt = (x: number, lo: number, hi: number) => Math.round(Math.min(hi, Math.max(lo, x)));
+
+/** The crop/zoom/scale chain of one segment, in source pixels. */
+export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
+  const { width: W, height: H } = edl.source;
+  const { width: CW, height: CH } = edl.crop;
+  const { from, to, cx, cy } = s.zoom;
+  const out = `scale=${edl.output.width}:${edl.output.height}`;
+  if (from === to) {
+    const w = even(CW / from);
+    const h = even(CH / from);
+    const x = clampInt(cx * W - w / 2, 0, W - w);
+    const y = clampInt(cy * H - h / 2, 0, H - h);
+    return w === W && h === H ? [out] : [`crop=${w}:${h}:${x}:${y}`, out];
+  }
+  // The aspect window at scale 1, then a window of 1/s of it around the subject, s from → to at a
+  // constant rate over the core (held at its end values over the handles).
+  const x0 = clampInt(cx * W - CW / 2, 0, W - CW);
+  const y0 = clampInt(cy * H - CH / 2, 0, H - CH);
+  const rx = f6((cx * W - x0) / CW);
+  const ry = f6((cy * H - y0) / CH);
+  const len = s.source_out - s.source_in;
+  const pre = s.pre.source + s.pre.hold;
+  const scale = `(${f6(from)}*pow(${f6(to / from)},clip((in-${pre})/${Math.max(1, len - 1)},0,1)))`;
+  const X0 = `clip(${rx}*W-W/(2*${scale}),0,W-W/${scale})`;
+  const Y0 = `clip(${ry}*H-H/(2*${scale}),0,H-H/${scale})`;
+  const X1 = `(${X0}+W/${scale})`;
+  const Y1 = `(${Y0}+H/${scale})`;
+  const crop = CW === W && CH === H ? [] : [`crop=${CW}:${CH}:${x0}:${y0}`];
+  return [
+    ...crop,
+    `perspective=x0='${X0}':y0='${Y0}':x1='${X1}':y1='${Y0}':x2='${X0}':y2='${Y1}':x3='${X1}':y3='${Y1}':interpolation=linear:eval=frame`,
+    out,
+  ];
+}
+
+function videoGraph(edl: EditDecisionList, lutPath: string | null): string[] {
+  const K = edl.segments.length;
+  const [num, den] = edl.fps_fraction.split("/");
+  const tb = `${den}/${num}`;
+  const parts: string[] = [];
+  const head = `[0:v]fps=${edl.fps_fraction},settb=${tb}`;
+  parts.push(K > 1 ? `${head},split=${K}${edl.segments.map((_, k) => `[i${k}]`).join("")}` : `${head}[i0]`);
+  edl.segments.forEach((s, k) => {
+    const chain = [
+      `trim=start_frame=${s.source_in - s.pre.source}:end_frame=${s.source_out + s.post.source}`,
+    ];
+    if (s.pre.hold || s.post.hold)
+      chain.push(`tpad=start=${s.pre.hold}:start_mode=clone:stop=${s.post.hold}:stop_mode=clone`);
+    // Timestamps renumbered from the frame count (tpad's clones carry unusable ones).
+    chain.push(
+      "setpts=N/FRAME_RATE/TB",
+      ...framingFilters(edl, s),
+      "setsar=1",
+      "format=yuv420p",
+      `settb=${tb}`,
+    );
+    parts.push(`[i${k}]${chain.join(",")}[s${k}]`);
+  });
+  let cur = "s0";
+  edl.boundaries.forEach((b, j) => {
+    const next = `s${j + 1}`;
+    const out = `j${j}`;
+    const t = b.transition;
+    if (t.type === "cut" || t.frames === 0) parts.push(`[${cur}][${next}]concat=n=2:v=1:a=0[${out}]`);
+    else {
+      const offset = (b.at - Math.floor(t.frames / 2)) / edl.fps;
+      parts.push(
+        `[${cur}][${next}]xfade=transition=${t.type}:duration=${f6(t.frames / edl.fps)}:offset=${f6(offset)}[${out}]`,
+      );
+    }
+    cur = out;
+  });
+  const tail = lutPath ? [`lut3d=file='${lutPath.replace(/'/g, "")}'`] : [];
+  parts.push(`[${cur}]${[...tail, "format=yuv420p"].join(",")}[v]`);
+  return parts;
+}
+
+/** Source spans the audio plays, joined where the source jumps (spliced mode). */
+export function audioRuns(edl: EditDecisionList): { from: number; to: number }[] {
+  const runs: { from: number; to: number }[] = [];
+  for (const s of edl.segments) {
+    const last = runs[runs.length - 1];
+    if (last && last.to === s.source_in) last.to = s.source_out;
+    else runs.push({ from: s.source_in, to: s.source_out });
+  }
+  return runs;
+}
+
+function audioGraph(edl: EditDecisionList): string[] {
+  if (edl.audio.mode === "none") return [];
+  const samples = (frames: number) => Math.round((frames / edl.fps) * AUDIO_RATE);
+  const style = edl.audio.filters ? [edl.audio.filters, `aresample=${AUDIO_RATE}`] : [];
+  const total = samples(edl.output.frames);
+  if (edl.audio.mode === "continuous") {
+    // The music bed: the source's audio from its start, exactly as long as the video.
+    const chain = [
+      `aresample=${AUDIO_RATE}`,
+      `apad=whole_len=${total}`,
+      `atrim=end_sample=${total}`,
+      ...style,
+    ];
+    return [`[0:a]${chain.join(",")}[a]`];
+  }
+  const runs = audioRuns(edl);
+  const half = Math.round((edl.audio.crossfade_ms / 2000) * AUDIO_RATE);
+  const parts: string[] = [];
+  const head = `[0:a]aresample=${AUDIO_RATE}`;
+  parts.push(
+    runs.length > 1
+      ? `${head},asplit=${runs.length}${runs.map((_, r) => `[b${r}]`).join("")}`
+      : `${head}[b0]`,
+  );
+  runs.forEach((run, r) => {
+    // Each join takes `half` samples beyond the cut from both sides: the crossfade is centred on
+    // the cut and the total length stays exact.
+    const start = Math.max(0, samples(run.from) - (r > 0 ? half : 0));
+    const end = samples(run.to) + (r < runs.length - 1 ? half : 0);
+    parts.push(
+      `[b${r}]atrim=start_sample=${start}:end_sample=${end},asetpts=PTS-STARTPTS,apad=whole_len=${end - start},atrim=end_sample=${end - start}[r${r}]`,
+    );
+  });
+  let cur = "r0";
+  for (let r = 1; r < runs.length; r++) {
+    parts.push(`[${cur}][r${r}]acrossfade=ns=${2 * half}:c1=tri:c2=tri[x${r}]`);
+    cur = `x${r}`;
+  }
+  parts.push(`[${cur}]${[...style, `apad=whole_len=${total}`, `atrim=end_sample=${total}`].join(",")}[a]`);
+  return parts;
 }
 
 /** Parses ffmpeg's `-progress` key=value stream; returns seconds of output written, when the chunk says. */

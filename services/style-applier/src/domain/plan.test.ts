@@ -1,6 +1,8 @@
 import type { StyleJson } from "@clipzy/contracts";
+import { EdlSchema } from "@clipzy/models/edit/edl";
 import { describe, expect, it } from "vitest";
-import { cropToAspect, gradeDelta, parseAspect, planRender } from "./plan.js";
+import type { EditSource } from "./edit.js";
+import { cropToAspect, fpsFraction, gradeDelta, parseAspect, planEdl } from "./plan.js";
 
 const style = (over: Partial<StyleJson> = {}): StyleJson => ({
   version: "1.0",
@@ -21,26 +23,49 @@ const style = (over: Partial<StyleJson> = {}): StyleJson => ({
   ...over,
 });
 
+const editSource = (fps: number): EditSource => ({
+  fps,
+  frames: 10 * fps,
+  shots: [{ start: 0, end: 10 * fps }],
+  beats_s: [],
+  has_audio: true,
+  activity: null,
+  subjects: [],
+});
+
 const base = {
-  source: { width: 1280, height: 720, frame_rate: 30, duration_seconds: 10, has_audio: true },
+  source: {
+    width: 1280,
+    height: 720,
+    frame_rate: 30,
+    fps_fraction: "30/1",
+    duration_seconds: 10,
+    has_audio: true,
+  },
+  edit: editSource,
+  durationSeconds: null,
   inputKey: "videos/v/a.mp4",
   quality: "medium" as const,
   lutKey: "artifacts/j/grade.cube",
   audioFilters: () => "loudnorm=I=-14",
 };
 
-describe("planRender", () => {
+describe("planEdl", () => {
   it("applies nothing foreign when the style is the source's own", () => {
-    const plan = planRender({
+    const plan = planEdl({
       ...base,
       target: style({ frame_rate: 24 }),
       sourceStyle: style(),
       foreign: false,
     });
     expect(plan.applied).toEqual([]);
-    expect(plan.grade_delta).toBeNull();
-    expect(plan.audio_filters).toBeNull();
-    expect(plan.video_filters).toEqual(["scale=-2:'trunc(min(ih\\,720)/2)*2'"]);
+    expect(plan.colour.grade_delta).toBeNull();
+    expect(plan.audio.filters).toBeNull();
+    expect(plan.fps_fraction).toBe("30/1");
+    expect(plan.crop).toEqual({ width: 1280, height: 720 });
+    expect(plan.output).toEqual({ width: 1280, height: 720, frames: 300 });
+    expect(plan.segments).toHaveLength(1);
+    expect(EdlSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
   });
 
   it("maps a template's aspect, frame rate, grade and audio onto the source", () => {
@@ -52,9 +77,11 @@ describe("planRender", () => {
     const source = style({
       color_grade: { temperature: 10, tint: 0, saturation: 0, contrast: 0, highlights: 0, shadows: 0 },
     });
-    const plan = planRender({ ...base, target, sourceStyle: source, foreign: true });
-    expect(plan.video_filters.slice(0, 2)).toEqual(["crop=404:720", "fps=24"]);
-    expect(plan.grade_delta).toEqual({
+    const plan = planEdl({ ...base, target, sourceStyle: source, foreign: true });
+    expect(plan.crop).toEqual({ width: 404, height: 720 });
+    expect(plan.fps_fraction).toBe("24/1");
+    expect(plan.output.frames).toBe(240);
+    expect(plan.colour.grade_delta).toEqual({
       temperature: 20,
       tint: 0,
       saturation: 20,
@@ -62,28 +89,31 @@ describe("planRender", () => {
       highlights: 0,
       shadows: -10,
     });
-    expect(plan.lut_key).toBe(base.lutKey);
-    expect(plan.audio_filters).toBe("loudnorm=I=-14");
+    expect(plan.colour.lut_key).toBe(base.lutKey);
+    expect(plan.audio.filters).toBe("loudnorm=I=-14");
     expect(plan.applied).toEqual(["aspect_ratio 9:16", "frame_rate 24", "color_grade", "audio_style"]);
   });
 
   it("honours the quality preset's height cap", () => {
     expect(
-      planRender({ ...base, quality: "low", target: style(), sourceStyle: style(), foreign: false }).encode
-        .max_height,
-    ).toBe(480);
+      planEdl({ ...base, quality: "low", target: style(), sourceStyle: style(), foreign: false }).output,
+    ).toEqual({ width: 852, height: 480, frames: 300 });
     expect(
-      planRender({ ...base, quality: "high", target: style(), sourceStyle: style(), foreign: false }).encode
-        .crf,
+      planEdl({ ...base, quality: "high", target: style(), sourceStyle: style(), foreign: false }).encode.crf,
     ).toBe(20);
   });
 });
 
 describe("geometry and grade helpers", () => {
   it("crops to an aspect ratio with even sizes", () => {
-    expect(cropToAspect(1920, 1080, 16 / 9)).toBeNull();
-    expect(cropToAspect(1920, 1080, 1)).toBe("crop=1080:1080");
-    expect(cropToAspect(1080, 1920, 16 / 9)).toBe("crop=1080:606");
+    expect(cropToAspect(1920, 1080, 16 / 9)).toEqual({ width: 1920, height: 1080 });
+    expect(cropToAspect(1920, 1080, 1)).toEqual({ width: 1080, height: 1080 });
+    expect(cropToAspect(1080, 1920, 16 / 9)).toEqual({ width: 1080, height: 606 });
+  });
+  it("keeps exact frame rates as fractions", () => {
+    expect(fpsFraction(29.97, "30000/1001")).toBe("30000/1001");
+    expect(fpsFraction(24, null)).toBe("24/1");
+    expect(fpsFraction(23.976, null)).toBe("2997/125");
   });
   it("parses aspect ratios", () => {
     expect(parseAspect("16:9")).toBeCloseTo(16 / 9);

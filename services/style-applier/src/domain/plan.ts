@@ -1,28 +1,40 @@
 import type { ColorGrade, Quality, StyleJson } from "@clipzy/contracts";
-import type { EncodeSettings, RenderPlan } from "@clipzy/models/render-plan";
-
-export type { EncodeSettings, RenderPlan } from "@clipzy/models/render-plan";
+import { EDL_VERSION, type EditDecisionList, EdlSchema } from "@clipzy/models/edit/edl";
+import { type EditSource, planEdit } from "./edit.js";
 
 /**
- * Style application as pure code: a StyleJSON (target) and the source's own style and stream
- * facts become a render plan the renderer executes in one ffmpeg run. Applied now: colour grade
- * (as the change from the source's grade to the target's, rendered through the shared grade
- * model as a 3D LUT), aspect ratio (centre crop), frame rate, audio style (filter chain from
- * the audio model), and the quality preset. Not yet applied: cut rhythm, transitions, zooms.
+ * Style application as pure code: a StyleJSON (target), the source's own style and its analysis
+ * become an edit decision list the renderer executes in one ffmpeg run: the edit (segments on the
+ * beat, transitions, framing and zooms, domain/edit.ts) and the encode settings it is rendered
+ * with: colour grade (as the change from the source's grade to the target's, rendered through the
+ * shared grade model as a 3D LUT), aspect ratio (a crop that follows the subject), frame rate,
+ * audio style (filter chain from the audio model), and the quality preset.
  */
 export interface SourceFacts {
   width: number;
   height: number;
   frame_rate: number;
+  /** The exact rate ("30000/1001"), when known. */
+  fps_fraction: string | null;
   duration_seconds: number;
   has_audio: boolean;
 }
 
-export const QUALITY_PRESETS: Record<Quality, EncodeSettings> = {
+export interface QualityPreset {
+  crf: number;
+  preset: string;
+  max_height: number;
+  audio_bitrate_kbps: number;
+}
+
+export const QUALITY_PRESETS: Record<Quality, QualityPreset> = {
   low: { crf: 28, preset: "veryfast", max_height: 480, audio_bitrate_kbps: 96 },
   medium: { crf: 23, preset: "faster", max_height: 720, audio_bitrate_kbps: 128 },
   high: { crf: 20, preset: "medium", max_height: 1080, audio_bitrate_kbps: 192 },
 };
+
+/** Audio crossfade at a splice (spliced mode): long enough to hide the click, short enough to keep the beat. */
+export const SPLICE_CROSSFADE_MS = 20;
 
 const GRADE_FIELDS = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
 
@@ -43,13 +55,26 @@ export function parseAspect(ar: string | null): number | null {
 
 const even = (x: number) => Math.max(2, Math.floor(x / 2) * 2);
 
-/** Centre crop to the target aspect ratio, or null when the source already has it (within 1%). */
-export function cropToAspect(width: number, height: number, aspect: number): string | null {
+/** The crop window (source pixels, even) for a target aspect ratio; the whole frame within 1%. */
+export function cropToAspect(
+  width: number,
+  height: number,
+  aspect: number | null,
+): { width: number; height: number } {
   const current = width / height;
-  if (Math.abs(current - aspect) / aspect < 0.01) return null;
+  if (!aspect || Math.abs(current - aspect) / aspect < 0.01)
+    return { width: even(width), height: even(height) };
   return current > aspect
-    ? `crop=${even(height * aspect)}:${even(height)}`
-    : `crop=${even(width)}:${even(width / aspect)}`;
+    ? { width: even(height * aspect), height: even(height) }
+    : { width: even(width), height: even(width / aspect) };
+}
+
+/** "30000/1001" for a measured rate, or the rate as a fraction over 1000. */
+export function fpsFraction(fps: number, exact: string | null): string {
+  if (exact && /^\d+\/\d+$/.test(exact)) return exact;
+  const num = Math.round(fps * 1000);
+  const g = gcd(num, 1000);
+  return `${num / g}/${1000 / g}`;
 }
 
 export interface PlanInput {
@@ -58,48 +83,78 @@ export interface PlanInput {
   /** False when the target is the source's own style: nothing foreign is applied. */
   foreign: boolean;
   source: SourceFacts;
+  /** The source's analysis at the output rate (see app/edit-source.ts). */
+  edit: (fps: number) => EditSource;
+  durationSeconds: number | null;
   inputKey: string;
   quality: Quality;
   lutKey: string;
   audioFilters: (target: StyleJson) => string | null;
 }
 
-export function planRender(p: PlanInput): RenderPlan {
-  const filters: string[] = [];
+export function planEdl(p: PlanInput): EditDecisionList {
   const applied: string[] = [];
+  const q = QUALITY_PRESETS[p.quality];
+  const s = p.source;
+  let fps = s.frame_rate;
+  let fraction = fpsFraction(s.frame_rate, s.fps_fraction);
+  let aspect: number | null = null;
   let grade: ColorGrade | null = null;
   let audio: string | null = null;
-  const encode = QUALITY_PRESETS[p.quality];
-
   if (p.foreign) {
-    const aspect = parseAspect(p.target.aspect_ratio);
-    const crop = aspect ? cropToAspect(p.source.width, p.source.height, aspect) : null;
-    if (crop) {
-      filters.push(crop);
+    aspect = parseAspect(p.target.aspect_ratio);
+    if (aspect && Math.abs(s.width / s.height - aspect) / aspect >= 0.01)
       applied.push(`aspect_ratio ${p.target.aspect_ratio}`);
-    }
-    const fps = p.target.frame_rate;
-    if (fps && Math.abs(fps - p.source.frame_rate) > 0.5) {
-      filters.push(`fps=${fps}`);
-      applied.push(`frame_rate ${fps}`);
+    const target = p.target.frame_rate;
+    if (target && Math.abs(target - s.frame_rate) > 0.5) {
+      fps = target;
+      fraction = fpsFraction(target, null);
+      applied.push(`frame_rate ${target}`);
     }
     grade = gradeDelta(p.target.color_grade, p.sourceStyle.color_grade);
     if (grade) applied.push("color_grade");
-    audio = p.source.has_audio ? p.audioFilters(p.target) : null;
+    audio = s.has_audio ? p.audioFilters(p.target) : null;
     if (audio) applied.push("audio_style");
   }
-  filters.push(`scale=-2:'trunc(min(ih\\,${encode.max_height})/2)*2'`);
-  return {
+  const crop = cropToAspect(s.width, s.height, aspect);
+  const outH = even(Math.min(crop.height, q.max_height));
+  const outW = even((crop.width * outH) / crop.height);
+  const src = p.edit(fps);
+  const edit = planEdit({
+    source: src,
+    target: p.target,
+    foreign: p.foreign,
+    durationSeconds: p.durationSeconds,
+  });
+  if (edit.boundaries.length)
+    applied.push(`cuts ${edit.boundaries.length} on ${edit.beat_source.replace("_", " ")}`);
+  if (edit.boundaries.some((b) => b.transition.type !== "cut"))
+    applied.push(`transition ${edit.boundaries[0].transition.type}`);
+  if (edit.segments.some((g) => g.zoom.to !== g.zoom.from)) applied.push("zoom");
+  if (edit.frames < src.frames) applied.push(`highlight ${Math.round((1000 * edit.frames) / fps) / 1000} s`);
+  return EdlSchema.parse({
+    version: EDL_VERSION,
     input_key: p.inputKey,
-    duration_seconds: p.source.duration_seconds,
-    has_audio: p.source.has_audio,
-    video_filters: filters,
-    grade_delta: grade,
-    lut_key: grade ? p.lutKey : null,
-    audio_filters: audio,
-    encode,
+    fps,
+    fps_fraction: fraction,
+    source: { width: s.width, height: s.height, frames: src.frames },
+    crop,
+    output: { width: outW, height: outH, frames: edit.frames },
+    segments: edit.segments,
+    boundaries: edit.boundaries,
+    beats_ms: edit.beats_ms,
+    beat_source: edit.beat_source,
+    audio: {
+      mode: edit.audio_mode,
+      crossfade_ms: edit.audio_mode === "spliced" ? SPLICE_CROSSFADE_MS : 0,
+      filters: audio,
+      bitrate_kbps: q.audio_bitrate_kbps,
+    },
+    colour: { grade_delta: grade, lut_key: grade ? p.lutKey : null },
+    encode: { crf: q.crf, preset: q.preset, max_height: q.max_height },
     applied,
-  };
+  });
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);

@@ -1,0 +1,250 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type EditDecisionList, EdlSchema, type EdlSegment } from "@clipzy/models/edit/edl";
+import { runTool, spawnTool } from "@clipzy/platform/process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderArgs } from "./ffmpeg-args.js";
+
+/**
+ * The renderer executing edit decision lists with real ffmpeg, on a source whose every frame
+ * says its own number: the left half's grey level is 20 + 7·(n mod 30), the right half's
+ * 20 + 30·⌊n/30⌋ (readable through crops and punch-ins, which keep the halves apart), with a
+ * 440 Hz tone. So the output shows exactly which source frame each output frame is.
+ */
+const W = 160;
+const H = 90;
+const FPS = 30;
+const FRAMES = 240;
+const dir = mkdtempSync(join(tmpdir(), "clipzy-render-"));
+const src = join(dir, "src.mp4");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  await runTool("ffmpeg", [
+    "-nostdin",
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `nullsrc=s=${W}x${H}:r=${FPS},format=yuv420p,geq=lum='if(lt(X,W/2),20+7*mod(N,30),20+30*floor(N/30))':cb=128:cr=128`,
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=f=440:r=48000,volume=0.5",
+    "-frames:v",
+    String(FRAMES),
+    "-t",
+    String(FRAMES / FPS),
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-qp",
+    "0",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "256k",
+    src,
+  ]);
+});
+
+const seg = (
+  source_in: number,
+  source_out: number,
+  out_start: number,
+  over: Partial<EdlSegment> = {},
+): EdlSegment => ({
+  source_in,
+  source_out,
+  out_start,
+  zoom: { from: 1, to: 1, cx: 0.5, cy: 0.5 },
+  pre: { source: 0, hold: 0 },
+  post: { source: 0, hold: 0 },
+  score: null,
+  ...over,
+});
+
+const edl = (over: Partial<EditDecisionList>): EditDecisionList =>
+  EdlSchema.parse({
+    version: 1,
+    input_key: "x",
+    fps: FPS,
+    fps_fraction: "30/1",
+    source: { width: W, height: H, frames: FRAMES },
+    crop: { width: W, height: H },
+    output: { width: W, height: H, frames: 0 },
+    segments: [],
+    boundaries: [],
+    beats_ms: [],
+    beat_source: "none",
+    audio: { mode: "continuous", crossfade_ms: 0, filters: null, bitrate_kbps: 128 },
+    colour: { grade_delta: null, lut_key: null },
+    encode: { crf: 18, preset: "ultrafast", max_height: 1080 },
+    applied: [],
+    ...over,
+  });
+
+async function render(e: EditDecisionList, name: string): Promise<string> {
+  const out = join(dir, name);
+  await runTool(
+    "ffmpeg",
+    renderArgs(e, src, out, null).filter((a) => a !== "-progress" && a !== "pipe:1"),
+  );
+  return out;
+}
+
+/** ffmpeg's raw output of a file in a format (`-f …` arguments), in memory. */
+async function decode(file: string, format: string[]): Promise<Buffer> {
+  const tool = spawnTool("ffmpeg", ["-v", "error", "-i", file, ...format, "pipe:1"]);
+  const chunks: Buffer[] = [];
+  tool.stdout.on("data", (c: Buffer) => chunks.push(c));
+  await tool.done;
+  return Buffer.concat(chunks);
+}
+
+/** The source frame number each output frame shows (−1 where it is a blend). */
+async function frameNumbers(file: string, w: number, h: number): Promise<number[]> {
+  const buf = await decode(file, ["-f", "rawvideo", "-pix_fmt", "yuv420p"]);
+  const out: number[] = [];
+  // the luma plane of each yuv420p frame, as coded (no range conversion)
+  for (let o = 0; o + (w * h * 3) / 2 <= buf.length; o += (w * h * 3) / 2) {
+    const at = (x: number) => buf[o + Math.floor(h / 2) * w + Math.floor(x)];
+    const lo = (at(w * 0.2) - 20) / 7;
+    const hi = (at(w * 0.8) - 20) / 30;
+    const clean = Math.abs(lo - Math.round(lo)) < 0.25 && Math.abs(hi - Math.round(hi)) < 0.1;
+    out.push(clean ? 30 * Math.round(hi) + Math.round(lo) : -1);
+  }
+  return out;
+}
+
+async function streamSeconds(file: string, stream: "v" | "a"): Promise<number> {
+  const s = await runTool("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    `${stream}:0`,
+    "-show_entries",
+    "stream=duration",
+    "-of",
+    "csv=p=0",
+    file,
+  ]);
+  return Number(s.trim());
+}
+
+async function pcm(file: string): Promise<Float32Array> {
+  const b = await decode(file, ["-f", "f32le", "-ac", "1", "-ar", "48000"]);
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+
+describe("rendering an edit decision list", () => {
+  it("plays exactly the planned source frames through cuts and jumps, audio as long as video", async () => {
+    // 0–60 in place, a jump to 100–150, a punch-in on 150–200 (continuous source)
+    const e = edl({
+      output: { width: W, height: H, frames: 170 },
+      segments: [
+        seg(0, 60, 0),
+        seg(100, 150, 60),
+        seg(150, 210, 110, { zoom: { from: 1.25, to: 1.25, cx: 0.5, cy: 0.5 } }),
+      ],
+      boundaries: [
+        {
+          at: 60,
+          transition: { type: "cut", frames: 0, easing: "linear" },
+          kind: "jump",
+          beat_offset_ms: null,
+        },
+        {
+          at: 110,
+          transition: { type: "cut", frames: 0, easing: "linear" },
+          kind: "punch_in",
+          beat_offset_ms: null,
+        },
+      ],
+    });
+    const out = await render(e, "cuts.mp4");
+    const seen = await frameNumbers(out, W, H);
+    const planned = [
+      ...Array.from({ length: 60 }, (_, i) => i),
+      ...Array.from({ length: 50 }, (_, i) => 100 + i),
+      ...Array.from({ length: 60 }, (_, i) => 150 + i),
+    ];
+    expect(seen).toEqual(planned);
+    const v = await streamSeconds(out, "v");
+    const a = await streamSeconds(out, "a");
+    expect(v).toBeCloseTo(170 / FPS, 2);
+    // audio/video drift under one frame
+    expect(Math.abs(a - v)).toBeLessThan(1 / FPS);
+  });
+
+  it("dissolves with handles centred on the cut, holding the edge frame where the plan says so", async () => {
+    const e = edl({
+      output: { width: W, height: H, frames: 120 },
+      segments: [
+        seg(0, 60, 0, { post: { source: 3, hold: 2 } }),
+        seg(120, 180, 60, { pre: { source: 5, hold: 0 } }),
+      ],
+      boundaries: [
+        {
+          at: 60,
+          transition: { type: "fade", frames: 10, easing: "linear" },
+          kind: "jump",
+          beat_offset_ms: null,
+        },
+      ],
+    });
+    const seen = await frameNumbers(await render(e, "dissolve.mp4"), W, H);
+    expect(seen).toHaveLength(120);
+    // before the transition: source 0..54; after: 125..179 (the incoming core from frame 65 on)
+    expect(seen.slice(0, 55)).toEqual(Array.from({ length: 55 }, (_, i) => i));
+    expect(seen.slice(65)).toEqual(Array.from({ length: 55 }, (_, i) => 125 + i));
+    // inside: blends, neither side's frame (the outgoing side ran 0..62 then held 62 twice; the
+    // incoming one started at 115)
+    for (let i = 56; i < 65; i++) {
+      expect(seen[i]).not.toBe(Math.min(i, 62));
+      expect(seen[i]).not.toBe(i + 60);
+    }
+  });
+
+  it("splices audio where time is removed with a crossfade: no click", async () => {
+    const e = edl({
+      output: { width: W, height: H, frames: 120 },
+      segments: [seg(0, 60, 0), seg(97, 157, 60)],
+      boundaries: [
+        {
+          at: 60,
+          transition: { type: "cut", frames: 0, easing: "linear" },
+          kind: "jump",
+          beat_offset_ms: null,
+        },
+      ],
+      audio: { mode: "spliced", crossfade_ms: 20, filters: null, bitrate_kbps: 192 },
+    });
+    const out = await render(e, "splice.mp4");
+    const s = await pcm(out);
+    // a 0.5-amplitude 440 Hz sine changes by at most 0.029 a sample; a butt splice of these two
+    // spans jumps by up to 1.0 (37 frames apart: the phases differ by 0.3 of a period)
+    const cut = Math.round(2 * 48000);
+    let maxDiff = 0;
+    for (let i = cut - 2400; i < cut + 2400; i++) maxDiff = Math.max(maxDiff, Math.abs(s[i] - s[i - 1]));
+    expect(maxDiff).toBeLessThan(0.06);
+    expect(Math.abs(s.length / 48000 - 4)).toBeLessThan(1 / FPS);
+  });
+
+  it("zooms smoothly through perspective, centred on the subject", async () => {
+    const e = edl({
+      output: { width: W, height: H, frames: 60 },
+      segments: [seg(0, 60, 0, { zoom: { from: 1, to: 1.3, cx: 0.3, cy: 0.5 } })],
+    });
+    const args = renderArgs(e, src, "out.mp4", null);
+    const graph = args[args.indexOf("-filter_complex") + 1];
+    expect(graph).toContain("perspective=");
+    expect(graph).toContain("eval=frame");
+    const seen = await frameNumbers(await render(e, "zoom.mp4"), W, H);
+    expect(seen).toHaveLength(60);
+  });
+});

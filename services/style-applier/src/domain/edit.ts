@@ -1,0 +1,415 @@
+import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
+import { EASINGS } from "@clipzy/models/edit/edl";
+
+/**
+ * The editing half of style application, as pure code: the target's cut rhythm, transition and
+ * zoom usage, and the source's shots, music and motion become segments and boundaries of an edit
+ * decision list. All frame numbers are frames of the output rate (`fps`).
+ *
+ * Decisions (see the README's "What the edit does"):
+ *  - Cut times: K = round(L · cut_frequency / 10) cuts for an output of L seconds, aimed at the
+ *    absolute times j·L/(K+1) and each snapped to the nearest beat of the music the output
+ *    carries (beat times rounded to frames, never lengths, so nothing drifts). Beats closer than
+ *    the minimum segment (one beat, at least 0.5 s) to the previous cut are skipped.
+ *  - The music stays continuous: when the source has music, the output's audio is the source's
+ *    own from its start (the music bed) and the cuts fall on its beats; video segments are then
+ *    placed freely. Without music the cuts fall on the target's tempo grid and each segment
+ *    keeps its own audio, spliced with a short crossfade where time was removed.
+ *  - Placement: each output segment shows one piece of one source shot (never across a source
+ *    cut or inside a source transition). At full length a segment stays where it is in the
+ *    source, slipped by as few frames as it takes to keep source cuts out of it (a source cut near
+ *    a beat thereby becomes that beat's cut); a highlight edit picks, in source order, the pieces
+ *    with the most motion.
+ *  - A cut on continuous footage (one long shot) is made visible by a punch-in: the framing
+ *    alternates between the full picture and a 1.25× crop at every cut that does not change shot.
+ *    Chosen over jump cuts (they shorten the output, and on a static shot are invisible) and
+ *    reordering (it breaks the story and the sync of speech).
+ */
+
+export interface SourceShot {
+  /** First frame and end (exclusive) of the part of a shot outside any source transition. */
+  start: number;
+  end: number;
+}
+
+export interface TrackPoint {
+  frame: number;
+  cx: number;
+  cy: number;
+  confidence: number;
+}
+
+export interface EditSource {
+  fps: number;
+  frames: number;
+  shots: SourceShot[];
+  /** Beats of the source's music, seconds (empty when it has none). */
+  beats_s: number[];
+  has_audio: boolean;
+  /** Activity per source frame (motion), for highlight scoring; null when not measured. */
+  activity: Float32Array | null;
+  /** Subject positions (output-rate source frames, normalised 0..1), from motion analysis. */
+  subjects: TrackPoint[];
+}
+
+export interface EditTarget {
+  cut_frequency: number | null;
+  tempo_bpm: number | null;
+  primary_transition: { type: string; duration_ms: number; easing: string } | null;
+  zoom_usage: number | null;
+  motion_intensity: number | null;
+}
+
+export interface EditPlan {
+  frames: number;
+  segments: EdlSegment[];
+  boundaries: EdlBoundary[];
+  beats_ms: number[];
+  beat_source: "source_music" | "target_tempo" | "none";
+  audio_mode: "none" | "continuous" | "spliced";
+}
+
+export const PUNCH_IN = 1.25;
+export const MIN_SEGMENT_SECONDS = 0.5;
+/** Sources with fewer beats than this are treated as having no music. */
+const MIN_MUSIC_BEATS = 4;
+
+/** The xfade transition rendering a StyleJSON transition type (the analyser's names and xfade's own). */
+export function xfadeType(type: string): string {
+  if (type === "cut") return "cut";
+  if (type === "dissolve") return "fade"; // xfade's "fade" is a cross-dissolve
+  if (type === "fade") return "fadeblack";
+  if (type === "wipe") return "wipeleft";
+  return XFADE_TRANSITIONS.has(type) ? type : "fade";
+}
+
+const XFADE_TRANSITIONS = new Set(
+  "fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop rectcrop distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown circleopen circleclose vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr diagbl diagbr hlslice hrslice vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr squeezeh squeezev zoomin".split(
+    " ",
+  ),
+);
+
+/** The beats the output's music will have, on the output timeline (seconds), and where they come from. */
+export function outputBeats(
+  src: EditSource,
+  target: EditTarget,
+  outFrames: number,
+): { beats: number[]; source: EditPlan["beat_source"]; audio: EditPlan["audio_mode"] } {
+  const L = outFrames / src.fps;
+  const audio = src.has_audio ? "spliced" : "none";
+  if (src.has_audio && src.beats_s.length >= MIN_MUSIC_BEATS)
+    return { beats: src.beats_s.filter((b) => b >= 0 && b < L), source: "source_music", audio: "continuous" };
+  if (target.tempo_bpm && target.tempo_bpm > 0) {
+    const period = 60 / target.tempo_bpm;
+    const beats: number[] = [];
+    for (let k = 0; k * period < L; k++) beats.push(k * period);
+    return { beats, source: "target_tempo", audio };
+  }
+  return { beats: [], source: "none", audio };
+}
+
+/**
+ * Cut frames on the output timeline. The generator's seam: `interval` is the target rhythm
+ * (seconds between cuts); a pacing curve can replace the even spacing by passing its own aims.
+ */
+export function cutFrames(opts: {
+  frames: number;
+  fps: number;
+  beats: readonly number[];
+  aims: readonly number[];
+  /** Frames to avoid (a source transition under the identity mapping), and frames preferred (source cuts). */
+  avoid?: (frame: number) => boolean;
+  prefer?: (frame: number) => boolean;
+}): number[] {
+  const { frames, fps, beats } = opts;
+  const period = medianInterval(beats);
+  const minLen = Math.max(1, Math.round(Math.max(MIN_SEGMENT_SECONDS, period ?? 0) * fps));
+  const candidates = beats.length
+    ? [...new Set(beats.map((b) => Math.round(b * fps)))].sort((a, b) => a - b)
+    : null;
+  const cuts: number[] = [];
+  let prev = 0;
+  for (const aim of opts.aims) {
+    const a = aim * fps;
+    const window = Math.max(minLen / 2, 1);
+    const pool = candidates ? candidates.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
+    let best: number | null = null;
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (const c of pool) {
+      if (c - prev < minLen || frames - c < minLen || opts.avoid?.(c)) continue;
+      const cost = Math.abs(c - a) - (opts.prefer?.(c) ? window : 0);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = c;
+      }
+    }
+    if (best !== null) {
+      cuts.push(best);
+      prev = best;
+    }
+  }
+  return cuts;
+}
+
+/** Aims for K evenly spaced cuts matching a cut frequency (edit points per 10 s). */
+export function evenAims(seconds: number, cutFrequency: number): number[] {
+  const k = Math.round((seconds * cutFrequency) / 10);
+  return Array.from({ length: Math.max(0, k) }, (_, j) => ((j + 1) * seconds) / (k + 1));
+}
+
+function medianInterval(beats: readonly number[]): number | null {
+  if (beats.length < 2) return null;
+  const d = beats
+    .slice(1)
+    .map((b, i) => b - beats[i])
+    .sort((x, y) => x - y);
+  return d[d.length >> 1];
+}
+
+/** The shot a source frame lies in (index into shots), or −1 inside a transition. */
+function shotOf(shots: readonly SourceShot[], f: number): number {
+  for (let i = 0; i < shots.length; i++) if (f >= shots[i].start && f < shots[i].end) return i;
+  return -1;
+}
+
+/**
+ * Source in-points for segments of the given lengths, by dynamic programming over every frame:
+ * a segment's core lies inside one shot; in source order. At full length (`slip`), the cost is the
+ * distance from the segment's own place and a segment may overlap the previous one by up to
+ * `maxOverlap` frames; a highlight maximises activity without overlap. When no placement fits
+ * (shots shorter than the segment), a core may contain a source cut, at a high cost.
+ */
+export function placeSegments(
+  src: EditSource,
+  lengths: readonly number[],
+  mode: { kind: "slip"; starts: readonly number[]; maxOverlap: number } | { kind: "highlight" },
+): { starts: number[]; scores: (number | null)[] } {
+  const n = src.frames;
+  // Frames until the current shot ends (0 inside a transition), to test "core inside one shot".
+  const room = new Int32Array(n + 1);
+  for (const s of src.shots) for (let f = s.start; f < s.end; f++) room[f] = s.end - f;
+  const act = src.activity;
+  const prefix = new Float64Array(n + 1);
+  for (let f = 0; f < n; f++) prefix[f + 1] = prefix[f] + (act ? act[f] : 0);
+  const CROSS = 1e6;
+  const K = lengths.length;
+  const cost = (k: number, p: number): number => {
+    const len = lengths[k];
+    if (p < 0 || p + len > n) return Number.POSITIVE_INFINITY;
+    let c = room[p] >= len ? 0 : CROSS * (1 + (room[p] === 0 ? 1 : 0));
+    if (mode.kind === "slip") c += Math.abs(p - mode.starts[k]);
+    else c -= (prefix[p + len] - prefix[p]) / len;
+    return c;
+  };
+  // dp[k][p]: best total cost with segment k at p; back[k][p]: where segment k−1 was.
+  const dp: Float64Array[] = [];
+  const back: Int32Array[] = [];
+  for (let k = 0; k < K; k++) {
+    const row = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+    const from = new Int32Array(n).fill(-1);
+    if (k === 0) {
+      for (let p = 0; p < n; p++) row[p] = cost(0, p);
+    } else {
+      const prev = dp[k - 1];
+      const gap = lengths[k - 1] - (mode.kind === "slip" ? mode.maxOverlap : 0);
+      // running minimum of prev[q] over q ≤ p − gap
+      let bestQ = -1;
+      let bestV = Number.POSITIVE_INFINITY;
+      let q = 0;
+      for (let p = 0; p < n; p++) {
+        while (q <= p - gap && q < n) {
+          if (prev[q] < bestV) {
+            bestV = prev[q];
+            bestQ = q;
+          }
+          q++;
+        }
+        if (bestQ < 0) continue;
+        const c = cost(k, p);
+        if (c === Number.POSITIVE_INFINITY) continue;
+        row[p] = bestV + c;
+        from[p] = bestQ;
+      }
+    }
+    dp.push(row);
+    back.push(from);
+  }
+  let p = -1;
+  let best = Number.POSITIVE_INFINITY;
+  const last = dp[K - 1];
+  for (let i = 0; i < n; i++)
+    if (last[i] < best || (last[i] === best && mode.kind === "slip" && i === mode.starts[K - 1])) {
+      best = last[i];
+      p = i;
+    }
+  if (p < 0) throw new Error("edit: no placement for the segments");
+  const starts = new Array<number>(K);
+  for (let k = K - 1; k >= 0; k--) {
+    starts[k] = p;
+    p = back[k][p];
+  }
+  const scores = starts.map((s, k) =>
+    mode.kind === "highlight" && act
+      ? Math.round((1000 * (prefix[s + lengths[k]] - prefix[s])) / lengths[k]) / 1000
+      : null,
+  );
+  return { starts, scores };
+}
+
+/** The transition of the target at a boundary, fitted between the two segments. */
+export function boundaryTransition(
+  target: EditTarget,
+  fps: number,
+  lenBefore: number,
+  lenAfter: number,
+): EdlTransition {
+  const t = target.primary_transition;
+  const type = t ? xfadeType(t.type) : "cut";
+  const easing = (EASINGS as readonly string[]).includes(t?.easing ?? "")
+    ? (t!.easing as EdlTransition["easing"])
+    : "linear";
+  if (type === "cut" || !t) return { type: "cut", frames: 0, easing: "linear" };
+  const frames = Math.min(Math.round((t.duration_ms * fps) / 1000), lenBefore, lenAfter);
+  return frames >= 2 ? { type, frames, easing } : { type: "cut", frames: 0, easing: "linear" };
+}
+
+/** Zoom strength: ln-scale per second, from the target's motion intensity (4 %/s calm … 15 %/s busy). */
+export function zoomRate(motionIntensity: number | null): number {
+  const mi = Math.min(100, Math.max(0, motionIntensity ?? 30));
+  return 0.04 + (0.11 * mi) / 100;
+}
+
+/**
+ * Which segments zoom: a share of the output's frames equal to zoom_usage, spread by error
+ * diffusion so zooms alternate with still framing.
+ */
+export function zoomingSegments(lengths: readonly number[], zoomUsage: number | null): boolean[] {
+  const share = Math.min(1, Math.max(0, (zoomUsage ?? 0) / 100));
+  let acc = 0;
+  return lengths.map((len) => {
+    acc += share * len;
+    if (acc >= len / 2) {
+      acc -= len;
+      return true;
+    }
+    return false;
+  });
+}
+
+/** Confidence-weighted mean subject position over a span of source frames, or the centre. */
+export function subjectCentre(
+  points: readonly TrackPoint[],
+  from: number,
+  to: number,
+): { cx: number; cy: number } {
+  let w = 0;
+  let x = 0;
+  let y = 0;
+  for (const p of points) {
+    if (p.frame < from || p.frame >= to || p.confidence <= 0) continue;
+    w += p.confidence;
+    x += p.confidence * p.cx;
+    y += p.confidence * p.cy;
+  }
+  if (w <= 0) return { cx: 0.5, cy: 0.5 };
+  return { cx: round4(x / w), cy: round4(y / w) };
+}
+
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** The whole edit: cut frames, placement, boundary kinds, transitions, framing and zooms. */
+export function planEdit(opts: {
+  source: EditSource;
+  target: EditTarget;
+  /** False when the style is the source's own: one segment, nothing re-edited. */
+  foreign: boolean;
+  /** A highlight edit of this length (seconds), or the source's length when absent. */
+  durationSeconds?: number | null;
+}): EditPlan {
+  const { source: src, target } = opts;
+  const fps = src.fps;
+  const highlight =
+    opts.durationSeconds !== undefined &&
+    opts.durationSeconds !== null &&
+    Math.round(opts.durationSeconds * fps) < src.frames;
+  const frames = highlight ? Math.max(1, Math.round(opts.durationSeconds! * fps)) : src.frames;
+  const { beats, source: beatSource, audio } = outputBeats(src, target, frames);
+  const L = frames / fps;
+  const aims = opts.foreign && target.cut_frequency ? evenAims(L, target.cut_frequency) : [];
+  // At full length a segment stays in place: source transitions and cuts map to the same frame.
+  const inTransition = (f: number) => shotOf(src.shots, f) < 0;
+  const atSourceCut = (f: number) => {
+    const i = shotOf(src.shots, f);
+    return i >= 0 && Math.abs(src.shots[i].start - f) <= 1 && src.shots[i].start > 0;
+  };
+  const cuts = cutFrames({
+    frames,
+    fps,
+    beats,
+    aims,
+    avoid: highlight ? undefined : inTransition,
+    prefer: highlight ? undefined : atSourceCut,
+  });
+  const edges = [0, ...cuts, frames];
+  const lengths = edges.slice(1).map((e, i) => e - edges[i]);
+  const slipMax = Math.round(0.5 * fps);
+  const { starts, scores } = placeSegments(
+    src,
+    lengths,
+    highlight ? { kind: "highlight" } : { kind: "slip", starts: edges.slice(0, -1), maxOverlap: slipMax },
+  );
+  const K = lengths.length;
+  const transitions = cuts.map((_, j) => boundaryTransition(target, fps, lengths[j], lengths[j + 1]));
+  const kinds: EdlBoundary["kind"][] = cuts.map((_, j) => {
+    const endA = starts[j] + lengths[j] - 1;
+    const a = shotOf(src.shots, endA);
+    const b = shotOf(src.shots, starts[j + 1]);
+    if (a !== b || a < 0) return "source_cut";
+    return starts[j + 1] === endA + 1 ? "punch_in" : "jump";
+  });
+  // Framing alternates at every cut that stays in one shot, and resets when the shot changes.
+  const base: number[] = [];
+  let alt = false;
+  for (let k = 0; k < K; k++) {
+    if (k > 0) alt = kinds[k - 1] === "source_cut" ? false : !alt;
+    base.push(alt ? PUNCH_IN : 1);
+  }
+  const zooming = opts.foreign ? zoomingSegments(lengths, target.zoom_usage) : lengths.map(() => false);
+  const rate = zoomRate(target.motion_intensity);
+  const segments: EdlSegment[] = lengths.map((len, k) => {
+    const p = starts[k];
+    const centre = subjectCentre(src.subjects, p, p + len);
+    const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * len) / fps)) : base[k];
+    const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre };
+    const pre = k > 0 ? Math.floor(transitions[k - 1].frames / 2) : 0;
+    const post = k < K - 1 ? Math.ceil(transitions[k].frames / 2) : 0;
+    const shot = src.shots[shotOf(src.shots, p)] ?? { start: p, end: p + len };
+    const lastShot = src.shots[shotOf(src.shots, p + len - 1)] ?? { start: p, end: p + len };
+    const preSrc = Math.min(pre, Math.max(0, p - shot.start));
+    const postSrc = Math.min(post, Math.max(0, lastShot.end - (p + len)));
+    return {
+      source_in: p,
+      source_out: p + len,
+      out_start: edges[k],
+      zoom,
+      pre: { source: preSrc, hold: pre - preSrc },
+      post: { source: postSrc, hold: post - postSrc },
+      score: scores[k],
+    };
+  });
+  const beatMs = beats.map((b) => Math.round(b * 1000));
+  const boundaries: EdlBoundary[] = cuts.map((c, j) => ({
+    at: c,
+    transition: transitions[j],
+    kind: kinds[j],
+    beat_offset_ms: nearestOffsetMs(beatMs, (1000 * c) / fps),
+  }));
+  return { frames, segments, boundaries, beats_ms: beatMs, beat_source: beatSource, audio_mode: audio };
+}
+
+function nearestOffsetMs(beatsMs: readonly number[], tMs: number): number | null {
+  if (!beatsMs.length) return null;
+  let best = beatsMs[0];
+  for (const b of beatsMs) if (Math.abs(b - tMs) < Math.abs(best - tMs)) best = b;
+  return Math.round(tMs - best);
+}
