@@ -94,6 +94,29 @@ describe("bad input gets a clear error and loses nothing", () => {
     }
   });
 
+  it("a duration or editing fields out of range → 400 naming the field", async () => {
+    const sj = (over: Record<string, unknown>) => ({ style_json: { version: "1.0", ...over } });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ duration_seconds: 0.5 }, "config.duration_seconds"],
+      [{ duration_seconds: "5" }, "config.duration_seconds"],
+      // longer than the 3 s source: only the jobs service knows the video, and says so
+      [{ duration_seconds: 3.5 }, "config.duration_seconds"],
+      [sj({ cut_frequency: -1 }), "config.style_json.cut_frequency"],
+      [sj({ zoom_usage: 150 }), "config.style_json.zoom_usage"],
+      [sj({ motion_intensity: -3 }), "config.style_json.motion_intensity"],
+      [sj({ tempo_bpm: 0 }), "config.style_json.tempo_bpm"],
+      [
+        sj({ primary_transition: { type: "fade", duration_ms: -40, easing: "linear" } }),
+        "config.style_json.primary_transition.duration_ms",
+      ],
+    ];
+    for (const [config, field] of cases) {
+      const res = await engine.api("/api/v1/jobs", json({ video_id: videoId, config }));
+      expectError(res, 400, "validation_error");
+      expect(res.body.error.details.field, JSON.stringify(config)).toBe(field);
+    }
+  });
+
   it("unknown config and body keys → 400", async () => {
     const res = await engine.api(
       "/api/v1/jobs",

@@ -43,6 +43,8 @@ const ms = (s: number) => Math.round(s * 1000) / 1000;
 
 export interface JobDetailResponse extends JobResponse {
   style_json: StyleJson | null;
+  /** The edit the render carried out (cuts, segments, transitions); null until completed and for style_only. */
+  edit: Record<string, unknown> | null;
   output_video_url: string | null;
   error: { stage: string; message: string } | null;
   processing_time_seconds: number | null;
@@ -96,6 +98,7 @@ export function jobDetailResponse(job: Job): JobDetailResponse {
   return {
     ...jobResponse(job),
     style_json: job.styleJson ? (JSON.parse(job.styleJson) as StyleJson) : null,
+    edit: job.edit ? (JSON.parse(job.edit) as Record<string, unknown>) : null,
     output_video_url: job.outputVideoUrl ?? null,
     error:
       job.error && job.status === "failed" ? { stage: job.error.stage, message: job.error.message } : null,

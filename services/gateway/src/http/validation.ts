@@ -20,6 +20,8 @@ export const JobCreateBody = z
         quality: z.enum(QUALITIES).optional(),
         mode: z.enum(MODES).optional(),
         style_json: StyleJsonInputSchema.optional(),
+        // At most the source's duration: checked by the jobs service, which knows the video.
+        duration_seconds: z.number().min(1).optional(),
       })
       .strict()
       .nullish(),

@@ -466,7 +466,9 @@ const OPERATIONS: Op[] = [
       "Queues the video for analysis, style extraction and (unless `config.mode` is `style_only`) " +
       "style application and rendering. Without a template or `config.style_json`, the style is the " +
       "source video's own. `quality`: low = CRF 28, ≤480p; medium (default) = CRF 23, ≤720p; high = " +
-      "CRF 20, ≤1080p (never upscaled).",
+      "CRF 20, ≤1080p (never upscaled). `duration_seconds` (1 to the source's duration, else 400 naming " +
+      "the field) asks for a highlight edit of that length instead of the source's length: the most " +
+      "active stretches, kept in source order and cut to the rhythm.",
     parameters: [IDEMPOTENCY_KEY],
     requestBody: { required: true, content: { "application/json": { schema: ref("JobCreateRequest") } } },
     responses: {

@@ -190,6 +190,72 @@ export const JobResponseSchema = component(
   },
 );
 
+export const EditSchema = component(
+  "Edit",
+  z
+    .object({
+      duration_seconds: described(z.number().min(0), "Length of the output."),
+      cuts: described(
+        z.array(
+          z
+            .object({
+              time_seconds: described(z.number().min(0), "Where the cut is on the output timeline."),
+              beat_offset_ms: described(
+                z.number().nullable(),
+                "Signed distance to the nearest beat of the output's music (or of the target's " +
+                  "tempo grid when the source has no music); null when there is neither.",
+              ),
+              kind: described(
+                z.enum(["source_cut", "jump", "punch_in"]),
+                "What makes the cut visible: the source's own cut moved onto the beat, a jump within " +
+                  "one shot, or a change of framing (1.25× punch-in) on continuous footage.",
+              ),
+            })
+            .strict(),
+        ),
+        "Cuts on the output timeline, in order.",
+      ),
+      segments: described(
+        z.array(
+          z
+            .object({
+              source_in_seconds: z.number().min(0),
+              source_out_seconds: z.number().min(0),
+              output_start_seconds: z.number().min(0),
+            })
+            .strict(),
+        ),
+        "The source spans used, in output order: segment k plays source [in, out) from output_start.",
+      ),
+      transitions: described(
+        z.array(
+          z
+            .object({
+              type: described(
+                z.string(),
+                "`cut`, or the ffmpeg xfade transition rendered (`fade` = dissolve, `fadeblack`, `wipeleft`, …).",
+              ),
+              duration_ms: z.number().min(0),
+              easing: z.enum(["linear", "ease-in", "ease-out", "ease-in-out"]),
+            })
+            .strict(),
+        ),
+        "One per cut, in the same order.",
+      ),
+      audio: described(
+        z.enum(["none", "continuous", "spliced"]),
+        "`continuous`: the source's audio from its start is the music bed under every cut; " +
+          "`spliced`: each segment keeps its own audio, joined by a 20 ms crossfade where time was removed.",
+      ),
+    })
+    .strict(),
+  {
+    description:
+      "The edit the render carried out: the template's cut rhythm on the beats of the output's music, " +
+      'its transitions and zooms (see the README\'s "What the edit does").',
+  },
+);
+
 export const JobDetailResponseSchema = component(
   "JobDetailResponse",
   z.object({
@@ -198,6 +264,10 @@ export const JobDetailResponseSchema = component(
       StyleJson.nullable(),
       "The Style DNA applied: the template's, the given `config.style_json`, or (with neither) the " +
         "source video's own.",
+    ),
+    edit: described(
+      EditSchema.nullable(),
+      "The edit the render carried out; null for `style_only` jobs and jobs that did not complete.",
     ),
     output_video_url: described(
       z.string().nullable(),
@@ -227,6 +297,16 @@ export const JobDetailResponseSchema = component(
         eta_seconds: null,
         stage_timings: [],
         output_video_url: "file:///storage/job_xyz789abc123/output.mp4",
+        edit: {
+          duration_seconds: 12,
+          cuts: [{ time_seconds: 2.4, beat_offset_ms: 0, kind: "punch_in" }],
+          segments: [
+            { source_in_seconds: 0, source_out_seconds: 2.4, output_start_seconds: 0 },
+            { source_in_seconds: 2.4, source_out_seconds: 12, output_start_seconds: 2.4 },
+          ],
+          transitions: [{ type: "fade", duration_ms: 400, easing: "linear" }],
+          audio: "continuous",
+        },
         processing_time_seconds: 900.0,
         error: null,
         style_json: {

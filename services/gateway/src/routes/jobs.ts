@@ -43,7 +43,11 @@ export function jobRoutes(b: Backends): Router {
       videoId: body.video_id,
       templateVideoId: body.template_video_id ?? undefined,
       webhookUrl: body.webhook_url ?? undefined,
-      config: { quality: body.config?.quality ?? "medium", mode: body.config?.mode ?? "full" },
+      config: {
+        quality: body.config?.quality ?? "medium",
+        mode: body.config?.mode ?? "full",
+        durationSeconds: body.config?.duration_seconds,
+      },
       styleJson: body.config?.style_json ? JSON.stringify(body.config.style_json) : undefined,
       idempotencyKey,
       requestHash: idempotencyKey ? sha256(JSON.stringify(req.body)) : "",

@@ -13,6 +13,7 @@ import {
   stageIndex,
   storageKeys,
 } from "@clipzy/contracts";
+import { type EditResult, EdlSchema, editResult } from "@clipzy/models/edit/edl";
 import type { Broker } from "@clipzy/platform/broker";
 import { type Collection, DuplicateKeyError, type Filter, type Update } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
@@ -61,6 +62,8 @@ export interface CreateJobInput {
   quality?: Quality;
   mode?: Mode;
   styleJson?: string;
+  /** A highlight edit's length, seconds: 1 up to the source's duration. */
+  durationSeconds?: number;
   idempotencyKey?: string;
   /** A hash of the request body: the same key with another body is a conflict. */
   requestHash?: string;
@@ -163,6 +166,14 @@ export class JobsService {
     const source = await this.deps.videos.find(input.tenantId, input.videoId);
     if (!source)
       throw new AppError("video_not_found", `video ${input.videoId} not found`, { video_id: input.videoId });
+    const d = input.durationSeconds;
+    if (d !== undefined && !(Number.isFinite(d) && d >= 1 && d <= source.duration_seconds)) {
+      throw new AppError(
+        "validation_error",
+        `config.duration_seconds must be between 1 and the video's duration (${source.duration_seconds} s)`,
+        { field: "config.duration_seconds" },
+      );
+    }
     // The video's upload-time template is the default, unless the job brings its own style.
     const templateId = input.templateVideoId ?? (input.styleJson ? null : source.template_video_id);
     let template: VideoInfo | null = null;
@@ -188,7 +199,11 @@ export class JobsService {
       updated_at: now,
       started_at: null,
       completed_at: null,
-      config: { quality: input.quality ?? "medium", mode: input.mode ?? "full" },
+      config: {
+        quality: input.quality ?? "medium",
+        mode: input.mode ?? "full",
+        duration_seconds: input.durationSeconds ?? null,
+      },
       webhook_url: input.webhookUrl ?? source.webhook_url ?? null,
       style_input: input.styleJson ?? null,
       style_json: null,
@@ -304,7 +319,7 @@ export class JobsService {
 
   private async record(doc: JobDoc): Promise<void> {
     // Listeners get JobResponse, which has no style: keep the log light.
-    const job = { ...doc, style_json: null, style_input: null };
+    const job = { ...doc, style_json: null, style_input: null, edit: null };
     await this.deps.events.insertOne({
       _id: `${doc._id}:${doc.version}`,
       job_id: doc._id,
@@ -417,6 +432,7 @@ export class JobsService {
         completed_at: now,
         processing_time_seconds: Math.round((now.getTime() - started.getTime()) / 10) / 100,
         style_json: doc.style_json ?? (await this.readStyle(jobId)),
+        edit: doc.config.mode === "full" ? await this.readEdit(jobId) : null,
         output_key: doc.config.mode === "full" ? storageKeys.output(jobId) : null,
       },
     });
@@ -459,6 +475,11 @@ export class JobsService {
     return active.length;
   }
 
+  private async readEdit(jobId: string): Promise<EditResult> {
+    const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "style_application"));
+    return editResult(EdlSchema.parse(JSON.parse(raw.toString("utf8"))));
+  }
+
   private async readStyle(jobId: string): Promise<StyleJson | null> {
     const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "style_extraction"));
     return (JSON.parse(raw.toString("utf8")) as { style_json: StyleJson }).style_json;
@@ -483,6 +504,7 @@ export class JobsService {
       quality: doc.config.quality,
       mode: doc.config.mode,
       styleJson: doc.style_input ?? undefined,
+      durationSeconds: doc.config.duration_seconds ?? undefined,
     });
   }
 

@@ -1,4 +1,5 @@
 import type { JobStatus, Mode, Quality, StageName, StageTimingResponse, StyleJson } from "@clipzy/contracts";
+import type { EditResult } from "@clipzy/models/edit/edl";
 
 /** The job document as the jobs service stores it. */
 export interface VideoRefDoc {
@@ -25,11 +26,14 @@ export interface JobDoc {
   updated_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
-  config: { quality: Quality; mode: Mode };
+  /** duration_seconds: a highlight edit of that length; null for the source's length. */
+  config: { quality: Quality; mode: Mode; duration_seconds?: number | null };
   webhook_url: string | null;
   /** A StyleJSON the user supplied to apply, JSON-encoded. */
   style_input: string | null;
   style_json: StyleJson | null;
+  /** The edit the render carried out (from the edit decision list), once completed. */
+  edit?: EditResult | null;
   output_key: string | null;
   error: { stage: string; message: string } | null;
   processing_time_seconds: number | null;

@@ -23,7 +23,12 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     updatedAt: timestampFromDate(d.updated_at),
     startedAt: d.started_at ? timestampFromDate(d.started_at) : undefined,
     completedAt: d.completed_at ? timestampFromDate(d.completed_at) : undefined,
-    config: d.config,
+    config: {
+      quality: d.config.quality,
+      mode: d.config.mode,
+      durationSeconds: d.config.duration_seconds ?? undefined,
+    },
+    edit: d.edit && !summary ? JSON.stringify(d.edit) : undefined,
     webhookUrl: d.webhook_url ?? undefined,
     styleJson: d.style_json && !summary ? JSON.stringify(d.style_json) : undefined,
     outputVideoUrl: d.output_key && !summary ? await store.publicUrl(d.output_key) : undefined,
@@ -72,6 +77,7 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
         quality: quality as Quality,
         mode: mode as Mode,
         styleJson: req.styleJson,
+        durationSeconds: req.config?.durationSeconds,
         idempotencyKey: req.idempotencyKey,
         requestHash: req.requestHash,
       });

@@ -56,7 +56,7 @@ export interface paths {
         put?: never;
         /**
          * Create a job
-         * @description Queues the video for analysis, style extraction and (unless `config.mode` is `style_only`) style application and rendering. Without a template or `config.style_json`, the style is the source video's own. `quality`: low = CRF 28, ≤480p; medium (default) = CRF 23, ≤720p; high = CRF 20, ≤1080p (never upscaled).
+         * @description Queues the video for analysis, style extraction and (unless `config.mode` is `style_only`) style application and rendering. Without a template or `config.style_json`, the style is the source video's own. `quality`: low = CRF 28, ≤480p; medium (default) = CRF 23, ≤720p; high = CRF 20, ≤1080p (never upscaled). `duration_seconds` (1 to the source's duration, else 400 naming the field) asks for a highlight edit of that length instead of the source's length: the most active stretches, kept in source order and cut to the rhythm.
          */
         post: operations["createJob"];
         delete?: never;
@@ -403,6 +403,42 @@ export interface components {
          * @example msg_0123456789abcdef01234567
          */
         DeliveryId: string;
+        /** @description The edit the render carried out: the template's cut rhythm on the beats of the output's music, its transitions and zooms (see the README's "What the edit does"). */
+        Edit: {
+            /**
+             * @description `continuous`: the source's audio from its start is the music bed under every cut; `spliced`: each segment keeps its own audio, joined by a 20 ms crossfade where time was removed.
+             * @enum {string}
+             */
+            audio: "none" | "continuous" | "spliced";
+            /** @description Cuts on the output timeline, in order. */
+            cuts: {
+                /** @description Signed distance to the nearest beat of the output's music (or of the target's tempo grid when the source has no music); null when there is neither. */
+                beat_offset_ms: number | null;
+                /**
+                 * @description What makes the cut visible: the source's own cut moved onto the beat, a jump within one shot, or a change of framing (1.25× punch-in) on continuous footage.
+                 * @enum {string}
+                 */
+                kind: "source_cut" | "jump" | "punch_in";
+                /** @description Where the cut is on the output timeline. */
+                time_seconds: number;
+            }[];
+            /** @description Length of the output. */
+            duration_seconds: number;
+            /** @description The source spans used, in output order: segment k plays source [in, out) from output_start. */
+            segments: {
+                output_start_seconds: number;
+                source_in_seconds: number;
+                source_out_seconds: number;
+            }[];
+            /** @description One per cut, in the same order. */
+            transitions: {
+                duration_ms: number;
+                /** @enum {string} */
+                easing: "linear" | "ease-in" | "ease-out" | "ease-in-out";
+                /** @description `cut`, or the ffmpeg xfade transition rendered (`fade` = dissolve, `fadeblack`, `wipeleft`, …). */
+                type: string;
+            }[];
+        };
         /**
          * @description Stable, snake_case error codes; each maps to one HTTP status.
          * @enum {string}
@@ -466,6 +502,7 @@ export interface components {
          */
         JobCreateRequest: {
             config?: {
+                duration_seconds?: number;
                 /** @enum {string} */
                 mode?: "full" | "style_only";
                 /** @enum {string} */
@@ -563,6 +600,36 @@ export interface components {
          *       "eta_seconds": null,
          *       "stage_timings": [],
          *       "output_video_url": "file:///storage/job_xyz789abc123/output.mp4",
+         *       "edit": {
+         *         "duration_seconds": 12,
+         *         "cuts": [
+         *           {
+         *             "time_seconds": 2.4,
+         *             "beat_offset_ms": 0,
+         *             "kind": "punch_in"
+         *           }
+         *         ],
+         *         "segments": [
+         *           {
+         *             "source_in_seconds": 0,
+         *             "source_out_seconds": 2.4,
+         *             "output_start_seconds": 0
+         *           },
+         *           {
+         *             "source_in_seconds": 2.4,
+         *             "source_out_seconds": 12,
+         *             "output_start_seconds": 2.4
+         *           }
+         *         ],
+         *         "transitions": [
+         *           {
+         *             "type": "fade",
+         *             "duration_ms": 400,
+         *             "easing": "linear"
+         *           }
+         *         ],
+         *         "audio": "continuous"
+         *       },
          *       "processing_time_seconds": 900,
          *       "error": null,
          *       "style_json": {
@@ -617,6 +684,8 @@ export interface components {
             created_at: string;
             /** @description The active stage while `processing`, else null. */
             current_stage: components["schemas"]["StageName"] | null;
+            /** @description The edit the render carried out; null for `style_only` jobs and jobs that did not complete. */
+            edit: components["schemas"]["Edit"] | null;
             /** @description Failure details when `failed`; null otherwise. */
             error: components["schemas"]["JobError"] | null;
             /** @description Estimated seconds until completion while `processing` (a rough extrapolation of the job's progress rate so far); null otherwise, and while too little progress has been made to estimate. */
