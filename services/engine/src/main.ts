@@ -1,4 +1,5 @@
 import { ConfigError } from "@clipzy/platform/config";
+import { installLastResort } from "@clipzy/platform/last-resort";
 import { loadEngineConfig } from "./config.js";
 import { startEngine } from "./engine.js";
 
@@ -6,6 +7,7 @@ import { startEngine } from "./engine.js";
 async function main(): Promise<void> {
   const config = loadEngineConfig();
   const engine = await startEngine(config);
+  installLastResort(engine.log, "keep-serving");
   process.stdout.write(
     [
       "",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { env, loadConfig } from "./config.js";
 import { connectBroker, connectObjectStore, serviceEnv } from "./connect.js";
+import { installLastResort } from "./last-resort.js";
 import { createLogger, type Logger } from "./log.js";
 import type { WorkerDeps } from "./worker-service.js";
 
@@ -11,6 +12,7 @@ export function runMain(
   start: (log: Logger) => Promise<{ stop(): Promise<void> }>,
 ): void {
   const log = createLogger(name, level);
+  installLastResort(log, "exit");
   start(log).then(
     (running) => {
       let stopping = false;
