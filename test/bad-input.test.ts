@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, makeTextFile, makeTruncated } from "./support/media.js";
@@ -306,5 +308,58 @@ describe("authentication with configured keys", () => {
       });
     expectError(await cancel("tok_b"), 404, "job_not_found");
     expect((await cancel("tok_a")).status).toBe(200);
+  });
+});
+
+describe("upload limits bound the work one upload can cause", () => {
+  let engine: TestEngine;
+  let dir = "";
+  beforeAll(async () => {
+    engine = await startTestEngine({
+      UPLOAD_MAX_DURATION_SECONDS: "2",
+      UPLOAD_MAX_PIXELS: String(320 * 180),
+      UPLOAD_MAX_FRAME_RATE: "30",
+      UPLOAD_MAX_STREAMS: "2",
+    });
+    dir = await fixtureDir(engine.dataDir);
+  });
+  afterAll(() => engine?.cleanup());
+
+  it("each limit exceeded → 422 media_limit_exceeded naming it, nothing stored", async () => {
+    const cases: [string, Parameters<typeof makeClip>[1], string][] = [
+      ["long.mp4", { seconds: 3 }, "max_duration_seconds"],
+      ["big.mp4", { seconds: 1, width: 640, height: 360 }, "max_pixels"],
+      ["fast.mp4", { seconds: 1, fps: 60 }, "max_frame_rate"],
+    ];
+    for (const [name, options, limit] of cases) {
+      const res = await engine.upload(await makeClip(join(dir, name), options));
+      expectError(res, 422, "media_limit_exceeded");
+      expect(res.body.error.details.limit).toBe(limit);
+      expect(res.body.message).toContain(limit);
+    }
+    // three streams: the clip's video and audio plus a second audio track
+    const clip = await makeClip(join(dir, "ok.mp4"), { seconds: 1 });
+    const three = join(dir, "three.mp4");
+    await promisify(execFile)("ffmpeg", [
+      "-v",
+      "error",
+      "-y",
+      "-i",
+      clip,
+      "-map",
+      "0:v",
+      "-map",
+      "0:a",
+      "-map",
+      "0:a",
+      "-c",
+      "copy",
+      three,
+    ]);
+    const res = await engine.upload(three);
+    expectError(res, 422, "media_limit_exceeded");
+    expect(res.body.error.details).toMatchObject({ limit: "max_streams", value: 3, max: 2 });
+    expect(await storedVideos(engine)).toEqual([]);
+    expect((await engine.upload(clip)).status).toBe(200);
   });
 });

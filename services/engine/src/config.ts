@@ -1,4 +1,5 @@
 import { env, loadConfig } from "@clipzy/platform/config";
+import { mediaLimitsEnv } from "@clipzy/upload";
 import { z } from "zod";
 
 /** Embedded-mode configuration: everything has a default, so `npm start` needs none. */
@@ -7,6 +8,7 @@ export const EngineConfigSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   DATA_DIR: z.string().default("./data"),
   MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+  ...mediaLimitsEnv,
   /** `token:tenant` pairs, comma separated. Empty: open single-tenant mode, loopback only. */
   API_KEYS: env.list(),
   /** Requests a minute per bearer token (per client address in open mode); 0 turns the limit off. */

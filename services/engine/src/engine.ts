@@ -57,6 +57,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       host: LOOPBACK,
       port: 0,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      limits: upload.mediaLimitsOf(config),
     });
     stops.push(up.stop);
     const js = await jobs.start({

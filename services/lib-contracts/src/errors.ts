@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   invalid_media: 422,
+  media_limit_exceeded: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

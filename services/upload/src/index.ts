@@ -1,10 +1,36 @@
+import { env } from "@clipzy/platform/config";
 import type { DocStore } from "@clipzy/platform/docstore";
 import { addService, createServer, listen, shutdown } from "@clipzy/platform/grpc";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { UploadService } from "@clipzy/proto";
 import { type UploadClaimDoc, UploadsService, type VideoDoc } from "./app/uploads.js";
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from "./domain/probe.js";
 import { uploadGrpc } from "./transport/grpc.js";
+
+export { DEFAULT_MEDIA_LIMITS, type MediaLimits } from "./domain/probe.js";
+
+/** The environment variables of the upload limits, with their defaults (upload main and the engine). */
+export const mediaLimitsEnv = {
+  UPLOAD_MAX_DURATION_SECONDS: env.int(DEFAULT_MEDIA_LIMITS.max_duration_seconds, 1),
+  UPLOAD_MAX_PIXELS: env.int(DEFAULT_MEDIA_LIMITS.max_pixels, 1),
+  UPLOAD_MAX_FRAME_RATE: env.int(DEFAULT_MEDIA_LIMITS.max_frame_rate, 1),
+  UPLOAD_MAX_STREAMS: env.int(DEFAULT_MEDIA_LIMITS.max_streams, 1),
+};
+
+export function mediaLimitsOf(c: {
+  UPLOAD_MAX_DURATION_SECONDS: number;
+  UPLOAD_MAX_PIXELS: number;
+  UPLOAD_MAX_FRAME_RATE: number;
+  UPLOAD_MAX_STREAMS: number;
+}): MediaLimits {
+  return {
+    max_duration_seconds: c.UPLOAD_MAX_DURATION_SECONDS,
+    max_pixels: c.UPLOAD_MAX_PIXELS,
+    max_frame_rate: c.UPLOAD_MAX_FRAME_RATE,
+    max_streams: c.UPLOAD_MAX_STREAMS,
+  };
+}
 
 export interface UploadServiceDeps {
   docs: DocStore;
@@ -13,6 +39,8 @@ export interface UploadServiceDeps {
   host: string;
   port: number;
   maxUploadBytes: number;
+  /** Bounds on the work one upload can cause (defaults: DEFAULT_MEDIA_LIMITS). */
+  limits?: MediaLimits;
 }
 
 export async function start(deps: UploadServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
@@ -22,6 +50,7 @@ export async function start(deps: UploadServiceDeps): Promise<{ port: number; st
     store: deps.store,
     log: deps.log,
     maxUploadBytes: deps.maxUploadBytes,
+    limits: deps.limits ?? DEFAULT_MEDIA_LIMITS,
   });
   await uploads.init();
   const server = createServer();

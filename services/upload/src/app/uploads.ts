@@ -5,7 +5,7 @@ import { type Collection, DuplicateKeyError } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { decodeCheck, probeMedia } from "../adapters/ffprobe.js";
-import { interpretProbe, type MediaMetadata } from "../domain/probe.js";
+import { checkLimits, interpretProbe, type MediaLimits, type MediaMetadata } from "../domain/probe.js";
 
 export interface VideoDoc {
   _id: string;
@@ -40,6 +40,7 @@ export interface UploadsDeps {
   store: ObjectStore;
   log: Logger;
   maxUploadBytes: number;
+  limits: MediaLimits;
   now?: () => Date;
 }
 
@@ -204,8 +205,21 @@ export class UploadsService {
     if (!probe) throw new AppError("invalid_media", "the file is not a video ffmpeg can read");
     const verdict = interpretProbe(probe, filename, size);
     if (!verdict.ok) throw new AppError("invalid_media", verdict.reason);
+    // before the decode check: a video over a limit costs no more work
+    const limit = checkLimits(probe, verdict.metadata, this.deps.limits);
+    if (!limit.ok) {
+      throw new AppError("media_limit_exceeded", `${limit.reason} (${limit.limit})`, {
+        limit: limit.limit,
+        value: limit.value,
+        max: limit.max,
+      });
+    }
     const decodeError = await decodeCheck(location, signal);
-    if (decodeError) throw new AppError("invalid_media", `the video does not decode: ${decodeError}`);
+    if (decodeError) {
+      // ffmpeg's words go to the log; the user gets a sentence
+      this.deps.log.info({ key, ffmpeg: decodeError }, "upload refused: the video does not decode");
+      throw new AppError("invalid_media", "the video does not decode (the file is truncated or corrupt)");
+    }
     return verdict.metadata;
   }
 

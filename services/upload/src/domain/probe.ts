@@ -70,3 +70,51 @@ export function formatName(formatName: string, filename: string): string {
   if (ext === "mkv" && names.includes("matroska")) return "mkv";
   return names.includes("mp4") ? "mp4" : (names[0] ?? "unknown");
 }
+
+/** Bounds on the work one upload can cause; configurable (UPLOAD_MAX_*), documented with defaults. */
+export interface MediaLimits {
+  max_duration_seconds: number;
+  /** width × height of the video stream. */
+  max_pixels: number;
+  max_frame_rate: number;
+  /** Streams of any kind (video, audio, subtitles, data). */
+  max_streams: number;
+}
+
+export const DEFAULT_MEDIA_LIMITS: MediaLimits = {
+  max_duration_seconds: 3600,
+  max_pixels: 3840 * 2160,
+  max_frame_rate: 120,
+  max_streams: 8,
+};
+
+export type LimitVerdict =
+  | { ok: true }
+  | { ok: false; limit: keyof MediaLimits; value: number; max: number; reason: string };
+
+/** The first limit a probed video exceeds, named, or ok. */
+export function checkLimits(probe: ProbeJson, metadata: MediaMetadata, limits: MediaLimits): LimitVerdict {
+  const checks: [keyof MediaLimits, number, (v: number, max: number) => string][] = [
+    [
+      "max_duration_seconds",
+      metadata.duration_seconds,
+      (v, m) => `the video lasts ${v} s; the limit is ${m} s`,
+    ],
+    [
+      "max_pixels",
+      metadata.width * metadata.height,
+      (_v, m) => `the video is ${metadata.width}×${metadata.height}; the limit is ${m} pixels a frame`,
+    ],
+    [
+      "max_frame_rate",
+      metadata.frame_rate,
+      (v, m) => `the video has ${v} frames a second; the limit is ${m}`,
+    ],
+    ["max_streams", probe.streams?.length ?? 0, (v, m) => `the file has ${v} streams; the limit is ${m}`],
+  ];
+  for (const [limit, value, say] of checks) {
+    const max = limits[limit];
+    if (value > max) return { ok: false, limit, value, max, reason: say(value, max) };
+  }
+  return { ok: true };
+}
