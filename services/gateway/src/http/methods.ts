@@ -6,6 +6,8 @@ const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "tr
 interface Template {
   regex: RegExp;
   allow: string[];
+  /** Path parameters: of the templates matching a path, the one with fewest is its route. */
+  params: number;
 }
 
 /** `/jobs/{job_id}/result` → a regex matching one non-empty segment per parameter. */
@@ -20,7 +22,7 @@ function templates(doc: Record<string, unknown>, base: string): Template[] {
     const declared = METHODS.filter((m) => m in item).map((m) => m.toUpperCase());
     // HEAD is answered wherever GET is (HTTP semantics; express does it for every GET route).
     if (declared.includes("GET") && !declared.includes("HEAD")) declared.push("HEAD");
-    return { regex: new RegExp(`^${pattern}/?$`), allow: declared };
+    return { regex: new RegExp(`^${pattern}/?$`), allow: declared, params: path.split("{").length - 1 };
   });
 }
 
@@ -34,6 +36,8 @@ export function declaredRoutesOnly(doc: Record<string, unknown>, base: string): 
   return (req, res, next) => {
     const path = req.path;
     const matches = all.filter((t) => t.regex.test(path));
+    const fewest = Math.min(...matches.map((t) => t.params));
+    const route = matches.filter((t) => t.params === fewest); // /videos/upload, not /videos/{video_id}
     if (matches.length === 0) {
       if (path === base || path.startsWith(`${base}/`)) {
         res.status(404).json(errorBody("not_found", `no route for ${req.method} ${path}`));
@@ -41,7 +45,7 @@ export function declaredRoutesOnly(doc: Record<string, unknown>, base: string): 
       }
       return next();
     }
-    const allow = [...new Set(matches.flatMap((t) => t.allow))];
+    const allow = [...new Set(route.flatMap((t) => t.allow))];
     if (allow.includes(req.method)) return next();
     res.setHeader("Allow", allow.join(", "));
     res

@@ -31,6 +31,9 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   payload_too_large: "the body or file exceeds the configured limit",
   unsupported_media_type: "wrong Content-Type for this endpoint",
   invalid_media: "the file is not a decodable video (nothing was stored)",
+  media_limit_exceeded:
+    "the video exceeds a limit on duration, frame size, frame rate or stream count; `details.limit` " +
+    "names it, `details.max` is the limit (nothing was stored)",
   rate_limited: "too many requests for this token (or client address); wait `Retry-After` seconds",
   internal: "an unexpected server error (details are logged, never returned)",
   unavailable: "a backend service is temporarily unavailable; retry",
@@ -102,7 +105,29 @@ interface Op {
   errors?: Errors;
   /** Public operations: no token, no rate limit. */
   public?: boolean;
+  /** OpenAPI links from the success answer to the operations that use what it returns. */
+  links?: Record<string, Json>;
 }
+
+/** A link passing `$response.body#<pointer>` as path parameter `param` of `operationId`. */
+const link = (operationId: string, param: string, pointer: string): Json => ({
+  operationId,
+  parameters: { [param]: `$response.body#${pointer}` },
+});
+
+/** Links to every operation on `/jobs/{job_id}…` from a body that has the job id at `pointer`. */
+const jobLinks = (pointer: string): Record<string, Json> =>
+  Object.fromEntries(
+    ["getJob", "getJobResult", "cancelJob", "getJobOutput", "streamJobEvents", "listWebhookDeliveries"].map(
+      (id) => [id, link(id, "job_id", pointer)],
+    ),
+  );
+
+const videoLinks = (pointer: string): Record<string, Json> => ({
+  getVideo: link("getVideo", "video_id", pointer),
+  deleteVideo: link("deleteVideo", "video_id", pointer),
+  createJob: { operationId: "createJob", requestBody: { video_id: `$response.body#${pointer}` } },
+});
 
 const json = (schema: Json, description: string, extra: Json = {}): Json => ({
   description,
@@ -236,6 +261,7 @@ const OPERATIONS: Op[] = [
     path: "/videos/upload",
     tag: "Videos",
     operationId: "uploadVideo",
+    links: videoLinks("/data/video_id"),
     summary: "Upload a video",
     description:
       "Multipart upload, streamed to storage with bounded memory whatever the size. The file is " +
@@ -257,7 +283,7 @@ const OPERATIONS: Op[] = [
       409: ["idempotency_conflict", "conflict"],
       413: ["payload_too_large"],
       415: ["unsupported_media_type"],
-      422: ["invalid_media"],
+      422: ["invalid_media", "media_limit_exceeded"],
     },
   },
   {
@@ -265,6 +291,7 @@ const OPERATIONS: Op[] = [
     path: "/videos",
     tag: "Videos",
     operationId: "listVideos",
+    links: videoLinks("/videos/0/video_id"),
     summary: "List videos",
     description: "Newest first, paginated like jobs.",
     parameters: pageParams(false),
@@ -316,6 +343,7 @@ const OPERATIONS: Op[] = [
     path: "/videos/tus",
     tag: "Resumable uploads (tus)",
     operationId: "tusCreateUpload",
+    links: videoLinks("/data/video_id"),
     summary: "Create a resumable upload (tus 1.0 creation)",
     description:
       "Starts a [tus 1.0](https://tus.io/protocols/resumable-upload) upload (any tus client works). " +
@@ -365,6 +393,11 @@ const OPERATIONS: Op[] = [
         "missing `Upload-Length`, invalid `Upload-Metadata` or headers",
       ),
       404: tusError("Not found", ["template_not_found"], "`template_video_id` names no video of yours"),
+      422: tusError(
+        "Unprocessable media",
+        ["invalid_media", "media_limit_exceeded"],
+        "the whole file came with the request and is not a decodable video, or exceeds a media limit",
+      ),
       412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
       413: tusError("Payload too large", [], "`Upload-Length` exceeds the upload limit"),
       500: tusError("Internal server error", ["internal"], "an unexpected server error"),
@@ -398,6 +431,7 @@ const OPERATIONS: Op[] = [
     path: "/videos/tus/{upload_id}",
     tag: "Resumable uploads (tus)",
     operationId: "tusAppend",
+    links: videoLinks("/data/video_id"),
     summary: "Append bytes to a resumable upload (tus 1.0 core)",
     description:
       "Appends the body at `Upload-Offset`, which must equal the upload's current offset (else " +
@@ -435,7 +469,11 @@ const OPERATIONS: Op[] = [
       410: tusError("Gone", [], "the upload expired"),
       412: tusError("Precondition failed", [], "missing or unsupported `Tus-Resumable`"),
       413: tusError("Payload too large", ["payload_too_large"], "more bytes than `Upload-Length`"),
-      422: tusError("Unprocessable media", ["invalid_media"], "the finished file is not a decodable video"),
+      422: tusError(
+        "Unprocessable media",
+        ["invalid_media", "media_limit_exceeded"],
+        "the finished file is not a decodable video, or exceeds a media limit",
+      ),
       500: tusError("Internal server error", ["internal"], "an unexpected server error"),
     },
   },
@@ -461,6 +499,7 @@ const OPERATIONS: Op[] = [
     path: "/jobs",
     tag: "Jobs",
     operationId: "createJob",
+    links: jobLinks("/data/job_id"),
     summary: "Create a job",
     description:
       "Queues the video for analysis, style extraction and (unless `config.mode` is `style_only`) " +
@@ -493,6 +532,7 @@ const OPERATIONS: Op[] = [
     path: "/jobs",
     tag: "Jobs",
     operationId: "listJobs",
+    links: jobLinks("/jobs/0/job_id"),
     summary: "List jobs",
     description: "Newest first.",
     parameters: pageParams(true),
@@ -616,6 +656,9 @@ const OPERATIONS: Op[] = [
     path: "/jobs/{job_id}/webhook-deliveries",
     tag: "Webhooks",
     operationId: "listWebhookDeliveries",
+    links: {
+      replayWebhookDelivery: link("replayWebhookDelivery", "delivery_id", "/data/deliveries/0/delivery_id"),
+    },
     summary: "List a job's webhook deliveries",
     description: "Every delivery of the job's webhook and every attempt: status code, latency, error.",
     parameters: [JOB_ID],
@@ -685,6 +728,10 @@ with \`Retry-After\` in seconds. Health and documentation routes are not limited
 /** Error responses shared between operations, as `#/components/responses/<status>_<codes>`. */
 function buildOperation(op: Op, shared: Record<string, Json>): Json {
   const responses: Json = { ...op.responses };
+  if (op.links) {
+    const success = Object.keys(responses).sort()[0];
+    responses[success] = { ...(responses[success] as Json), links: op.links };
+  }
   const errors: Errors = { ...(op.public ? {} : COMMON), ...op.errors };
   for (const [status, codes] of Object.entries(errors)) {
     if (status in op.responses || !codes?.length) continue; // the operation describes it itself
@@ -734,6 +781,7 @@ function videoUploadForm(): Json {
   return {
     type: "object",
     required: ["file"],
+    additionalProperties: false, // other form fields are refused (400)
     properties: {
       file: { type: "string", format: "binary", description: "The video file." },
       ...Object.fromEntries(

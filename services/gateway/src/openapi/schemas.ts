@@ -588,6 +588,13 @@ export const JobCreateRequest = component("JobCreateRequest", JobCreateBody, {
   description:
     "Unknown keys (also inside `config`) are rejected with 400. `config.style_json` and " +
     "`template_video_id` are mutually exclusive.",
+  // the exclusion, for generators and validators: a template id string forbids config.style_json
+  if: { required: ["template_video_id"], properties: { template_video_id: { type: "string" } } },
+  then: {
+    properties: {
+      config: { not: { type: "object", required: ["style_json"], properties: { style_json: {} } } },
+    },
+  },
   examples: [
     {
       video_id: "vid_abc123def456",

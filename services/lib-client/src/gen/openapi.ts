@@ -443,7 +443,7 @@ export interface components {
          * @description Stable, snake_case error codes; each maps to one HTTP status.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "validation_error" | "invalid_json" | "unauthorized" | "not_found" | "video_not_found" | "job_not_found" | "template_not_found" | "conflict" | "idempotency_conflict" | "job_not_completed" | "job_terminal" | "video_in_use" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "invalid_media" | "rate_limited" | "internal" | "unavailable";
+        ErrorCode: "bad_request" | "validation_error" | "invalid_json" | "unauthorized" | "not_found" | "video_not_found" | "job_not_found" | "template_not_found" | "conflict" | "idempotency_conflict" | "job_not_completed" | "job_terminal" | "video_in_use" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "invalid_media" | "media_limit_exceeded" | "rate_limited" | "internal" | "unavailable";
         /**
          * @description Every 4xx and 5xx answer. Never an HTML page, never a stack trace.
          * @example {
@@ -1364,8 +1364,9 @@ export interface components {
          * @description Unprocessable media. `error.code` is one of:
          *
          *     - `invalid_media`: the file is not a decodable video (nothing was stored)
+         *     - `media_limit_exceeded`: the video exceeds a limit on duration, frame size, frame rate or stream count; `details.limit` names it, `details.max` is the limit (nothing was stored)
          */
-        Error422_invalid_media: {
+        Error422_invalid_media_media_limit_exceeded: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1373,7 +1374,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"] & {
                     error?: {
                         /** @enum {unknown} */
-                        code?: "invalid_media";
+                        code?: "invalid_media" | "media_limit_exceeded";
                     };
                 };
             };
@@ -1960,6 +1961,26 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /**
+             * @description Unprocessable media: the whole file came with the request and is not a decodable video, or exceeds a media limit (plain text). Or the JSON envelope with `error.code`:
+             *
+             *     - `invalid_media`: the file is not a decodable video (nothing was stored)
+             *     - `media_limit_exceeded`: the video exceeds a limit on duration, frame size, frame rate or stream count; `details.limit` names it, `details.max` is the limit (nothing was stored)
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_media" | "media_limit_exceeded";
+                        };
+                    };
+                    "text/plain": string;
+                };
+            };
             429: components["responses"]["Error429_rate_limited"];
             /**
              * @description Internal server error: an unexpected server error (plain text). Or the JSON envelope with `error.code`:
@@ -2283,9 +2304,10 @@ export interface operations {
                 };
             };
             /**
-             * @description Unprocessable media: the finished file is not a decodable video (plain text). Or the JSON envelope with `error.code`:
+             * @description Unprocessable media: the finished file is not a decodable video, or exceeds a media limit (plain text). Or the JSON envelope with `error.code`:
              *
              *     - `invalid_media`: the file is not a decodable video (nothing was stored)
+             *     - `media_limit_exceeded`: the video exceeds a limit on duration, frame size, frame rate or stream count; `details.limit` names it, `details.max` is the limit (nothing was stored)
              */
             422: {
                 headers: {
@@ -2295,7 +2317,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "invalid_media";
+                            code?: "invalid_media" | "media_limit_exceeded";
                         };
                     };
                     "text/plain": string;
@@ -2357,7 +2379,7 @@ export interface operations {
             409: components["responses"]["Error409_idempotency_conflict_conflict"];
             413: components["responses"]["Error413_payload_too_large"];
             415: components["responses"]["Error415_unsupported_media_type"];
-            422: components["responses"]["Error422_invalid_media"];
+            422: components["responses"]["Error422_invalid_media_media_limit_exceeded"];
             429: components["responses"]["Error429_rate_limited"];
             500: components["responses"]["Error500_internal"];
             503: components["responses"]["Error503_unavailable"];
