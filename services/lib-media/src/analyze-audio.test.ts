@@ -90,11 +90,9 @@ describe("render model round trip", () => {
     console.log(
       `[render] loudness ${before.loudness.integrated_lufs} -> ${after.loudness.integrated_lufs} LUFS (target -14), bass delta ${before.spectrum.bass_delta_db} -> ${after.spectrum.bass_delta_db} dB`,
     );
-    // Achieved tolerances (single pass, no measurement of the rendered output):
-    // loudness error at least halved (measured: -26.4 -> -18.1 LUFS for a -14 target),
-    const e0 = Math.abs(before.loudness.integrated_lufs! + 14);
-    const e1 = Math.abs(after.loudness.integrated_lufs! + 14);
-    expect(e1).toBeLessThan(0.5 * e0);
+    // Loudness lands on the target even with the shelf and the compressor in the chain (their
+    // loudness change is predicted, not measured): within 1 LU,
+    expect(Math.abs(after.loudness.integrated_lufs! + 14)).toBeLessThanOrEqual(1);
     // bass_boost error at least halved (measured: 55 -> -4 for a -30 target),
     expect(Math.abs(s1.bass_boost! - target.bass_boost)).toBeLessThan(
       0.5 * Math.abs(s0.bass_boost! - target.bass_boost),

@@ -24,18 +24,18 @@ export function emptyAudioAnalysis(): AudioAnalysis {
 }
 
 /**
- * audio_analysis: one streamed ffmpeg decode to mono f32 PCM at ANALYSIS_RATE, analysed block by
- * block (memory flat in track length), which also yields the track's Chromaprint fingerprint.
- * `input` is a local path or any URL ffmpeg reads.
+ * audio_analysis: one streamed ffmpeg decode to f32 PCM at ANALYSIS_RATE, mono or stereo as the
+ * source (more channels are mixed down to stereo by ffmpeg, an approximation of BS.1770's
+ * surround weights), analysed block by block (memory flat in track length), which also yields the
+ * track's Chromaprint fingerprint. `input` is a local path or any URL ffmpeg reads.
  */
 export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}): Promise<AudioAnalysis> {
-  let duration = opts.durationSeconds ?? null;
-  if (duration === null || !(duration > 0)) {
-    const probe = await probeAudio(input, opts.signal);
-    if (!probe.hasAudio) return emptyAudioAnalysis();
-    duration = probe.durationSeconds;
-  }
-  const analyzer = new AudioAnalyzer(ANALYSIS_RATE);
+  const probe = await probeAudio(input, opts.signal);
+  if (!probe.hasAudio) return emptyAudioAnalysis();
+  const duration =
+    opts.durationSeconds && opts.durationSeconds > 0 ? opts.durationSeconds : probe.durationSeconds;
+  const channels = Math.min(2, Math.max(1, probe.channels));
+  const analyzer = new AudioAnalyzer(ANALYSIS_RATE, undefined, channels);
   let fingerprint: Uint8Array | null = null;
   let lastFraction = 0;
   const report = (x: number) => {
@@ -49,6 +49,7 @@ export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}
   try {
     for await (const block of decodePcm(input, {
       sampleRate: ANALYSIS_RATE,
+      channels,
       blockSamples: 16384,
       signal: opts.signal,
       onFingerprint: (raw) => {

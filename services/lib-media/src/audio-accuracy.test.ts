@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_COMPRESSION_RATIO } from "@clipzy/models/audio/dynamics";
 import { type BassLineSpec, type ChordLayerSpec, drumTrack, type Pattern } from "@clipzy/models/audio/synth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeAudio } from "./analyze-audio.js";
@@ -229,16 +230,68 @@ describe("integrated loudness against ffmpeg ebur128", () => {
 });
 
 describe("compression estimate", () => {
-  it("increases strictly with acompressor's ratio 1, 2, 4, 8", async () => {
+  it("increases strictly with acompressor's ratio 1, 2, 4, 8 on a track with sections", async () => {
     const tr = drumTrack({ bpm: 110, seconds: 12, pattern: "rock", seed: 3, chords: true, levelDb: 6 });
     const levels = [0, -14, -6, -20];
     for (let i = 0; i < tr.samples.length; i++)
       tr.samples[i] *= 10 ** (levels[Math.floor(i / (3 * 48000))] / 20);
     const src = join(dir, "dyn.wav");
     await writePcm(src, tr.samples, tr.sampleRate);
+    const estimates = await compressed(src, [1, 2, 4, 8]);
+    console.log(`[compression] sections: true 1/2/4/8 -> estimated ${estimates.join(" / ")}`);
+    for (let i = 1; i < estimates.length; i++) expect(estimates[i]).toBeGreaterThan(estimates[i - 1]);
+    expect(estimates[0]).toBeGreaterThanOrEqual(1);
+  });
+
+  // Steady material (a kick loop, a monologue) has no loudness range to lose; its uncompressed and
+  // heavily compressed versions must still read apart, and neither at the cap.
+  const steady: [string, number[], () => Promise<string>][] = [
+    [
+      "kick loop",
+      [1, 2, 4, 8, 20],
+      async () => {
+        const tr = drumTrack({ bpm: 120, seconds: 12, pattern: "four", seed: 2 });
+        const f = join(dir, "kick.wav");
+        await writePcm(f, tr.samples, tr.sampleRate);
+        return f;
+      },
+    ],
+    [
+      "drums and chords",
+      [1, 2, 4, 8, 20],
+      async () => {
+        const tr = drumTrack({ bpm: 110, seconds: 12, pattern: "rock", seed: 3, chords: true });
+        const f = join(dir, "steady-music.wav");
+        await writePcm(f, tr.samples, tr.sampleRate);
+        return f;
+      },
+    ],
+    [
+      "espeak-ng speech",
+      [1, 2, 4],
+      async () => {
+        const f = join(dir, "speech-comp.wav");
+        execFileSync("espeak-ng", [
+          "-w",
+          f,
+          "The quick brown fox jumps over the lazy dog. Speech has syllables, pauses and a gliding pitch. Compression narrows all of it.",
+        ]);
+        return f;
+      },
+    ],
+  ];
+  it.each(steady)("%s: uncompressed and compressed read apart, in order", async (name, ratios, make) => {
+    const estimates = await compressed(await make(), ratios);
+    console.log(`[compression] ${name}: true ${ratios.join("/")} -> estimated ${estimates.join(" / ")}`);
+    for (let i = 1; i < estimates.length; i++) expect(estimates[i]).toBeGreaterThan(estimates[i - 1]);
+    expect(estimates.at(-1)! / estimates[0]).toBeGreaterThan(2.5);
+    expect(Math.max(...estimates)).toBeLessThan(MAX_COMPRESSION_RATIO);
+  });
+
+  async function compressed(src: string, ratios: number[]): Promise<number[]> {
     const estimates: number[] = [];
-    for (const ratio of [1, 2, 4, 8]) {
-      const out = join(dir, `dyn-${ratio}.wav`);
+    for (const ratio of ratios) {
+      const out = join(dir, `comp-${ratio}-${ratios.length}-${estimates.length}.wav`);
       await ffmpeg([
         "-i",
         src,
@@ -246,13 +299,10 @@ describe("compression estimate", () => {
         `acompressor=threshold=-30dB:ratio=${ratio}:attack=5:release=100`,
         out,
       ]);
-      const a = await analyzeAudio(out);
-      estimates.push(a.dynamics.compression_ratio!);
+      estimates.push((await analyzeAudio(out)).dynamics.compression_ratio!);
     }
-    console.log(`[compression] true 1/2/4/8 -> estimated ${estimates.join(" / ")}`);
-    for (let i = 1; i < estimates.length; i++) expect(estimates[i]).toBeGreaterThan(estimates[i - 1]);
-    expect(estimates[0]).toBeGreaterThanOrEqual(1);
-  });
+    return estimates;
+  }
 });
 
 describe("speech presence", () => {

@@ -1,12 +1,12 @@
 import { ProcessError, readRecords, runTool, spawnTool } from "@clipzy/platform/process";
 
 /**
- * The one decode of the audio: ffmpeg `-vn -ac 1 -ar <rate> -f f32le pipe:1`, streamed as
- * Float32Array blocks of `blockSamples` (the last one may be shorter). With `onFingerprint`, the
- * same decode also feeds ffmpeg's chromaprint muxer (a second output on fd 3), whose raw
- * fingerprint is handed over once the decode ends. The child is killed when `signal` aborts
- * (spawnTool), and an input without an audio stream is reported as `NoAudioStreamError` rather
- * than a failure.
+ * The one decode of the audio: ffmpeg `-vn -ac <channels> -ar <rate> -f f32le pipe:1`, streamed
+ * as Float32Array blocks of `blockSamples` frames (interleaved; the last one may be shorter). With
+ * `onFingerprint`, the same decode also feeds ffmpeg's chromaprint muxer (a second output on fd 3),
+ * whose raw fingerprint is handed over once the decode ends. The child is killed when `signal`
+ * aborts (spawnTool), and an input without an audio stream is reported as `NoAudioStreamError`
+ * rather than a failure.
  */
 export class NoAudioStreamError extends Error {
   readonly code = "NO_AUDIO_STREAM";
@@ -18,6 +18,8 @@ export class NoAudioStreamError extends Error {
 
 export interface DecodeOptions {
   sampleRate: number;
+  /** Output channels (default 1: ffmpeg's mixdown). */
+  channels?: number;
   blockSamples?: number;
   signal?: AbortSignal;
   /** Receives the raw Chromaprint fingerprint (little-endian uint32 items) after the last block. */
@@ -37,7 +39,7 @@ const FINGERPRINT_OUTPUT = [
   "pipe:3",
 ];
 
-export function decodeArgs(input: string, sampleRate: number, fingerprint = false): string[] {
+export function decodeArgs(input: string, sampleRate: number, fingerprint = false, channels = 1): string[] {
   return [
     "-hide_banner",
     "-nostdin",
@@ -51,7 +53,7 @@ export function decodeArgs(input: string, sampleRate: number, fingerprint = fals
     "-sn",
     "-dn",
     "-ac",
-    "1",
+    String(channels),
     "-ar",
     String(sampleRate),
     "-f",
@@ -62,9 +64,10 @@ export function decodeArgs(input: string, sampleRate: number, fingerprint = fals
 }
 
 export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGenerator<Float32Array> {
-  const block = opts.blockSamples ?? 8192;
+  const channels = opts.channels ?? 1;
+  const block = (opts.blockSamples ?? 8192) * channels;
   const fingerprint = opts.onFingerprint !== undefined;
-  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate, fingerprint), {
+  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate, fingerprint, channels), {
     signal: opts.signal,
     extraPipes: fingerprint ? 1 : 0,
   });
@@ -77,7 +80,7 @@ export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGener
   });
   try {
     for await (const rec of readRecords(tool.stdout, block * 4, true)) {
-      const n = Math.floor(rec.length / 4);
+      const n = Math.floor(rec.length / (4 * channels)) * channels;
       if (n === 0) continue;
       // copy into an aligned Float32Array (Buffer offsets need not be 4-aligned)
       yield new Float32Array(rec.buffer.slice(rec.byteOffset, rec.byteOffset + n * 4));
@@ -99,6 +102,8 @@ function mapError(e: unknown, input: string): unknown {
 
 export interface AudioProbe {
   hasAudio: boolean;
+  /** Channels of the first audio stream (0 without one). */
+  channels: number;
   /** Duration in seconds (audio stream, else container), null if unknown. */
   durationSeconds: number | null;
 }
@@ -113,15 +118,22 @@ export async function probeAudio(input: string, signal?: AbortSignal): Promise<A
       "-select_streams",
       "a:0",
       "-show_entries",
-      "stream=index,duration:format=duration",
+      "stream=index,duration,channels:format=duration",
       "-of",
       "json",
       input,
     ],
     { signal },
   );
-  const j = JSON.parse(out) as { streams?: { duration?: string }[]; format?: { duration?: string } };
+  const j = JSON.parse(out) as {
+    streams?: { duration?: string; channels?: number }[];
+    format?: { duration?: string };
+  };
   const hasAudio = (j.streams?.length ?? 0) > 0;
   const d = Number(j.streams?.[0]?.duration ?? j.format?.duration);
-  return { hasAudio, durationSeconds: Number.isFinite(d) && d > 0 ? d : null };
+  return {
+    hasAudio,
+    channels: hasAudio ? (j.streams?.[0]?.channels ?? 1) : 0,
+    durationSeconds: Number.isFinite(d) && d > 0 ? d : null,
+  };
 }

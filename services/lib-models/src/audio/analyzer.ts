@@ -9,6 +9,7 @@ import {
 import type { BandName } from "./filterbank.js";
 import type { AudioFingerprint } from "./fingerprint.js";
 import { classifyGenre } from "./genre.js";
+import { limiterLossCurve } from "./limiter.js";
 import { LoudnessMeter } from "./loudness.js";
 import { DEFAULT_RHYTHM, type RhythmConfig, trackBeats } from "./rhythm.js";
 import { defaultSpectralConfig, SpectralAnalyzer } from "./spectral.js";
@@ -40,6 +41,10 @@ export interface AudioAnalysis {
     momentary_max_lufs: number | null;
     short_term_max_lufs: number | null;
     rms_dbfs: number | null;
+    /** Channels measured (1 or 2): loudness sums them as BS.1770 does; the rest of the analysis uses the mixdown. */
+    channels: number;
+    /** Loudness a peak limiter would cost, LU, per dB (index) of true peak over its ceiling (audio/limiter.ts). */
+    limiter_loss_db: number[];
   };
   dynamics: {
     crest_factor_db: number | null;
@@ -92,6 +97,8 @@ export function emptyAnalysis(): AudioAnalysis {
       momentary_max_lufs: null,
       short_term_max_lufs: null,
       rms_dbfs: null,
+      channels: 1,
+      limiter_loss_db: [],
     },
     dynamics: {
       crest_factor_db: null,
@@ -121,8 +128,9 @@ const r2 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Mat
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
 
 /**
- * Streaming analyser: push mono PCM blocks at `sampleRate`, then `finish()`. Holds features
- * (a few floats per 10 ms frame and per 100 ms loudness block), never the samples.
+ * Streaming analyser: push PCM blocks at `sampleRate` (interleaved when `channels` is 2), then
+ * `finish()`. Holds features (a few floats per 10 ms frame and per 100 ms loudness block), never
+ * the samples. Loudness is measured over the channels; everything else on their mixdown.
  */
 export class AudioAnalyzer {
   private readonly spectral: SpectralAnalyzer;
@@ -132,16 +140,29 @@ export class AudioAnalyzer {
   constructor(
     readonly sampleRate = ANALYSIS_RATE,
     private readonly rhythm: RhythmConfig = DEFAULT_RHYTHM,
+    readonly channels = 1,
   ) {
     this.spectral = new SpectralAnalyzer(defaultSpectralConfig(sampleRate));
-    this.loudness = new LoudnessMeter(sampleRate);
+    this.loudness = new LoudnessMeter(sampleRate, channels);
   }
 
   push(block: Float32Array): void {
-    if (block.length === 0) return;
-    this.samples += block.length;
-    this.spectral.push(block);
+    const ch = this.channels;
+    const n = Math.floor(block.length / ch);
+    if (n === 0) return;
+    this.samples += n;
     this.loudness.push(block);
+    if (ch === 1) {
+      this.spectral.push(block);
+      return;
+    }
+    const mix = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let c = 0; c < ch; c++) s += block[i * ch + c];
+      mix[i] = s / ch;
+    }
+    this.spectral.push(mix);
   }
 
   get secondsAnalysed(): number {
@@ -221,6 +242,8 @@ export class AudioAnalyzer {
         momentary_max_lufs: r2(ls.momentaryMaxLufs),
         short_term_max_lufs: r2(ls.shortTermMaxLufs),
         rms_dbfs: r2(ls.rmsDbfs),
+        channels: this.channels,
+        limiter_loss_db: hasSignal ? limiterLossCurve(this.loudness.fine()) : [],
       },
       dynamics: {
         crest_factor_db: r2(dyn.crestFactorDb),

@@ -26,23 +26,21 @@ describe("dynamics mappings", () => {
     expect(compressionRatioFromIndex(5)).toBe(MAX_COMPRESSION_RATIO);
     expect(compressionRatioFromIndex(1.7)).toBeLessThan(MAX_COMPRESSION_RATIO);
   });
-  it("reference dynamics read as (almost) uncompressed, halved dynamics as compressed", () => {
+  it("reference spread reads as (almost) uncompressed, halved spread as compressed; LRA only lowers it", () => {
     const ref = {
       crestFactorDb: REFERENCE.crestFactorDb,
       plrDb: REFERENCE.plrDb,
-      lraLu: REFERENCE.lraLu,
+      lraLu: 1,
       envelopeSpreadDb: REFERENCE.envelopeSpreadDb,
       shortCrestDb: 10,
     };
     expect(compressionIndex(ref)).toBeCloseTo(0, 9);
-    const half = {
-      ...ref,
-      lraLu: ref.lraLu / 2,
-      envelopeSpreadDb: ref.envelopeSpreadDb / 2,
-      crestFactorDb: ref.crestFactorDb / 2,
-    };
-    expect(compressionIndex(half)).toBeCloseTo(1, 9);
-    expect(compressionRatioFromIndex(1)).toBeGreaterThan(5);
+    const half = { ...ref, envelopeSpreadDb: ref.envelopeSpreadDb / 2 };
+    expect(compressionIndex(half)).toBeCloseTo(0.7, 9);
+    expect(compressionRatioFromIndex(0.7)).toBeGreaterThan(2);
+    // a steady track (LRA 1 or 3) is not more compressed than one with 12 LU of range at the same spread
+    expect(compressionIndex({ ...half, lraLu: 3 })).toBeCloseTo(compressionIndex(half)!, 9);
+    expect(compressionIndex({ ...half, lraLu: 12 })!).toBeLessThan(compressionIndex(half)!);
   });
   it("bass boost and normalization mappings round-trip", () => {
     for (const b of [-80, -20, 0, 35, 90])

@@ -6,19 +6,22 @@ import { percentileSorted } from "./loudness.js";
  *
  * A compression ratio cannot be read back from the output alone (the same output can come from a
  * dynamic source squashed hard or a flat source left alone). What compression changes is
- * measurable: it narrows the loudness range (LRA), the spread of 100 ms levels, and the crest
- * factor. The model compares each with the value typical of uncompressed material (REFERENCE), in
- * log2 units, and averages them into a compression index c (0 = reference dynamics):
+ * measurable: it narrows the spread of 100 ms levels (a compressor with a 5-100 ms attack/release
+ * works at that scale) and, on material with sections at different levels, the loudness range
+ * (LRA). The model turns both into a compression index c (log2 units, 0 = reference dynamics):
  *
- *   c = sum_d w_d * log2(REFERENCE_d / measured_d) / sum_d w_d,   w: LRA 0.5, spread 0.35, crest 0.15
- *   compression_ratio = (1 + 2^(4 * GAIN * c))^(1/4),  GAIN = 2.5
+ *   c = (0.7 log2(24 dB / spread) + 0.3 min(0, log2(3 LU / LRA))) / (0.7 + 0.3)
+ *   compression_ratio = (1 + 2^(4 * GAIN * c))^(1/4),  GAIN = 1.6
  *
  * i.e. about 2^(GAIN*c) once c > 0.3, and smoothly (never below) 1 for dynamic material; it is
- * strictly increasing in c. GAIN is calibrated on ffmpeg `acompressor` (threshold below the
- * programme, attack 5 ms, release 100 ms) over a drum track with sections 6-20 dB apart: there
- * ratios 1/2/4/8 read about 1.1/2.3/4.6/6.7. Faster transients than the attack escape any
- * compressor, so peak-based descriptors (PLR) are reported but not used. The renderer inverts the
- * same model (render-model.ts) and can search compressor settings that reproduce the descriptors.
+ * strictly increasing in c. LRA only ever lowers c: a steady track (a kick loop, a monologue) has
+ * an LRA near 0 whether compressed or not, so a small LRA is no evidence of compression, while a
+ * large one is evidence against it. (The previous model scored LRA against 12 LU and read 20, its
+ * cap, on a plain kick loop and on plain speech.) The crest factor is reported but not used:
+ * transients faster than the attack escape any compressor, so it barely moves. GAIN is
+ * calibrated on ffmpeg `acompressor` (threshold -30 dB, attack 5 ms, release 100 ms) at ratios
+ * 1/2/4/8/20 on a kick loop, a drum-and-chords track and espeak-ng speech (audio-accuracy.test.ts
+ * prints the readings); speech saturates from ratio 4 on, where its pauses dominate the spread.
  */
 export interface DynamicsDescriptors {
   /** Sample peak over RMS of the whole track, dB. */
@@ -40,8 +43,11 @@ export const REFERENCE: Readonly<Record<"envelopeSpreadDb" | "plrDb" | "lraLu" |
   lraLu: 12,
   crestFactorDb: 20,
 };
-const WEIGHTS = { lraLu: 0.5, envelopeSpreadDb: 0.35, crestFactorDb: 0.15 } as const;
-export const COMPRESSION_GAIN = 2.5;
+const SPREAD_WEIGHT = 0.7;
+const LRA_WEIGHT = 0.3;
+/** An LRA at or under this is no evidence either way (steady material). */
+const STEADY_LRA_LU = 3;
+export const COMPRESSION_GAIN = 1.6;
 
 export function dynamicsDescriptors(
   summary: LoudnessSummary,
@@ -83,13 +89,14 @@ export function dynamicsDescriptors(
 export function compressionIndex(d: DynamicsDescriptors, durationSeconds = 60): number | null {
   let sum = 0;
   let wsum = 0;
-  for (const key of Object.keys(WEIGHTS) as (keyof typeof WEIGHTS)[]) {
-    const v = d[key];
-    if (v === null || !Number.isFinite(v)) continue;
+  if (d.envelopeSpreadDb !== null && Number.isFinite(d.envelopeSpreadDb)) {
+    sum += SPREAD_WEIGHT * Math.log2(REFERENCE.envelopeSpreadDb / Math.max(0.5, d.envelopeSpreadDb));
+    wsum += SPREAD_WEIGHT;
+  }
+  if (d.lraLu !== null && Number.isFinite(d.lraLu)) {
     // LRA needs a few 3 s windows to mean anything: full weight from 12 s on
-    const w =
-      key === "lraLu" ? WEIGHTS[key] * Math.max(0, Math.min(1, (durationSeconds - 3) / 9)) : WEIGHTS[key];
-    sum += w * Math.log2(REFERENCE[key] / Math.max(0.5, v));
+    const w = LRA_WEIGHT * Math.max(0, Math.min(1, (durationSeconds - 3) / 9));
+    sum += w * Math.min(0, Math.log2(STEADY_LRA_LU / Math.max(0.5, d.lraLu)));
     wsum += w;
   }
   return wsum > 0 ? sum / wsum : null;

@@ -1,6 +1,7 @@
 import type { AudioStyle } from "@clipzy/contracts";
 import type { AudioAnalysis } from "./analyzer.js";
 import { deltaFromBassBoost, lufsFromNormalizationLevel } from "./dynamics.js";
+import { LIMITER_CURVE_MAX_DB, limitedGainFilters, limiterLoss } from "./limiter.js";
 
 /**
  * The forward model the renderer uses: an ffmpeg `-af` chain that moves audio toward an
@@ -15,32 +16,37 @@ import { deltaFromBassBoost, lufsFromNormalizationLevel } from "./dynamics.js";
  *   attack 5 ms, release 100 ms (the settings the analyser's model is calibrated on), and makeup
  *   gain for the expected gain reduction. A less compressed target than the source cannot be
  *   undone: no compressor is added then.
- * - normalization_level n -> target loudness L_t = -30 + 24 n LUFS. With a measured source the
- *   chain ends in a linear `volume` gain L_t - L_measured (corrected for the shelf's and the
- *   compressor's expected loudness change), plus, on request, a true-peak limiter at -1 dBTP;
- *   unmeasured, it ends in single-pass `loudnorm` at L_t.
- * - enhance_speech -> a gentle presence band (`highpass` 80 Hz + 3 dB peak at 3 kHz) when true.
+ * - normalization_level n -> target loudness L_t = -30 + 24 n LUFS, in two passes as loudnorm's
+ *   linear mode does: the analysis pass measured the source's integrated loudness and true peak
+ *   (over its channels, as ffmpeg's ebur128 does); the render applies one linear gain
+ *   G = L_t - L_measured - (shelf's expected change). When that gain would put the true peak over
+ *   RENDER_CEILING_DBTP, a look-ahead limiter at the ceiling follows it and G is raised by what the
+ *   limiter is predicted to cost (audio/limiter.ts, from the source's measured 10 ms peaks), so the
+ *   output still lands on L_t. This works for clips of any length (loudnorm leaves clips under 3 s
+ *   alone). Unmeasured (no analysis), it ends in single-pass `loudnorm` at L_t.
+ * - enhance_speech -> a gentle presence band (`highpass` 80 Hz + 3 dB peak at 3 kHz) when true and
+ *   the source has speech (a measured source without speech gets none: there is nothing to enhance).
+ *
+ * Each stage is added only when the target asks for a change: a null field, a bass change under
+ * 0.5 dB or a target no more compressed than the source adds nothing.
  */
-export interface FilterChainOptions {
-  /**
-   * Add a true-peak limiter at -1 dBTP when the predicted peak exceeds it. Off by default: a
-   * limiter also compresses (it raises the measured compression ratio and costs loudness), and the
-   * float pipeline does not clip before the encoder.
-   */
-  limitTruePeak?: boolean;
-}
 
-export function audioFilterChain(
-  style: AudioStyle,
-  measured?: AudioAnalysis,
-  opts: FilterChainOptions = {},
-): string {
+/**
+ * True-peak ceiling the render aims for: 2 dB under the -1 dBTP limit, because the AAC encoder
+ * overshoots. Measured: ffmpeg's aac at 192k raised the true peak of limited material by up to
+ * 1.4 dB (a 2 s music clip limited at -2.5 dBFS over ten gains read -2.5 to -1.1 dBTP).
+ */
+export const RENDER_CEILING_DBTP = -3;
+
+export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis): string {
   const m = measured && !measured.empty && measured.loudness.integrated_lufs !== null ? measured : undefined;
   const filters: string[] = [];
   let predictedGainDb = 0;
+  let peakRiseDb = 0;
 
-  if (style.enhance_speech) {
+  if (style.enhance_speech && (!m || m.speech.present)) {
     filters.push("highpass=f=80", "equalizer=f=3000:t=q:w=1:g=3");
+    peakRiseDb += 3;
   }
 
   if (style.bass_boost !== null) {
@@ -52,6 +58,7 @@ export function audioFilterChain(
       // K-weighting discounts lows: loudness moves by the K-weighted share of the bass band
       const share = m?.spectrum.band_share?.bass ?? 0.3;
       predictedGainDb += 10 * Math.log10(1 + 0.5 * share * (10 ** (g / 10) - 1));
+      peakRiseDb += Math.max(0, g);
     }
   }
 
@@ -67,21 +74,57 @@ export function audioFilterChain(
       filters.push(
         `acompressor=threshold=${fmt(threshold)}dB:ratio=${fmt(ratio)}:attack=5:release=100:makeup=${fmt(makeup)}`,
       );
+      // the makeup restores the body's level; transients faster than the attack keep it on top
+      peakRiseDb += 20 * Math.log10(makeup);
     }
   }
 
   if (style.normalization_level !== null) {
     const target = lufsFromNormalizationLevel(style.normalization_level);
     if (m && m.loudness.integrated_lufs !== null) {
-      const gain = clamp(target - (m.loudness.integrated_lufs + predictedGainDb), -40, 40);
-      filters.push(`volume=${fmt(gain)}dB`);
-      const peak = (m.loudness.true_peak_dbtp ?? 0) + gain + Math.max(0, predictedGainDb);
-      if (opts.limitTruePeak && peak > -1) filters.push("alimiter=limit=0.89:attack=1:release=50:level=0");
+      const { gainDb, limit } = loudnessGain(target, m, predictedGainDb, peakRiseDb);
+      filters.push(
+        ...(limit ? limitedGainFilters(fmt(gainDb), RENDER_CEILING_DBTP) : [`volume=${fmt(gainDb)}dB`]),
+      );
     } else {
       filters.push(`loudnorm=I=${fmt(target)}:TP=-1.5:LRA=20`);
     }
   }
   return filters.length ? filters.join(",") : "anull";
+}
+
+/**
+ * The linear gain that lands the source on `targetLufs`, and whether a limiter must follow it:
+ * the smallest G with G - loss(peak + G - ceiling) >= the gain needed without a limiter, found by
+ * bisection (the predicted loudness is non-decreasing in G while the loss grows slower than the
+ * excess). Limiting is bounded by the loss curve's range (LIMITER_CURVE_MAX_DB): a target that
+ * would need more lands short of it rather than being squashed further.
+ */
+export function loudnessGain(
+  targetLufs: number,
+  m: AudioAnalysis,
+  predictedGainDb = 0,
+  peakRiseDb = 0,
+): { gainDb: number; limit: boolean } {
+  const measuredLufs = m.loudness.integrated_lufs ?? targetLufs;
+  const peak = (m.loudness.true_peak_dbtp ?? m.loudness.sample_peak_dbfs ?? -60) + peakRiseDb;
+  const base = clamp(targetLufs - measuredLufs - predictedGainDb, -40, 40);
+  const excess = (g: number) => peak + g - RENDER_CEILING_DBTP;
+  const reached = (g: number) => g - limiterLoss(m.loudness.limiter_loss_db, excess(g)) >= base;
+  let gain = base;
+  if (excess(base) > 0 && !reached(base)) {
+    let lo = base;
+    let hi = Math.min(40, RENDER_CEILING_DBTP - peak + LIMITER_CURVE_MAX_DB);
+    if (hi > lo && reached(hi)) {
+      for (let i = 0; i < 40; i++) {
+        const mid = (lo + hi) / 2;
+        if (reached(mid)) hi = mid;
+        else lo = mid;
+      }
+    }
+    gain = Math.max(base, hi);
+  }
+  return { gainDb: gain, limit: excess(gain) > 0 };
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
