@@ -59,6 +59,11 @@ describe("deploy/compose.yaml", () => {
       expect(s.environment.OTEL_SERVICE_NAME).toBe(name);
       expect(existsSync(join(DEPLOY, s.env_file))).toBe(true);
       expect(s).toMatchObject({ read_only: true, user: "1000:1000", cap_drop: ["ALL"] });
+      const seconds = (d: string) => Number(d.slice(0, -1)) * { s: 1, m: 60 }[d.at(-1) as "s" | "m"];
+      const drain = Number(s.environment.DRAIN_TIMEOUT_SECONDS ?? 25); // runMain's default
+      expect(drain, `${name} exits on its own before docker kills it`).toBeLessThan(
+        seconds(s.stop_grace_period),
+      );
     }
     for (const server of ["rabbitmq", "mongodb", "minio", "otel-collector", "jaeger", "prometheus"])
       expect(compose.services[server], server).toBeDefined();

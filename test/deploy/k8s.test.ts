@@ -209,6 +209,7 @@ describe.each(BUILDS)("%s", (b) => {
         type: "rabbitmq",
         metadata: { protocol: "http", mode: "QueueLength" },
       });
+      expect(trigger.metadata.excludeUnacknowledged, "in-progress tasks count").toBeUndefined();
       const auth = named(objs(), "TriggerAuthentication", trigger.authenticationRef.name);
       expect(auth?.spec.secretTargetRef).toContainEqual(expect.objectContaining({ parameter: "host" }));
       // SIGTERM lets the running task finish or go back to the queue within this.
@@ -222,6 +223,17 @@ describe.each(BUILDS)("%s", (b) => {
     expect(renderer.spec.template.spec.terminationGracePeriodSeconds, "rendering is the longest stage").toBe(
       Math.max(...grace),
     );
+  });
+
+  it("drains within the grace period: the process's own deadline ends before Kubernetes' SIGKILL", () => {
+    for (const d of clipzy()) {
+      const pod = d.spec.template.spec;
+      const [c] = pod.containers;
+      const drain = Number(c.env.find((e: Obj) => e.name === "DRAIN_TIMEOUT_SECONDS")?.value);
+      const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+      // 3 s: what the drain keeps back after the service's own stop to close connections and exit
+      expect(preStop + drain + 3, d.metadata.name).toBeLessThanOrEqual(pod.terminationGracePeriodSeconds);
+    }
   });
 
   it("scales the gateway with an HPA that owns its replica count", () => {
