@@ -83,6 +83,8 @@ export function bootstrap({ commands }) {
   pnpm(["install", "--frozen-lockfile", "--prefer-offline", "--reporter=silent"]);
   say("building");
   pnpm(["exec", "tsc", "-b"]);
+  // the dashboard's browser bundle (esbuild), served by the gateway at /dashboard
+  pnpm(["--filter", "@clipzy/dashboard", "run", "--silent", "build"]);
 }
 
 export const FFMPEG = [

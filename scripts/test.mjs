@@ -7,11 +7,13 @@
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
 import { ensureInfra } from "./infra.mjs";
 
+// chromium: the dashboard tests drive Debian's browser with puppeteer-core (nothing downloads one)
 const TEST_TOOLS = [
   ...FFMPEG,
   { command: "espeak-ng", apt: "espeak-ng" },
   // real music for the audio tests (services/lib-media/src/real-audio.ts)
   { file: "/usr/share/games/frozen-bubble/snd/introzik.ogg", apt: "frozen-bubble-data" },
+  { command: "chromium", apt: "chromium" },
 ];
 
 bootstrap({ commands: TEST_TOOLS });

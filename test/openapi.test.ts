@@ -124,6 +124,7 @@ describe("OpenAPI document, docs page and response validation", () => {
       "GET /api/v1/videos",
       "GET /api/v1/videos/{video_id}",
       "DELETE /api/v1/videos/{video_id}",
+      "GET /api/v1/videos/{video_id}/content",
       "POST /api/v1/videos/tus",
       "HEAD /api/v1/videos/tus/{upload_id}",
       "PATCH /api/v1/videos/tus/{upload_id}",
@@ -143,6 +144,8 @@ describe("OpenAPI document, docs page and response validation", () => {
       "GET /api/v1/openapi.json",
       "GET /api/v1/docs",
       "GET /healthz",
+      "GET /dashboard",
+      "GET /",
     ]) {
       expect(ops.has(op), op).toBe(true);
     }

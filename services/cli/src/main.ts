@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type ClipzyClient, createClipzyClient, unwrap } from "@clipzy/client";
+import { type ClipzyClient, createClipzyClient, JOB_STATUSES, QUALITIES, unwrap } from "@clipzy/client";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { type CliEnv, loadEnv } from "./config.js";
 import { CliError, describeError, EXIT, EXIT_HELP } from "./errors.js";
@@ -78,7 +78,6 @@ const positiveNumber = (v: string) => {
   return n;
 };
 
-const QUALITIES = ["low", "medium", "high"] as const;
 type Quality = (typeof QUALITIES)[number];
 
 interface RunOptions {
@@ -197,15 +196,7 @@ const jobs = program.command("jobs").description("list, inspect, follow and canc
 jobs
   .command("list")
   .description("list jobs, newest first")
-  .addOption(
-    new Option("--status <status>", "only jobs in this status").choices([
-      "queued",
-      "processing",
-      "completed",
-      "failed",
-      "cancelled",
-    ]),
-  )
+  .addOption(new Option("--status <status>", "only jobs in this status").choices(JOB_STATUSES))
   .option("--page <n>", "page number", positiveInt("--page"), 1)
   .option("--page-size <n>", "jobs per page (1–100)", positiveInt("--page-size"), 10)
   .action(

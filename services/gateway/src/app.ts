@@ -1,6 +1,7 @@
 import type { Logger } from "@clipzy/platform/log";
 import express from "express";
 import type { Backends } from "./clients.js";
+import { dashboardRoutes } from "./dashboard/routes.js";
 import { auth } from "./http/auth.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { declaredRoutesOnly } from "./http/methods.js";
@@ -30,6 +31,8 @@ export function createApp(backends: Backends, options: GatewayOptions): express.
   app.get("/healthz", (_req, res) => {
     res.json({ success: true, message: "ok", data: { status: "ok" } });
   });
+  // The home page and the dashboard (a static app that calls the API): public, not rate limited.
+  app.use(dashboardRoutes());
   // The OpenAPI document and the docs page: public, not rate limited.
   app.use("/api/v1", docsRoutes());
   app.use(declaredRoutesOnly(openApiDocument(), "/api/v1"));

@@ -17,8 +17,14 @@ export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type WebhookPayload = Schemas["WebhookPayload"];
 export type JobStatus = JobResponse["status"];
 
-export const TERMINAL_STATUSES: readonly string[] = ["completed", "failed", "cancelled"];
-export const isTerminalStatus = (status: string) => TERMINAL_STATUSES.includes(status);
+// The stage and status lists of the contract itself (a pure module, fine in a browser bundle).
+export {
+  isTerminal as isTerminalStatus,
+  JOB_STATUSES,
+  QUALITIES,
+  STAGE_NAMES,
+  TERMINAL_STATUSES,
+} from "@clipzy/contracts/stages";
 
 /** The API's error envelope as an exception: `message` is the API's own. */
 export class ApiError extends Error {

@@ -12,6 +12,12 @@ declare global {
 }
 
 /**
+ * Media a browser's <video> element loads (it cannot send headers): for these GETs the token may
+ * also come as `?access_token=`. Nowhere else, so tokens stay out of ordinary URLs and logs.
+ */
+const MEDIA = /^\/(?:jobs\/[^/]+\/output|videos\/[^/]+\/content)$/;
+
+/**
  * Bearer tokens mapped to tenants. With no tokens configured the engine is open and single
  * tenant (it then refuses to listen on anything but loopback; see start()).
  */
@@ -22,12 +28,21 @@ export function auth(tokens: ReadonlyMap<string, string>): RequestHandler {
       return next();
     }
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-    const tenant = m ? tokens.get(m[1]) : undefined;
+    const query = req.query.access_token;
+    const fromQuery =
+      !m &&
+      (req.method === "GET" || req.method === "HEAD") &&
+      MEDIA.test(req.path) &&
+      typeof query === "string"
+        ? query
+        : undefined;
+    const token = m?.[1] ?? fromQuery;
+    const tenant = token ? tokens.get(token) : undefined;
     if (!tenant) {
       return next(
         new AppError(
           "unauthorized",
-          m ? "the bearer token is not valid" : "missing Authorization: Bearer <token> header",
+          token ? "the bearer token is not valid" : "missing Authorization: Bearer <token> header",
         ),
       );
     }

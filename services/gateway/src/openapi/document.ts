@@ -107,6 +107,8 @@ interface Op {
   public?: boolean;
   /** OpenAPI links from the success answer to the operations that use what it returns. */
   links?: Record<string, Json>;
+  /** Served at the root, outside the /api/v1 base. */
+  root?: boolean;
 }
 
 /** A link passing `$response.body#<pointer>` as path parameter `param` of `operationId`. */
@@ -125,6 +127,7 @@ const jobLinks = (pointer: string): Record<string, Json> =>
 
 const videoLinks = (pointer: string): Record<string, Json> => ({
   getVideo: link("getVideo", "video_id", pointer),
+  getVideoContent: link("getVideoContent", "video_id", pointer),
   deleteVideo: link("deleteVideo", "video_id", pointer),
   createJob: { operationId: "createJob", requestBody: { video_id: `$response.body#${pointer}` } },
 });
@@ -145,6 +148,46 @@ const pathParam = (name: string, schema: Json, description: string): Json => ({
 
 const JOB_ID = pathParam("job_id", ref("JobId"), "The job's id.");
 const VIDEO_ID = pathParam("video_id", ref("VideoId"), "The video's id.");
+
+/** For media elements, which cannot send an Authorization header (accepted on media GETs only). */
+const ACCESS_TOKEN: Json = {
+  name: "access_token",
+  in: "query",
+  required: false,
+  description:
+    "The bearer token, for a `<video>` element or link that cannot send an Authorization header. " +
+    "Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/videos/{video_id}/content`).",
+  schema: { type: "string" },
+};
+
+const RANGE: Json = {
+  name: "Range",
+  in: "header",
+  required: false,
+  description: "e.g. `bytes=0-1023`.",
+  schema: { type: "string" },
+};
+
+/** 200 / 206 / 416 of an endpoint that streams a file honouring one HTTP Range. */
+function rangedMedia(types: string[], what: string): Record<string, Json> {
+  const body = Object.fromEntries(types.map((t) => [t, { schema: { type: "string", format: "binary" } }]));
+  return {
+    200: {
+      description: `${what}, whole.`,
+      headers: { "Accept-Ranges": { schema: { type: "string", const: "bytes" } } },
+      content: body,
+    },
+    206: {
+      description: "The requested range.",
+      headers: { "Content-Range": { schema: { type: "string" } } },
+      content: body,
+    },
+    416: {
+      description: "The range is outside the file (`Content-Range: bytes */size`, no body).",
+      headers: { "Content-Range": { schema: { type: "string" } } },
+    },
+  };
+}
 
 const IDEMPOTENCY_KEY: Json = {
   name: "Idempotency-Key",
@@ -220,6 +263,11 @@ function pageParams(withStatus: boolean): Json[] {
   return params;
 }
 
+const HTML_PAGE: Json = {
+  description: "An HTML page.",
+  content: { "text/html": { schema: { type: "string" } } },
+};
+
 const OPERATIONS: Op[] = [
   // --- Service ------------------------------------------------------------------------------
   {
@@ -230,6 +278,7 @@ const OPERATIONS: Op[] = [
     summary: "Liveness check",
     description: "Served at the root (`/healthz`), not under `/api/v1`. No token, no rate limit.",
     public: true,
+    root: true,
     responses: { 200: json(ref("HealthEnvelope"), "The gateway is up.") },
   },
   {
@@ -250,9 +299,33 @@ const OPERATIONS: Op[] = [
     summary: "Browsable API reference",
     description: "Swagger UI, served entirely by the engine (no external assets). No token, no rate limit.",
     public: true,
-    responses: {
-      200: { description: "An HTML page.", content: { "text/html": { schema: { type: "string" } } } },
-    },
+    responses: { 200: HTML_PAGE },
+  },
+
+  {
+    method: "get",
+    path: "/",
+    tag: "Service",
+    operationId: "getHomePage",
+    summary: "The engine's home page",
+    description: "Links to the dashboard and the API reference. Served at the root. No token.",
+    public: true,
+    root: true,
+    responses: { 200: HTML_PAGE },
+  },
+  {
+    method: "get",
+    path: "/dashboard",
+    tag: "Service",
+    operationId: "getDashboard",
+    summary: "The web dashboard",
+    description:
+      "Upload, jobs with live progress, results with the Style DNA drawn. Served at the root " +
+      "(`/dashboard`), entirely by the engine (no external assets). The page needs no token; when " +
+      "API keys are configured it asks for one and keeps it in the tab's session storage.",
+    public: true,
+    root: true,
+    responses: { 200: HTML_PAGE },
   },
 
   // --- Videos -------------------------------------------------------------------------------
@@ -307,6 +380,19 @@ const OPERATIONS: Op[] = [
     parameters: [VIDEO_ID],
     responses: { 200: json(ref("VideoEnvelope"), "The video.") },
     errors: { 404: ["video_not_found"] },
+  },
+  {
+    method: "get",
+    path: "/videos/{video_id}/content",
+    tag: "Videos",
+    operationId: "getVideoContent",
+    summary: "Download an uploaded video's file",
+    description:
+      "Streams the file as uploaded (`video/mp4` for MP4/QuickTime, `video/webm` for WebM/Matroska, " +
+      "otherwise `application/octet-stream`). A single HTTP `Range` is honoured (206).",
+    parameters: [VIDEO_ID, RANGE, ACCESS_TOKEN],
+    responses: rangedMedia(["video/mp4", "video/webm", "application/octet-stream"], "The file"),
+    errors: { 404: ["video_not_found", "not_found"] },
   },
   {
     method: "delete",
@@ -578,32 +664,8 @@ const OPERATIONS: Op[] = [
     operationId: "getJobOutput",
     summary: "Download the rendered video",
     description: "Streams the MP4. A single HTTP `Range` is honoured (206).",
-    parameters: [
-      JOB_ID,
-      {
-        name: "Range",
-        in: "header",
-        required: false,
-        description: "e.g. `bytes=0-1023`.",
-        schema: { type: "string" },
-      },
-    ],
-    responses: {
-      200: {
-        description: "The whole file.",
-        headers: { "Accept-Ranges": { schema: { type: "string", const: "bytes" } } },
-        content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
-      },
-      206: {
-        description: "The requested range.",
-        headers: { "Content-Range": { schema: { type: "string" } } },
-        content: { "video/mp4": { schema: { type: "string", format: "binary" } } },
-      },
-      416: {
-        description: "The range is outside the file (`Content-Range: bytes */size`, no body).",
-        headers: { "Content-Range": { schema: { type: "string" } } },
-      },
-    },
+    parameters: [JOB_ID, RANGE, ACCESS_TOKEN],
+    responses: rangedMedia(["video/mp4"], "The rendered file"),
     errors: { 404: ["job_not_found", "not_found"], 409: ["job_not_completed"] },
   },
   {
@@ -808,11 +870,10 @@ export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
   const responses: Record<string, Json> = {};
   for (const op of OPERATIONS) {
-    paths[op.path] ??= {};
+    // /healthz and the pages live at the root, outside the /api/v1 base.
+    paths[op.path] ??= op.root ? { servers: [{ url: "/", description: "root" }] } : {};
     paths[op.path][op.method] = buildOperation(op, responses);
   }
-  // /healthz lives at the root, outside the /api/v1 base.
-  paths["/healthz"] = { servers: [{ url: "/", description: "root" }], ...paths["/healthz"] };
   cached = {
     openapi: "3.1.1",
     info: {

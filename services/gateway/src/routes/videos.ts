@@ -4,8 +4,16 @@ import busboy from "busboy";
 import { type Request, Router } from "express";
 import type { Backends } from "../clients.js";
 import { checkIdParams } from "../http/ids.js";
+import { sendRange } from "../http/range.js";
 import { idempotencyKeyOf, PageQuery, parse, parseUploadFields } from "../http/validation.js";
 import { type UploadPart, uploadParts } from "./upload-parts.js";
+
+/** ffprobe's format name → the Content-Type a browser plays it with. */
+function mediaType(format: string): string {
+  if (/mp4|mov/.test(format)) return "video/mp4";
+  if (/webm|matroska/.test(format)) return "video/webm";
+  return "application/octet-stream";
+}
 
 interface FilePart {
   stream: Readable & { truncated?: boolean };
@@ -111,6 +119,16 @@ export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
   r.get("/videos/:videoId", async (req, res) => {
     const { video } = await b.upload.getVideo({ tenantId: req.tenantId, videoId: req.params.videoId });
     res.json(envelope("Video retrieved", videoResponse(video!)));
+  });
+
+  // The uploaded file itself (Range honoured), e.g. for a player or frames in the dashboard.
+  r.get("/videos/:videoId/content", async (req, res) => {
+    const { video } = await b.upload.getVideo({ tenantId: req.tenantId, videoId: req.params.videoId });
+    const v = video!;
+    const info = await b.store.stat(v.storageKey);
+    if (!info) throw new AppError("not_found", `video ${v.videoId} has no stored file`);
+    const type = mediaType(v.metadata?.format ?? "");
+    await sendRange(req, res, info.size, (range) => b.store.get(v.storageKey, range), type, v.filename);
   });
 
   r.delete("/videos/:videoId", async (req, res) => {

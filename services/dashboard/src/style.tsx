@@ -1,0 +1,239 @@
+import type { StyleJson } from "@clipzy/client";
+import { seconds } from "./format.js";
+
+const GRADE_KEYS = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
+
+/** −100..100 as a bar growing left or right from the centre. */
+function Diverging({ label, value }: { label: string; value: number }) {
+  const v = Math.max(-100, Math.min(100, value));
+  const style =
+    v >= 0 ? { left: "50%", width: `${v / 2}%` } : { left: `${50 + v / 2}%`, width: `${-v / 2}%` };
+  return (
+    <div class="grade-row" data-grade={label}>
+      <span class="label">{label}</span>
+      <div class="track">
+        <div class={`value ${v >= 0 ? "pos" : "neg"} ${label}`} style={style} />
+        <div class="zero" />
+      </div>
+      <span class="num">{v > 0 ? `+${Math.round(v)}` : Math.round(v)}</span>
+    </div>
+  );
+}
+
+/** 0..100 as a share. */
+function Share({ label, value }: { label: string; value: number | null }) {
+  return (
+    <div class="share-row">
+      <span class="label">{label}</span>
+      <div class="track">{value !== null && <div class="value pos" style={{ width: `${value}%` }} />}</div>
+      <span class="num">{value === null ? "—" : `${Math.round(value)}%`}</span>
+    </div>
+  );
+}
+
+export function Swatches({ label, colours }: { label: string; colours: string[] }) {
+  return (
+    <div class="swatches">
+      <span class="label">{label}</span>
+      {colours.map((c) => (
+        <span key={c} class="swatch" title={c} style={{ backgroundColor: c }} />
+      ))}
+    </div>
+  );
+}
+
+/** Cut times (ms) from a result's `edit`, when the engine reports one; any of the usual field names. */
+function cutTimes(edit: unknown): number[] {
+  const cuts = (edit as { cuts?: unknown })?.cuts;
+  if (!Array.isArray(cuts)) return [];
+  return cuts
+    .map((c) => {
+      if (typeof c === "number") return c;
+      const o = c as Record<string, unknown>;
+      const v = o.time_ms ?? o.at_ms ?? o.output_ms ?? o.timestamp_ms;
+      return typeof v === "number"
+        ? v
+        : typeof o.time_seconds === "number"
+          ? o.time_seconds * 1000
+          : Number.NaN;
+    })
+    .filter((t) => Number.isFinite(t));
+}
+
+const BEAT_COLOURS = { bass: "#e4572e", mid: "#f3a712", high: "#29b6f6" } as const;
+
+/** Beats (height = confidence, colour = band) and cuts on the clip's time axis, with the tempo. */
+function Timeline({ style, edit }: { style: StyleJson; edit?: unknown }) {
+  const beats = style.detected_beats;
+  const cuts = cutTimes(edit);
+  const lastMs = Math.max(...beats.map((b) => b.timestamp_ms), ...cuts, 1);
+  const durationMs = Math.max((style.source_duration_seconds ?? 0) * 1000, lastMs);
+  const x = (ms: number) => (ms / durationMs) * 1000;
+  const ticks = Math.max(1, Math.round(durationMs / 1000));
+  return (
+    <figure class="timeline">
+      <svg viewBox="0 0 1000 90" preserveAspectRatio="none" role="img" aria-label="beat and cut timeline">
+        <rect x="0" y="0" width="1000" height="70" class="lane" />
+        {Array.from({ length: ticks + 1 }, (_, i) => (
+          <line key={`t${i}`} x1={x(i * 1000)} x2={x(i * 1000)} y1="70" y2="76" class="tick" />
+        ))}
+        {beats.map((b) => (
+          <line
+            key={`b${b.timestamp_ms}`}
+            x1={x(b.timestamp_ms)}
+            x2={x(b.timestamp_ms)}
+            y1={70}
+            y2={70 - 12 - 50 * b.confidence}
+            stroke={BEAT_COLOURS[b.frequency]}
+            class="beat"
+          />
+        ))}
+        {cuts.map((c) => (
+          <line key={`c${c}`} x1={x(c)} x2={x(c)} y1="0" y2="70" class="cut" />
+        ))}
+      </svg>
+      <figcaption>
+        <strong data-testid="tempo">
+          {style.tempo_bpm === null ? "no tempo" : `${style.tempo_bpm.toFixed(1)} BPM`}
+        </strong>{" "}
+        · {beats.length} beats (
+        {(["bass", "mid", "high"] as const).map((f) => (
+          <span key={f} class="legend" style={{ color: BEAT_COLOURS[f] }}>
+            {" "}
+            ■ {f}
+          </span>
+        ))}
+        ){cuts.length > 0 ? ` · ${cuts.length} cuts (white)` : ""} ·{" "}
+        {style.cut_frequency === null ? "cut rate —" : `${style.cut_frequency.toFixed(1)} cuts / 10 s`} · over{" "}
+        {seconds(durationMs / 1000)}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The Style DNA drawn: grade bars, palettes, rhythm timeline, motion/zoom/transition shares, audio. */
+export function StyleDna(props: {
+  style: StyleJson;
+  edit?: unknown;
+  palettes?: { label: string; colours: string[] }[];
+}) {
+  const s = props.style;
+  const t = s.primary_transition;
+  const a = s.audio_style;
+  return (
+    <section class="card style-dna" data-testid="style-dna">
+      <h2>
+        Style DNA{" "}
+        <small>
+          {s.extraction_confidence === null ? "" : `confidence ${s.extraction_confidence.toFixed(2)}`} · v
+          {s.version}
+        </small>
+      </h2>
+      <div class="dna-grid">
+        <div>
+          <h3>Colour grade</h3>
+          {s.color_grade ? (
+            GRADE_KEYS.map((k) => <Diverging key={k} label={k} value={s.color_grade![k]} />)
+          ) : (
+            <p class="muted">no colour grade</p>
+          )}
+          {props.palettes?.map((p) => (
+            <Swatches key={p.label} label={p.label} colours={p.colours} />
+          ))}
+        </div>
+        <div>
+          <h3>Motion and editing</h3>
+          <Share label="motion" value={s.motion_intensity} />
+          <Share label="zoom" value={s.zoom_usage} />
+          <p class="transition">
+            Transition:{" "}
+            {t ? (
+              <strong>
+                {t.type} · {t.duration_ms} ms · {t.easing}
+              </strong>
+            ) : (
+              "—"
+            )}
+          </p>
+          <h3>Audio</h3>
+          <dl class="facts">
+            <dt>level</dt>
+            <dd>{a?.normalization_level?.toFixed(2) ?? "—"}</dd>
+            <dt>compression</dt>
+            <dd>{a?.compression_ratio ? `${a.compression_ratio.toFixed(1)}:1` : "—"}</dd>
+            <dt>bass</dt>
+            <dd>{a?.bass_boost ?? "—"}</dd>
+            <dt>speech</dt>
+            <dd>
+              {a?.enhance_speech === null || a?.enhance_speech === undefined
+                ? "—"
+                : a.enhance_speech
+                  ? "yes"
+                  : "no"}
+            </dd>
+            <dt>genre</dt>
+            <dd>{s.music_genre ?? "—"}</dd>
+            <dt>format</dt>
+            <dd>
+              {s.aspect_ratio ?? "—"} · {s.frame_rate ?? "—"} fps
+            </dd>
+          </dl>
+        </div>
+      </div>
+      <h3>Rhythm</h3>
+      <Timeline style={s} edit={props.edit} />
+    </section>
+  );
+}
+
+/** The fidelity report (requested / achieved / difference / verdict), drawn from whatever shape it has. */
+export function Fidelity({ report }: { report: unknown }) {
+  const r = report as Record<string, unknown>;
+  const fields = (r.fields ?? r.per_field ?? r) as unknown;
+  const rows: [string, Record<string, unknown>][] = Array.isArray(fields)
+    ? fields.map((f, i) => [String((f as Record<string, unknown>).field ?? i), f as Record<string, unknown>])
+    : (Object.entries(fields as Record<string, unknown>).filter(([, v]) => v && typeof v === "object") as [
+        string,
+        Record<string, unknown>,
+      ][]);
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const scalars = Object.entries(r).filter(([, v]) => v === null || typeof v !== "object");
+  return (
+    <section class="card fidelity" data-testid="fidelity">
+      <h2>Fidelity</h2>
+      {scalars.length > 0 && (
+        <dl class="facts">
+          {scalars.map(([k, v]) => (
+            <>
+              <dt key={`k${k}`}>{k}</dt>
+              <dd key={`v${k}`}>{cell(v)}</dd>
+            </>
+          ))}
+        </dl>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>field</th>
+            <th>requested</th>
+            <th>achieved</th>
+            <th>difference</th>
+            <th>verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([name, f]) => (
+            <tr key={name} class={String(f.verdict ?? "")}>
+              <td>{name}</td>
+              <td>{cell(f.requested)}</td>
+              <td>{cell(f.achieved)}</td>
+              <td>{cell(f.difference)}</td>
+              <td>{cell(f.verdict)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
