@@ -34,8 +34,9 @@ export async function followJob(client: ClipzyClient, jobId: string, o: FollowOp
   const bar = o.progress.job();
   let asking = false;
   let interrupted: CliError | undefined;
-  const onSigint = async () => {
-    if (asking) return;
+  // Set while Ctrl-C is being handled: the stream may end (with `cancelled`) before the cancel call returns.
+  let handling: Promise<void> | undefined;
+  const handle = async () => {
     if (!o.cancelOnInterrupt) {
       interrupted = new CliError(
         `stopped following ${jobId}; it goes on (clipzy jobs watch ${jobId})`,
@@ -57,6 +58,12 @@ export async function followJob(client: ClipzyClient, jobId: string, o: FollowOp
     }
     stop.abort();
   };
+  const onSigint = () => {
+    if (asking) return;
+    handling = handle().finally(() => {
+      handling = undefined;
+    });
+  };
   process.on("SIGINT", onSigint);
   let last: JobResponse | undefined;
   try {
@@ -67,6 +74,7 @@ export async function followJob(client: ClipzyClient, jobId: string, o: FollowOp
   } catch (err) {
     if (!stop.signal.aborted) throw err;
   } finally {
+    await handling;
     process.off("SIGINT", onSigint);
     bar.stop();
   }

@@ -4,7 +4,7 @@ import { basename, extname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { type ClipzyClient, type StyleJson, uploadVideo, type VideoResponse } from "@clipzy/client";
+import { type ClipzyClient, type StyleJsonInput, uploadVideo, type VideoResponse } from "@clipzy/client";
 import * as tus from "tus-js-client";
 import { CliError, EXIT } from "./errors.js";
 import type { Progress } from "./progress.js";
@@ -85,7 +85,7 @@ export async function templateVideo(
 }
 
 /** `--style FILE.json`: a StyleJSON, or a whole job result that carries one. */
-export async function readStyle(path: string): Promise<StyleJson> {
+export async function readStyle(path: string): Promise<StyleJsonInput> {
   await readableFile(path);
   let parsed: unknown;
   try {
@@ -96,7 +96,7 @@ export async function readStyle(path: string): Promise<StyleJson> {
   const o = parsed as { style_json?: unknown; data?: { style_json?: unknown } };
   const style = o?.data?.style_json ?? o?.style_json ?? parsed;
   if (!style || typeof style !== "object") throw new CliError(`${path} holds no StyleJSON object`);
-  return style as StyleJson;
+  return style as StyleJsonInput;
 }
 
 export const defaultOutput = (source: string) => `${basename(source, extname(source))}.clipzy.mp4`;

@@ -1,4 +1,4 @@
-import { type StyleJson, unwrap, uploadVideo, type VideoResponse } from "@clipzy/client";
+import { type StyleJsonInput, unwrap, uploadVideo, type VideoResponse } from "@clipzy/client";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { client, messageOf } from "./api.js";
 import { bytes, seconds } from "./format.js";
@@ -110,7 +110,7 @@ export function NewJob() {
   const [videos, setVideos] = useState<VideoResponse[]>([]);
   const [from, setFrom] = useState<StyleFrom>("template");
   const [templateId, setTemplateId] = useState("");
-  const [style, setStyle] = useState<{ name: string; json?: StyleJson; error?: string }>();
+  const [style, setStyle] = useState<{ name: string; json?: StyleJsonInput; error?: string }>();
   const [quality, setQuality] = useState<"low" | "medium" | "high">("medium");
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ jobId?: string; error?: string }>();
@@ -135,7 +135,7 @@ export function NewJob() {
   const readStyle = async (f: File) => {
     try {
       const parsed = JSON.parse(await f.text());
-      const json = (parsed?.data?.style_json ?? parsed?.style_json ?? parsed) as StyleJson;
+      const json = (parsed?.data?.style_json ?? parsed?.style_json ?? parsed) as StyleJsonInput;
       setStyle({ name: f.name, json });
     } catch (err) {
       setStyle({ name: f.name, error: `${f.name} is not JSON: ${(err as Error).message}` });

@@ -13,6 +13,8 @@ export type JobResponse = Schemas["JobResponse"];
 export type JobDetailResponse = Schemas["JobDetailResponse"];
 export type VideoResponse = Schemas["VideoResponse"];
 export type StyleJson = Schemas["StyleJSON"];
+/** A StyleJSON as a job request takes it (`config.style_json`: fields may be missing). */
+export type StyleJsonInput = NonNullable<NonNullable<Schemas["JobCreateRequest"]["config"]>["style_json"]>;
 export type WebhookDelivery = Schemas["WebhookDelivery"];
 export type WebhookPayload = Schemas["WebhookPayload"];
 export type JobStatus = JobResponse["status"];
