@@ -11,6 +11,7 @@ import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
 import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
 import { analyzeMotion } from "../services/lib-models/src/motion/analyze-motion.js";
 import { decodeEstimates, encodeEstimates } from "../services/lib-models/src/video/motion-features.js";
+import { SubjectDetector } from "../services/lib-models/src/video/subject.js";
 import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
 
 const file = ".tmp/bench/video-1080p30-60s.mp4";
@@ -117,3 +118,18 @@ console.log(
 console.log(
   `results: cuts/10s ${full.vaRes.cut_frequency}, motion_intensity ${full.m.motion_intensity}, zoom_usage ${full.m.zoom_usage}, grade ${JSON.stringify(full.vaRes.grade)}`,
 );
+
+// Subject tracking's share: its per-pair detector timed alone on analysis-size frames (the same
+// work MotionTracker.push does per pair), against the video pass's time per frame in this run.
+{
+  const { width: w, height: h, count } = full.frames;
+  const detector = new SubjectDetector(w, h);
+  const a = new Float32Array(w * h).map((_, i) => 128 + 60 * Math.sin(i / 7) + 40 * Math.cos(i / 131));
+  const b = a.map((v, i) => (i % w > 40 && i % w < 60 ? 255 - v : v));
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) detector.detect(a, b, { tx: 0.3, ty: 0.1, a: 0, b: 0 });
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `subject detection: ${s.toFixed(2)} s for ${count} pairs = ${((100 * s) / vaMed).toFixed(1)}% of the video pass (goal with the other analysis additions: ≤ 10%)`,
+  );
+}

@@ -1,4 +1,4 @@
-import { MIN_TEXTURE, PAIR_STRIDE, pairAt } from "../video/motion-features.js";
+import { MIN_TEXTURE, PAIR_STRIDE, pairAt, subjectAt } from "../video/motion-features.js";
 import type { PairMotion } from "./global-motion.js";
 import {
   motionIntensity,
@@ -9,6 +9,7 @@ import {
   zoomSegments,
 } from "./motion-metrics.js";
 import type { SubjectTrack } from "./subject-track.js";
+import { buildSubjectTracks, type FrameDetection, shotSpans } from "./subject-tracks.js";
 
 export interface MotionFrames {
   width: number;
@@ -49,7 +50,7 @@ export interface MotionAnalysis {
   motion_intensity: number;
   zoom_usage: number;
   zoom_segments: ZoomSegment[];
-  /** Tracked subjects (source frames, normalised coordinates), when a tracker measured them. */
+  /** Tracked subjects (source frames, normalised coordinates), one per shot that shows one. */
   subject_tracks?: SubjectTrack[];
   /** Evidence for extraction confidence. */
   evidence: { valid_share: number; mean_inliers: number; mean_texture: number };
@@ -82,6 +83,7 @@ export async function analyzeMotion(
   const pairs: (PairRecord | null)[] = [];
   const raw: (PairMotion | null)[] = [];
   const speeds: number[] = [];
+  const detections: FrameDetection[] = [];
   let inl = 0;
   let tex = 0;
   let lastYield = Date.now();
@@ -89,6 +91,8 @@ export async function analyzeMotion(
     // Pairs across a cut or inside a gradual transition measure no camera motion; nor do
     // textureless ones.
     const m = skip[i] ? null : pairAt(frames.motion, i);
+    const subject = skip[i] ? null : subjectAt(frames.motion, i);
+    if (subject) detections.push({ frame: i + 1, ...subject });
     if (!m || m.texture < MIN_TEXTURE) {
       pairs.push(null);
       raw.push(null);
@@ -150,6 +154,11 @@ export async function analyzeMotion(
     motion_intensity: Math.round(motionIntensity(speeds) * 10) / 10,
     zoom_usage: valid ? Math.round((1000 * zooming) / valid) / 10 : 0,
     zoom_segments: zoomSegments(rates, fps),
+    subject_tracks: buildSubjectTracks(detections, shotSpans(opts.transitions ?? [], count), {
+      width: w,
+      height: h,
+      fps,
+    }),
     evidence: {
       valid_share: count > 1 ? valid / (count - 1) : 0,
       mean_inliers: valid ? inl / valid : 0,

@@ -1,4 +1,5 @@
 import { buildPyramid, estimateMotion, type PairMotion, type Pyramid } from "./global-motion.js";
+import { type SubjectDetection, SubjectDetector } from "./subject.js";
 
 /**
  * Per-frame-pair global (camera) motion, estimated while the frames are decoded (pure, streaming,
@@ -15,8 +16,25 @@ import { buildPyramid, estimateMotion, type PairMotion, type Pyramid } from "./g
 export const MIN_TEXTURE = 2;
 const RETRY_INLIERS = 0.8;
 
-/** Values stored per pair, in this order (finest-level pixels of the analysis frame). */
-export const PAIR_FIELDS = ["tx", "ty", "a", "b", "inliers", "residual", "texture"] as const;
+/**
+ * Values stored per pair, in this order (finest-level pixels of the analysis frame): the global
+ * motion fit, then the moving subject of the later frame (video/subject.ts: centre, size,
+ * strength; strength 0 when there is none).
+ */
+export const PAIR_FIELDS = [
+  "tx",
+  "ty",
+  "a",
+  "b",
+  "inliers",
+  "residual",
+  "texture",
+  "sx",
+  "sy",
+  "sw",
+  "sh",
+  "ss",
+] as const;
 export const PAIR_STRIDE = PAIR_FIELDS.length;
 
 export function pairAt(estimates: Float64Array, i: number): PairMotion {
@@ -32,11 +50,20 @@ export function pairAt(estimates: Float64Array, i: number): PairMotion {
   };
 }
 
+/** The subject detected in frame i+1 of pair i, or null. */
+export function subjectAt(estimates: Float64Array, i: number): SubjectDetection | null {
+  const o = i * PAIR_STRIDE;
+  const strength = estimates[o + 11];
+  if (!(strength > 0)) return null;
+  return { cx: estimates[o + 7], cy: estimates[o + 8], w: estimates[o + 9], h: estimates[o + 10], strength };
+}
+
 export class MotionTracker {
   private prev: Pyramid | null = null;
   private last: PairMotion | undefined;
   private out: Float64Array;
   private n = 0;
+  private readonly subjects: SubjectDetector;
 
   constructor(
     readonly width: number,
@@ -44,10 +71,12 @@ export class MotionTracker {
     expectedFrames = 1,
   ) {
     this.out = new Float64Array(Math.max(1, expectedFrames) * PAIR_STRIDE);
+    this.subjects = new SubjectDetector(width, height);
   }
 
   /**
-   * Adds the next frame's 8-bit luma plane (not retained) and estimates the pair it closes;
+   * Adds the next frame's 8-bit luma plane (not retained) and estimates the pair it closes (its
+   * global motion and its moving subject);
    * `restart`: the pair before that one may be a cut, so its motion is no start for this one.
    */
   push(luma: Uint8Array, restart = false): void {
@@ -73,6 +102,16 @@ export class MotionTracker {
       this.out[o + 4] = m.inliers;
       this.out[o + 5] = m.residual;
       this.out[o + 6] = m.texture;
+      // across a possible cut the compensated difference is the whole frame, not a subject
+      const subject =
+        restart || m.texture < MIN_TEXTURE
+          ? null
+          : this.subjects.detect(this.prev.levels[0].img, cur.levels[0].img, m);
+      this.out[o + 7] = subject?.cx ?? 0;
+      this.out[o + 8] = subject?.cy ?? 0;
+      this.out[o + 9] = subject?.w ?? 0;
+      this.out[o + 10] = subject?.h ?? 0;
+      this.out[o + 11] = subject?.strength ?? 0;
       this.n++;
     }
     this.prev = cur;

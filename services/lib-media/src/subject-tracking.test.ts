@@ -1,0 +1,102 @@
+import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
+import { afterAll, describe, expect, it } from "vitest";
+import { analyzeVideo } from "./analyze-video.js";
+import { ffmpeg, makeStill, tempDir } from "./test-media.js";
+
+/**
+ * A textured object moving on a textured background, filmed by a panning camera: the object's
+ * centre in every output frame is known by construction.
+ *   background 800×360, object 40×40 at (200 + 2n, 150 + 40·sin(n/20)) on it,
+ *   camera: a 320×180 window at (100 + n, 80): the subject crosses the frame left to right.
+ */
+const tmp = tempDir("clipzy-track-");
+afterAll(() => tmp.cleanup());
+const file = (n: string) => `${tmp.dir}/${n}`;
+const FRAMES = 120;
+const truth = (n: number) => ({ x: 200 + 2 * n - (100 + n) + 20, y: 150 + 40 * Math.sin(n / 20) - 80 + 20 });
+
+describe("subject tracking (motion unlike the camera's)", () => {
+  it("tracks the subject's centre within 5% of the frame width under a camera pan", async () => {
+    await makeStill(file("bg.png"), 800, 360, 2);
+    // a checkerboard of another colour, unlike anything in the background
+    await ffmpeg([
+      "-f",
+      "lavfi",
+      "-i",
+      "nullsrc=s=40x40,format=gbrp,geq=r='255*mod(floor(X/5)+floor(Y/5),2)':g='60':b='255*mod(floor(X/8)+floor(Y/4)+1,2)'",
+      "-frames:v",
+      "1",
+      file("obj.png"),
+    ]);
+    await ffmpeg([
+      "-loop",
+      "1",
+      "-framerate",
+      "30",
+      "-i",
+      file("bg.png"),
+      "-loop",
+      "1",
+      "-framerate",
+      "30",
+      "-i",
+      file("obj.png"),
+      "-filter_complex",
+      "[0][1]overlay=x='200+2*n':y='150+40*sin(n/20)',crop=320:180:x='100+n':y=80,format=yuv420p[v]",
+      "-map",
+      "[v]",
+      "-frames:v",
+      String(FRAMES),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-crf",
+      "16",
+      file("subject.mp4"),
+    ]);
+    const v = await analyzeVideo(file("subject.mp4"));
+    const m = await analyzeMotion(v.frames, { transitions: v.analysis.transitions });
+    expect(m.subject_tracks).toHaveLength(1);
+    const track = m.subject_tracks![0];
+    expect(track.start_frame).toBe(0);
+    expect(track.end_frame).toBe(FRAMES);
+    const errors = track.points.map((p) => {
+      const t = truth(p.frame);
+      return { dx: Math.abs(p.cx * 320 - t.x) / 320, dy: Math.abs(p.cy * 180 - t.y) / 320 };
+    });
+    const worst = Math.max(...errors.map((e) => Math.max(e.dx, e.dy)));
+    if (process.env.CLIPZY_PRINT_FIGURES)
+      console.log(
+        `track centre error: max ${(100 * worst).toFixed(2)}% of the width, ${track.points.length} points`,
+      );
+    expect(worst).toBeLessThanOrEqual(0.05);
+    // the camera pan itself is not a subject: the box is about the object's size, not the frame's
+    for (const p of track.points) expect(p.w).toBeLessThan(0.35);
+  });
+
+  it("reports no subject in a shot where only the camera moves", async () => {
+    await ffmpeg([
+      "-loop",
+      "1",
+      "-framerate",
+      "30",
+      "-i",
+      file("bg.png"),
+      "-vf",
+      "crop=320:180:x='100+2*n':y=80,format=yuv420p",
+      "-frames:v",
+      "90",
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-crf",
+      "16",
+      file("pan.mp4"),
+    ]);
+    const v = await analyzeVideo(file("pan.mp4"));
+    const m = await analyzeMotion(v.frames, { transitions: v.analysis.transitions });
+    expect(m.subject_tracks).toEqual([]);
+  });
+});
