@@ -149,6 +149,10 @@ describe("deploy/Dockerfile", () => {
     for (const s of Object.values<any>(compose.services))
       if (s.build) expect(stages).toContain(s.build.target);
     expect(stages.at(-1), "a plain docker build gives the engine image").toBe("clipzy");
+    expect(JSON.parse(read("package.json")).scripts.build).toBeDefined();
+    expect(text, "the workspace's own build script, so nothing it builds is missed").toContain(
+      "pnpm run build",
+    );
     expect(text).toContain(`CMD ["node", "services/engine/dist/main.js"]`);
     expect(text).toMatch(/^USER 1000:1000$/m);
   });
