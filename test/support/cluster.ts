@@ -55,6 +55,10 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** The real servers; default: the ones the `distributed` project's globalSetup started. */
   infra?: InfraInfo;
+  /** Node options before each service's main (e.g. `--import` of the telemetry register file). */
+  nodeArgs?: string[];
+  /** How long the services may take to come up. Default 60 s. */
+  readyTimeoutMs?: number;
 }
 
 export class Cluster {
@@ -73,6 +77,7 @@ export class Cluster {
     ports: Cluster["ports"],
     extra: Record<string, string>,
     readonly infra: InfraInfo,
+    readonly nodeArgs: string[] = [],
   ) {
     const real = infra.env;
     const broker = new URL(real.BROKER_URL);
@@ -102,6 +107,10 @@ export class Cluster {
       STAGE_MAX_DELIVERIES: "5",
       // tests poll fast; 0 turns the per-token limit off
       RATE_LIMIT_PER_MINUTE: "0",
+      // every process serves /metrics, /healthz, /readyz on a port of its own (see opsUrl); those
+      // started later than start() bind a free one
+      METRICS_HOST: "127.0.0.1",
+      METRICS_PORT: "0",
       ...extra,
     };
   }
@@ -117,16 +126,17 @@ export class Cluster {
       webhooks: await freePort(),
       gateway: await freePort(),
     };
-    const c = new Cluster(id, dir, ports, options.env ?? {}, real);
+    const c = new Cluster(id, dir, ports, options.env ?? {}, real, options.nodeArgs);
+    // Metrics ports chosen here, not by the services (port 0): ten processes binding ephemeral
+    // ports at once could take a gRPC port picked above before its service binds it.
+    const ops = async () => ({ METRICS_PORT: String(await freePort()) });
     try {
-      c.startService("upload");
-      c.startService("jobs");
-      c.startService("webhooks");
-      c.startService("gateway");
+      for (const service of ["upload", "jobs", "webhooks", "gateway"])
+        c.startService(service, service, await ops());
       for (const stage of STAGE_NAMES) {
-        for (let i = 1; i <= (options.workers ?? 1); i++) c.startWorker(stage, i);
+        for (let i = 1; i <= (options.workers ?? 1); i++) c.startWorker(stage, i, await ops());
       }
-      await c.ready();
+      await c.ready(options.readyTimeoutMs);
     } catch (err) {
       await c.stop();
       throw new Error(`${(err as Error).message}\nlogs: ${dir}`);
@@ -150,7 +160,8 @@ export class Cluster {
       serviceEnv.PORT = String(this.ports.gateway);
       serviceEnv.HOST = "127.0.0.1";
     }
-    const child = spawn(process.execPath, [join(ROOT, "services", service, "dist", "main.js")], {
+    const main = join(ROOT, "services", service, "dist", "main.js");
+    const child = spawn(process.execPath, [...this.nodeArgs, main], {
       cwd: this.dir,
       env: serviceEnv,
       stdio: ["ignore", fd, fd],
@@ -161,8 +172,8 @@ export class Cluster {
     return proc;
   }
 
-  startWorker(stage: StageName, instance = 1): Proc {
-    return this.startService(WORKER_OF[stage], `${WORKER_OF[stage]}-${instance}`);
+  startWorker(stage: StageName, instance = 1, env: Record<string, string> = {}): Proc {
+    return this.startService(WORKER_OF[stage], `${WORKER_OF[stage]}-${instance}`, env);
   }
 
   /** Sends a signal (SIGKILL: `kill -9`) and waits for the process to be gone. */
@@ -284,6 +295,17 @@ export class Cluster {
     throw new Error(
       `job ${jobId} did not finish in ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}; logs: ${this.dir}`,
     );
+  }
+
+  /** `http://127.0.0.1:<METRICS_PORT>` of a running process, read from its "metrics listening" log line. */
+  async opsUrl(name: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = (await this.logLines(name)).filter((l) => l.msg === "metrics listening").at(-1);
+      if (line) return `http://127.0.0.1:${line.port}`;
+      if (Date.now() > deadline) throw new Error(`${name} has no metrics port; logs: ${this.dir}`);
+      await sleep(100);
+    }
   }
 
   /** Parsed JSON log lines of one process. */

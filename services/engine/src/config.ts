@@ -20,6 +20,13 @@ export const EngineConfigSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),
   WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
   STAGE_MAX_DELIVERIES: env.int(5, 1),
+  /** After SIGTERM the process exits within this many seconds, whatever is still open. */
+  DRAIN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
+  /**
+   * How long a running stage may finish on SIGTERM before it is released; 0 by default here, as
+   * the engine resumes every active job's stage when it starts again.
+   */
+  STAGE_DRAIN_SECONDS: z.coerce.number().min(0).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -6,6 +6,7 @@ import * as jobs from "@clipzy/jobs";
 import * as motionAnalyzer from "@clipzy/motion-analyzer";
 import { MemoryBroker } from "@clipzy/platform/broker";
 import { NedbDocStore } from "@clipzy/platform/docstore";
+import { Health } from "@clipzy/platform/health";
 import { createLogger, type Logger } from "@clipzy/platform/log";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
@@ -23,6 +24,8 @@ export interface Engine {
   url: string;
   dataDir: string;
   log: Logger;
+  /** Readiness of the whole engine (drained on stop). */
+  health: Health;
   stop(): Promise<void>;
 }
 
@@ -48,6 +51,13 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
   const store = new FsObjectStore({ root: resolve(dataDir, "storage") });
   const child = (service: string) => createLogger(service, config.LOG_LEVEL);
   const stops: (() => Promise<void>)[] = [];
+  // One process, one readiness: every connection of every service, served on the gateway port.
+  const health = new Health()
+    .watch("broker", broker)
+    .watch("document_store", docs)
+    .watch("object_store", store);
+  // Each service's own stop waits for running work up to this (the process deadline less a margin).
+  const drainMs = Math.max(1000, config.DRAIN_TIMEOUT_SECONDS * 1000 - 3000);
 
   try {
     const up = await upload.start({
@@ -58,6 +68,8 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       port: 0,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       limits: upload.mediaLimitsOf(config),
+      health,
+      drainMs,
     });
     stops.push(up.stop);
     const js = await jobs.start({
@@ -69,6 +81,8 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       host: LOOPBACK,
       port: 0,
       resumeOnStart: true,
+      health,
+      drainMs,
     });
     stops.push(js.stop);
     const wh = await webhooks.start({
@@ -82,6 +96,8 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       allowList: config.WEBHOOK_ALLOW_LIST,
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      health,
+      drainMs,
     });
     stops.push(wh.stop);
     for (const worker of WORKERS) {
@@ -92,7 +108,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
         maxDeliveries: config.STAGE_MAX_DELIVERIES,
         ...hooks,
       });
-      stops.push(w.stop);
+      stops.push(() => w.stop(config.STAGE_DRAIN_SECONDS * 1000));
     }
     const gw = await gateway.start({
       log: child("gateway"),
@@ -106,6 +122,8 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
       tusDirectory: resolve(dataDir, "tus"),
+      health,
+      drainMs,
     });
     stops.push(gw.stop);
     const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
@@ -114,10 +132,13 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       url: `http://${host === "127.0.0.1" ? "localhost" : host}:${gw.port}`,
       dataDir,
       log,
+      health,
       async stop() {
+        health.drain();
         for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err }, "stop failed"));
         await broker.close();
         await docs.close();
+        health.close();
       },
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 import { ConfigError } from "@clipzy/platform/config";
 import { installLastResort } from "@clipzy/platform/last-resort";
+import { shutdownTelemetry } from "@clipzy/platform/telemetry";
 import { loadEngineConfig } from "./config.js";
 import { startEngine } from "./engine.js";
 
@@ -24,8 +25,16 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    engine.log.info({ signal }, "draining");
+    const deadlineMs = config.DRAIN_TIMEOUT_SECONDS * 1000;
+    engine.log.info({ signal, deadline_ms: deadlineMs }, "draining");
+    // Bounded whatever is still open (a stuck stream, a client that never finishes its upload).
+    setTimeout(() => {
+      engine.log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
+      process.exit(1);
+    }, deadlineMs).unref();
     await engine.stop();
+    await shutdownTelemetry();
+    engine.log.info("drained");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,4 +1,6 @@
+import { type Health, handleOps } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
+import { metrics } from "@clipzy/platform/metrics";
 import express from "express";
 import type { Backends } from "./clients.js";
 import { dashboardRoutes } from "./dashboard/routes.js";
@@ -22,15 +24,31 @@ export interface GatewayOptions {
   tusDirectory: string;
   /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. Default 600. */
   rateLimitPerMinute?: number;
+  /** Answers /healthz, /readyz and /metrics for this process. */
+  health: Health;
 }
+
+/** Times every request by its route template (bounded), never by its concrete path. */
+const requestMetrics: express.RequestHandler = (req, res, next) => {
+  const started = performance.now();
+  res.once("finish", () => {
+    const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
+    metrics.httpDuration.observe(
+      { method: req.method, route, status_code: String(res.statusCode) },
+      (performance.now() - started) / 1000,
+    );
+  });
+  next();
+};
 
 export function createApp(backends: Backends, options: GatewayOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
-  app.get("/healthz", (_req, res) => {
-    res.json({ success: true, message: "ok", data: { status: "ok" } });
+  app.use((req, res, next) => {
+    if (!handleOps(options.health, req, res)) next();
   });
+  app.use(requestMetrics);
   // The home page and the dashboard (a static app that calls the API): public, not rate limited.
   app.use(dashboardRoutes());
   // The OpenAPI document and the docs page: public, not rate limited.

@@ -1,6 +1,7 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import { createClient } from "@clipzy/platform/grpc";
+import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { JobService, UploadService, WebhookService } from "@clipzy/proto";
@@ -22,6 +23,9 @@ export interface GatewayDeps {
   rateLimitPerMinute: number;
   /** Where resumable (tus) uploads keep their chunks until complete. */
   tusDirectory: string;
+  health: Health;
+  /** On stop, in-flight requests (uploads included) get this long to finish. Default 20 s. */
+  drainMs?: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -50,19 +54,38 @@ export async function start(
     log: deps.log,
     rateLimitPerMinute: deps.rateLimitPerMinute,
     tusDirectory: deps.tusDirectory,
+    health: deps.health,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.port, deps.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : deps.port;
+  const inFlight = trackRequests(server);
   deps.log.info({ port, host: deps.host }, "gateway listening");
   return {
     port,
     server,
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting; idle keep-alive connections close now, busy ones after their response.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Event streams never end on their own: end them (clients resume with Last-Event-ID).
+      for (const res of inFlight) {
+        if (String(res.getHeader("content-type") ?? "").startsWith("text/event-stream")) res.end();
+      }
+      const drainMs = deps.drainMs ?? 20_000;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"deadline">((resolve) => {
+        timer = setTimeout(() => resolve("deadline"), drainMs);
+      });
+      if ((await Promise.race([closed, deadline])) === "deadline") {
+        deps.log.warn({ open: inFlight.size, drain_ms: drainMs }, "drain deadline: closing open requests");
+        server.closeAllConnections();
+        await closed;
+      }
+      clearTimeout(timer);
+      // The backends go last: a draining upload still streams to the upload service.
       backends.upload.close();
       backends.jobs.close();
       backends.webhooks.close();
@@ -70,3 +93,14 @@ export async function start(
   };
 }
 export { parseApiKeys } from "./http/auth.js";
+
+/** The responses in progress, and `Connection: close` on those answered while draining. */
+function trackRequests(server: Server): Set<ServerResponse> {
+  const open = new Set<ServerResponse>();
+  server.prependListener("request", (_req: IncomingMessage, res: ServerResponse) => {
+    open.add(res);
+    res.once("close", () => open.delete(res));
+    if (!server.listening && !res.headersSent) res.setHeader("connection", "close");
+  });
+  return open;
+}

@@ -1,12 +1,12 @@
 import { env, loadConfig } from "@clipzy/platform/config";
 import { connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
-import { runMain } from "@clipzy/platform/main";
+import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
 import { parseApiKeys, start } from "./index.js";
 
 const config = loadConfig(
   z.object({
-    LOG_LEVEL: serviceEnv.LOG_LEVEL,
+    ...opsEnv,
     OBJECT_STORE_URL: serviceEnv.OBJECT_STORE_URL,
     HOST: z.string().default("127.0.0.1"),
     PORT: env.port(8000),
@@ -20,10 +20,14 @@ const config = loadConfig(
   }),
 );
 
-runMain("gateway", config.LOG_LEVEL, async (log) =>
-  start({
+runMain("gateway", config, async (log, health) => {
+  const store = await connectObjectStore(config.OBJECT_STORE_URL);
+  health.watch("object_store", store);
+  return start({
     log,
-    store: await connectObjectStore(config.OBJECT_STORE_URL),
+    store,
+    health,
+    drainMs: drainMsOf(config),
     host: config.HOST,
     port: config.PORT,
     uploadAddress: config.UPLOAD_ADDRESS,
@@ -33,5 +37,5 @@ runMain("gateway", config.LOG_LEVEL, async (log) =>
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     tusDirectory: config.TUS_DIR,
-  }),
-);
+  });
+});

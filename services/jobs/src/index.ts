@@ -1,6 +1,7 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
 import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { JobService, UploadService } from "@clipzy/proto";
@@ -21,6 +22,10 @@ export interface JobsServiceDeps {
   port: number;
   /** Re-publish running stages at start (for brokers that do not persist messages). */
   resumeOnStart: boolean;
+  /** Serves grpc.health.v1 on the gRPC port when given. */
+  health?: Health;
+  /** On stop, running calls get this long to finish. */
+  drainMs?: number;
 }
 
 export interface Running {
@@ -45,6 +50,7 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
   });
   const changes = await subscribeJobChanges(deps.broker, jobs);
+  deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   const events = await consumeJobEvents(deps.broker, jobs);
   if (deps.resumeOnStart) {
@@ -57,7 +63,7 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     async stop() {
       await events.cancel();
       jobs.close();
-      await shutdown(server);
+      await shutdown(server, deps.drainMs);
       await changes.cancel();
       upload.close();
     },

@@ -21,6 +21,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { AppError, type ErrorCode, isAppError } from "@clipzy/contracts";
 import * as grpc from "@grpc/grpc-js";
+import { metrics } from "./metrics.js";
 
 const ERROR_KEY = "x-clipzy-error-bin";
 
@@ -208,12 +209,27 @@ export function addService<S extends DescService>(
       };
       continue;
     }
+    const labels = (code: grpc.status) => ({
+      grpc_service: service.typeName,
+      grpc_method: m.name,
+      grpc_code: grpc.status[code] ?? String(code),
+    });
     /** Answers the call; a throw while building or sending the answer becomes INTERNAL, never a crash. */
-    const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) =>
-      result
+    const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) => {
+      const started = performance.now();
+      const observe = (code: grpc.status) =>
+        metrics.grpcDuration.observe(labels(code), (performance.now() - started) / 1000);
+      return result
         .then(
-          (out) => callback(null, create(m.output, out as MessageInitShape<DescMessage>)),
-          (err) => callback(toServiceError(err, report)),
+          (out) => {
+            observe(grpc.status.OK);
+            callback(null, create(m.output, out as MessageInitShape<DescMessage>));
+          },
+          (err) => {
+            const status = toServiceError(err, report);
+            observe(status.code ?? grpc.status.UNKNOWN);
+            callback(status);
+          },
         )
         .catch((err) => {
           report(err);
@@ -223,6 +239,7 @@ export function addService<S extends DescService>(
             report(again);
           }
         });
+    };
     handlers[m.localName] =
       m.methodKind === "client_streaming"
         ? (call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
@@ -248,8 +265,21 @@ export async function listen(server: grpc.Server, host: string, port: number): P
   );
 }
 
-export function shutdown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => server.tryShutdown(() => resolve()));
+/**
+ * Stops taking calls and lets running ones finish for up to `graceMs`, then cancels what is still
+ * open (a stuck client stream cannot hold a process past its drain deadline).
+ */
+export function shutdown(server: grpc.Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export function createServer(): grpc.Server {

@@ -1,12 +1,18 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Route } from "@clipzy/contracts";
+import { context } from "@opentelemetry/api";
 import type { Broker, BrokerMessage, ConsumeOptions, QueueSpec, Subscription } from "./broker/port.js";
+import { injectTrace, messageContext } from "./telemetry.js";
 
 /** Milliseconds since the epoch when a message was published (stage workers report queue waits from it). */
 export const PUBLISHED_AT_HEADER = "x-published-at";
 
-/** Typed publish/consume over the broker port: protobuf binary bodies, one Route per message type. */
+/**
+ * Typed publish/consume over the broker port: protobuf binary bodies, one Route per message type.
+ * Every message carries the publisher's trace context (W3C traceparent header), and every handler
+ * runs in it, on any broker: one job is one trace across services.
+ */
 export function publish<S extends DescMessage>(
   broker: Broker,
   route: Route<S>,
@@ -14,12 +20,16 @@ export function publish<S extends DescMessage>(
   headers: Record<string, string> = {},
 ): Promise<void> {
   const body = toBinary(route.schema, create(route.schema, message));
-  return broker.publish(route.key, body, {
-    "content-type": "application/x-protobuf",
-    type: route.schema.typeName,
-    [PUBLISHED_AT_HEADER]: String(Date.now()),
-    ...headers,
-  });
+  return broker.publish(
+    route.key,
+    body,
+    injectTrace({
+      "content-type": "application/x-protobuf",
+      type: route.schema.typeName,
+      [PUBLISHED_AT_HEADER]: String(Date.now()),
+      ...headers,
+    }),
+  );
 }
 
 export function decode<S extends DescMessage>(route: Route<S>, msg: BrokerMessage): MessageShape<S> {
@@ -45,7 +55,8 @@ export function consumeRoutes(
   return broker.consume(
     queue,
     async (msg) => {
-      await handlers[msg.key]?.(msg);
+      const handler = handlers[msg.key];
+      if (handler) await context.with(messageContext(msg.headers), () => handler(msg));
     },
     options,
   );

@@ -1,7 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { Readable } from "node:stream";
+import { metrics } from "./metrics.js";
+import { argsShape, SpanKind, SpanStatusCode, startSpan } from "./telemetry.js";
 
 /**
  * What the tools (ffmpeg, ffprobe) spawned inside `measureTools` cost: how many ran, their
@@ -40,7 +43,8 @@ let reapedCpuMs = childrenCpuMs();
 /**
  * The one way this codebase runs ffmpeg / ffprobe: a spawned child that is killed when the
  * AbortSignal fires (cancellation), whose stderr tail is kept for error messages, and whose
- * failure rejects with that tail.
+ * failure rejects with that tail. Each run is a span (a child of the stage's) carrying the
+ * arguments' shape without paths or URLs, and a failed run counts in clipzy_ffmpeg_failures_total.
  */
 export class ProcessError extends Error {
   constructor(
@@ -81,6 +85,11 @@ export function spawnTool(
   const extra = options.extraPipes ?? 0;
   const stdio: ("pipe" | "ignore")[] = [options.stdin ? "pipe" : "ignore", "pipe", "pipe"];
   for (let i = 0; i < extra; i++) stdio.push("pipe");
+  const tool = basename(command);
+  const span = startSpan(tool, {
+    kind: SpanKind.INTERNAL,
+    attributes: { "process.executable.name": tool, "clipzy.process.args_shape": argsShape(args) },
+  });
   const child = spawn(command, args, { stdio });
   const usage = usageScope.getStore();
   const startedAt = performance.now();
@@ -108,12 +117,26 @@ export function spawnTool(
   const onAbort = () => child.kill("SIGKILL");
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const done = new Promise<void>((resolve, reject) => {
-    child.once("error", (err) => reject(err));
+    child.once("error", (err) => {
+      metrics.ffmpegFailures.inc({ tool });
+      span.recordException(err);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+      span.end();
+      reject(err);
+    });
     child.once("close", (code) => {
       options.signal?.removeEventListener("abort", onAbort);
-      if (options.signal?.aborted) reject(abortError(options.signal));
-      else if (code === 0) resolve();
-      else reject(new ProcessError(command, code, tail));
+      span.setAttribute("process.exit.code", code ?? -1);
+      if (options.signal?.aborted) {
+        span.setAttribute("clipzy.process.aborted", true);
+        reject(abortError(options.signal));
+      } else if (code === 0) resolve();
+      else {
+        metrics.ffmpegFailures.inc({ tool });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `exited with ${code}` });
+        reject(new ProcessError(command, code, tail));
+      }
+      span.end();
     });
   });
   if (options.signal?.aborted) onAbort();

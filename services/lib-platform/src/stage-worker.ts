@@ -6,13 +6,19 @@
  * stage redone (handlers are idempotent: they overwrite their artifact).
  * Bad media is not retried: a handler throws StageInputError and the job fails at this stage.
  * Any other error is retried; the last allowed delivery reports StageFailed instead of looping.
+ * Each run is a span `stage <name>` in the job's trace (ffmpeg runs are its children) and is
+ * timed in clipzy_stage_duration_seconds. stop(graceMs) drains: no new task is taken, a running
+ * one may finish within the grace period, after which it is aborted and released (nacked) for
+ * another worker to redo.
  */
 import { queues, routes, type StageName } from "@clipzy/contracts";
 import type { StageTask } from "@clipzy/proto";
-import type { Broker, Subscription } from "./broker/port.js";
+import type { Broker, BrokerMessage, Subscription } from "./broker/port.js";
 import type { Logger } from "./log.js";
 import { consumeRoutes, decode, on, PUBLISHED_AT_HEADER, publish } from "./messaging.js";
+import { metrics, watchQueue } from "./metrics.js";
 import { measureTools, type ToolUsage } from "./process.js";
+import { inSpan, SpanKind } from "./telemetry.js";
 
 export class StageInputError extends Error {
   constructor(message: string) {
@@ -48,7 +54,16 @@ export interface StageWorkerOptions {
 }
 
 export interface StageWorker {
-  stop(): Promise<void>;
+  /** Drains: running tasks get `graceMs` (default 0) to finish, then are released for redelivery. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** The abort reason of a task released because its worker stops (not a job cancellation). */
+class TaskReleased extends Error {
+  constructor() {
+    super("worker stopping: task released for redelivery");
+    this.name = "TaskReleased";
+  }
 }
 
 const CANCELLED_MEMORY = 1000;
@@ -69,87 +84,133 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     running.get(jobId)?.abort(new Error("job cancelled"));
   });
 
+  const queue = queues.stage(stage);
+  const unwatch = watchQueue(broker, queue.name);
+  const runTask = async (task: StageTask, raw: BrokerMessage) => {
+    const deliveryCount = raw.deliveryCount;
+    const jobLog = log.child({ job_id: task.jobId, stage, attempt: deliveryCount });
+    if (cancelled.has(task.jobId)) {
+      jobLog.info("task for a cancelled job dropped");
+      return "cancelled";
+    }
+    if (stopping) throw new TaskReleased(); // prefetched while the consumer was being cancelled
+    jobLog.info("stage started");
+    const ac = new AbortController();
+    running.set(task.jobId, ac);
+    // where the stage's time goes: reported with StageDone
+    const takenAt = Date.now();
+    const publishedAt = Number(raw.headers[PUBLISHED_AT_HEADER]);
+    const cpuBefore = process.cpuUsage();
+    const tools: ToolUsage = { runs: 0, wallMs: 0, cpuMs: 0 };
+    let last = -1;
+    let lastAt = 0;
+    const progress = (fraction: number) => {
+      const f = Math.min(1, Math.max(0, fraction));
+      const now = Date.now();
+      if (f <= last || (now - lastAt < interval && f < 1)) return;
+      last = f;
+      lastAt = now;
+      publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f }).catch((err) =>
+        jobLog.warn({ err }, "progress event not published"),
+      );
+    };
+    const released = () => ac.signal.reason instanceof TaskReleased;
+    try {
+      progress(0);
+      const artifactKey = await measureTools(tools, () =>
+        handler(task, {
+          signal: ac.signal,
+          progress,
+          log: jobLog,
+          attempt: deliveryCount,
+        }),
+      );
+      if (released()) throw ac.signal.reason;
+      if (ac.signal.aborted) return "cancelled"; // the job is terminal, nothing to report
+      const cpu = process.cpuUsage(cpuBefore);
+      const timing = {
+        wallSeconds: (Date.now() - takenAt) / 1000,
+        queueWaitSeconds: publishedAt > 0 ? Math.max(0, takenAt - publishedAt) / 1000 : 0,
+        ffmpegRuns: tools.runs,
+        ffmpegSeconds: tools.wallMs / 1000,
+        ffmpegCpuSeconds: tools.cpuMs === null ? undefined : tools.cpuMs / 1000,
+        workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
+      };
+      await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey, timing });
+      jobLog.info({ artifact_key: artifactKey }, "stage done");
+      return "done";
+    } catch (err) {
+      if (released()) {
+        // nack: another worker (or this one, restarted) redoes the task
+        jobLog.info("stage released for redelivery: worker stopping");
+        throw ac.signal.reason;
+      }
+      if (ac.signal.aborted) {
+        jobLog.info("stage stopped: job cancelled");
+        return "cancelled";
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof StageInputError || deliveryCount + 1 >= maxDeliveries) {
+        jobLog.error({ err }, "stage failed");
+        const reason =
+          err instanceof StageInputError
+            ? message
+            : `gave up after ${deliveryCount + 1} attempts: ${message}`;
+        await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason });
+        return "failed";
+      }
+      jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
+      throw err;
+    } finally {
+      running.delete(task.jobId);
+    }
+  };
+
   const taskSub: Subscription = await consumeRoutes(
     broker,
-    queues.stage(stage),
-    on(routes.stageTask(stage), async (task, raw) => {
-      const jobLog = log.child({ job_id: task.jobId, stage, attempt: raw.deliveryCount });
-      if (cancelled.has(task.jobId)) {
-        jobLog.info("task for a cancelled job dropped");
-        return;
-      }
-      const ac = new AbortController();
-      running.set(task.jobId, ac);
-      // where the stage's time goes: reported with StageDone
-      const takenAt = Date.now();
-      const publishedAt = Number(raw.headers[PUBLISHED_AT_HEADER]);
-      const cpuBefore = process.cpuUsage();
-      const tools: ToolUsage = { runs: 0, wallMs: 0, cpuMs: 0 };
-      let last = -1;
-      let lastAt = 0;
-      const progress = (fraction: number) => {
-        const f = Math.min(1, Math.max(0, fraction));
-        const now = Date.now();
-        if (f <= last || (now - lastAt < interval && f < 1)) return;
-        last = f;
-        lastAt = now;
-        publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f }).catch((err) =>
-          jobLog.warn({ err }, "progress event not published"),
-        );
-      };
-      try {
-        progress(0);
-        const artifactKey = await measureTools(tools, () =>
-          handler(task, {
-            signal: ac.signal,
-            progress,
-            log: jobLog,
-            attempt: raw.deliveryCount,
-          }),
-        );
-        if (stopping) throw new Error("worker stopping: task left for redelivery");
-        if (ac.signal.aborted) return; // cancelled: the job is terminal, nothing to report
-        const cpu = process.cpuUsage(cpuBefore);
-        const timing = {
-          wallSeconds: (Date.now() - takenAt) / 1000,
-          queueWaitSeconds: publishedAt > 0 ? Math.max(0, takenAt - publishedAt) / 1000 : 0,
-          ffmpegRuns: tools.runs,
-          ffmpegSeconds: tools.wallMs / 1000,
-          ffmpegCpuSeconds: tools.cpuMs === null ? undefined : tools.cpuMs / 1000,
-          workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
-        };
-        await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey, timing });
-        jobLog.info({ artifact_key: artifactKey }, "stage done");
-      } catch (err) {
-        if (stopping) throw err; // nack: another worker (or this one, restarted) redoes the task
-        if (ac.signal.aborted) {
-          jobLog.info("stage stopped: job cancelled");
-          return;
-        }
-        const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof StageInputError || raw.deliveryCount + 1 >= maxDeliveries) {
-          jobLog.error({ err }, "stage failed");
-          const reason =
-            err instanceof StageInputError
-              ? message
-              : `gave up after ${raw.deliveryCount + 1} attempts: ${message}`;
-          await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason });
-          return;
-        }
-        jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
-        throw err;
-      } finally {
-        running.delete(task.jobId);
-      }
-    }),
+    queue,
+    on(routes.stageTask(stage), (task, raw) =>
+      inSpan(
+        `stage ${stage}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            "clipzy.job_id": task.jobId,
+            "clipzy.stage": stage,
+            "clipzy.attempt": raw.deliveryCount,
+          },
+        },
+        async (span) => {
+          const started = performance.now();
+          let outcome = "retry";
+          try {
+            outcome = await runTask(task, raw);
+          } catch (err) {
+            if (err instanceof TaskReleased) outcome = "released";
+            throw err;
+          } finally {
+            span.setAttribute("clipzy.outcome", outcome);
+            metrics.stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000);
+          }
+        },
+      ),
+    ),
     { prefetch: options.concurrency ?? 1, maxDeliveries: maxDeliveries + 1 },
   );
 
   return {
-    async stop() {
+    async stop(graceMs = 0) {
       stopping = true;
-      for (const ac of running.values()) ac.abort(new Error("worker stopping"));
-      await taskSub.cancel();
+      unwatch();
+      const drained = taskSub.cancel(); // no new deliveries; resolves when running tasks settled
+      const timer = setTimeout(() => {
+        for (const ac of running.values()) ac.abort(new TaskReleased());
+      }, graceMs);
+      try {
+        await drained;
+      } finally {
+        clearTimeout(timer);
+      }
       await cancelSub.cancel();
     },
   };

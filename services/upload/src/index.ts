@@ -1,6 +1,7 @@
 import { env } from "@clipzy/platform/config";
 import type { DocStore } from "@clipzy/platform/docstore";
 import { addService, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { UploadService } from "@clipzy/proto";
@@ -41,6 +42,10 @@ export interface UploadServiceDeps {
   maxUploadBytes: number;
   /** Bounds on the work one upload can cause (defaults: DEFAULT_MEDIA_LIMITS). */
   limits?: MediaLimits;
+  /** Serves grpc.health.v1 on the gRPC port when given. */
+  health?: Health;
+  /** On stop, running calls (uploads in progress) get this long to finish. */
+  drainMs?: number;
 }
 
 export async function start(deps: UploadServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
@@ -57,7 +62,8 @@ export async function start(deps: UploadServiceDeps): Promise<{ port: number; st
   addService(server, UploadService, uploadGrpc(uploads, deps.store), {
     onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
   });
+  deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   deps.log.info({ port }, "upload service listening");
-  return { port, stop: () => shutdown(server) };
+  return { port, stop: () => shutdown(server, deps.drainMs) };
 }

@@ -1,12 +1,13 @@
 import { env, loadConfig } from "@clipzy/platform/config";
 import { connectDocStore, connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
-import { runMain } from "@clipzy/platform/main";
+import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
 import { mediaLimitsEnv, mediaLimitsOf, start } from "./index.js";
 
 const config = loadConfig(
   z.object({
     ...serviceEnv,
+    ...opsEnv,
     GRPC_HOST: z.string().default("0.0.0.0"),
     GRPC_PORT: env.port(50051),
     MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
@@ -14,14 +15,19 @@ const config = loadConfig(
   }),
 );
 
-runMain("upload", config.LOG_LEVEL, async (log) =>
-  start({
-    docs: await connectDocStore(config.MONGO_URL),
-    store: await connectObjectStore(config.OBJECT_STORE_URL),
+runMain("upload", config, async (log, health) => {
+  const docs = await connectDocStore(config.MONGO_URL);
+  const store = await connectObjectStore(config.OBJECT_STORE_URL);
+  health.watch("document_store", docs).watch("object_store", store);
+  return start({
+    docs,
+    store,
     log,
+    health,
+    drainMs: drainMsOf(config),
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     limits: mediaLimitsOf(config),
-  }),
-);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
 import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import { JobService, WebhookService } from "@clipzy/proto";
 import { sendWebhook } from "./adapters/http-sender.js";
@@ -23,6 +24,10 @@ export interface WebhooksServiceDeps {
   allowList: string[];
   retryBaseMs: number;
   timeoutMs: number;
+  /** Serves grpc.health.v1 on the gRPC port when given. */
+  health?: Health;
+  /** On stop, running calls get this long to finish. */
+  drainMs?: number;
 }
 
 export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
@@ -44,6 +49,7 @@ export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; 
   addService(server, WebhookService, webhooksGrpc(deliveries, secrets), {
     onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
   });
+  deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   const events = await consumeTerminalEvents(deps.broker, jobs, deliveries);
   const timer = setInterval(() => {
@@ -55,7 +61,7 @@ export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; 
     async stop() {
       clearInterval(timer);
       await events.cancel();
-      await shutdown(server);
+      await shutdown(server, deps.drainMs);
       jobs.close();
     },
   };

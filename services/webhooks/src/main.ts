@@ -1,12 +1,13 @@
 import { env, loadConfig } from "@clipzy/platform/config";
 import { connectBroker, connectDocStore, serviceEnv } from "@clipzy/platform/connect";
-import { runMain } from "@clipzy/platform/main";
+import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
 import { start } from "./index.js";
 
 const config = loadConfig(
   z.object({
     ...serviceEnv,
+    ...opsEnv,
     GRPC_HOST: z.string().default("0.0.0.0"),
     GRPC_PORT: env.port(50053),
     JOBS_ADDRESS: z.string().default("127.0.0.1:50052"),
@@ -17,11 +18,16 @@ const config = loadConfig(
   }),
 );
 
-runMain("webhooks", config.LOG_LEVEL, async (log) =>
-  start({
-    broker: await connectBroker(config.BROKER_URL, { log }),
-    docs: await connectDocStore(config.MONGO_URL),
+runMain("webhooks", config, async (log, health) => {
+  const broker = await connectBroker(config.BROKER_URL, { log });
+  const docs = await connectDocStore(config.MONGO_URL);
+  health.watch("broker", broker).watch("document_store", docs);
+  return start({
+    broker,
+    docs,
     log,
+    health,
+    drainMs: drainMsOf(config),
     jobsAddress: config.JOBS_ADDRESS,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -29,5 +35,5 @@ runMain("webhooks", config.LOG_LEVEL, async (log) =>
     allowList: config.WEBHOOK_ALLOW_LIST,
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-  }),
-);
+  });
+});

@@ -283,6 +283,39 @@ const OPERATIONS: Op[] = [
   },
   {
     method: "get",
+    path: "/readyz",
+    tag: "Service",
+    operationId: "readiness",
+    summary: "Readiness check",
+    description:
+      "Served at the root. Ready while every connection this process needs answers (the embedded " +
+      "engine: broker, document store, object store) and it is not draining after SIGTERM; 503 " +
+      "`unavailable` otherwise, with each check in `error.details.checks`. No token, no rate limit.",
+    public: true,
+    root: true,
+    responses: { 200: json(ref("ReadinessEnvelope"), "Ready to take work.") },
+    errors: { 503: ["unavailable"] },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "Service",
+    operationId: "metrics",
+    summary: "Prometheus metrics",
+    description:
+      "Served at the root, in the Prometheus text format; the embedded engine's covers every " +
+      "service it runs. No token, no rate limit.",
+    public: true,
+    root: true,
+    responses: {
+      200: {
+        description: "Prometheus text exposition format 0.0.4.",
+        content: { "text/plain": { schema: { type: "string" } } },
+      },
+    },
+  },
+  {
+    method: "get",
     path: "/openapi.json",
     tag: "Service",
     operationId: "getOpenApiDocument",

@@ -450,6 +450,17 @@ export const VideoDeletedSchema = component("VideoDeleted", z.object({ video_id:
 
 export const HealthSchema = component("Health", z.object({ status: z.literal("ok") }));
 
+export const ReadinessSchema = component(
+  "Readiness",
+  z.object({
+    status: z.literal("ready"),
+    checks: described(
+      z.record(z.string(), z.string()),
+      'Each dependency of this process (e.g. "object_store") and "up", or why it is not.',
+    ),
+  }),
+);
+
 /** `{success: true, message, data}`. */
 export function successEnvelope<S extends z.ZodType>(id: string, data: S, message: string) {
   return component(
@@ -582,6 +593,7 @@ export const SigningSecretsEnvelope = successEnvelope(
   "Webhook signing secrets retrieved",
 );
 export const HealthEnvelope = successEnvelope("HealthEnvelope", HealthSchema, "ok");
+export const ReadinessEnvelope = successEnvelope("ReadinessEnvelope", ReadinessSchema, "ready");
 
 /** Request bodies: the very schemas the gateway validates with. */
 export const JobCreateRequest = component("JobCreateRequest", JobCreateBody, {

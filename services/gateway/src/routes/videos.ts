@@ -67,7 +67,14 @@ function multipartUpload(
     bb.on("close", resolve);
     bb.on("error", reject);
   });
+  closed.catch(() => undefined); // awaited at commit; an upload abandoned before that must not crash
   req.pipe(bb);
+  // A client that goes away mid-body ends nothing by itself: without this the file stream, and
+  // the upload service's call fed from it, would wait forever (and hold up a drain).
+  req.once("close", () => {
+    if (!req.complete)
+      bb.destroy(new AppError("bad_request", "the upload was interrupted: the client closed the connection"));
+  });
 
   return (async function* () {
     const f = await file;

@@ -18,7 +18,9 @@ import type { Broker } from "@clipzy/platform/broker";
 import { type Collection, DuplicateKeyError, type Filter, type Update } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import { publish } from "@clipzy/platform/messaging";
+import { metrics } from "@clipzy/platform/metrics";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
+import { currentTraceParent, inStoredTrace, SpanKind } from "@clipzy/platform/telemetry";
 import {
   ACTIVE_STATUSES,
   type IdempotencyDoc,
@@ -212,6 +214,7 @@ export class JobsService {
       processing_time_seconds: null,
       source: refOf(source),
       template: template ? refOf(template) : null,
+      trace_parent: currentTraceParent(),
       version: 1,
     };
     await this.deps.jobs.insertOne(doc);
@@ -495,25 +498,41 @@ export class JobsService {
       height: v.height,
       hasAudio: v.has_audio,
     });
-    return publish(this.deps.broker, routes.stageTask(stage), {
-      jobId: doc._id,
-      tenantId: doc.tenant_id,
-      stage,
-      source: ref(doc.source),
-      template: doc.template ? ref(doc.template) : undefined,
-      quality: doc.config.quality,
-      mode: doc.config.mode,
-      styleJson: doc.style_input ?? undefined,
-      durationSeconds: doc.config.duration_seconds ?? undefined,
-    });
+    const attributes = { "clipzy.job_id": doc._id, "clipzy.stage": stage };
+    return inStoredTrace(
+      doc.trace_parent,
+      `jobs: start ${stage}`,
+      { kind: SpanKind.PRODUCER, attributes },
+      () =>
+        publish(this.deps.broker, routes.stageTask(stage), {
+          jobId: doc._id,
+          tenantId: doc.tenant_id,
+          stage,
+          source: ref(doc.source),
+          template: doc.template ? ref(doc.template) : undefined,
+          quality: doc.config.quality,
+          mode: doc.config.mode,
+          styleJson: doc.style_input ?? undefined,
+          durationSeconds: doc.config.duration_seconds ?? undefined,
+        }),
+    );
   }
 
+  /** Called once per job, by the transition that won the guarded update into a terminal status. */
   private announceTerminal(doc: JobDoc): Promise<void> {
-    return publish(this.deps.broker, routes.jobTerminal, {
-      jobId: doc._id,
-      tenantId: doc.tenant_id,
-      status: doc.status,
-    });
+    metrics.jobsTerminal.inc({ status: doc.status });
+    const attributes = { "clipzy.job_id": doc._id, "clipzy.status": doc.status };
+    return inStoredTrace(
+      doc.trace_parent,
+      `jobs: ${doc.status}`,
+      { kind: SpanKind.PRODUCER, attributes },
+      () =>
+        publish(this.deps.broker, routes.jobTerminal, {
+          jobId: doc._id,
+          tenantId: doc.tenant_id,
+          status: doc.status,
+        }),
+    );
   }
 }
 

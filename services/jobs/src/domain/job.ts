@@ -41,6 +41,8 @@ export interface JobDoc {
   template: VideoRefDoc | null;
   /** What each finished stage cost, by stage name (absent before the first is done). */
   stage_timings?: Partial<Record<StageName, StageTimingDoc>>;
+  /** W3C traceparent of the request that created the job: every stage joins that trace. */
+  trace_parent?: string | null;
   /** Incremented by every change; the sequence number of the job's event log. */
   version: number;
   [key: string]: unknown;

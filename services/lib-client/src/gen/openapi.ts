@@ -222,6 +222,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Served at the root, in the Prometheus text format; the embedded engine's covers every service it runs. No token, no rate limit.
+         */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -234,6 +254,26 @@ export interface paths {
          * @description No token, no rate limit.
          */
         get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness check
+         * @description Served at the root. Ready while every connection this process needs answers (the embedded engine: broker, document store, object store) and it is not draining after SIGTERM; 503 `unavailable` otherwise, with each check in `error.details.checks`. No token, no rate limit.
+         */
+        get: operations["readiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -868,6 +908,21 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "processing" | "completed" | "failed" | "cancelled";
+        Readiness: {
+            /** @description Each dependency of this process (e.g. "object_store") and "up", or why it is not. */
+            checks: {
+                [key: string]: string;
+            };
+            /** @constant */
+            status: "ready";
+        };
+        ReadinessEnvelope: {
+            data: components["schemas"]["Readiness"];
+            /** @description A human-readable message, e.g. "ready". */
+            message: string;
+            /** @constant */
+            success: true;
+        };
         /**
          * @description Pipeline stages in order, with the `progress_percent` range each owns: video_analysis 1–20, audio_analysis 21–35, motion_analysis 36–55, style_extraction 56–65, style_application 66–85, rendering 86–99 (completed is 100).
          * @enum {string}
@@ -1879,6 +1934,26 @@ export interface operations {
             503: components["responses"]["Error503_unavailable"];
         };
     };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format 0.0.4. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -1897,6 +1972,27 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    readiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to take work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessEnvelope"];
+                };
+            };
+            503: components["responses"]["Error503_unavailable"];
         };
     };
     listVideos: {

@@ -11,6 +11,7 @@ import type {
   ConsumeOptions,
   MessageHandler,
   QueueSpec,
+  QueueStats,
   Subscription,
 } from "./port.js";
 import { consumeSettings } from "./port.js";
@@ -457,6 +458,28 @@ export class AmqpBroker implements Broker {
       },
       { noAck: true },
     );
+  }
+
+  async queueStats(queue: string): Promise<QueueStats> {
+    this.assertOpen();
+    const conn = this.conn;
+    if (!conn) throw new Error("broker disconnected");
+    const ch = await conn.createChannel();
+    ch.on("error", () => undefined);
+    try {
+      const q = await ch.checkQueue(queue);
+      return { messages: q.messageCount, consumers: q.consumerCount };
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 404) return { messages: 0, consumers: 0 };
+      throw err;
+    } finally {
+      await ch.close().catch(() => undefined); // already closed after a failed check
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    if (!this.conn || !this.pub) throw new Error("broker disconnected");
   }
 
   async deadLetters(queue: string): Promise<BrokerMessage[]> {

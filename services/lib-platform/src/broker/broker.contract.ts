@@ -335,6 +335,29 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       await waitFor(() => got.includes("2"), "second message");
     });
 
+    it("queueStats counts ready messages and consumers; ping answers while open", async () => {
+      const b = await broker();
+      const { q, k } = names();
+      const spec = { name: q("stats"), bindings: [k("s")] };
+      await b.ping();
+      expect(await b.queueStats(q("never-declared"))).toEqual({ messages: 0, consumers: 0 });
+      await b.declareQueue(spec);
+      for (let i = 0; i < 3; i++) await b.publish(k("s"), enc(`m${i}`));
+      await waitFor(async () => (await b.queueStats(spec.name)).messages === 3, "three ready messages");
+      expect((await b.queueStats(spec.name)).consumers).toBe(0);
+      const held = gate();
+      const sub = await b.consume(spec, () => held.promise, { prefetch: 1 });
+      // One delivered and unacked, two still ready, one consumer.
+      await waitFor(async () => {
+        const s = await b.queueStats(spec.name);
+        return s.messages === 2 && s.consumers === 1;
+      }, "one consumer, two ready");
+      held.open();
+      await waitFor(async () => (await b.queueStats(spec.name)).messages === 0, "drained");
+      await sub.cancel();
+      await waitFor(async () => (await b.queueStats(spec.name)).consumers === 0, "consumer gone");
+    });
+
     it("close stops delivery and later operations fail", async () => {
       const b = await makeBroker();
       const { q, k } = names();
@@ -347,6 +370,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       });
       await b.close();
       await expect(b.publish(k("z"), enc("late"))).rejects.toThrow();
+      await expect(b.ping()).rejects.toThrow();
       await sleep(100);
       expect(got).toEqual([]);
     });

@@ -4,6 +4,7 @@ import type {
   ConsumeOptions,
   MessageHandler,
   QueueSpec,
+  QueueStats,
   Subscription,
 } from "./port.js";
 import { consumeSettings } from "./port.js";
@@ -133,6 +134,15 @@ export class MemoryBroker implements Broker {
         await sub.chain;
       },
     };
+  }
+
+  async queueStats(queue: string): Promise<QueueStats> {
+    const q = this.queues.get(queue);
+    return { messages: q?.ready.length ?? 0, consumers: q?.consumers.length ?? 0 };
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
   }
 
   async deadLetters(queue: string): Promise<BrokerMessage[]> {

@@ -29,6 +29,11 @@ export interface ConsumeOptions {
   readonly maxDeliveries?: number;
 }
 
+export interface QueueStats {
+  readonly messages: number;
+  readonly consumers: number;
+}
+
 export interface Subscription {
   /** Stop receiving; in-flight handlers finish, unacked messages are redelivered. */
   cancel(): Promise<void>;
@@ -40,6 +45,10 @@ export interface Broker {
   publish(key: string, body: Uint8Array, headers?: Record<string, string>): Promise<void>;
   consume(spec: QueueSpec, handler: MessageHandler, options?: ConsumeOptions): Promise<Subscription>;
   subscribe(key: string, handler: MessageHandler): Promise<Subscription>;
+  /** Ready (not yet delivered) messages and consumers of a declared queue; zeros for an unknown one. */
+  queueStats(queue: string): Promise<QueueStats>;
+  /** Resolves while the broker connection is up; rejects when it is down (readiness). */
+  ping(): Promise<void>;
   /** Messages that exhausted maxDeliveries, for inspection. */
   deadLetters(queue: string): Promise<BrokerMessage[]>;
   close(): Promise<void>;

@@ -48,6 +48,10 @@ export function docStoreContract(name: string, makeStore: () => Promise<DocStore
       }
     }
 
+    it("ping answers on a live store", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     it("insertOne / findOne round trip; missing → null", async () => {
       const c = coll();
       await c.insertOne({

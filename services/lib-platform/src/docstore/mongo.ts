@@ -268,6 +268,11 @@ export class MongoDocStore implements DocStore {
     await this.db.dropDatabase();
   }
 
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.db.command({ ping: 1 });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -198,6 +198,10 @@ export class NedbDocStore implements DocStore {
     }
   }
 
+  async ping(): Promise<void> {
+    this.assertOpen();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

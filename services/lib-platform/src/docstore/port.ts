@@ -76,5 +76,7 @@ export interface Collection<T extends Doc> {
 
 export interface DocStore {
   collection<T extends Doc>(name: string): Collection<T>;
+  /** Resolves while the store answers; rejects when its connection is down (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

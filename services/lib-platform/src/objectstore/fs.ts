@@ -31,6 +31,10 @@ export class FsObjectStore implements ObjectStore {
     this.tmpDir = path.join(this.root, RESERVED_PREFIX);
   }
 
+  async ping(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
   async put(key: string, body: Readable, _options?: { contentType?: string }): Promise<ObjectInfo> {
     const target = this.pathOf(key);
     return this.writeVia(key, target, async (tmp) => {

@@ -48,6 +48,10 @@ export function objectStoreContract(name: string, makeStore: () => Promise<Objec
       await store.deletePrefix(`${run}/`);
     });
 
+    it("ping answers on a live store", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     it("putBytes / getBytes / stat round trip, strings and bytes, replacing what was there", async () => {
       const p = ns();
       const info = await store.putBytes(`${p}/a.json`, '{"x":1}', { contentType: "application/json" });

@@ -43,4 +43,6 @@ export interface ObjectStore {
    * `storageUrl(key)` for the filesystem store.
    */
   publicUrl(key: string): Promise<string>;
+  /** Resolves while the store answers (its bucket or root exists); rejects otherwise (readiness). */
+  ping(): Promise<void>;
 }

@@ -103,6 +103,10 @@ export class S3ObjectStore implements ObjectStore {
     return store;
   }
 
+  async ping(): Promise<void> {
+    if (!(await this.client.bucketExists(this.bucket))) throw new Error(`bucket ${this.bucket} is missing`);
+  }
+
   async put(key: string, body: Readable, options: { contentType?: string } = {}): Promise<ObjectInfo> {
     validateKey(key);
     const headers = { "Content-Type": options.contentType ?? "application/octet-stream" };

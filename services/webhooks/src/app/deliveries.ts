@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { AppError, jobDetailResponse } from "@clipzy/contracts";
 import { type Collection, DuplicateKeyError } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
+import { metrics } from "@clipzy/platform/metrics";
+import { currentTraceParent, inStoredTrace, SpanKind } from "@clipzy/platform/telemetry";
 import type { Job } from "@clipzy/proto";
 import type { SendResult } from "../adapters/http-sender.js";
 import { retryDelayMs } from "../domain/retry.js";
@@ -27,6 +29,8 @@ export interface DeliveryDoc {
   /** Attempts made before the latest replay: each replay gets a fresh round of retries. */
   round_start: number;
   created_at: Date;
+  /** W3C traceparent of the terminal event: each attempt is a span in the job's trace. */
+  trace_parent?: string | null;
   [key: string]: unknown;
 }
 
@@ -94,6 +98,7 @@ export class Deliveries {
         next_attempt_at: now,
         round_start: 0,
         created_at: now,
+        trace_parent: currentTraceParent(),
       });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
@@ -133,7 +138,20 @@ export class Deliveries {
     }
   }
 
-  private async attempt(d: DeliveryDoc): Promise<void> {
+  private attempt(d: DeliveryDoc): Promise<void> {
+    const attributes = {
+      "clipzy.job_id": d.job_id,
+      "clipzy.delivery_id": d._id,
+      "clipzy.attempt": d.attempts.length + 1,
+    };
+    return inStoredTrace(d.trace_parent, "webhook attempt", { kind: SpanKind.CLIENT, attributes }, (span) =>
+      this.send(d).then((state) => {
+        span.setAttribute("clipzy.webhook.state", state);
+      }),
+    );
+  }
+
+  private async send(d: DeliveryDoc): Promise<DeliveryDoc["state"]> {
     const started = Date.now();
     const headers = webhookHeaders(
       await this.deps.secrets(d.tenant_id),
@@ -166,5 +184,7 @@ export class Deliveries {
       { job_id: d.job_id, delivery_id: d._id, attempt: attempt.attempt, state, error: result.error },
       "webhook attempt",
     );
+    metrics.webhookAttempts.inc({ outcome: state === "pending" ? "retry" : state });
+    return state;
   }
 }
