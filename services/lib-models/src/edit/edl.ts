@@ -38,6 +38,15 @@ export const EdlZoomSchema = z
     /** Centre of the zoom window, normalised 0..1 of the source frame (clamped to fit when rendered). */
     cx: unit,
     cy: unit,
+    /**
+     * A moving subject's path: window centres at frames from source_in (keyframes, ascending),
+     * followed linearly between them and held outside them. Without it the window stays at cx, cy.
+     */
+    path: z
+      .array(z.object({ at: z.number().int(), cx: unit, cy: unit }).strict())
+      .min(2)
+      .max(256)
+      .optional(),
   })
   .strict();
 

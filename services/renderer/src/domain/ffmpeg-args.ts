@@ -67,9 +67,18 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
   if (from === to) {
     const w = even(CW / from);
     const h = even(CH / from);
+    if (w === W && h === H) return [out];
+    const path = s.zoom.path;
+    if (path) {
+      // the window's centre glides along the subject's path (crop evaluates x and y per frame)
+      const pre = s.pre.source + s.pre.hold;
+      const x = `clip((${pathExpr(path, "cx", pre)})*${W}-${w / 2},0,${W - w})`;
+      const y = `clip((${pathExpr(path, "cy", pre)})*${H}-${h / 2},0,${H - h})`;
+      return [`crop=${w}:${h}:x='${x}':y='${y}':exact=1`, out];
+    }
     const x = clampInt(cx * W - w / 2, 0, W - w);
     const y = clampInt(cy * H - h / 2, 0, H - h);
-    return w === W && h === H ? [out] : [`crop=${w}:${h}:${x}:${y}`, out];
+    return [`crop=${w}:${h}:${x}:${y}`, out];
   }
   // The aspect window at scale 1, then a window of 1/s of it around the subject, s from → to at a
   // constant rate over the core (held at its end values over the handles).
@@ -90,6 +99,22 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
     `perspective=x0='${X0}':y0='${Y0}':x1='${X1}':y1='${Y0}':x2='${X0}':y2='${Y1}':x3='${X1}':y3='${Y1}':interpolation=linear:eval=frame`,
     out,
   ];
+}
+
+/** A keyframed path as an ffmpeg expression of the frame number n: piecewise linear, held at its ends. */
+function pathExpr(
+  path: readonly { at: number; cx: number; cy: number }[],
+  key: "cx" | "cy",
+  pre: number,
+): string {
+  let e = f6(path[0][key]);
+  for (let i = 0; i + 1 < path.length; i++) {
+    const d = path[i + 1][key] - path[i][key];
+    if (d === 0) continue;
+    const span = Math.max(1, path[i + 1].at - path[i].at);
+    e += `+${f6(d)}*clip((n-${pre + path[i].at})/${span},0,1)`;
+  }
+  return e;
 }
 
 function videoGraph(edl: EditDecisionList, lutPath: string | null): string[] {

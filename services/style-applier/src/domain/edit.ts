@@ -302,6 +302,14 @@ export function subjectCentre(
   from: number,
   to: number,
 ): { cx: number; cy: number } {
+  return subjectCentreOrNull(points, from, to) ?? { cx: 0.5, cy: 0.5 };
+}
+
+function subjectCentreOrNull(
+  points: readonly TrackPoint[],
+  from: number,
+  to: number,
+): { cx: number; cy: number } | null {
   let w = 0;
   let x = 0;
   let y = 0;
@@ -311,11 +319,39 @@ export function subjectCentre(
     x += p.confidence * p.cx;
     y += p.confidence * p.cy;
   }
-  if (w <= 0) return { cx: 0.5, cy: 0.5 };
+  if (w <= 0) return null;
   return { cx: round4(x / w), cy: round4(y / w) };
 }
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+/** Keyframe spacing of a subject path (s): the window glides between them, never jumps. */
+export const PATH_STEP_SECONDS = 0.5;
+
+/**
+ * The subject's path over a segment's source frames [from, to): keyframes every
+ * PATH_STEP_SECONDS at the confidence-weighted mean position of the track points within half a
+ * step (frames from `from`); null when the subject is seen at fewer than two of them or hardly
+ * moves (under 2% of the frame), where one centre (subjectCentre) frames it as well.
+ */
+export function subjectPath(
+  points: readonly TrackPoint[],
+  from: number,
+  to: number,
+  fps: number,
+): { at: number; cx: number; cy: number }[] | null {
+  const step = Math.max(1, Math.round(PATH_STEP_SECONDS * fps));
+  const keys: { at: number; cx: number; cy: number }[] = [];
+  for (let f = from; f < to + step / 2; f += step) {
+    const at = Math.min(f, to - 1);
+    const c = subjectCentreOrNull(points, at - step / 2, at + step / 2);
+    if (c) keys.push({ at: at - from, ...c });
+    if (at === to - 1) break;
+  }
+  if (keys.length < 2) return null;
+  const span = (k: "cx" | "cy") => Math.max(...keys.map((p) => p[k])) - Math.min(...keys.map((p) => p[k]));
+  return span("cx") < 0.02 && span("cy") < 0.02 ? null : keys;
+}
 
 /** The whole edit: cut frames, placement, boundary kinds, transitions, framing and zooms. */
 export function planEdit(opts: {
@@ -380,7 +416,9 @@ export function planEdit(opts: {
     const p = starts[k];
     const centre = subjectCentre(src.subjects, p, p + len);
     const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * len) / fps)) : base[k];
-    const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre };
+    // a moving subject is followed when the framing holds still; a zoom frames its mean place
+    const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps) : null;
+    const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre, ...(path ? { path } : {}) };
     const pre = k > 0 ? Math.floor(transitions[k - 1].frames / 2) : 0;
     const post = k < K - 1 ? Math.ceil(transitions[k].frames / 2) : 0;
     const shot = src.shots[shotOf(src.shots, p)] ?? { start: p, end: p + len };
