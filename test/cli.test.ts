@@ -84,7 +84,10 @@ describe("the clipzy CLI against the embedded engine", () => {
 
   it("`npx clipzy run` uploads, follows the stages, downloads a playable output and summarises the Style DNA", async () => {
     const out = join(dir, "out.mp4");
-    const r = await clipzy(["run", source, "--template", template, "--quality", "low", "--out", out], "npx");
+    const r = await clipzy(
+      ["run", source, "--template", template, "--quality", "low", "--duration", "2", "--out", out],
+      "npx",
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/source: .* sent in .* \(.*\/s\)/);
     expect(r.stderr).toMatch(/template: .* sent in/);
@@ -96,7 +99,10 @@ describe("the clipzy CLI against the embedded engine", () => {
     const p = await probe(out);
     expect(p.codec).toBe("h264");
     expect(p.frames).toBeGreaterThan(25);
-    expect(p.duration).toBeGreaterThan(2);
+    // --duration 2 → config.duration_seconds: a 2 s highlight edit of the 3 s source
+    expect(p.duration).toBeGreaterThan(1.8);
+    expect(p.duration).toBeLessThan(2.3);
+    expect(r.stdout).toMatch(/^edit: 2\.0 s, \d+ cuts/m);
   });
 
   it("`clipzy style --json` prints the StyleJSON raw, and text by default", async () => {

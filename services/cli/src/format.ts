@@ -1,4 +1,4 @@
-import type { JobResponse, StyleJson, VideoResponse, WebhookDelivery } from "@clipzy/client";
+import type { JobResponse, Schemas, StyleJson, VideoResponse, WebhookDelivery } from "@clipzy/client";
 import { bytes, seconds } from "@clipzy/client/format";
 
 export { bytes, seconds };
@@ -99,4 +99,12 @@ export function deliveryLines(d: WebhookDelivery): string {
       `  #${a.attempt} ${a.at ?? "—"}  ${a.status_code ?? "—"}  ${a.latency_ms} ms${a.error ? `  ${a.error}` : ""}`,
   );
   return [head, ...attempts].join("\n");
+}
+
+/** The render's edit: its length, cuts and how close they sit to a beat. */
+export function editSummary(e: Schemas["Edit"]): string {
+  const offsets = e.cuts.map((c) => c.beat_offset_ms).filter((o): o is number => o !== null);
+  const mean = offsets.length ? offsets.reduce((a, o) => a + Math.abs(o), 0) / offsets.length : null;
+  const onBeat = mean === null ? "" : `, ${Math.round(mean)} ms from a beat on average`;
+  return `edit: ${seconds(e.duration_seconds)}, ${e.cuts.length} cuts${onBeat}, ${e.segments.length} source segments`;
 }

@@ -7,6 +7,7 @@ import { followJob } from "./follow.js";
 import {
   bytes,
   deliveryLines,
+  editSummary,
   jobDetails,
   jobLine,
   seconds,
@@ -129,19 +130,18 @@ program
       const up = { stateDir: ctx.env.stateDir, progress: ctx.progress, chunkSize: o.chunkSize };
       const video = await uploadFile(ctx.client, source, { ...up, label: "source" });
       const templateId = o.template ? await templateVideo(ctx.client, o.template, up) : undefined;
-      const config: Record<string, unknown> = {};
-      if (o.quality) config.quality = o.quality;
-      if (style) config.style_json = style;
-      // config.duration_seconds is described by the engine's OpenAPI document where it is supported;
-      // an engine without it answers 400 with its own message.
-      if (o.duration !== undefined) config.duration_seconds = o.duration;
+      const config = {
+        ...(o.quality ? { quality: o.quality } : {}),
+        ...(style ? { style_json: style } : {}),
+        ...(o.duration !== undefined ? { duration_seconds: o.duration } : {}),
+      };
       const job = await unwrap(
         ctx.client.api.POST("/jobs", {
           body: {
             video_id: video.video_id,
             ...(templateId ? { template_video_id: templateId } : {}),
             ...(o.webhook ? { webhook_url: o.webhook } : {}),
-            config: config as never,
+            config,
           },
         }),
       );
@@ -159,6 +159,7 @@ program
       print(
         `output: ${out} (${bytes(size)}), job ${job.job_id} in ${seconds(result.processing_time_seconds)}`,
       );
+      if (result.edit) print(editSummary(result.edit));
       if (result.style_json) print(styleSummary(result.style_json));
     }),
   );

@@ -139,7 +139,8 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
     );
   }, [completed]);
   const strips = useStrips(job, completed);
-  const extra = result as (JobDetailResponse & { fidelity?: unknown; edit?: unknown }) | undefined;
+  // `fidelity` is not in every engine's document yet: drawn when the result carries it.
+  const extra = result as (JobDetailResponse & { fidelity?: unknown }) | undefined;
   const byLabel = (l: string) => strips.find((s) => s.label === l)?.frames;
   const palettes = ["template", "source", "output"]
     .map((l) => ({ label: l, frames: byLabel(l) }))
@@ -198,7 +199,7 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
           </div>
         </section>
       )}
-      {result?.style_json && <StyleDna style={result.style_json} edit={extra?.edit} palettes={palettes} />}
+      {result?.style_json && <StyleDna style={result.style_json} edit={result.edit} palettes={palettes} />}
       {extra?.fidelity ? <Fidelity report={extra.fidelity} /> : null}
     </div>
   );

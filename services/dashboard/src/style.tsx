@@ -1,4 +1,7 @@
-import type { StyleJson } from "@clipzy/client";
+import type { Schemas, StyleJson } from "@clipzy/client";
+
+type Edit = Schemas["Edit"];
+
 import { seconds } from "./format.js";
 
 const GRADE_KEYS = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
@@ -42,41 +45,26 @@ export function Swatches({ label, colours }: { label: string; colours: string[] 
   );
 }
 
-/** Cut times (ms) from a result's `edit`, when the engine reports one; any of the usual field names. */
-function cutTimes(edit: unknown): number[] {
-  const cuts = (edit as { cuts?: unknown })?.cuts;
-  if (!Array.isArray(cuts)) return [];
-  return cuts
-    .map((c) => {
-      if (typeof c === "number") return c;
-      const o = c as Record<string, unknown>;
-      const v = o.time_ms ?? o.at_ms ?? o.output_ms ?? o.timestamp_ms;
-      return typeof v === "number"
-        ? v
-        : typeof o.time_seconds === "number"
-          ? o.time_seconds * 1000
-          : Number.NaN;
-    })
-    .filter((t) => Number.isFinite(t));
-}
-
 const BEAT_COLOURS = { bass: "#e4572e", mid: "#f3a712", high: "#29b6f6" } as const;
 
-/** Beats (height = confidence, colour = band) and cuts on the clip's time axis, with the tempo. */
-function Timeline({ style, edit }: { style: StyleJson; edit?: unknown }) {
+/** Ticks every second under a lane of `durationMs`. */
+function secondTicks(durationMs: number, x: (ms: number) => number) {
+  return Array.from({ length: Math.max(1, Math.floor(durationMs / 1000)) + 1 }, (_, i) => (
+    <line key={`t${i}`} x1={x(i * 1000)} x2={x(i * 1000)} y1="70" y2="76" class="tick" />
+  ));
+}
+
+/** The style's beats (height = confidence, colour = band) on its clip's time axis, with the tempo. */
+function Timeline({ style }: { style: StyleJson }) {
   const beats = style.detected_beats;
-  const cuts = cutTimes(edit);
-  const lastMs = Math.max(...beats.map((b) => b.timestamp_ms), ...cuts, 1);
+  const lastMs = Math.max(...beats.map((b) => b.timestamp_ms), 1);
   const durationMs = Math.max((style.source_duration_seconds ?? 0) * 1000, lastMs);
   const x = (ms: number) => (ms / durationMs) * 1000;
-  const ticks = Math.max(1, Math.round(durationMs / 1000));
   return (
     <figure class="timeline">
-      <svg viewBox="0 0 1000 90" preserveAspectRatio="none" role="img" aria-label="beat and cut timeline">
+      <svg viewBox="0 0 1000 80" preserveAspectRatio="none" role="img" aria-label="beat timeline">
         <rect x="0" y="0" width="1000" height="70" class="lane" />
-        {Array.from({ length: ticks + 1 }, (_, i) => (
-          <line key={`t${i}`} x1={x(i * 1000)} x2={x(i * 1000)} y1="70" y2="76" class="tick" />
-        ))}
+        {secondTicks(durationMs, x)}
         {beats.map((b) => (
           <line
             key={`b${b.timestamp_ms}`}
@@ -87,9 +75,6 @@ function Timeline({ style, edit }: { style: StyleJson; edit?: unknown }) {
             stroke={BEAT_COLOURS[b.frequency]}
             class="beat"
           />
-        ))}
-        {cuts.map((c) => (
-          <line key={`c${c}`} x1={x(c)} x2={x(c)} y1="0" y2="70" class="cut" />
         ))}
       </svg>
       <figcaption>
@@ -103,9 +88,50 @@ function Timeline({ style, edit }: { style: StyleJson; edit?: unknown }) {
             ■ {f}
           </span>
         ))}
-        ){cuts.length > 0 ? ` · ${cuts.length} cuts (white)` : ""} ·{" "}
-        {style.cut_frequency === null ? "cut rate —" : `${style.cut_frequency.toFixed(1)} cuts / 10 s`} · over{" "}
-        {seconds(durationMs / 1000)}
+        ) · {style.cut_frequency === null ? "cut rate —" : `${style.cut_frequency.toFixed(1)} cuts / 10 s`} ·
+        over {seconds(durationMs / 1000)}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The output's cuts (from the result's `edit`) on the output's time axis, with their distance to a beat. */
+function EditTimeline({ edit }: { edit: Edit }) {
+  const durationMs = Math.max(edit.duration_seconds * 1000, 1);
+  const x = (ms: number) => (ms / durationMs) * 1000;
+  const offsets = edit.cuts.map((c) => c.beat_offset_ms).filter((o): o is number => o !== null);
+  const meanOffset = offsets.length ? offsets.reduce((a, o) => a + Math.abs(o), 0) / offsets.length : null;
+  return (
+    <figure class="timeline">
+      <svg viewBox="0 0 1000 80" preserveAspectRatio="none" role="img" aria-label="cut timeline">
+        <rect x="0" y="0" width="1000" height="70" class="lane" />
+        {secondTicks(durationMs, x)}
+        {edit.segments.map((g, i) => (
+          <rect
+            key={`s${g.output_start_seconds}`}
+            x={x(g.output_start_seconds * 1000)}
+            width={x((g.source_out_seconds - g.source_in_seconds) * 1000)}
+            y="52"
+            height="18"
+            class={`segment s${i % 2}`}
+          />
+        ))}
+        {edit.cuts.map((c) => (
+          <line
+            key={`c${c.time_seconds}`}
+            x1={x(c.time_seconds * 1000)}
+            x2={x(c.time_seconds * 1000)}
+            y1="0"
+            y2="70"
+            class={`cut ${c.kind}`}
+          />
+        ))}
+      </svg>
+      <figcaption>
+        Output: {edit.cuts.length} cuts over {seconds(edit.duration_seconds)}, {edit.segments.length} source
+        segments
+        {meanOffset === null ? "" : ` · cuts ${meanOffset.toFixed(0)} ms from a beat on average`} · audio{" "}
+        {edit.audio}
       </figcaption>
     </figure>
   );
@@ -114,7 +140,7 @@ function Timeline({ style, edit }: { style: StyleJson; edit?: unknown }) {
 /** The Style DNA drawn: grade bars, palettes, rhythm timeline, motion/zoom/transition shares, audio. */
 export function StyleDna(props: {
   style: StyleJson;
-  edit?: unknown;
+  edit?: Edit | null;
   palettes?: { label: string; colours: string[] }[];
 }) {
   const s = props.style;
@@ -181,7 +207,10 @@ export function StyleDna(props: {
         </div>
       </div>
       <h3>Rhythm</h3>
-      <Timeline style={s} edit={props.edit} />
+      <Timeline style={s} />
+      {props.edit && props.edit.cuts.length + props.edit.segments.length > 0 && (
+        <EditTimeline edit={props.edit} />
+      )}
     </section>
   );
 }
