@@ -602,6 +602,7 @@ export const JobCreateRequest = component("JobCreateRequest", JobCreateBody, {
     "`template_video_id` are mutually exclusive.",
   // the exclusion, for generators and validators: a template id string forbids config.style_json
   if: { required: ["template_video_id"], properties: { template_video_id: { type: "string" } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords, not a thenable
   then: {
     properties: {
       config: { not: { type: "object", required: ["style_json"], properties: { style_json: {} } } },
