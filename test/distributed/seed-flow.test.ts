@@ -16,6 +16,7 @@ import { type Receiver, startReceiver } from "../support/receiver.js";
 let cluster: Cluster;
 let clip: string;
 let hooks: Receiver;
+let firstVideoId = "";
 
 beforeAll(async () => {
   cluster = await Cluster.start();
@@ -31,6 +32,7 @@ afterAll(async () => {
 describe("distributed mode: seed flow", () => {
   it("upload → job → six stages on separate worker processes → completed, with a presigned output URL and a webhook", async () => {
     const videoId = await cluster.upload(clip);
+    firstVideoId = videoId;
     const jobId = await cluster.createJob({
       video_id: videoId,
       webhook_url: hooks.url,
@@ -95,21 +97,40 @@ describe("distributed mode: seed flow", () => {
     const indexes = (await mongo.db(dbName).collection("jobs").indexes()).map((i) => JSON.stringify(i.key));
     expect(indexes).toContain(JSON.stringify({ tenant_id: 1, created_at: -1 }));
     await mongo.close();
-    const s3 = new URL(cluster.infra.env.OBJECT_STORE_URL);
-    const minio = new Minio.Client({
-      endPoint: s3.hostname,
-      port: Number(s3.port),
-      useSSL: false,
-      accessKey: decodeURIComponent(s3.username),
-      secretKey: decodeURIComponent(s3.password),
-      region: "us-east-1",
-    });
-    const keys: string[] = [];
-    for await (const o of minio.listObjectsV2(cluster.bucket, "", true) as AsyncIterable<{ name: string }>)
-      keys.push(o.name);
+    const keys = await bucketKeys();
     expect(keys.filter((k) => k.startsWith(`artifacts/${jobId}/`)).length).toBeGreaterThanOrEqual(5);
     expect(keys.some((k) => k.includes(jobId) && k.endsWith(".mp4"))).toBe(true);
     const stats = await cluster.queueStats();
     for (const s of STAGE_NAMES) expect(stats[`stage.${s}`]).toEqual({ consumers: 1, messages: 0 });
   });
+
+  it("a second job on the same video reuses its analyses from the object store: no decode", async () => {
+    const jobId = await cluster.createJob({ video_id: firstVideoId, config: { quality: "low" } });
+    const final = (await cluster.poll(jobId)).at(-1);
+    expect(final.status, JSON.stringify(final)).toBe("completed");
+    expect(final.analysis_reused).toEqual([
+      { stage: "video_analysis", input: "source" },
+      { stage: "audio_analysis", input: "source" },
+    ]);
+    for (const stage of ["video_analysis", "audio_analysis"])
+      expect(final.stage_timings.find((t: { stage: string }) => t.stage === stage).ffmpeg_runs).toBe(0);
+    const cached = (await bucketKeys()).filter((k) => k.startsWith("analysis/default/"));
+    expect(cached.map((k) => k.split("/").at(-1)).sort()).toEqual(["audio.json", "motion.bin", "video.json"]);
+  });
 });
+
+async function bucketKeys(): Promise<string[]> {
+  const s3 = new URL(cluster.infra.env.OBJECT_STORE_URL);
+  const minio = new Minio.Client({
+    endPoint: s3.hostname,
+    port: Number(s3.port),
+    useSSL: false,
+    accessKey: decodeURIComponent(s3.username),
+    secretKey: decodeURIComponent(s3.password),
+    region: "us-east-1",
+  });
+  const keys: string[] = [];
+  for await (const o of minio.listObjectsV2(cluster.bucket, "", true) as AsyncIterable<{ name: string }>)
+    keys.push(o.name);
+  return keys;
+}

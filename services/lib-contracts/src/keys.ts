@@ -33,4 +33,11 @@ export const storageKeys = {
   artifactBlob: (jobId: string, name: string) => `artifacts/${jobId}/${name}`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
   jobPrefix: (jobId: string) => `artifacts/${jobId}/`,
+  /**
+   * A video's analyses, cached by content (sha256 of its bytes) within a tenant: every video of
+   * the tenant with the same bytes shares them; the last one deleted takes them along.
+   */
+  analysisPrefix: (tenantId: string, sha256: string) => `analysis/${encodeURIComponent(tenantId)}/${sha256}/`,
+  analysis: (tenantId: string, sha256: string, name: string) =>
+    `analysis/${encodeURIComponent(tenantId)}/${sha256}/${name}`,
 };

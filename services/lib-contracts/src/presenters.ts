@@ -26,6 +26,8 @@ export interface JobResponse {
   eta_seconds: number | null;
   /** Where each finished stage's time went, in stage order. */
   stage_timings: StageTimingResponse[];
+  /** Analyses taken from the content-hash cache instead of decoding the input again, in stage order. */
+  analysis_reused: { stage: string; input: string }[];
   error?: { stage: string; message: string } | null;
 }
 
@@ -88,6 +90,7 @@ export function jobResponse(job: Job, now: Date = new Date()): JobResponse {
       ffmpeg_cpu_seconds: t?.ffmpegCpuSeconds === undefined ? null : ms(t.ffmpegCpuSeconds),
       worker_cpu_seconds: ms(t?.workerCpuSeconds ?? 0),
     })),
+    analysis_reused: job.analysisReused.map(({ stage, input }) => ({ stage, input })),
   };
   if (job.status === "failed")
     out.error = job.error ? { stage: job.error.stage, message: job.error.message } : null;

@@ -34,6 +34,8 @@ export interface StageContext {
   readonly log: Logger;
   /** 0 on the first delivery of this task. */
   readonly attempt: number;
+  /** Records that an input's analysis was reused from the content-hash cache (reported with StageDone). */
+  reused(input: string): void;
 }
 
 /** Runs the stage and returns the key of the artifact it stored. */
@@ -102,6 +104,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     const publishedAt = Number(raw.headers[PUBLISHED_AT_HEADER]);
     const cpuBefore = process.cpuUsage();
     const tools: ToolUsage = { runs: 0, wallMs: 0, cpuMs: 0 };
+    const reusedInputs = new Set<string>();
     let last = -1;
     let lastAt = 0;
     const progress = (fraction: number) => {
@@ -123,6 +126,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
           progress,
           log: jobLog,
           attempt: deliveryCount,
+          reused: (input) => reusedInputs.add(input),
         }),
       );
       if (released()) throw ac.signal.reason;
@@ -136,7 +140,13 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         ffmpegCpuSeconds: tools.cpuMs === null ? undefined : tools.cpuMs / 1000,
         workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
       };
-      await publish(broker, routes.stageDone, { jobId: task.jobId, stage, artifactKey, timing });
+      await publish(broker, routes.stageDone, {
+        jobId: task.jobId,
+        stage,
+        artifactKey,
+        timing,
+        reusedInputs: [...reusedInputs],
+      });
       jobLog.info({ artifact_key: artifactKey }, "stage done");
       return "done";
     } catch (err) {

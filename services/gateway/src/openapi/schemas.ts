@@ -126,6 +126,19 @@ export const StageTimingSchema = component(
   { description: "Where one finished stage's time went." },
 );
 
+const AnalysisReuseSchema = component(
+  "AnalysisReuse",
+  z.object({
+    stage: described(z.enum(["video_analysis", "audio_analysis"]), "The analysis stage."),
+    input: described(z.enum(["source", "template"]), "Whose analysis it was."),
+  }),
+  {
+    description:
+      "An input's analysis taken from the content-hash cache (the same bytes were analysed for an earlier " +
+      "job of the tenant): the stage did not decode that input.",
+  },
+);
+
 const jobFields = {
   job_id: JobId,
   video_id: VideoId,
@@ -148,6 +161,11 @@ const jobFields = {
   stage_timings: described(
     z.array(StageTimingSchema),
     "Where each finished stage's time went, in stage order (empty until the first stage is done).",
+  ),
+  analysis_reused: described(
+    z.array(AnalysisReuseSchema),
+    "Analyses reused from the content-hash cache instead of decoding the input again, in stage order " +
+      "(empty when every input was analysed for this job).",
   ),
 };
 
@@ -185,6 +203,7 @@ export const JobResponseSchema = component(
             worker_cpu_seconds: 6.8,
           },
         ],
+        analysis_reused: [],
       },
     ],
   },
@@ -296,6 +315,10 @@ export const JobDetailResponseSchema = component(
         template_video_id: "vid_template999abc",
         eta_seconds: null,
         stage_timings: [],
+        analysis_reused: [
+          { stage: "video_analysis", input: "template" },
+          { stage: "audio_analysis", input: "template" },
+        ],
         output_video_url: "file:///storage/job_xyz789abc123/output.mp4",
         edit: {
           duration_seconds: 12,

@@ -19,6 +19,7 @@ export function grpcVideoDirectory(upload: ServiceClient<typeof UploadService>):
           width: m?.width ?? 0,
           height: m?.height ?? 0,
           has_audio: m?.hasAudio ?? false,
+          content_sha256: video.contentSha256 ?? "",
           webhook_url: video.webhookUrl ?? null,
           template_video_id: video.templateVideoId ?? null,
         };

@@ -393,8 +393,16 @@ export class JobsService {
     if (started) await advance();
   }
 
-  /** A worker stored a stage's artifact: advance to the next stage or complete, recording what the stage cost. */
-  async onStageDone(jobId: string, stage: string, timing?: StageTimingDoc): Promise<void> {
+  /**
+   * A worker stored a stage's artifact: advance to the next stage or complete, recording what the
+   * stage cost and which inputs' analyses it reused from the content-hash cache.
+   */
+  async onStageDone(
+    jobId: string,
+    stage: string,
+    timing?: StageTimingDoc,
+    reusedInputs: string[] = [],
+  ): Promise<void> {
     if (!isStageName(stage)) return;
     const doc = await this.deps.jobs.findOne({ _id: jobId });
     if (!doc || !ACTIVE_STATUSES.includes(doc.status)) return;
@@ -402,7 +410,10 @@ export class JobsService {
     const next = nextStage(stage, doc.config.mode);
     const now = this.now();
     const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
-    const cost = timing ? { [`stage_timings.${stage}`]: timing } : {};
+    const cost = {
+      ...(timing ? { [`stage_timings.${stage}`]: timing } : {}),
+      ...(reusedInputs.length ? { [`analysis_reused.${stage}`]: reusedInputs } : {}),
+    };
 
     if (next) {
       const extra: Record<string, unknown> = { ...cost };
@@ -497,6 +508,7 @@ export class JobsService {
       width: v.width,
       height: v.height,
       hasAudio: v.has_audio,
+      contentSha256: v.content_sha256 ?? "",
     });
     const attributes = { "clipzy.job_id": doc._id, "clipzy.stage": stage };
     return inStoredTrace(
@@ -549,5 +561,6 @@ function refOf(v: VideoInfo): VideoRefDoc {
     width: v.width,
     height: v.height,
     has_audio: v.has_audio,
+    content_sha256: v.content_sha256 ?? "",
   };
 }

@@ -10,6 +10,8 @@ export interface VideoRefDoc {
   width: number;
   height: number;
   has_audio: boolean;
+  /** sha256 of the video's bytes ("" when unknown): its analyses are cached under it. */
+  content_sha256?: string;
 }
 
 export interface JobDoc {
@@ -43,6 +45,8 @@ export interface JobDoc {
   stage_timings?: Partial<Record<StageName, StageTimingDoc>>;
   /** W3C traceparent of the request that created the job: every stage joins that trace. */
   trace_parent?: string | null;
+  /** Per analysis stage, the inputs ("source", "template") whose analysis came from the content-hash cache. */
+  analysis_reused?: Partial<Record<StageName, string[]>>;
   /** Incremented by every change; the sequence number of the job's event log. */
   version: number;
   [key: string]: unknown;

@@ -22,6 +22,7 @@ export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Sub
             ffmpeg_cpu_seconds: m.timing.ffmpegCpuSeconds ?? null,
             worker_cpu_seconds: m.timing.workerCpuSeconds,
           },
+          m.reusedInputs,
         ),
       ),
       ...on(routes.stageFailed, (m) => jobs.onStageFailed(m.jobId, m.stage, m.message)),

@@ -34,6 +34,9 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     outputVideoUrl: d.output_key && !summary ? await store.publicUrl(d.output_key) : undefined,
     error: d.error ?? undefined,
     processingTimeSeconds: d.processing_time_seconds ?? undefined,
+    analysisReused: STAGE_NAMES.flatMap((stage) =>
+      (d.analysis_reused?.[stage] ?? []).map((input) => ({ stage, input })),
+    ),
     stageTimings: STAGE_NAMES.flatMap((stage) => {
       const t = d.stage_timings?.[stage];
       return t

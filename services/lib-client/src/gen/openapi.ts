@@ -498,6 +498,19 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description An input's analysis taken from the content-hash cache (the same bytes were analysed for an earlier job of the tenant): the stage did not decode that input. */
+        AnalysisReuse: {
+            /**
+             * @description Whose analysis it was.
+             * @enum {string}
+             */
+            input: "source" | "template";
+            /**
+             * @description The analysis stage.
+             * @enum {string}
+             */
+            stage: "video_analysis" | "audio_analysis";
+        };
         /**
          * @description `msg_` followed by 24 hexadecimal digits (the delivery's `webhook-id`).
          * @example msg_0123456789abcdef01234567
@@ -699,6 +712,16 @@ export interface components {
          *       "template_video_id": "vid_template999abc",
          *       "eta_seconds": null,
          *       "stage_timings": [],
+         *       "analysis_reused": [
+         *         {
+         *           "stage": "video_analysis",
+         *           "input": "template"
+         *         },
+         *         {
+         *           "stage": "audio_analysis",
+         *           "input": "template"
+         *         }
+         *       ],
          *       "output_video_url": "file:///storage/job_xyz789abc123/output.mp4",
          *       "edit": {
          *         "duration_seconds": 12,
@@ -774,6 +797,8 @@ export interface components {
          *     }
          */
         JobDetailResponse: {
+            /** @description Analyses reused from the content-hash cache instead of decoding the input again, in stage order (empty when every input was analysed for this job). */
+            analysis_reused: components["schemas"]["AnalysisReuse"][];
             /** @description When the job reached a terminal state; null until then. */
             completed_at: string | null;
             /**
@@ -867,10 +892,13 @@ export interface components {
          *           "ffmpeg_cpu_seconds": 52.3,
          *           "worker_cpu_seconds": 6.8
          *         }
-         *       ]
+         *       ],
+         *       "analysis_reused": []
          *     }
          */
         JobResponse: {
+            /** @description Analyses reused from the content-hash cache instead of decoding the input again, in stage order (empty when every input was analysed for this job). */
+            analysis_reused: components["schemas"]["AnalysisReuse"][];
             /** @description When the job reached a terminal state; null until then. */
             completed_at: string | null;
             /**

@@ -17,6 +17,8 @@ export interface VideoDoc {
   storage_key: string;
   webhook_url: string | null;
   template_video_id: string | null;
+  /** sha256 (hex) of the stored bytes; the key of the video's cached analyses (absent on old videos). */
+  content_sha256?: string;
   [key: string]: unknown;
 }
 
@@ -59,6 +61,7 @@ export class UploadsService {
 
   async init(): Promise<void> {
     await this.deps.videos.ensureIndex({ fields: { tenant_id: 1, uploaded_at: -1 } });
+    await this.deps.videos.ensureIndex({ fields: { tenant_id: 1, content_sha256: 1 } });
     await this.deps.claims.ensureIndex({ fields: { created_at: 1 }, expireAfterSeconds: 24 * 3600 });
   }
 
@@ -118,6 +121,8 @@ export class UploadsService {
       const fields = received.fields;
       if (!fields) throw new AppError("bad_request", "the upload ended before it was complete");
       if (size === 0) throw new AppError("invalid_media", "the uploaded file is empty");
+      // the bytes' own hash, before the idempotency hash takes in the fields
+      const contentSha256 = hash.copy().digest("hex");
       if (idempotencyKey) {
         hash.update(JSON.stringify([fields.webhookUrl ?? null, fields.templateVideoId ?? null, filename]));
         claimId = `${tenantId}:${idempotencyKey}`;
@@ -148,6 +153,7 @@ export class UploadsService {
         storage_key: key,
         webhook_url: fields.webhookUrl || null,
         template_video_id: templateVideoId,
+        content_sha256: contentSha256,
       };
       await this.deps.videos.insertOne(doc);
       this.deps.log.info({ video_id: videoId, size }, "video stored");
@@ -246,9 +252,14 @@ export class UploadsService {
     return { videos, total };
   }
 
+  /** Deletes the video, and its cached analyses unless another video of the tenant has the same bytes. */
   async delete(tenantId: string, videoId: string): Promise<void> {
-    await this.get(tenantId, videoId);
+    const doc = await this.get(tenantId, videoId);
     await this.deps.videos.deleteOne({ _id: videoId, tenant_id: tenantId });
     await this.deps.store.deletePrefix(`videos/${videoId}/`);
+    const sha = doc.content_sha256;
+    if (sha && (await this.deps.videos.count({ tenant_id: tenantId, content_sha256: sha })) === 0) {
+      await this.deps.store.deletePrefix(storageKeys.analysisPrefix(tenantId, sha));
+    }
   }
 }

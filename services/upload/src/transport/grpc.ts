@@ -42,6 +42,7 @@ export function uploadGrpc(uploads: UploadsService, store: ObjectStore): Service
     storageKey: d.storage_key,
     webhookUrl: d.webhook_url ?? undefined,
     templateVideoId: d.template_video_id ?? undefined,
+    contentSha256: d.content_sha256,
   });
   return {
     async upload(requests, ctx) {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/events.proto.
  */
 export const file_clipzy_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEikQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIIpYCCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBAUILCglfdGVtcGxhdGVCDQoLX3N0eWxlX2pzb25CEwoRX2R1cmF0aW9uX3NlY29uZHMiQAoNU3RhZ2VQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSEAoIZnJhY3Rpb24YAyABKAEiaAoJU3RhZ2VEb25lEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIUCgxhcnRpZmFjdF9rZXkYAyABKAkSJgoGdGltaW5nGAQgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nIsABCgtTdGFnZVRpbWluZxIUCgx3YWxsX3NlY29uZHMYASABKAESGgoScXVldWVfd2FpdF9zZWNvbmRzGAIgASgBEhMKC2ZmbXBlZ19ydW5zGAMgASgFEhYKDmZmbXBlZ19zZWNvbmRzGAQgASgBEh8KEmZmbXBlZ19jcHVfc2Vjb25kcxgFIAEoAUgAiAEBEhoKEndvcmtlcl9jcHVfc2Vjb25kcxgGIAEoAUIVChNfZmZtcGVnX2NwdV9zZWNvbmRzIj0KC1N0YWdlRmFpbGVkEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJIkAKC0pvYlRlcm1pbmFsEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGc3RhdHVzGAMgASgJIh4KDEpvYkNhbmNlbGxlZBIOCgZqb2JfaWQYASABKAkiOQoKSm9iQ2hhbmdlZBIOCgZqb2JfaWQYASABKAkSCwoDc2VxGAIgASgDEg4KBm9yaWdpbhgDIAEoCWIGcHJvdG8z");
+  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEiqQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIEhYKDmNvbnRlbnRfc2hhMjU2GAggASgJIpYCCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBAUILCglfdGVtcGxhdGVCDQoLX3N0eWxlX2pzb25CEwoRX2R1cmF0aW9uX3NlY29uZHMiQAoNU3RhZ2VQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSEAoIZnJhY3Rpb24YAyABKAEifwoJU3RhZ2VEb25lEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIUCgxhcnRpZmFjdF9rZXkYAyABKAkSJgoGdGltaW5nGAQgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nEhUKDXJldXNlZF9pbnB1dHMYBSADKAkiwAEKC1N0YWdlVGltaW5nEhQKDHdhbGxfc2Vjb25kcxgBIAEoARIaChJxdWV1ZV93YWl0X3NlY29uZHMYAiABKAESEwoLZmZtcGVnX3J1bnMYAyABKAUSFgoOZmZtcGVnX3NlY29uZHMYBCABKAESHwoSZmZtcGVnX2NwdV9zZWNvbmRzGAUgASgBSACIAQESGgoSd29ya2VyX2NwdV9zZWNvbmRzGAYgASgBQhUKE19mZm1wZWdfY3B1X3NlY29uZHMiPQoLU3RhZ2VGYWlsZWQSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiQAoLSm9iVGVybWluYWwSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkiHgoMSm9iQ2FuY2VsbGVkEg4KBmpvYl9pZBgBIAEoCSI5CgpKb2JDaGFuZ2VkEg4KBmpvYl9pZBgBIAEoCRILCgNzZXEYAiABKAMSDgoGb3JpZ2luGAMgASgJYgZwcm90bzM");
 
 /**
  * @generated from message clipzy.v1.VideoRef
@@ -50,6 +50,14 @@ export type VideoRef = Message<"clipzy.v1.VideoRef"> & {
    * @generated from field: bool has_audio = 7;
    */
   hasAudio: boolean;
+
+  /**
+   * sha256 (hex) of the stored bytes, computed while the upload streamed; empty for videos stored
+   * before it was recorded. Analyses are cached under it, per tenant.
+   *
+   * @generated from field: string content_sha256 = 8;
+   */
+  contentSha256: string;
 };
 
 /**
@@ -178,6 +186,14 @@ export type StageDone = Message<"clipzy.v1.StageDone"> & {
    * @generated from field: clipzy.v1.StageTiming timing = 4;
    */
   timing?: StageTiming | undefined;
+
+  /**
+   * Inputs ("source", "template") whose analysis this stage reused from the content-hash cache
+   * instead of decoding them.
+   *
+   * @generated from field: repeated string reused_inputs = 5;
+   */
+  reusedInputs: string[];
 };
 
 /**

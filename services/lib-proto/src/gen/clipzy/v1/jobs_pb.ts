@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/jobs.proto.
  */
 export const file_clipzy_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIl4KCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkSHQoQZHVyYXRpb25fc2Vjb25kcxgDIAEoAUgAiAEBQhMKEV9kdXJhdGlvbl9zZWNvbmRzIioKCEpvYkVycm9yEg0KBXN0YWdlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiogYKA0pvYhIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCHZpZGVvX2lkGAMgASgJEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAQgASgJSACIAQESDgoGc3RhdHVzGAUgASgJEhgKEHByb2dyZXNzX3BlcmNlbnQYBiABKAUSGgoNY3VycmVudF9zdGFnZRgHIAEoCUgBiAEBEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAKIAQESNQoMY29tcGxldGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgDiAEBEiQKBmNvbmZpZxgMIAEoCzIULmNsaXB6eS52MS5Kb2JDb25maWcSGAoLd2ViaG9va191cmwYDSABKAlIBIgBARIXCgpzdHlsZV9qc29uGA4gASgJSAWIAQESHQoQb3V0cHV0X3ZpZGVvX3VybBgPIAEoCUgGiAEBEicKBWVycm9yGBAgASgLMhMuY2xpcHp5LnYxLkpvYkVycm9ySAeIAQESJAoXcHJvY2Vzc2luZ190aW1lX3NlY29uZHMYESABKAFICIgBARIvCg1zdGFnZV90aW1pbmdzGBIgAygLMhguY2xpcHp5LnYxLlN0YWdlVGltaW5nT2YSEQoEZWRpdBgTIAEoCUgJiAEBQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzQgcKBV9lZGl0IkYKDVN0YWdlVGltaW5nT2YSDQoFc3RhZ2UYASABKAkSJgoGdGltaW5nGAIgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIkMKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgdzdW1tYXJ5GAMgASgIIi0KDkdldEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiZQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIMCgRwYWdlGAIgASgFEhEKCXBhZ2Vfc2l6ZRgDIAEoBRITCgZzdGF0dXMYBCABKAlIAIgBAUIJCgdfc3RhdHVzIj8KEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLmNsaXB6eS52MS5Kb2ISDQoFdG90YWwYAiABKAUiNQoQQ2FuY2VsSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiPQoWQ291bnRBY3RpdmVKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiKAoXQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USDQoFY291bnQYASABKAUiTQoVV2F0Y2hKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIkIKFldhdGNoSm9iRXZlbnRzUmVzcG9uc2USCwoDc2VxGAEgASgDEhsKA2pvYhgCIAEoCzIOLmNsaXB6eS52MS5Kb2Iy0wMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USVwoOV2F0Y2hKb2JFdmVudHMSIC5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXF1ZXN0GiEuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_clipzy_v1_events, file_google_protobuf_timestamp]);
+  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIl4KCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkSHQoQZHVyYXRpb25fc2Vjb25kcxgDIAEoAUgAiAEBQhMKEV9kdXJhdGlvbl9zZWNvbmRzIioKCEpvYkVycm9yEg0KBXN0YWdlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki1QYKA0pvYhIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCHZpZGVvX2lkGAMgASgJEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAQgASgJSACIAQESDgoGc3RhdHVzGAUgASgJEhgKEHByb2dyZXNzX3BlcmNlbnQYBiABKAUSGgoNY3VycmVudF9zdGFnZRgHIAEoCUgBiAEBEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAKIAQESNQoMY29tcGxldGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgDiAEBEiQKBmNvbmZpZxgMIAEoCzIULmNsaXB6eS52MS5Kb2JDb25maWcSGAoLd2ViaG9va191cmwYDSABKAlIBIgBARIXCgpzdHlsZV9qc29uGA4gASgJSAWIAQESHQoQb3V0cHV0X3ZpZGVvX3VybBgPIAEoCUgGiAEBEicKBWVycm9yGBAgASgLMhMuY2xpcHp5LnYxLkpvYkVycm9ySAeIAQESJAoXcHJvY2Vzc2luZ190aW1lX3NlY29uZHMYESABKAFICIgBARIvCg1zdGFnZV90aW1pbmdzGBIgAygLMhguY2xpcHp5LnYxLlN0YWdlVGltaW5nT2YSEQoEZWRpdBgTIAEoCUgJiAEBEjEKD2FuYWx5c2lzX3JldXNlZBgUIAMoCzIYLmNsaXB6eS52MS5BbmFseXNpc1JldXNlQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIQCg5fY3VycmVudF9zdGFnZUINCgtfc3RhcnRlZF9hdEIPCg1fY29tcGxldGVkX2F0Qg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkITChFfb3V0cHV0X3ZpZGVvX3VybEIICgZfZXJyb3JCGgoYX3Byb2Nlc3NpbmdfdGltZV9zZWNvbmRzQgcKBV9lZGl0Ii0KDUFuYWx5c2lzUmV1c2USDQoFc3RhZ2UYASABKAkSDQoFaW5wdXQYAiABKAkiRgoNU3RhZ2VUaW1pbmdPZhINCgVzdGFnZRgBIAEoCRImCgZ0aW1pbmcYAiABKAsyFi5jbGlwenkudjEuU3RhZ2VUaW1pbmcirQIKEENyZWF0ZUpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEhAKCHZpZGVvX2lkGAIgASgJEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAMgASgJSACIAQESGAoLd2ViaG9va191cmwYBCABKAlIAYgBARIkCgZjb25maWcYBSABKAsyFC5jbGlwenkudjEuSm9iQ29uZmlnEhcKCnN0eWxlX2pzb24YBiABKAlIAogBARIcCg9pZGVtcG90ZW5jeV9rZXkYByABKAlIA4gBARIUCgxyZXF1ZXN0X2hhc2gYCCABKAlCFAoSX3RlbXBsYXRlX3ZpZGVvX2lkQg4KDF93ZWJob29rX3VybEINCgtfc3R5bGVfanNvbkISChBfaWRlbXBvdGVuY3lfa2V5IkIKEUNyZWF0ZUpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2ISEAoIcmVwbGF5ZWQYAiABKAgiQwoNR2V0Sm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJEg8KB3N1bW1hcnkYAyABKAgiLQoOR2V0Sm9iUmVzcG9uc2USGwoDam9iGAEgASgLMg4uY2xpcHp5LnYxLkpvYiJlCg9MaXN0Sm9ic1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEgwKBHBhZ2UYAiABKAUSEQoJcGFnZV9zaXplGAMgASgFEhMKBnN0YXR1cxgEIAEoCUgAiAEBQgkKB19zdGF0dXMiPwoQTGlzdEpvYnNSZXNwb25zZRIcCgRqb2JzGAEgAygLMg4uY2xpcHp5LnYxLkpvYhINCgV0b3RhbBgCIAEoBSI1ChBDYW5jZWxKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkiMAoRQ2FuY2VsSm9iUmVzcG9uc2USGwoDam9iGAEgASgLMg4uY2xpcHp5LnYxLkpvYiI9ChZDb3VudEFjdGl2ZUpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCSIoChdDb3VudEFjdGl2ZUpvYnNSZXNwb25zZRINCgVjb3VudBgBIAEoBSJNChVXYXRjaEpvYkV2ZW50c1JlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIRCglhZnRlcl9zZXEYAyABKAMiQgoWV2F0Y2hKb2JFdmVudHNSZXNwb25zZRILCgNzZXEYASABKAMSGwoDam9iGAIgASgLMg4uY2xpcHp5LnYxLkpvYjLTAwoKSm9iU2VydmljZRJGCglDcmVhdGVKb2ISGy5jbGlwenkudjEuQ3JlYXRlSm9iUmVxdWVzdBocLmNsaXB6eS52MS5DcmVhdGVKb2JSZXNwb25zZRI9CgZHZXRKb2ISGC5jbGlwenkudjEuR2V0Sm9iUmVxdWVzdBoZLmNsaXB6eS52MS5HZXRKb2JSZXNwb25zZRJDCghMaXN0Sm9icxIaLmNsaXB6eS52MS5MaXN0Sm9ic1JlcXVlc3QaGy5jbGlwenkudjEuTGlzdEpvYnNSZXNwb25zZRJGCglDYW5jZWxKb2ISGy5jbGlwenkudjEuQ2FuY2VsSm9iUmVxdWVzdBocLmNsaXB6eS52MS5DYW5jZWxKb2JSZXNwb25zZRJYCg9Db3VudEFjdGl2ZUpvYnMSIS5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVxdWVzdBoiLmNsaXB6eS52MS5Db3VudEFjdGl2ZUpvYnNSZXNwb25zZRJXCg5XYXRjaEpvYkV2ZW50cxIgLmNsaXB6eS52MS5XYXRjaEpvYkV2ZW50c1JlcXVlc3QaIS5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXNwb25zZTABYgZwcm90bzM", [file_clipzy_v1_events, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.JobConfig
@@ -177,6 +177,13 @@ export type Job = Message<"clipzy.v1.Job"> & {
    * @generated from field: optional string edit = 19;
    */
   edit?: string | undefined;
+
+  /**
+   * Analyses reused from the content-hash cache (no decode), in stage order.
+   *
+   * @generated from field: repeated clipzy.v1.AnalysisReuse analysis_reused = 20;
+   */
+  analysisReused: AnalysisReuse[];
 };
 
 /**
@@ -185,6 +192,30 @@ export type Job = Message<"clipzy.v1.Job"> & {
  */
 export const JobSchema: GenMessage<Job> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_jobs, 2);
+
+/**
+ * @generated from message clipzy.v1.AnalysisReuse
+ */
+export type AnalysisReuse = Message<"clipzy.v1.AnalysisReuse"> & {
+  /**
+   * @generated from field: string stage = 1;
+   */
+  stage: string;
+
+  /**
+   * "source" or "template"
+   *
+   * @generated from field: string input = 2;
+   */
+  input: string;
+};
+
+/**
+ * Describes the message clipzy.v1.AnalysisReuse.
+ * Use `create(AnalysisReuseSchema)` to create a new message.
+ */
+export const AnalysisReuseSchema: GenMessage<AnalysisReuse> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 3);
 
 /**
  * @generated from message clipzy.v1.StageTimingOf
@@ -206,7 +237,7 @@ export type StageTimingOf = Message<"clipzy.v1.StageTimingOf"> & {
  * Use `create(StageTimingOfSchema)` to create a new message.
  */
 export const StageTimingOfSchema: GenMessage<StageTimingOf> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 3);
+  messageDesc(file_clipzy_v1_jobs, 4);
 
 /**
  * @generated from message clipzy.v1.CreateJobRequest
@@ -262,7 +293,7 @@ export type CreateJobRequest = Message<"clipzy.v1.CreateJobRequest"> & {
  * Use `create(CreateJobRequestSchema)` to create a new message.
  */
 export const CreateJobRequestSchema: GenMessage<CreateJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 4);
+  messageDesc(file_clipzy_v1_jobs, 5);
 
 /**
  * @generated from message clipzy.v1.CreateJobResponse
@@ -286,7 +317,7 @@ export type CreateJobResponse = Message<"clipzy.v1.CreateJobResponse"> & {
  * Use `create(CreateJobResponseSchema)` to create a new message.
  */
 export const CreateJobResponseSchema: GenMessage<CreateJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 5);
+  messageDesc(file_clipzy_v1_jobs, 6);
 
 /**
  * @generated from message clipzy.v1.GetJobRequest
@@ -316,7 +347,7 @@ export type GetJobRequest = Message<"clipzy.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 6);
+  messageDesc(file_clipzy_v1_jobs, 7);
 
 /**
  * @generated from message clipzy.v1.GetJobResponse
@@ -333,7 +364,7 @@ export type GetJobResponse = Message<"clipzy.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 7);
+  messageDesc(file_clipzy_v1_jobs, 8);
 
 /**
  * @generated from message clipzy.v1.ListJobsRequest
@@ -365,7 +396,7 @@ export type ListJobsRequest = Message<"clipzy.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 8);
+  messageDesc(file_clipzy_v1_jobs, 9);
 
 /**
  * @generated from message clipzy.v1.ListJobsResponse
@@ -389,7 +420,7 @@ export type ListJobsResponse = Message<"clipzy.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 9);
+  messageDesc(file_clipzy_v1_jobs, 10);
 
 /**
  * @generated from message clipzy.v1.CancelJobRequest
@@ -411,7 +442,7 @@ export type CancelJobRequest = Message<"clipzy.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 10);
+  messageDesc(file_clipzy_v1_jobs, 11);
 
 /**
  * @generated from message clipzy.v1.CancelJobResponse
@@ -428,7 +459,7 @@ export type CancelJobResponse = Message<"clipzy.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 11);
+  messageDesc(file_clipzy_v1_jobs, 12);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsRequest
@@ -450,7 +481,7 @@ export type CountActiveJobsRequest = Message<"clipzy.v1.CountActiveJobsRequest">
  * Use `create(CountActiveJobsRequestSchema)` to create a new message.
  */
 export const CountActiveJobsRequestSchema: GenMessage<CountActiveJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 12);
+  messageDesc(file_clipzy_v1_jobs, 13);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsResponse
@@ -467,7 +498,7 @@ export type CountActiveJobsResponse = Message<"clipzy.v1.CountActiveJobsResponse
  * Use `create(CountActiveJobsResponseSchema)` to create a new message.
  */
 export const CountActiveJobsResponseSchema: GenMessage<CountActiveJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 13);
+  messageDesc(file_clipzy_v1_jobs, 14);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsRequest
@@ -494,7 +525,7 @@ export type WatchJobEventsRequest = Message<"clipzy.v1.WatchJobEventsRequest"> &
  * Use `create(WatchJobEventsRequestSchema)` to create a new message.
  */
 export const WatchJobEventsRequestSchema: GenMessage<WatchJobEventsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 14);
+  messageDesc(file_clipzy_v1_jobs, 15);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsResponse
@@ -518,7 +549,7 @@ export type WatchJobEventsResponse = Message<"clipzy.v1.WatchJobEventsResponse">
  * Use `create(WatchJobEventsResponseSchema)` to create a new message.
  */
 export const WatchJobEventsResponseSchema: GenMessage<WatchJobEventsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 15);
+  messageDesc(file_clipzy_v1_jobs, 16);
 
 /**
  * JobService owns job documents and the state machine; it orchestrates the stages.
