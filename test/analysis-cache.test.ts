@@ -94,6 +94,9 @@ describe("analysis cache", () => {
     ]);
     expect(ffmpegRuns(third, "video_analysis")).toBe(0);
     expect(ffmpegRuns(third, "audio_analysis")).toBe(0);
+    // counted for Prometheus (this test process has now served 2 + 4 hits)
+    const text = await (await fetch(`http://127.0.0.1:${restarted.port}/metrics`)).text();
+    expect(Number(/^clipzy_analysis_cache_hits_total (\d+)/m.exec(text)?.[1])).toBeGreaterThanOrEqual(4);
   }, 180_000);
 
   it("deleting a video removes the analyses only it used", async () => {

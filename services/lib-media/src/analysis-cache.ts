@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { storageKeys } from "@clipzy/contracts";
+import { metrics } from "@clipzy/platform/metrics";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { ObjectNotFoundError } from "@clipzy/platform/objectstore";
 
@@ -35,10 +36,13 @@ export class AnalysisCache {
   async json<T>(key: string | null, compute: () => Promise<T>): Promise<{ value: T; reused: boolean }> {
     if (key) {
       try {
-        return { value: JSON.parse((await this.store.getBytes(key)).toString("utf8")) as T, reused: true };
+        const value = JSON.parse((await this.store.getBytes(key)).toString("utf8")) as T;
+        metrics.analysisCacheHits.inc();
+        return { value, reused: true };
       } catch (err) {
         if (!(err instanceof ObjectNotFoundError) && !(err instanceof SyntaxError)) throw err;
       }
+      metrics.analysisCacheMisses.inc();
     }
     const value = await compute();
     if (key) await this.store.putBytes(key, JSON.stringify(value), { contentType: "application/json" });
