@@ -64,6 +64,7 @@ describe("deploy/compose.yaml", () => {
       expect(drain, `${name} exits on its own before docker kills it`).toBeLessThan(
         seconds(s.stop_grace_period),
       );
+      expect(Number(s.environment.STAGE_DRAIN_SECONDS ?? 20), name).toBeLessThan(drain); // 20: the default
     }
     for (const server of ["rabbitmq", "mongodb", "minio", "otel-collector", "jaeger", "prometheus"])
       expect(compose.services[server], server).toBeDefined();

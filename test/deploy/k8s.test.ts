@@ -4,11 +4,12 @@
  * scripts/deploy-tools.mjs), then what the schemas cannot say: probes, resources and confinement
  * on every workload, and a ScaledObject per stage queue that names the right queue and worker.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { ALL_STAGE_QUEUES, STAGE_NAMES } from "@clipzy/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -20,6 +21,7 @@ import { DISTRIBUTED_SERVICES, ROOT } from "../support/deploy.js";
 const K8S = join(ROOT, "k8s");
 const OVERLAYS = readdirSync(join(K8S, "overlays"));
 const BUILDS = ["base", ...OVERLAYS.map((o) => `overlays/${o}`)];
+const run = promisify(execFile);
 
 type Obj = Record<string, any>;
 let tools: Record<string, string>;
@@ -189,6 +191,23 @@ describe.each(BUILDS)("%s", (b) => {
     for (const k of Object.keys(config)) expect(k, "no credentials in the ConfigMap").not.toMatch(/URL$|KEY/);
   });
 
+  it("starts telemetry from every service's workingDir with the ConfigMap's NODE_OPTIONS --import", async () => {
+    const config = of(objs(), "ConfigMap").find((m) => m.metadata.name.startsWith("clipzy-config"))!.data;
+    expect(config.NODE_OPTIONS).toMatch(/^--import \S+$/);
+    const runs = clipzy().map(async (d) => {
+      const [c] = d.spec.template.spec.containers;
+      // The bare specifier resolves through the service's own node_modules: its workingDir in the image.
+      const cwd = join(ROOT, c.workingDir.replace(/^\/app\//, ""));
+      const env = { PATH: process.env.PATH, ...config, OTEL_SERVICE_NAME: d.metadata.name };
+      const r = await run(process.execPath, ["-e", "0"], { cwd, env, timeout: 60_000 }).catch((e) => e);
+      expect(
+        r.stderr,
+        `${d.metadata.name} (tracing ${config.OTEL_SDK_DISABLED === "true" ? "off" : "on"})`,
+      ).toBe("");
+    });
+    await Promise.all(runs);
+  });
+
   it("scales every stage queue's worker with KEDA on the queue's length over the management API", () => {
     const scaled = of(objs(), "ScaledObject");
     expect(scaled).toHaveLength(ALL_STAGE_QUEUES.length);
@@ -233,6 +252,11 @@ describe.each(BUILDS)("%s", (b) => {
       const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
       // 3 s: what the drain keeps back after the service's own stop to close connections and exit
       expect(preStop + drain + 3, d.metadata.name).toBeLessThanOrEqual(pod.terminationGracePeriodSeconds);
+      if (d.metadata.labels["app.kubernetes.io/component"] !== "stage-worker") continue;
+      // A worker lets its running task finish for most of the grace period, then releases it.
+      const stage = Number(c.env.find((e: Obj) => e.name === "STAGE_DRAIN_SECONDS")?.value);
+      expect(stage, d.metadata.name).toBeLessThan(drain);
+      expect(stage, d.metadata.name).toBeGreaterThanOrEqual(pod.terminationGracePeriodSeconds - 30);
     }
   });
 
