@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editPointsOf, measurePacing, nearestDistanceMs } from "./pacing.js";
+import { editPointsOf, measurePacing, nearestDistanceMs, pacedCutTimes } from "./pacing.js";
 
 /** Edit points from a list of shot lengths (s). */
 const points = (lengths: number[]) => {
@@ -72,5 +72,26 @@ describe("pacing", () => {
     expect(nearestDistanceMs([0, 500, 1000], 740)).toBe(240);
     expect(nearestDistanceMs([0, 500, 1000], 1200)).toBe(200);
     expect(nearestDistanceMs([0, 500, 1000], -5)).toBe(5);
+  });
+});
+
+describe("pacedCutTimes", () => {
+  it("keeps the cut count and spreads evenly without acceleration", () => {
+    const cuts = pacedCutTimes(20, 4, 1);
+    expect(cuts).toHaveLength(8);
+    cuts.forEach((t, j) => {
+      expect(t).toBeCloseTo(((j + 1) * 20) / 9, 9);
+    });
+  });
+  it("lays out cuts whose measured pacing gives back the acceleration asked for (±15%)", () => {
+    for (const a of [0.5, 2, 3]) {
+      const cuts = pacedCutTimes(40, 4, a);
+      expect(cuts).toHaveLength(16);
+      const p = measurePacing({ editPoints: cuts, durationSeconds: 40, beatsMs: null })!;
+      expect(
+        Math.abs(p.acceleration / a - 1),
+        `acceleration ${a} read ${p.acceleration}`,
+      ).toBeLessThanOrEqual(0.15);
+    }
   });
 });

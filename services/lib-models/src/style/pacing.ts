@@ -132,3 +132,16 @@ export function pacingOf(video: VideoAnalysis, audio: AudioAnalysis | null): Pac
     beatsMs: beats,
   });
 }
+
+/**
+ * Cut times (s) for an output of `seconds` that carry a pacing: K = round(seconds · cuts per 10 s
+ * / 10) cuts (the cut frequency is kept), spaced so the cut rate grows as accelerationᵘ over the
+ * output (u = 0 at the start, 1 at the end): cut j sits where the cumulative rate reaches
+ * j / (K + 1). Acceleration 1 spaces them evenly.
+ */
+export function pacedCutTimes(seconds: number, cutsPer10s: number, acceleration = 1): number[] {
+  const k = Math.max(0, Math.round((seconds * cutsPer10s) / 10));
+  const a = Math.min(10, Math.max(0.1, acceleration));
+  const at = (q: number) => (Math.abs(a - 1) < 1e-3 ? q : Math.log(1 + (a - 1) * q) / Math.log(a));
+  return Array.from({ length: k }, (_, j) => at((j + 1) / (k + 1)) * seconds);
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   cutFrames,
+  cutGrid,
   type EditSource,
   type EditTarget,
   evenAims,
@@ -304,5 +305,13 @@ describe("subjectPath", () => {
     const still = moving.map((p) => ({ ...p, cx: 0.4 }));
     expect(subjectPath(still, 0, 90, 30)).toBeNull();
     expect(subjectPath(moving, 200, 300, 30)).toBeNull();
+  });
+});
+
+describe("pacing in the edit", () => {
+  it("snaps cuts between the beats when the template cuts off the beat, on them otherwise", () => {
+    expect(cutGrid([0, 0.5, 1, 1.5], 0.1)).toEqual([0.25, 0.75, 1.25]);
+    expect(cutGrid([0, 0.5, 1], 0.9)).toEqual([0, 0.5, 1]);
+    expect(cutGrid([0, 0.5, 1], null)).toEqual([0, 0.5, 1]);
   });
 });

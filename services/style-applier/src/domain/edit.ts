@@ -1,5 +1,6 @@
 import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
 import { EASINGS } from "@clipzy/models/edit/edl";
+import { pacedCutTimes } from "@clipzy/models/style/pacing";
 
 /**
  * The editing half of style application, as pure code: the target's cut rhythm, transition and
@@ -58,6 +59,8 @@ export interface EditTarget {
   primary_transition: { type: string; duration_ms: number; easing: string } | null;
   zoom_usage: number | null;
   motion_intensity: number | null;
+  /** The template's pacing (StyleJSON extension), when it was measured. */
+  pacing?: { acceleration: number; on_beat_share: number | null } | null;
 }
 
 export interface EditPlan {
@@ -151,10 +154,20 @@ export function cutFrames(opts: {
   return cuts;
 }
 
+/**
+ * The grid cuts snap to: the beats, unless the template mostly cuts off the beat (pacing
+ * on_beat_share under ½), then the midpoints between beats, so the output is not forced onto a
+ * beat its template avoids. All-or-nothing: a template's share of 0.7 gives an output on the beat
+ * throughout.
+ */
+export function cutGrid(beats: readonly number[], onBeatShare: number | null): number[] {
+  if (onBeatShare === null || onBeatShare >= 0.5 || beats.length < 2) return [...beats];
+  return beats.slice(1).map((b, i) => (beats[i] + b) / 2);
+}
+
 /** Aims for K evenly spaced cuts matching a cut frequency (edit points per 10 s). */
 export function evenAims(seconds: number, cutFrequency: number): number[] {
-  const k = Math.round((seconds * cutFrequency) / 10);
-  return Array.from({ length: Math.max(0, k) }, (_, j) => ((j + 1) * seconds) / (k + 1));
+  return pacedCutTimes(seconds, cutFrequency, 1);
 }
 
 function medianInterval(beats: readonly number[]): number | null {
@@ -371,7 +384,11 @@ export function planEdit(opts: {
   const frames = highlight ? Math.max(1, Math.round(opts.durationSeconds! * fps)) : src.frames;
   const { beats, source: beatSource, audio } = outputBeats(src, target, frames);
   const L = frames / fps;
-  const aims = opts.foreign && target.cut_frequency ? evenAims(L, target.cut_frequency) : [];
+  // the template's acceleration shapes where the cuts go (an even spread without pacing)
+  const aims =
+    opts.foreign && target.cut_frequency
+      ? pacedCutTimes(L, target.cut_frequency, target.pacing?.acceleration ?? 1)
+      : [];
   // At full length a segment stays in place: source transitions and cuts map to the same frame.
   const inTransition = (f: number) => shotOf(src.shots, f) < 0;
   const atSourceCut = (f: number) => {
@@ -381,7 +398,7 @@ export function planEdit(opts: {
   const cuts = cutFrames({
     frames,
     fps,
-    beats,
+    beats: cutGrid(beats, target.pacing?.on_beat_share ?? null),
     aims,
     avoid: highlight ? undefined : inTransition,
     prefer: highlight ? undefined : atSourceCut,
