@@ -6,7 +6,7 @@
  * SIGTERM drains a worker mid-stage (the task is redone elsewhere) and the gateway mid-upload
  * (the upload completes). The tests share one cluster and run in order.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { basename, join } from "node:path";
 import { STAGE_NAMES } from "@clipzy/contracts";
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { startBroker, stopBroker } from "../support/infra.js";
 import { makeClip } from "../support/media.js";
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp.js";
+import { type OtlpReceiver, type ReceivedSpan, renderTrace, startOtlpReceiver } from "../support/otlp.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -135,6 +135,8 @@ describe("operations (distributed, tracing on)", () => {
       return settled;
     });
     const spans = otlp.spans.filter((s) => s.traceId === traceId);
+    // The whole trace as text, kept with the cluster's logs (the README shows one).
+    await writeFile(join(cluster.dir, "trace.txt"), `${renderTrace(spans)}\n`);
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const ancestors = (s: ReceivedSpan): ReceivedSpan[] => {
       const out: ReceivedSpan[] = [];

@@ -182,3 +182,31 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }),
   };
 }
+
+/**
+ * One trace as an indented text tree, children in start order: `service  name  duration`.
+ * Spans whose name matches `hide` are left out with their subtrees (e.g. progress events).
+ */
+export function renderTrace(spans: ReceivedSpan[], hide?: RegExp): string {
+  const children = new Map<string, ReceivedSpan[]>();
+  const ids = new Set(spans.map((s) => s.spanId));
+  for (const s of spans) {
+    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : "";
+    children.set(parent, [...(children.get(parent) ?? []), s]);
+  }
+  const t0 = spans.reduce((m, s) => (s.startNs < m ? s.startNs : m), spans[0]?.startNs ?? 0n);
+  const ms = (ns: bigint) => Number(ns / 1_000_000n);
+  const lines: string[] = [];
+  const walk = (parent: string, depth: number) => {
+    const kids = (children.get(parent) ?? []).sort((a, b) => (a.startNs < b.startNs ? -1 : 1));
+    for (const s of kids) {
+      if (hide?.test(s.name)) continue;
+      const at = `+${ms(s.startNs - t0)} ms`.padStart(11);
+      const took = `${ms(s.endNs - s.startNs)} ms`.padStart(9);
+      lines.push(`${at} ${took}  ${"  ".repeat(depth)}${s.service.replace(/^clipzy-/, "")}: ${s.name}`);
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk("", 0);
+  return lines.join("\n");
+}
