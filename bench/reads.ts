@@ -10,6 +10,7 @@
  * BENCH_PROFILE=1 writes a CPU profile of the engine (embedded) to ./profiles.
  */
 import { join } from "node:path";
+import { connectDocStore } from "../services/lib-platform/src/connect.js";
 import { makeClip } from "../test/support/media.js";
 import { withDistributed } from "./support/distributed.js";
 import { completedJob, startEngineProcess } from "./support/engine-process.js";
@@ -53,13 +54,52 @@ if (mode === "embedded" || mode === "both") {
   }
 }
 
+/**
+ * The document store alone, through the same adapter the jobs service uses: 16 concurrent
+ * uncached reads by id, then 16 concurrent guarded updates, of job-sized documents.
+ */
+async function docstoreOps(url: string): Promise<{ reads: number; updates: number }> {
+  const docs = await connectDocStore(url);
+  try {
+    const c = docs.collection<{ _id: string; n: number; [k: string]: unknown }>("bench_docs");
+    const style = { beats: Array.from({ length: 100 }, (_, i) => ({ t: i / 2, s: 0.5 })) };
+    for (let i = 0; i < 50; i++) await c.insertOne({ _id: `d${i}`, n: 0, tenant_id: "t", style });
+    const rate = async (op: (i: number) => Promise<unknown>) => {
+      let n = 0;
+      const end = Date.now() + SECONDS * 1000;
+      const t0 = Date.now();
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (Date.now() < end) await op(n++ % 50);
+        }),
+      );
+      return n / ((Date.now() - t0) / 1000);
+    };
+    const reads = await rate((i) => c.findOne({ _id: `d${i}`, tenant_id: "t" }));
+    const updates = await rate((i) => c.updateOne({ _id: `d${i}`, n: { $gte: 0 } }, { $inc: { n: 1 } }));
+    return { reads, updates };
+  } finally {
+    await docs.close();
+  }
+}
+
 if (mode === "distributed" || mode === "both") {
-  await withDistributed("reads", async ({ cluster, docstore }) => {
-    const clip = await makeClip(join(cluster.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
-    await measure(
-      `distributed (every service its own process; ${docstore})`,
-      cluster.base,
-      await completedJob(cluster.base, clip),
-    );
-  });
+  // both FerretDB backends in one run, unless one (or a real MongoDB via MONGO_URL) is chosen
+  const backends =
+    process.env.FERRETDB_BACKEND || process.env.MONGO_URL ? [undefined] : ["postgresql", "sqlite"];
+  for (const backend of backends) {
+    if (backend) process.env.FERRETDB_BACKEND = backend;
+    await withDistributed("reads", async ({ cluster, docstore }) => {
+      const clip = await makeClip(join(cluster.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
+      await measure(
+        `distributed (every service its own process; ${docstore})`,
+        cluster.base,
+        await completedJob(cluster.base, clip),
+      );
+      const ops = await docstoreOps(cluster.mongoUrl);
+      console.log(
+        `  ${docstore} alone, 16 concurrent: ${ops.reads.toFixed(0)} reads/s by id, ${ops.updates.toFixed(0)} guarded updates/s`,
+      );
+    });
+  }
 }

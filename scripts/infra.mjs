@@ -1,6 +1,9 @@
 // Real servers for the distributed-mode tests: RabbitMQ (Debian's rabbitmq-server), MinIO (built
-// with `go install` at a pinned version) and FerretDB 1.x on SQLite (a MongoDB-protocol server,
-// built with `go build` from deploy/ferretdb at the version pinned in its go.mod).
+// with `go install` at a pinned version) and FerretDB 1.x (a MongoDB-protocol server, built with
+// `go build` from deploy/ferretdb at the version pinned in its go.mod) on PostgreSQL (Debian's
+// postgresql: its own cluster, data directory and port, never the system service) or, with
+// FERRETDB_BACKEND=sqlite, on SQLite. PostgreSQL is the default because it is the faster backend
+// (bench/reads.ts distributed measures both).
 //
 //   ensureInfra()           installs / builds what is missing; binaries are cached under
 //                           $CLIPZY_INFRA_CACHE (default ~/.cache/clipzy-infra) and reused
@@ -9,14 +12,17 @@
 //   node scripts/infra.mjs ensure | start   (start runs them until Ctrl-C, printing the URLs)
 //
 // When MONGO_URL is a mongodb:// URL (a real MongoDB), FerretDB is not started and that URL is used.
+// FERRETDB_BACKEND=postgresql (default) | sqlite picks FerretDB's backend.
 // Any failure to install, build or start is an error: nothing is skipped.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -74,6 +80,37 @@ function ensureRabbit() {
   if (!rabbitBin("rabbitmq-server")) fail("rabbitmq-server still missing after apt-get install");
 }
 
+export function ferretBackend() {
+  const b = process.env.FERRETDB_BACKEND || "postgresql";
+  if (b !== "postgresql" && b !== "sqlite") fail(`FERRETDB_BACKEND must be postgresql or sqlite (got ${b})`);
+  return b;
+}
+
+/** The newest installed PostgreSQL's bin directory (Debian: /usr/lib/postgresql/<major>/bin). */
+function postgresBin() {
+  const base = "/usr/lib/postgresql";
+  let majors = [];
+  try {
+    majors = readdirSync(base)
+      .filter((d) => existsSync(join(base, d, "bin", "postgres")))
+      .sort((a, b) => Number(b) - Number(a));
+  } catch {}
+  if (majors.length) return join(base, majors[0], "bin");
+  return has("initdb") && has("postgres") ? "" : undefined;
+}
+
+function ensurePostgres() {
+  if (postgresBin() !== undefined) return;
+  const isRoot = process.getuid?.() === 0;
+  if (!(isRoot && has("apt-get")))
+    fail("PostgreSQL is missing: install it (sudo apt-get install postgresql) and run again");
+  say("installing postgresql with apt-get (FerretDB's backend)");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  runOrFail("apt-get", ["update", "-qq"], { env });
+  runOrFail("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "postgresql"], { env });
+  if (postgresBin() === undefined) fail("postgresql still missing after apt-get install");
+}
+
 export function goEnv() {
   // A Go installed from the official tarball is often not on a non-login shell's PATH.
   const dir = ["/usr/local/go/bin", "/usr/lib/go/bin"].find((d) => existsSync(join(d, "go")));
@@ -123,6 +160,7 @@ export function build(target, what, buildInto) {
 /** Installs RabbitMQ and builds MinIO and FerretDB when missing. Throws when anything cannot be had. */
 export function ensureInfra({ needMongo = !isExternalMongo() } = {}) {
   ensureRabbit();
+  if (needMongo && ferretBackend() === "postgresql") ensurePostgres();
   const bins = binaries();
   const env = goEnv();
   build(bins.minio, `MinIO ${VERSIONS.minio}`, (tmp) => {
@@ -293,6 +331,73 @@ export async function stopRabbit(state) {
   while (await tcpOpen(r.port)) await sleep(100);
 }
 
+// ---- PostgreSQL for FerretDB: a throwaway cluster of its own (initdb) on a free loopback port ----
+
+/**
+ * PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` user the Debian
+ * package creates (runuser), owning its data directory.
+ */
+function asPostgresUser(cmd, args) {
+  if (process.getuid?.() !== 0) return [cmd, args];
+  return ["runuser", ["-u", "postgres", "--", cmd, ...args]];
+}
+
+async function startPostgres(pg, log) {
+  const bin = postgresBin();
+  const tool = (name) => (bin ? join(bin, name) : name);
+  mkdirSync(pg.data, { recursive: true });
+  mkdirSync(pg.socket, { recursive: true });
+  if (process.getuid?.() === 0) {
+    const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
+    const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
+    if (!Number.isInteger(uid))
+      fail("the postgres user is missing (it comes with Debian's postgresql package)");
+    for (const d of [pg.base, pg.data, pg.socket]) chownSync(d, uid, gid);
+  }
+  const [initCmd, initArgs] = asPostgresUser(tool("initdb"), [
+    "-D",
+    pg.data,
+    "-U",
+    "clipzy",
+    "--auth=trust",
+    "--encoding=UTF8",
+    "--no-instructions",
+  ]);
+  const init = spawnSync(initCmd, initArgs, { encoding: "utf8" });
+  if (init.status !== 0) fail(`initdb failed: ${init.stderr || init.stdout}`);
+  // A throwaway test cluster: no durability needed (the documents live as long as the run).
+  const [cmd, args] = asPostgresUser(tool("postgres"), [
+    "-D",
+    pg.data,
+    "-p",
+    String(pg.port),
+    "-k",
+    pg.socket,
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+  ]);
+  const child = spawnLogged(cmd, args, { env: process.env, log, cwd: pg.base });
+  const isReady = tool("pg_isready");
+  await waitUntil(
+    "PostgreSQL",
+    async () => {
+      if (!alive(child.pid)) fail(`postgres exited; see ${log}`);
+      return (
+        spawnSync(isReady, ["-h", "127.0.0.1", "-p", String(pg.port), "-U", "clipzy", "-q"]).status === 0
+      );
+    },
+    60_000,
+    log,
+  );
+  return child;
+}
+
 export async function startInfra({ dir = join(ROOT, ".infra", "run", String(process.pid)) } = {}) {
   const bins = binaries();
   rmSync(dir, { recursive: true, force: true });
@@ -309,7 +414,9 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
       home: join(dir, "rabbitmq", "home"),
     },
     minio: { port: await freePort(), consolePort: await freePort(), dir: join(dir, "minio") },
-    ferret: external ? undefined : { port: await freePort(), dir: join(dir, "ferretdb") },
+    ferret: external
+      ? undefined
+      : { port: await freePort(), dir: join(dir, "ferretdb"), backend: ferretBackend() },
     pids: {},
   };
   const r = state.rabbit;
@@ -323,7 +430,10 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
   const stop = async () => {
     const tasks = [];
     if (state.pids.minio) tasks.push(stopPid(state.pids.minio));
-    if (state.pids.ferret) tasks.push(stopPid(state.pids.ferret));
+    if (state.pids.ferret)
+      tasks.push(
+        stopPid(state.pids.ferret).then(() => state.pids.postgres && stopPid(state.pids.postgres, "SIGINT")),
+      );
     // Re-read: a test may have restarted RabbitMQ (new pid) from another process.
     let current = state;
     try {
@@ -360,9 +470,19 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
     state.pids.minio = minio.pid;
     let ferret;
     if (state.ferret) {
+      const backendArgs = ["-sqlite-dir", state.ferret.dir];
+      if (state.ferret.backend === "postgresql") {
+        const pg = { port: await freePort(), base: join(dir, "postgres") };
+        pg.data = join(pg.base, "data");
+        pg.socket = join(pg.base, "sock");
+        state.postgres = pg;
+        mkdirSync(pg.base, { recursive: true });
+        state.pids.postgres = (await startPostgres(pg, join(dir, "postgres.log"))).pid;
+        backendArgs.push("-postgresql-url", `postgres://clipzy@127.0.0.1:${pg.port}/postgres`);
+      }
       ferret = spawnLogged(
         bins.ferretdb,
-        ["-listen", `127.0.0.1:${state.ferret.port}`, "-sqlite-dir", state.ferret.dir, "-log-level", "warn"],
+        ["-listen", `127.0.0.1:${state.ferret.port}`, ...backendArgs, "-log-level", "warn"],
         { env: process.env, log: join(dir, "ferretdb.log"), cwd: dir },
       );
       state.pids.ferret = ferret.pid;
@@ -402,11 +522,15 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
     MONGO_URL: external ? process.env.MONGO_URL : `mongodb://127.0.0.1:${state.ferret.port}/clipzy`,
     OBJECT_STORE_URL: `s3://clipzy:clipzy-secret@127.0.0.1:${state.minio.port}/clipzy?ssl=false&region=us-east-1`,
   };
-  return { env, state, stop };
+  const docstore = external
+    ? "MongoDB at MONGO_URL"
+    : `FerretDB ${VERSIONS.ferretdb.replace(/^v/, "")} on ${state.ferret.backend === "postgresql" ? "PostgreSQL" : "SQLite"}`;
+  return { env, state, stop, docstore };
 }
 
-async function stopPid(pid) {
-  killTree(pid, "SIGTERM");
+/** SIGTERM (or `signal`, e.g. SIGINT: PostgreSQL's fast shutdown), then SIGKILL after 10 s. */
+async function stopPid(pid, signal = "SIGTERM") {
+  killTree(pid, signal);
   const deadline = Date.now() + 10_000;
   while (alive(pid) && Date.now() < deadline) await sleep(100);
   if (alive(pid)) killTree(pid, "SIGKILL");

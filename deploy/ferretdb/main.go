@@ -1,5 +1,6 @@
-// Command clipzy-ferretdb runs FerretDB 1.x (a MongoDB-protocol server) on its SQLite backend,
-// through FerretDB's embeddable package, for Clipzy's tests and local distributed runs.
+// Command clipzy-ferretdb runs FerretDB 1.x (a MongoDB-protocol server) on its PostgreSQL or
+// SQLite backend, through FerretDB's embeddable package, for Clipzy's tests and local
+// distributed runs.
 // Built by scripts/infra.mjs with `go build` at the version pinned in go.mod.
 package main
 
@@ -18,6 +19,7 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP listen address")
 	dir := flag.String("sqlite-dir", "./data", "directory of the SQLite databases")
+	pg := flag.String("postgresql-url", "", "PostgreSQL backend (e.g. postgres://user@127.0.0.1:5432/ferretdb) instead of SQLite")
 	level := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
@@ -32,12 +34,18 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + *dir + "/",
-	})
+	}
+	if *pg != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *pg
+		config.SQLiteURL = ""
+	}
+	f, err := ferretdb.New(config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -144,8 +144,11 @@ export class Cluster {
     return c;
   }
 
-  /** Spawns `services/<service>/dist/main.js` with only the cluster's environment. */
-  startService(service: string, name = service, env: Record<string, string> = {}): Proc {
+  /**
+   * Spawns `services/<service>/dist/main.js` with only the cluster's environment; `cpus` (a
+   * taskset list such as "0" or "0-1") pins the process to those cores.
+   */
+  startService(service: string, name = service, env: Record<string, string> = {}, cpus?: string): Proc {
     const prev = this.procs.get(name);
     if (prev && prev.child.exitCode === null && prev.child.signalCode === null) {
       throw new Error(`${name} is already running`);
@@ -160,8 +163,9 @@ export class Cluster {
       serviceEnv.PORT = String(this.ports.gateway);
       serviceEnv.HOST = "127.0.0.1";
     }
-    const main = join(ROOT, "services", service, "dist", "main.js");
-    const child = spawn(process.execPath, [...this.nodeArgs, main], {
+    const main = [process.execPath, ...this.nodeArgs, join(ROOT, "services", service, "dist", "main.js")];
+    const [cmd, ...args] = cpus ? ["taskset", "-c", cpus, ...main] : main;
+    const child = spawn(cmd, args, {
       cwd: this.dir,
       env: serviceEnv,
       stdio: ["ignore", fd, fd],
@@ -172,8 +176,8 @@ export class Cluster {
     return proc;
   }
 
-  startWorker(stage: StageName, instance = 1, env: Record<string, string> = {}): Proc {
-    return this.startService(WORKER_OF[stage], `${WORKER_OF[stage]}-${instance}`, env);
+  startWorker(stage: StageName, instance = 1, env: Record<string, string> = {}, cpus?: string): Proc {
+    return this.startService(WORKER_OF[stage], `${WORKER_OF[stage]}-${instance}`, env, cpus);
   }
 
   /** Sends a signal (SIGKILL: `kill -9`) and waits for the process to be gone. */

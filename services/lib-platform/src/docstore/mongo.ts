@@ -25,8 +25,9 @@ const UPDATE_OPERATORS = new Set(["$set", "$unset", "$inc", "$max", "$push"]);
 function isDuplicateKey(err: unknown): boolean {
   if (!(err instanceof MongoServerError)) return false;
   if (err.code === 11000 || err.code === 11001) return true;
-  // FerretDB 1.x on SQLite reports a unique violation on update as an InternalError.
-  return err.code === 1 && /UNIQUE constraint failed/.test(err.message);
+  // FerretDB 1.x reports a unique violation on update as an InternalError carrying its backend's
+  // message: SQLite's "UNIQUE constraint failed", PostgreSQL's SQLSTATE 23505 (unique_violation).
+  return err.code === 1 && /UNIQUE constraint failed|SQLSTATE 23505/.test(err.message);
 }
 
 const isNotImplemented = (err: unknown) =>
