@@ -52,6 +52,8 @@ describe("the clipzy CLI against the embedded engine", () => {
   let source = "";
   let template = "";
   let failStyleApplication = false;
+  /** While set, style_application waits for it: a job that stays running as long as a test needs. */
+  let hold: Promise<void> | undefined;
   const env = () => ({ CLIPZY_URL: `http://127.0.0.1:${engine.port}`, HOME: home, XDG_STATE_HOME: "" });
   const clipzy = (args: string[], how: "npx" | "bin" = "bin", extra: Record<string, string> = {}) =>
     collect(start(args, { ...env(), ...extra }, how));
@@ -65,6 +67,7 @@ describe("the clipzy CLI against the embedded engine", () => {
             ? handler
             : async (task, ctx) => {
                 if (failStyleApplication) throw new StageInputError("simulated: this edit cannot be made");
+                await hold;
                 return handler(task, ctx);
               },
       },
@@ -187,6 +190,45 @@ describe("the clipzy CLI against the embedded engine", () => {
     expect(done.code, done.stderr).toBe(130);
     expect(done.stderr).toContain(`clipzy: cancelled job ${jobId}`);
     expect((await engine.api(`/api/v1/jobs/${jobId}`)).body.data.status).toBe("cancelled");
+  });
+
+  it("Ctrl-C on a terminal asks first: N goes on, y cancels (exit 130)", async () => {
+    // a real pseudo-terminal (util-linux `script`): Ctrl-C is the byte 0x03 typed on it
+    let release = () => {};
+    hold = new Promise<void>((r) => {
+      release = r;
+    });
+    try {
+      const cmd = `${process.execPath} ${BIN} run ${source} --out ${join(dir, "tty.mp4")}`;
+      const child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+        env: { ...process.env, ...env(), CLIPZY_TOKEN: "" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout!.on("data", (c) => {
+        out += c;
+      });
+      const closed = new Promise<number | null>((r) => child.on("close", r));
+      const prompts = () => out.split("? [y/N]").length - 1;
+      await until(() => /job (job_\w+) queued/.test(out));
+      const jobId = /job (job_\w+) queued/.exec(out)![1];
+      child.stdin!.write("\x03");
+      await until(() => prompts() === 1);
+      child.stdin!.write("n\r"); // keep going
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await engine.api(`/api/v1/jobs/${jobId}`)).body.data.status).not.toBe("cancelled");
+      child.stdin!.write("\x03");
+      await until(() => prompts() === 2);
+      child.stdin!.write("y\r");
+      const code = await closed;
+      expect(code, out).toBe(130);
+      expect(out).toContain(`Cancel job ${jobId}? [y/N]`);
+      expect(out).toContain(`clipzy: cancelled job ${jobId}`);
+      expect((await engine.api(`/api/v1/jobs/${jobId}`)).body.data.status).toBe("cancelled");
+    } finally {
+      hold = undefined;
+      release();
+    }
   });
 
   it("an upload cut off mid-file resumes where it stopped when the command is run again", async () => {
