@@ -28,6 +28,10 @@ export interface JobsServiceDeps {
   drainMs?: number;
 }
 
+/** A task still in a job's outbox this long after its change is taken as lost, and published. */
+const OUTBOX_GRACE_MS = 10_000;
+const OUTBOX_SWEEP_MS = 5_000;
+
 export interface Running {
   port: number;
   stop(): Promise<void>;
@@ -57,10 +61,14 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     const n = await jobs.resumeActiveJobs();
     if (n) deps.log.info({ jobs: n }, "resumed active jobs");
   }
+  const sweep = setInterval(() => {
+    jobs.sweepOutbox(OUTBOX_GRACE_MS).catch((err) => deps.log.error({ err }, "outbox sweep failed"));
+  }, OUTBOX_SWEEP_MS);
   deps.log.info({ port }, "jobs service listening");
   return {
     port,
     async stop() {
+      clearInterval(sweep);
       await events.cancel();
       jobs.close();
       await shutdown(server, deps.drainMs);

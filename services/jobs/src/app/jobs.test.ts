@@ -118,6 +118,53 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await expect(jobs.cancel("t", job._id)).rejects.toMatchObject({ code: "job_terminal" });
   });
 
+  it("ignores a failure reported by a stale duplicate task of a stage already done", async () => {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await jobs.onStageDone(job._id, "video_analysis");
+    await jobs.onStageFailed(job._id, "video_analysis", "a redelivered duplicate gave up");
+    await jobs.onStageFailed(job._id, "motion_analysis", "not the running stage either");
+    await settle();
+    expect(await jobs.get("t", job._id)).toMatchObject({
+      status: "processing",
+      current_stage: "audio_analysis",
+    });
+    expect(terminal).toEqual([]);
+    await jobs.onStageFailed(job._id, "audio_analysis", "the running stage failed");
+    expect(await jobs.get("t", job._id)).toMatchObject({
+      status: "failed",
+      error: { stage: "audio_analysis", message: "the running stage failed" },
+    });
+  });
+
+  it("a task lost between the state change and its publish is published by the outbox sweep", async () => {
+    // the publish of the stage task fails as if the process had died right after the insert
+    const real = broker.publish.bind(broker);
+    let lost = 0;
+    broker.publish = async (key, body, headers) => {
+      if (key.startsWith("stage.") && lost++ < 2) throw new Error("connection to the broker lost");
+      return real(key, body, headers);
+    };
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await settle();
+    expect(tasks).toEqual([]); // stranded: before the outbox this job waited for a restart
+    expect(await jobs.sweepOutbox(60_000)).toBe(0); // not stalled yet
+    await jobs.onStageDone(job._id, "video_analysis"); // the same for an advance
+    await settle();
+    expect(tasks).toEqual([]);
+    expect(await jobs.sweepOutbox(0)).toBe(1);
+    await settle();
+    expect(tasks).toEqual(["stage.audio_analysis"]);
+    expect(await jobs.sweepOutbox(0)).toBe(0); // published once
+    // a first publish lost the same way
+    lost = 1;
+    const second = (await jobs.create({ tenantId: "t", videoId: video.video_id })).job;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await jobs.sweepOutbox(0)).toBe(1);
+    await settle();
+    expect(tasks).toEqual(["stage.audio_analysis", "stage.video_analysis"]);
+    expect((await jobs.get("t", second._id)).status).toBe("queued");
+  });
+
   it("fails a job once, with the stage and message", async () => {
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await jobs.onStageFailed(job._id, "video_analysis", "no frames");

@@ -7,6 +7,7 @@ import {
   newId,
   type Quality,
   routes,
+  STAGE_NAMES,
   STAGES,
   type StageName,
   type StyleJson,
@@ -99,6 +100,7 @@ export class JobsService {
   async init(): Promise<void> {
     await this.deps.jobs.ensureIndex({ fields: { tenant_id: 1, created_at: -1 } });
     await this.deps.jobs.ensureIndex({ fields: { status: 1 } });
+    await this.deps.jobs.ensureIndex({ fields: { outbox: 1 } });
     await this.deps.events.ensureIndex({ fields: { job_id: 1, seq: 1 } });
     await this.deps.idempotency.ensureIndex({
       fields: { created_at: 1 },
@@ -216,10 +218,11 @@ export class JobsService {
       template: template ? refOf(template) : null,
       trace_parent: currentTraceParent(),
       version: 1,
+      outbox: firstStage(),
     };
     await this.deps.jobs.insertOne(doc);
     await this.record(doc);
-    await this.publishTask(doc, firstStage());
+    await this.dispatch(doc);
     this.deps.log.info({ job_id: doc._id, video_id: doc.video_id }, "job created");
     return doc;
   }
@@ -426,10 +429,11 @@ export class JobsService {
           done_index: idx,
           current_stage: next,
           updated_at: now,
+          outbox: next,
         },
         $max: { progress_percent: STAGES[idx + 1].from },
       });
-      if (advanced) await this.publishTask(advanced, next);
+      if (advanced) await this.dispatch(advanced);
       return;
     }
 
@@ -456,10 +460,16 @@ export class JobsService {
     }
   }
 
+  /**
+   * A worker gave up on a stage. Only the job's running stage can fail it: a stale duplicate task
+   * of a stage already done (redelivered, or re-published by a sweep) reporting failure late is
+   * ignored, so it cannot fail a job that has moved on.
+   */
   async onStageFailed(jobId: string, stage: string, message: string): Promise<void> {
+    if (!isStageName(stage)) return;
     const now = this.now();
     const failed = await this.update(
-      { _id: jobId, status: { $in: ACTIVE_STATUSES } },
+      { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1 },
       {
         $set: {
           status: "failed",
@@ -474,6 +484,42 @@ export class JobsService {
       this.deps.log.warn({ job_id: jobId, stage, message }, "job failed");
       await this.announceTerminal(failed);
     }
+  }
+
+  /**
+   * Publishes the task in the job's outbox, then clears it (only if it still names that task).
+   * A failed publish is logged and left to sweepOutbox.
+   */
+  private async dispatch(doc: JobDoc): Promise<void> {
+    const stage = doc.outbox;
+    if (!stage) return;
+    try {
+      await this.publishTask(doc, stage);
+      await this.deps.jobs.updateOne({ _id: doc._id, outbox: stage }, { $set: { outbox: null } });
+    } catch (err) {
+      this.deps.log.warn(
+        { err, job_id: doc._id, stage },
+        "stage task not published yet; the outbox sweep retries it",
+      );
+    }
+  }
+
+  /**
+   * Publishes every outbox entry older than `graceMs`: the jobs whose state change was stored but
+   * whose task was not published (a crash or a broker failure in between). Runs on a timer; with
+   * several instances a task may be published twice, which stages tolerate (they are idempotent).
+   */
+  async sweepOutbox(graceMs: number): Promise<number> {
+    const stalled = await this.deps.jobs.find(
+      { outbox: { $in: [...STAGE_NAMES] }, updated_at: { $lt: new Date(this.now().getTime() - graceMs) } },
+      { limit: 100 },
+    );
+    for (const doc of stalled) {
+      if (ACTIVE_STATUSES.includes(doc.status)) await this.dispatch(doc);
+      else await this.deps.jobs.updateOne({ _id: doc._id }, { $set: { outbox: null } });
+    }
+    if (stalled.length) this.deps.log.info({ jobs: stalled.length }, "outbox sweep published stalled tasks");
+    return stalled.length;
   }
 
   /**

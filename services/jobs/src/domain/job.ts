@@ -49,6 +49,11 @@ export interface JobDoc {
   analysis_reused?: Partial<Record<StageName, string[]>>;
   /** Incremented by every change; the sequence number of the job's event log. */
   version: number;
+  /**
+   * The stage task this job still has to publish: written by the same update that calls for the
+   * task and cleared once it is published, so a crash in between leaves it here for the sweep.
+   */
+  outbox?: StageName | null;
   [key: string]: unknown;
 }
 
