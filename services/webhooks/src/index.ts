@@ -42,6 +42,7 @@ export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; 
     send: (url, body, headers) => sendWebhook(url, body, headers, allowed, deps.timeoutMs),
     secrets: async (tenantId) => (await secrets.active(tenantId)).map((s) => s.secret),
     retryBaseMs: deps.retryBaseMs,
+    leaseMs: 2 * deps.timeoutMs + 5000,
     log: deps.log,
   });
   await deliveries.init();

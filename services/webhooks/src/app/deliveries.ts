@@ -40,6 +40,11 @@ export interface DeliveriesDeps {
   /** The tenant's valid signing secrets at the time of an attempt. */
   secrets: (tenantId: string) => Promise<string[]>;
   retryBaseMs: number;
+  /**
+   * How long a claim on a delivery holds (at least the send timeout): an instance that dies
+   * mid-send lets its claim lapse and another sends the attempt again after this.
+   */
+  leaseMs: number;
   log: Logger;
 }
 
@@ -132,10 +137,26 @@ export class Deliveries {
         { state: "pending", next_attempt_at: { $lte: new Date() } },
         { limit: 20 },
       );
-      await Promise.all(due.map((d) => this.attempt(d)));
+      await Promise.all(
+        due.map((d) => this.claim(d).then((mine) => (mine ? this.attempt(mine) : undefined))),
+      );
     } finally {
       this.sending = false;
     }
+  }
+
+  /**
+   * Claims a due delivery for one attempt by moving its `next_attempt_at` a lease ahead, in one
+   * conditional update: of several webhooks instances that found it due, exactly one gets it
+   * (the others' filters no longer match), so no attempt is sent twice. The attempt's own update
+   * then sets the real next time; a claim whose holder died simply falls due again.
+   */
+  private claim(d: DeliveryDoc): Promise<DeliveryDoc | null> {
+    const now = new Date();
+    return this.deps.deliveries.updateOne(
+      { _id: d._id, state: "pending", next_attempt_at: { $lte: now } },
+      { $set: { next_attempt_at: new Date(now.getTime() + this.deps.leaseMs) } },
+    );
   }
 
   private attempt(d: DeliveryDoc): Promise<void> {

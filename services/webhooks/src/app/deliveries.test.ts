@@ -1,0 +1,76 @@
+import { create } from "@bufbuild/protobuf";
+import { NedbDocStore } from "@clipzy/platform/docstore";
+import { createLogger } from "@clipzy/platform/log";
+import { JobSchema } from "@clipzy/proto";
+import { afterEach, describe, expect, it } from "vitest";
+import { Deliveries, type DeliveryDoc } from "./deliveries.js";
+
+const job = (n: number) =>
+  create(JobSchema, {
+    jobId: `job_${String(n).padStart(12, "0")}`,
+    tenantId: "t",
+    videoId: "vid_aaaaaaaaaaaa",
+    status: "completed",
+    progressPercent: 100,
+    webhookUrl: `https://hooks.example.com/${n}`,
+  });
+
+describe("webhook deliveries shared by two webhooks instances", () => {
+  const docs = new NedbDocStore();
+  afterEach(() => docs.collection("webhook_deliveries").deleteMany({}));
+
+  /** An instance: its own Deliveries over the shared collection, sending to a slow receiver. */
+  const instance = (sent: string[], leaseMs = 30_000, hang = false) =>
+    new Deliveries({
+      deliveries: docs.collection<DeliveryDoc>("webhook_deliveries"),
+      send: async (url) => {
+        sent.push(url);
+        await new Promise((r) => setTimeout(r, 20));
+        if (hang) await new Promise(() => {}); // dies mid-send: never records the attempt
+        return { statusCode: 200, error: null };
+      },
+      secrets: async () => ["whsec_test"],
+      retryBaseMs: 100,
+      leaseMs,
+      log: createLogger("test", "silent"),
+    });
+
+  it("never sends the same attempt twice, whichever instance finds it due", async () => {
+    const a: string[] = [];
+    const b: string[] = [];
+    const one = instance(a);
+    const two = instance(b);
+    await one.init();
+    for (let n = 0; n < 20; n++) await one.enqueue(job(n));
+    // both instances find the same 20 due deliveries at once (without claims: 40 sends)
+    await Promise.all([one.sendDue(), two.sendDue()]);
+    await Promise.all([one.sendDue(), two.sendDue()]);
+    const all = [...a, ...b];
+    expect(all).toHaveLength(20);
+    expect(new Set(all).size).toBe(20);
+    const states = (await docs.collection<DeliveryDoc>("webhook_deliveries").find({})).map((d) => [
+      d.state,
+      d.attempts.length,
+    ]);
+    expect(states).toEqual(Array.from({ length: 20 }, () => ["delivered", 1]));
+  });
+
+  it("an instance that dies mid-send lets its claim lapse, and another sends the attempt", async () => {
+    const dead: string[] = [];
+    const alive: string[] = [];
+    const dying = instance(dead, 200, true);
+    const other = instance(alive, 200);
+    await dying.init();
+    await dying.enqueue(job(1));
+    void dying.sendDue(); // hangs inside send
+    await new Promise((r) => setTimeout(r, 50));
+    await other.sendDue();
+    expect(alive).toEqual([]); // claimed by the dying instance
+    await new Promise((r) => setTimeout(r, 250));
+    await other.sendDue();
+    expect(dead).toEqual(["https://hooks.example.com/1"]);
+    expect(alive).toEqual(["https://hooks.example.com/1"]);
+    const [d] = await docs.collection<DeliveryDoc>("webhook_deliveries").find({});
+    expect(d.state).toBe("delivered");
+  });
+});
