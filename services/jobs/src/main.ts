@@ -16,7 +16,7 @@ const config = loadConfig(
 
 runMain("jobs", config, async (log, health) => {
   const broker = await connectBroker(config.BROKER_URL, { log });
-  const docs = await connectDocStore(config.MONGO_URL);
+  const docs = await connectDocStore(config.MONGO_URL, { log });
   const store = await connectObjectStore(config.OBJECT_STORE_URL);
   health.watch("broker", broker).watch("document_store", docs).watch("object_store", store);
   return start({

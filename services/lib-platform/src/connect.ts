@@ -5,7 +5,7 @@ import { MemoryBroker } from "./broker/memory.js";
 import type { Broker } from "./broker/port.js";
 import { NedbDocStore } from "./docstore/nedb.js";
 import type { DocStore } from "./docstore/port.js";
-import type { Logger } from "./log.js";
+import { type Logger, logSink } from "./log.js";
 import { FsObjectStore } from "./objectstore/fs.js";
 import type { ObjectStore } from "./objectstore/port.js";
 
@@ -30,13 +30,14 @@ export class UnsupportedUrlError extends Error {
 const OUR_AMQP_PARAMS = ["exchange", "publishTimeoutMs", "connectTimeoutMs"] as const;
 
 export interface BrokerConnectOptions {
-  /** Connection loss and recovery are logged here. */
+  /** Connection loss and recovery, failed reconnects and broadcast handlers are logged here. */
   log?: Pick<Logger, "warn" | "info">;
   onEvent?: (event: "disconnected" | "reconnected", detail?: unknown) => void;
 }
 
 export async function connectBroker(url: string, options: BrokerConnectOptions = {}): Promise<Broker> {
-  if (url === "memory://") return new MemoryBroker();
+  const onError = options.log ? logSink(options.log) : undefined;
+  if (url === "memory://") return new MemoryBroker({ onError });
   if (url.startsWith("amqp://") || url.startsWith("amqps://")) {
     const u = new URL(url);
     const ours: Partial<Record<(typeof OUR_AMQP_PARAMS)[number], string>> = {};
@@ -57,6 +58,7 @@ export async function connectBroker(url: string, options: BrokerConnectOptions =
       exchange: ours.exchange,
       publishTimeoutMs: num("publishTimeoutMs", ours.publishTimeoutMs),
       connectTimeoutMs: num("connectTimeoutMs", ours.connectTimeoutMs),
+      onError,
       onEvent: (event, detail) => {
         if (event === "disconnected") options.log?.warn({ err: detail }, "broker disconnected; reconnecting");
         else options.log?.info("broker reconnected");
@@ -67,15 +69,19 @@ export async function connectBroker(url: string, options: BrokerConnectOptions =
   throw new UnsupportedUrlError("BROKER_URL", url, ["memory://", "amqp://…", "amqps://…"]);
 }
 
-export async function connectDocStore(url: string): Promise<DocStore> {
+export async function connectDocStore(
+  url: string,
+  options: { log?: Pick<Logger, "warn"> } = {},
+): Promise<DocStore> {
+  const onError = options.log ? logSink(options.log) : undefined;
   if (url.startsWith("nedb://")) {
     const dir = fileURLToPath(url.replace(/^nedb:/, "file:"));
     mkdirSync(dir, { recursive: true });
-    return new NedbDocStore({ dir });
+    return new NedbDocStore({ dir, onError });
   }
   if (url.startsWith("mongodb://") || url.startsWith("mongodb+srv://")) {
     const { MongoDocStore } = await import("./docstore/mongo.js");
-    return MongoDocStore.connect({ url });
+    return MongoDocStore.connect({ url, onError });
   }
   throw new UnsupportedUrlError("MONGO_URL", url, ["nedb:///dir", "mongodb://…"]);
 }

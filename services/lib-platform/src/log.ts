@@ -7,6 +7,23 @@ import { logTraceFields } from "./telemetry.js";
  */
 export type Logger = pino.Logger;
 
+/**
+ * Where an adapter reports an error it recovers from by itself (a reconnect attempt, a broadcast
+ * handler, a background sweep): it is not the caller's to handle, but it must not vanish.
+ */
+export type ErrorSink = (err: unknown, what: string) => void;
+
+/** Until a logger is wired in: stderr, never silence. */
+export const stderrSink: ErrorSink = (err, what) => {
+  process.stderr.write(`${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+};
+
+/** An ErrorSink logging at warn with the error and what failed. */
+export const logSink =
+  (log: Pick<Logger, "warn">): ErrorSink =>
+  (err, what) =>
+    log.warn({ err }, what);
+
 export function createLogger(service: string, level = "info"): Logger {
   return pino({ level, base: { service }, mixin: logTraceFields });
 }

@@ -16,7 +16,7 @@ const config = loadConfig(
 );
 
 runMain("upload", config, async (log, health) => {
-  const docs = await connectDocStore(config.MONGO_URL);
+  const docs = await connectDocStore(config.MONGO_URL, { log });
   const store = await connectObjectStore(config.OBJECT_STORE_URL);
   health.watch("document_store", docs).watch("object_store", store);
   return start({

@@ -20,7 +20,7 @@ const config = loadConfig(
 
 runMain("webhooks", config, async (log, health) => {
   const broker = await connectBroker(config.BROKER_URL, { log });
-  const docs = await connectDocStore(config.MONGO_URL);
+  const docs = await connectDocStore(config.MONGO_URL, { log });
   health.watch("broker", broker).watch("document_store", docs);
   return start({
     broker,

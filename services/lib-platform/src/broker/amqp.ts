@@ -5,6 +5,7 @@ import amqp, {
   type ConsumeMessage,
   type Options,
 } from "amqplib";
+import { type ErrorSink, stderrSink } from "../log.js";
 import type {
   Broker,
   BrokerMessage,
@@ -48,6 +49,8 @@ export interface AmqpBrokerOptions {
   reconnectMaxMs?: number;
   /** Called on connection loss / restore, for logs. */
   onEvent?: (event: "disconnected" | "reconnected", detail?: unknown) => void;
+  /** Errors recovered from inside the broker (failed reconnects, broadcast handlers). Default stderr. */
+  onError?: ErrorSink;
 }
 
 const COUNT_HEADER = "x-clipzy-delivery-count";
@@ -109,6 +112,7 @@ export class AmqpBroker implements Broker {
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
   private readonly onEvent: AmqpBrokerOptions["onEvent"];
+  private readonly onError: ErrorSink;
   private conn?: ChannelModel;
   private pub?: ConfirmChannel;
   /** Resolves when a connection (and its publish channel) is up. */
@@ -129,6 +133,7 @@ export class AmqpBroker implements Broker {
     this.reconnectMinMs = options.reconnectMinMs ?? 100;
     this.reconnectMaxMs = options.reconnectMaxMs ?? 5000;
     this.onEvent = options.onEvent;
+    this.onError = options.onError ?? stderrSink;
     this.resetReady();
   }
 
@@ -210,8 +215,9 @@ export class AmqpBroker implements Broker {
           await this.open();
           this.onEvent?.("reconnected");
           return;
-        } catch {
+        } catch (err) {
           delay = Math.min(delay * 2, this.reconnectMaxMs);
+          this.onError(err, `broker reconnect failed; next attempt in ${delay} ms`);
         }
       }
     } finally {
@@ -368,7 +374,7 @@ export class AmqpBroker implements Broker {
         () => this.settle(() => ch.ack(raw)),
         () => this.retry(state, ch, raw, message),
       )
-      .catch(() => undefined)
+      .catch((err) => this.onError(err, `settling a message of ${state.spec.name} failed`))
       .finally(() => {
         state.inFlight.delete(run);
       });
@@ -454,7 +460,7 @@ export class AmqpBroker implements Broker {
         // Per-subscriber FIFO; at-most-once: a failing broadcast handler is not retried.
         sub.chain = sub.chain
           .then(() => (sub.active && !this.closed ? sub.handler(msg) : undefined))
-          .catch(() => undefined);
+          .catch((err) => this.onError(err, `broadcast handler for ${sub.key} failed`));
       },
       { noAck: true },
     );

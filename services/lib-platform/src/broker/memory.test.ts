@@ -23,6 +23,24 @@ describe("MemoryBroker specifics", () => {
     await b.close();
   });
 
+  it("reports a failing broadcast handler instead of swallowing it, and keeps delivering", async () => {
+    const errors: [unknown, string][] = [];
+    const b = new MemoryBroker({ onError: (err, what) => errors.push([err, what]) });
+    const seen: number[] = [];
+    await b.subscribe("k", async (m) => {
+      if (m.body[0] === 1) throw new Error("handler broke");
+      seen.push(m.body[0]);
+    });
+    await b.publish("k", new Uint8Array([1]));
+    await b.publish("k", new Uint8Array([2]));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(errors.map(([e, what]) => [(e as Error).message, what])).toEqual([
+      ["handler broke", "broadcast handler for k failed"],
+    ]);
+    expect(seen).toEqual([2]);
+    await b.close();
+  });
+
   it("waits the redelivery delay before redelivering", async () => {
     const b = new MemoryBroker({ redeliveryDelayMs: 150 });
     const at: number[] = [];

@@ -1,3 +1,4 @@
+import { type ErrorSink, stderrSink } from "../log.js";
 import type {
   Broker,
   BrokerMessage,
@@ -12,6 +13,8 @@ import { consumeSettings } from "./port.js";
 export interface MemoryBrokerOptions {
   /** Delay before a rejected message is made available again, so a crash loop does not spin. Default 100 ms. */
   redeliveryDelayMs?: number;
+  /** Where a failing broadcast handler is reported (it is not retried). Default stderr. */
+  onError?: ErrorSink;
 }
 
 interface Envelope {
@@ -69,8 +72,11 @@ export class MemoryBroker implements Broker {
   private readonly redeliveryDelayMs: number;
   private closed = false;
 
+  private readonly onError: ErrorSink;
+
   constructor(options: MemoryBrokerOptions = {}) {
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? 100;
+    this.onError = options.onError ?? stderrSink;
   }
 
   async declareQueue(spec: QueueSpec): Promise<void> {
@@ -95,7 +101,7 @@ export class MemoryBroker implements Broker {
       sub.chain = sub.chain
         .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
         .then(() => (sub.active && !this.closed ? sub.handler(toMessage(env)) : undefined))
-        .catch(() => undefined);
+        .catch((err) => this.onError(err, `broadcast handler for ${key} failed`));
     }
   }
 

@@ -7,6 +7,7 @@ import {
   MongoServerError,
   type UpdateFilter,
 } from "mongodb";
+import { type ErrorSink, stderrSink } from "../log.js";
 import {
   type Collection,
   type Doc,
@@ -209,6 +210,8 @@ export interface MongoDocStoreOptions {
   url: string;
   /** Database name; default: the URL's path, else `clipzy`. */
   database?: string;
+  /** Where failures of the emulated TTL sweep are reported. Default stderr. */
+  onError?: ErrorSink;
 }
 
 /**
@@ -230,9 +233,13 @@ export class MongoDocStore implements DocStore {
     private readonly db: Db,
     /** FerretDB 1.x (buildInfo.ferretdbVersion): no atomic findAndModify, no TTL indexes. */
     readonly ferretdb: boolean,
+    onError: ErrorSink = stderrSink,
   ) {
     this.compat = { lockUpdates: ferretdb, locks: db.collection(LOCKS), ttl: new Map() };
-    this.sweeper = setInterval(() => void this.sweepExpired().catch(() => undefined), 60_000).unref();
+    this.sweeper = setInterval(
+      () => void this.sweepExpired().catch((err) => onError(err, "docstore TTL sweep failed")),
+      60_000,
+    ).unref();
   }
 
   /** Removes documents whose emulated TTL (servers without TTL indexes) has passed. */
@@ -255,7 +262,7 @@ export class MongoDocStore implements DocStore {
     const db = client.db(options.database ?? (fromUrl || "clipzy"));
     await db.command({ ping: 1 });
     const info = await client.db("admin").command({ buildInfo: 1 });
-    return new MongoDocStore(client, db, "ferretdbVersion" in info);
+    return new MongoDocStore(client, db, "ferretdbVersion" in info, options.onError);
   }
 
   collection<T extends Doc>(name: string): Collection<T> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import nedb from "@seald-io/nedb";
+import { type ErrorSink, stderrSink } from "../log.js";
 import {
   type Collection,
   type Doc,
@@ -14,6 +15,8 @@ import {
 } from "./port.js";
 
 export interface NedbDocStoreOptions {
+  /** Where failures of the background compaction and TTL sweep are reported. Default stderr. */
+  onError?: ErrorSink;
   /** Directory holding one `<collection>.db` file per collection; undefined keeps everything in memory. */
   dir?: string;
   /** How often each collection's append-only file is compacted. Default 60 s; 0 disables. */
@@ -158,11 +161,22 @@ export class NedbDocStore implements DocStore {
     if (this.dir) mkdirSync(this.dir, { recursive: true });
     const compactionMs = options.compactionIntervalMs ?? 60_000;
     const sweepMs = options.ttlSweepIntervalMs ?? 60_000;
+    const onError = options.onError ?? stderrSink;
     if (this.dir && compactionMs > 0) {
-      this.timers.push(setInterval(() => void this.compact().catch(() => undefined), compactionMs).unref());
+      this.timers.push(
+        setInterval(
+          () => void this.compact().catch((err) => onError(err, "docstore compaction failed")),
+          compactionMs,
+        ).unref(),
+      );
     }
     if (sweepMs > 0) {
-      this.timers.push(setInterval(() => void this.sweepExpired().catch(() => undefined), sweepMs).unref());
+      this.timers.push(
+        setInterval(
+          () => void this.sweepExpired().catch((err) => onError(err, "docstore TTL sweep failed")),
+          sweepMs,
+        ).unref(),
+      );
     }
   }
 
