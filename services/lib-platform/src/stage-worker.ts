@@ -17,7 +17,7 @@ import type { Broker, BrokerMessage, Subscription } from "./broker/port.js";
 import type { Logger } from "./log.js";
 import { consumeRoutes, decode, on, PUBLISHED_AT_HEADER, publish } from "./messaging.js";
 import { metrics, watchQueue } from "./metrics.js";
-import { measureTools, type ToolUsage } from "./process.js";
+import { measureTools, ProcessError, type ToolUsage } from "./process.js";
 import { inSpan, SpanKind } from "./telemetry.js";
 
 export class StageInputError extends Error {
@@ -25,6 +25,20 @@ export class StageInputError extends Error {
     super(message);
     this.name = "StageInputError";
   }
+}
+
+/**
+ * What the user reads when a stage gives up: a sentence naming the stage and the kind of cause.
+ * The error itself, with any tool output, goes to the logs only (next to the job id).
+ */
+export function failureMessage(stage: StageName, attempts: number, err: unknown): string {
+  const what = stage.replace(/_/g, " ");
+  const cause =
+    err instanceof ProcessError
+      ? `${err.command.split("/").pop()} could not process the media`
+      : "an internal error";
+  const times = attempts === 1 ? "once" : `${attempts} times`;
+  return `The ${what} failed ${times} (${cause}) and was stopped; the details are in the engine's logs.`;
 }
 
 export interface StageContext {
@@ -159,13 +173,11 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         jobLog.info("stage stopped: job cancelled");
         return "cancelled";
       }
-      const message = err instanceof Error ? err.message : String(err);
       if (err instanceof StageInputError || deliveryCount + 1 >= maxDeliveries) {
         jobLog.error({ err }, "stage failed");
+        // a StageInputError is our own sentence about the input; anything else is not shown
         const reason =
-          err instanceof StageInputError
-            ? message
-            : `gave up after ${deliveryCount + 1} attempts: ${message}`;
+          err instanceof StageInputError ? err.message : failureMessage(stage, deliveryCount + 1, err);
         await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason });
         return "failed";
       }
