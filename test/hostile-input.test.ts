@@ -158,6 +158,27 @@ describe("hostile strings in every path and body field get a 4xx, and the engine
     await alive();
   });
 
+  it("a bad Last-Event-ID and a multipart type without boundary are 400s", async () => {
+    for (const bad of ["-1", "abc", "1e3", "99999999999999999999"]) {
+      const q = await engine.api(`/api/v1/jobs/${jobId}/events?last_event_id=${encodeURIComponent(bad)}`, {
+        headers: auth,
+      });
+      expectError(q, 400, "validation_error");
+      expect(q.body.error.details.field).toBe("last_event_id");
+      const h = await engine.api(`/api/v1/jobs/${jobId}/events`, {
+        headers: { ...auth, "last-event-id": bad },
+      });
+      expectError(h, 400, "validation_error");
+    }
+    const res = await engine.api("/api/v1/videos/upload", {
+      method: "POST",
+      headers: { ...auth, "content-type": "multipart/form-data" },
+      body: "x",
+    });
+    expectError(res, 400, "bad_request");
+    await alive();
+  });
+
   it("an undeclared method is 405 with Allow, token or not", async () => {
     const cases: [string, string, string][] = [
       ["PUT", "/api/v1/jobs", "GET, POST, HEAD"],

@@ -217,6 +217,9 @@ const TUS_RESUMABLE: Json = {
 
 const TUS_RESUMABLE_HEADER = { "Tus-Resumable": { schema: { type: "string", const: "1.0.0" } } };
 
+/** A byte count in a tus header: tus refuses what is not a safe integer with 400. */
+const TUS_BYTES = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+
 const UPLOAD_ID = pathParam(
   "upload_id",
   { type: "string", pattern: "^[0-9a-f]{32}$" },
@@ -480,7 +483,7 @@ const OPERATIONS: Op[] = [
         in: "header",
         required: true,
         description: "The file's total size in bytes.",
-        schema: { type: "integer", minimum: 0 },
+        schema: TUS_BYTES,
       },
       {
         name: "Upload-Metadata",
@@ -488,7 +491,11 @@ const OPERATIONS: Op[] = [
         required: false,
         description:
           "Comma-separated `key base64value` pairs: `filename`, `webhook_url`, `template_video_id`.",
-        schema: { type: "string" },
+        // tus: keys without spaces or commas, each once; values base64
+        schema: {
+          type: "string",
+          pattern: "^[!-+\\--~]+( [A-Za-z0-9+/]+={0,2})?(,[!-+\\--~]+( [A-Za-z0-9+/]+={0,2})?)*$",
+        },
       },
     ],
     requestBody: {
@@ -534,12 +541,13 @@ const OPERATIONS: Op[] = [
       200: {
         description: "The upload's progress.",
         headers: {
-          "Upload-Offset": { schema: { type: "integer", minimum: 0 } },
-          "Upload-Length": { schema: { type: "integer", minimum: 0 } },
+          "Upload-Offset": { schema: TUS_BYTES },
+          "Upload-Length": { schema: TUS_BYTES },
           "Cache-Control": { schema: { type: "string", const: "no-store" } },
           ...TUS_RESUMABLE_HEADER,
         },
       },
+      400: { description: "An invalid header value, e.g. `Tus-Resumable` (no body on HEAD)." },
       404: { description: "No such upload for your tenant (no body on HEAD)." },
       410: { description: "The upload expired (no body on HEAD)." },
       412: { description: "Missing or unsupported `Tus-Resumable` (no body on HEAD)." },
@@ -565,7 +573,7 @@ const OPERATIONS: Op[] = [
         in: "header",
         required: true,
         description: "Where these bytes start.",
-        schema: { type: "integer", minimum: 0 },
+        schema: TUS_BYTES,
       },
     ],
     requestBody: {
@@ -577,7 +585,7 @@ const OPERATIONS: Op[] = [
       204: {
         description: "Appended.",
         headers: {
-          "Upload-Offset": { description: "The new offset.", schema: { type: "integer", minimum: 0 } },
+          "Upload-Offset": { description: "The new offset.", schema: TUS_BYTES },
           ...TUS_RESUMABLE_HEADER,
         },
       },
@@ -720,14 +728,14 @@ const OPERATIONS: Op[] = [
         in: "header",
         required: false,
         description: "Resume after this event id.",
-        schema: { type: "integer", minimum: 0 },
+        schema: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
       },
       {
         name: "last_event_id",
         in: "query",
         required: false,
         description: "The same as the Last-Event-ID header, for clients that cannot set headers.",
-        schema: { type: "integer", minimum: 0 },
+        schema: { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
       },
     ],
     responses: {
@@ -735,14 +743,28 @@ const OPERATIONS: Op[] = [
         description: "An event stream; each event's `data` is a JobResponse.",
         content: {
           "text/event-stream": {
-            schema: { type: "string" },
+            // one event of the stream (as SSE parsers and Schemathesis see it)
+            schema: {
+              type: "object",
+              required: ["id", "event", "data"],
+              properties: {
+                id: { type: "string", pattern: "^[1-9][0-9]*$", description: "The event's sequence number." },
+                event: { type: "string", enum: ["progress", "completed", "failed", "cancelled"] },
+                data: {
+                  type: "string",
+                  description: "The job as of this change, a JobResponse as JSON.",
+                  contentMediaType: "application/json",
+                  contentSchema: ref("JobResponse"),
+                },
+              },
+            },
             example:
               'id: 3\nevent: progress\ndata: {"job_id":"job_xyz789abc123","status":"processing",…}\n\n',
           },
         },
       },
     },
-    errors: { 404: ["job_not_found"] },
+    errors: { 400: ["validation_error"], 404: ["job_not_found"] },
   },
 
   // --- Webhooks -----------------------------------------------------------------------------

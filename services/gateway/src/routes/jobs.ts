@@ -124,8 +124,7 @@ export function jobRoutes(b: Backends): Router {
    * terminal event (at once for a client already past it).
    */
   r.get("/jobs/:jobId/events", async (req, res) => {
-    const lastId = Number(req.headers["last-event-id"] ?? req.query.last_event_id ?? 0);
-    const after = Number.isSafeInteger(lastId) && lastId > 0 ? lastId : 0;
+    const after = lastEventId(req);
     await getJob(req, true); // 404 before the stream starts
     res.writeHead(200, {
       "content-type": "text/event-stream",
@@ -150,6 +149,20 @@ export function jobRoutes(b: Backends): Router {
   });
 
   return r;
+}
+
+/** Last-Event-ID (header, or `last_event_id` for clients that cannot set one): an event id or 400. */
+function lastEventId(req: Request): number {
+  const header = req.headers["last-event-id"];
+  const [field, raw] =
+    header !== undefined ? ["Last-Event-ID", header] : ["last_event_id", req.query.last_event_id];
+  if (raw === undefined) return 0;
+  const n = typeof raw === "string" && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw new AppError("validation_error", `${field} must be an event id (a whole number, 0 or more)`, {
+      field,
+    });
+  return n;
 }
 
 const KEEP_ALIVE_MS = 15_000;

@@ -42,10 +42,16 @@ function multipartUpload(
       max_bytes: maxBytes,
     });
   }
-  const bb = busboy({
-    headers: req.headers,
-    limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 8192 },
-  });
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({
+      headers: req.headers,
+      limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 8192 },
+    });
+  } catch (err) {
+    // e.g. multipart/form-data without a boundary: busboy refuses it before reading anything
+    throw new AppError("bad_request", `malformed multipart request: ${(err as Error).message}`);
+  }
   const fields: Record<string, string> = {};
   bb.on("field", (name, value) => {
     fields[name] = value;

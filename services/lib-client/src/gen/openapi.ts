@@ -1841,9 +1841,17 @@ export interface operations {
                      *     event: progress
                      *     data: {"job_id":"job_xyz789abc123","status":"processing",…}
                      */
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description The job as of this change, a JobResponse as JSON. */
+                        data: string;
+                        /** @enum {string} */
+                        event: "progress" | "completed" | "failed" | "cancelled";
+                        /** @description The event's sequence number. */
+                        id: string;
+                    };
                 };
             };
+            400: components["responses"]["Error400_validation_error"];
             401: components["responses"]["Error401_unauthorized"];
             404: components["responses"]["Error404_job_not_found"];
             429: components["responses"]["Error429_rate_limited"];
@@ -2439,6 +2447,13 @@ export interface operations {
                     "Tus-Resumable"?: "1.0.0";
                     "Upload-Length"?: number;
                     "Upload-Offset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An invalid header value, e.g. `Tus-Resumable` (no body on HEAD). */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
