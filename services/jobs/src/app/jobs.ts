@@ -86,7 +86,9 @@ export class JobsService {
   private readonly now: () => Date;
   private readonly cache: JobCache;
   /** Open event streams, by job: each is woken when the job's log may have grown. */
-  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly watchers = new Map<string, Set<(event?: JobEventDoc) => void>>();
+  /** Log reads in flight, by job and position: streams at the same place share one query. */
+  private readonly logReads = new Map<string, Promise<JobEventDoc[]>>();
   /** Names this instance in its change broadcasts. */
   readonly instanceId = randomUUID();
   /** Aborted by close(): open streams end, so the gRPC server can shut down. */
@@ -251,9 +253,11 @@ export class JobsService {
 
   /**
    * The job's state changes after `afterSeq`, oldest first, then each new one as it is recorded,
-   * until the terminal one (or `signal`). The log is read when this instance records a change or
-   * another instance's broadcast says there is one, and every RESYNC_MS in case a broadcast was
-   * lost; sequence numbers make every read exact whatever woke it.
+   * until the terminal one (or `signal`). A change this instance records is handed to its open
+   * streams as it is written (no read); the log is read at the start, when another instance's
+   * broadcast announces a change, when a handed change is not the next in sequence, and every
+   * RESYNC_MS in case a broadcast was lost. Streams of one job at the same position share one
+   * read, and sequence numbers make every delivery exact whatever woke it.
    */
   async *watch(
     tenantId: string,
@@ -264,40 +268,66 @@ export class JobsService {
     const signal = AbortSignal.any([hangUp, this.closing.signal]);
     let after = afterSeq;
     let stale = true;
+    const handed: JobEventDoc[] = [];
     let wake = () => {};
-    const poke = () => {
-      stale = true;
+    const poke = (event?: JobEventDoc) => {
+      if (event) handed.push(event);
+      else stale = true;
       wake();
     };
     const set = this.watchers.get(jobId) ?? new Set();
     this.watchers.set(jobId, set);
     set.add(poke); // before the first read, so nothing recorded meanwhile is missed
-    const resync = setInterval(poke, RESYNC_MS);
-    signal.addEventListener("abort", poke);
+    const resync = setInterval(() => poke(), RESYNC_MS);
+    const onAbort = () => poke();
+    signal.addEventListener("abort", onAbort);
     try {
       const job = await this.get(tenantId, jobId);
       // a terminal job's version is its last event: a client already past it gets an ended stream
       const lastSeq = isTerminal(job.status) ? job.version : Number.POSITIVE_INFINITY;
       while (!signal.aborted && after < lastSeq) {
-        if (!stale) await new Promise<void>((r) => (wake = r));
-        stale = false;
-        const events = await this.deps.events.find(
-          { job_id: jobId, seq: { $gt: after } },
-          { sort: { seq: 1 }, limit: 500 },
-        );
-        for (const e of events) {
+        if (!stale && handed.length === 0) await new Promise<void>((r) => (wake = r));
+        if (signal.aborted) break;
+        let events: JobEventDoc[];
+        if (!stale && handed.length > 0) {
+          events = handed.splice(0).sort((a, b) => a.seq - b.seq);
+          events = events.filter((e) => e.seq > after);
+          // a gap (e.g. changes recorded concurrently, handed out of order): read the log instead
+          if (events.some((e, i) => e.seq !== after + 1 + i)) stale = true;
+        }
+        if (stale) {
+          stale = false;
+          handed.length = 0;
+          events = await this.readLog(jobId, after);
+          if (events.length === LOG_PAGE) stale = true;
+        }
+        for (const e of events!) {
           after = e.seq;
           yield e;
           if (isTerminal(e.job.status)) return;
         }
-        if (events.length === 500) stale = true;
       }
     } finally {
       clearInterval(resync);
-      signal.removeEventListener("abort", poke);
+      signal.removeEventListener("abort", onAbort);
       set.delete(poke);
       if (set.size === 0) this.watchers.delete(jobId);
     }
+  }
+
+  private readLog(jobId: string, after: number): Promise<JobEventDoc[]> {
+    const key = `${jobId}:${after}`;
+    let read = this.logReads.get(key);
+    if (!read) {
+      read = this.deps.events.find(
+        { job_id: jobId, seq: { $gt: after } },
+        { sort: { seq: 1 }, limit: LOG_PAGE },
+      );
+      this.logReads.set(key, read);
+      const forget = () => this.logReads.delete(key);
+      read.then(forget, forget);
+    }
+    return read;
   }
 
   /** Ends every open event stream (their clients resume elsewhere with Last-Event-ID). */
@@ -312,8 +342,8 @@ export class JobsService {
     this.wakeWatchers(jobId);
   }
 
-  private wakeWatchers(jobId: string): void {
-    for (const poke of this.watchers.get(jobId) ?? []) poke();
+  private wakeWatchers(jobId: string, event?: JobEventDoc): void {
+    for (const poke of this.watchers.get(jobId) ?? []) poke(event);
   }
 
   /** Every state change goes through here: bump the version, and log the new state when it applied. */
@@ -326,15 +356,16 @@ export class JobsService {
   private async record(doc: JobDoc): Promise<void> {
     // Listeners get JobResponse, which has no style: keep the log light.
     const job = { ...doc, style_json: null, style_input: null, edit: null };
-    await this.deps.events.insertOne({
+    const event: JobEventDoc = {
       _id: `${doc._id}:${doc.version}`,
       job_id: doc._id,
       seq: doc.version,
       at: doc.updated_at,
       job,
-    });
+    };
+    await this.deps.events.insertOne(event);
     this.cache.put(doc);
-    this.wakeWatchers(doc._id);
+    this.wakeWatchers(doc._id, event);
     await publish(this.deps.broker, routes.jobChanged, {
       jobId: doc._id,
       seq: BigInt(doc.version),
@@ -597,6 +628,8 @@ export class JobsService {
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /** How often an open event stream re-reads the log even without a change notice. */
 const RESYNC_MS = 30_000;
+/** Events read from the log at a time. */
+const LOG_PAGE = 500;
 
 function refOf(v: VideoInfo): VideoRefDoc {
   return {
