@@ -26,12 +26,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const deadlineMs = config.DRAIN_TIMEOUT_SECONDS * 1000;
-    engine.log.info({ signal, deadline_ms: deadlineMs }, "draining");
-    // Bounded whatever is still open (a stuck stream, a client that never finishes its upload).
+    // Bounded whatever is still open (a stuck stream, a client that never finishes its upload);
+    // armed first, so nothing after it (not even a log write to a closed stdout) can stop the exit.
     setTimeout(() => {
-      engine.log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
-      process.exit(1);
+      try {
+        engine.log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
+      } finally {
+        process.exit(1);
+      }
     }, deadlineMs).unref();
+    engine.log.info({ signal, deadline_ms: deadlineMs }, "draining");
     await engine.stop();
     await shutdownTelemetry();
     engine.log.info("drained");

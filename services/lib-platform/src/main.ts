@@ -57,12 +57,16 @@ export function runMain(
         if (stopping) return;
         stopping = true;
         const deadlineMs = config.DRAIN_TIMEOUT_SECONDS * 1000;
-        log.info({ signal, deadline_ms: deadlineMs }, "draining");
-        health.drain();
+        // The deadline first: nothing after it (not even a log write to a closed stdout) can stop the exit.
         setTimeout(() => {
-          log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
-          process.exit(1);
+          try {
+            log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
+          } finally {
+            process.exit(1);
+          }
         }, deadlineMs).unref();
+        health.drain();
+        log.info({ signal, deadline_ms: deadlineMs }, "draining");
         running
           .stop()
           .then(
