@@ -153,16 +153,18 @@ export function jobRoutes(b: Backends): Router {
 
 /** Last-Event-ID (header, or `last_event_id` for clients that cannot set one): an event id or 400. */
 function lastEventId(req: Request): number {
-  const header = req.headers["last-event-id"];
-  const [field, raw] =
-    header !== undefined ? ["Last-Event-ID", header] : ["last_event_id", req.query.last_event_id];
-  if (raw === undefined) return 0;
-  const n = typeof raw === "string" && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n))
-    throw new AppError("validation_error", `${field} must be an event id (a whole number, 0 or more)`, {
-      field,
-    });
-  return n;
+  const parse = (field: string, raw: unknown) => {
+    if (raw === undefined) return undefined;
+    const n = typeof raw === "string" && /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(n))
+      throw new AppError("validation_error", `${field} must be an event id (a whole number, 0 or more)`, {
+        field,
+      });
+    return n;
+  };
+  // both are checked when both are sent; the header wins
+  const query = parse("last_event_id", req.query.last_event_id);
+  return parse("Last-Event-ID", req.headers["last-event-id"]) ?? query ?? 0;
 }
 
 const KEEP_ALIVE_MS = 15_000;
