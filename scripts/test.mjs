@@ -6,6 +6,7 @@
 // are installed here too.
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
 import { ensureInfra } from "./infra.mjs";
+import { ensureSchemathesis } from "./schemathesis.mjs";
 
 // chromium: the dashboard tests drive Debian's browser with puppeteer-core (nothing downloads one)
 const TEST_TOOLS = [
@@ -30,6 +31,12 @@ try {
   ensureDeployTools();
 } catch (err) {
   fail(`the offline checkers of k8s/ and deploy/ cannot be had: ${err.message}`);
+}
+// Schemathesis (PyPI, pinned) for the API fuzzing in test/fuzz.test.ts, into a venv of its own.
+try {
+  ensureSchemathesis();
+} catch (err) {
+  fail(`schemathesis (the API fuzzer) cannot be installed: ${err.message}`);
 }
 const args = process.argv.slice(2);
 // With file filters one of the two projects may have nothing to run.

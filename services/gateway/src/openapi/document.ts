@@ -362,6 +362,8 @@ const OPERATIONS: Op[] = [
     public: true,
     root: true,
     responses: { 200: HTML_PAGE },
+    // an engine run from a build without the dashboard's bundle says so
+    errors: { 503: ["unavailable"] },
   },
 
   // --- Videos -------------------------------------------------------------------------------

@@ -1643,6 +1643,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            503: components["responses"]["Error503_unavailable"];
         };
     };
     getDocsPage: {
