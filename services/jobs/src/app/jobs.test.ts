@@ -8,7 +8,7 @@ import { createLogger } from "@clipzy/platform/log";
 import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { JobDoc } from "../domain/job.js";
+import type { JobDoc, JobEventDoc } from "../domain/job.js";
 import { JobsService, type VideoInfo } from "./jobs.js";
 
 const video: VideoInfo = {
@@ -213,6 +213,41 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await expect(take(jobs.watch("u", job._id, 0, AbortSignal.timeout(5000)), 1)).rejects.toMatchObject({
       code: "job_not_found",
     });
+  });
+
+  it("many streams on one job: own changes are handed over without a read, a broadcast costs one shared read", async () => {
+    const events = docs.collection<JobEventDoc>("job_events");
+    let reads = 0;
+    const counted: typeof events = Object.assign(Object.create(events), {
+      find: (...a: Parameters<typeof events.find>) => {
+        reads++;
+        return events.find(...a);
+      },
+    });
+    const watched = new JobsService({
+      jobs: docs.collection<JobDoc>("jobs"),
+      events: counted,
+      idempotency: docs.collection("idempotency_keys"),
+      videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
+      broker,
+      store: new FsObjectStore({ root: dir }),
+      log: createLogger("test", "silent"),
+    });
+    const { job } = await watched.create({ tenantId: "t", videoId: video.video_id });
+    const seen = Array.from({ length: 20 }, () => [] as number[]);
+    const streams = seen.map(async (into) => {
+      for await (const e of watched.watch("t", job._id, 0, AbortSignal.timeout(5000))) into.push(e.seq);
+    });
+    await settle();
+    expect(reads).toBe(1); // the 20 first reads were one query
+    await watched.onStageProgress(job._id, "video_analysis", 0.5); // recorded here: handed over
+    await settle();
+    expect(reads).toBe(1);
+    await jobs.cancel("t", job._id); // another instance's write: only its broadcast tells
+    watched.onJobChanged(job._id, 4, jobs.instanceId);
+    await Promise.all(streams);
+    expect(reads).toBe(2);
+    for (const s of seen) expect(s).toEqual([1, 2, 3, 4]);
   });
 
   it("with two instances, a change written by one reaches the other's cache and streams", async () => {
