@@ -208,7 +208,12 @@ describe("distributed faults", () => {
     );
     const broker = await connectBroker(cluster.brokerUrl);
     const store = await connectObjectStore(cluster.env.OBJECT_STORE_URL);
-    const style = await store.getBytes(storageKeys.artifact(styled, "style_extraction"));
+    // The artifacts completion reads (the style and the edit), as the workers would have written them.
+    const artifacts = await Promise.all(
+      (["style_extraction", "style_application"] as const).map(
+        async (stage) => [stage, await store.getBytes(storageKeys.artifact(styled, stage))] as const,
+      ),
+    );
     const progress = (jobId: string, stage: StageName, fraction: number) =>
       publish(broker, routes.stageProgress, { jobId, stage, fraction });
     const done = (jobId: string, stage: StageName) =>
@@ -235,11 +240,9 @@ describe("distributed faults", () => {
 
     const reference = await job(smallId);
     const scrambled = await job(smallId);
-    for (const id of [reference, scrambled]) {
-      await store.putBytes(storageKeys.artifact(id, "style_extraction"), style, {
-        contentType: "application/json",
-      });
-    }
+    for (const id of [reference, scrambled])
+      for (const [stage, bytes] of artifacts)
+        await store.putBytes(storageKeys.artifact(id, stage), bytes, { contentType: "application/json" });
 
     // One in-order delivery.
     for (const stage of STAGE_NAMES) {
