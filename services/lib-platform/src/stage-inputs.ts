@@ -25,3 +25,27 @@ export function stageInputs(task: Pick<StageTask, "source" | "template">): Stage
     return out;
   });
 }
+
+/**
+ * Runs `work` on every input of the task side by side: the source's and the template's analyses
+ * are independent, so the template's starts with the task instead of after the source's, and the
+ * two decodes use two cores when there are. `progress` gets their combined fraction (each input's
+ * own fraction, monotonic, weighted by its span), so it stays monotonic too.
+ */
+export async function analyseInputs<T>(
+  task: Pick<StageTask, "source" | "template">,
+  progress: (fraction: number) => void,
+  work: (input: StageInput, progress: (fraction: number) => void) => Promise<T>,
+): Promise<{ source: T; template: T | null }> {
+  const inputs = stageInputs(task);
+  const done = inputs.map(() => 0);
+  const results = await Promise.all(
+    inputs.map((input, i) =>
+      work(input, (f) => {
+        done[i] = Math.max(done[i], Math.min(1, f));
+        progress(inputs.reduce((s, x, j) => s + x.span * done[j], 0));
+      }),
+    ),
+  );
+  return { source: results[0], template: inputs[1] ? results[1] : null };
+}

@@ -159,7 +159,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         stage,
         artifactKey,
         timing,
-        reusedInputs: [...reusedInputs],
+        reusedInputs: [...reusedInputs].sort(), // source, template: however the inputs interleaved
       });
       jobLog.info({ artifact_key: artifactKey }, "stage done");
       return "done";

@@ -5,41 +5,44 @@ import type { AnalyzedInput, VideoAnalysisArtifact } from "@clipzy/models/artifa
 import { encodeEstimates } from "@clipzy/models/video/motion-features";
 import { writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { type InputRole, stageInputs } from "@clipzy/platform/stage-inputs";
+import { analyseInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 /**
- * Decodes each input once at analysis resolution, unless the content-hash cache already holds its
- * analysis (the same bytes analysed for an earlier job of the tenant): then neither the video nor
- * its motion estimates are computed again, and the stage reports the input as reused.
+ * Decodes each input once at analysis resolution, the source and the template side by side,
+ * unless the content-hash cache already holds an input's analysis (the same bytes analysed for an
+ * earlier job of the tenant): then neither the video nor its motion estimates are computed again,
+ * and the stage reports the input as reused.
  */
 export function videoAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const cache = new AnalysisCache(store, task.tenantId);
-    const result: Partial<Record<InputRole, AnalyzedInput>> = {};
-    for (const { role, ref, from, span } of stageInputs(task)) {
-      const entry = await cache.key(ref.contentSha256, "video.json");
-      const motionKey =
-        (await cache.key(ref.contentSha256, "motion.bin")) ??
-        storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
-      const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
-        const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
-          signal: ctx.signal,
-          durationSeconds: ref.durationSeconds,
-          frameRate: ref.frameRate,
-          onProgress: (f) => ctx.progress(from + f * span),
+    const artifact: VideoAnalysisArtifact = await analyseInputs(
+      task,
+      ctx.progress,
+      async ({ role, ref }, progress) => {
+        const entry = await cache.key(ref.contentSha256, "video.json");
+        const motionKey =
+          (await cache.key(ref.contentSha256, "motion.bin")) ??
+          storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
+        const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
+          const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
+            signal: ctx.signal,
+            durationSeconds: ref.durationSeconds,
+            frameRate: ref.frameRate,
+            onProgress: progress,
+          });
+          await store.putBytes(motionKey, encodeEstimates(frames.motion), {
+            contentType: "application/octet-stream",
+          });
+          const { width, height, fps, count } = frames;
+          return { analysis, motion: { key: motionKey, width, height, fps, count } };
         });
-        await store.putBytes(motionKey, encodeEstimates(frames.motion), {
-          contentType: "application/octet-stream",
-        });
-        const { width, height, fps, count } = frames;
-        return { analysis, motion: { key: motionKey, width, height, fps, count } };
-      });
-      if (reused) ctx.reused(role);
-      ctx.progress(from + span);
-      result[role] = value;
-    }
-    const artifact: VideoAnalysisArtifact = { source: result.source!, template: result.template ?? null };
+        if (reused) ctx.reused(role);
+        progress(1);
+        return value;
+      },
+    );
     return writeJson(store, storageKeys.artifact(task.jobId, "video_analysis"), artifact);
   };
 }
