@@ -1,4 +1,5 @@
 export * from "./errors.js";
+export * from "./fidelity.js";
 export * from "./keys.js";
 export * from "./presenters.js";
 export * from "./routes.js";

@@ -1,5 +1,6 @@
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Job, Video } from "@clipzy/proto";
+import type { FidelityReport } from "./fidelity.js";
 import type { StyleJson } from "./style.js";
 
 /** The public JSON shapes of seeds 000–004, built from the internal messages in one place. */
@@ -50,6 +51,8 @@ export interface JobDetailResponse extends JobResponse {
   output_video_url: string | null;
   error: { stage: string; message: string } | null;
   processing_time_seconds: number | null;
+  /** Requested vs achieved style of a completed full job; null otherwise. */
+  fidelity: FidelityReport | null;
 }
 
 /**
@@ -106,6 +109,7 @@ export function jobDetailResponse(job: Job): JobDetailResponse {
     error:
       job.error && job.status === "failed" ? { stage: job.error.stage, message: job.error.message } : null,
     processing_time_seconds: job.processingTimeSeconds ?? null,
+    fidelity: job.fidelityJson ? (JSON.parse(job.fidelityJson) as FidelityReport) : null,
   };
 }
 

@@ -84,6 +84,24 @@ export const PacingSchema = z
   })
   .strict();
 
+/**
+ * Extension `color_profile`: the style's colour distribution in CIELAB (D65, from sRGB-encoded
+ * pixels) — mean, 3×3 covariance (row-major) and 64 marginal quantiles of L*, a*, b* at
+ * p = (k + 0.5)/64. With it, a reused style_json rebuilds the same distribution transfer; without
+ * it the render falls back to the parametric grade model driven by `color_grade`.
+ */
+const labValue = z.number().min(-200).max(200);
+const quantiles = z.array(labValue).length(64);
+export const ColourProfileSchema = z
+  .object({
+    space: z.literal("cielab-d65"),
+    mean: z.tuple([labValue, labValue, labValue]),
+    covariance: z.array(z.number().min(-40_000).max(40_000)).length(9),
+    quantiles: z.object({ L: quantiles, a: quantiles, b: quantiles }).strict(),
+    pixels: z.number().int().min(0),
+  })
+  .strict();
+
 export const StyleJsonSchema = z
   .object({
     version: z.literal("1.0"),
@@ -104,6 +122,8 @@ export const StyleJsonSchema = z
     extraction_confidence: z.number().min(0).max(1).nullable(),
     audio_fingerprint: AudioFingerprintSchema.nullable().optional(),
     pacing: PacingSchema.nullable().optional(),
+    // Extension (absent from styles made before it, and allowed to be absent when supplied).
+    color_profile: ColourProfileSchema.nullable().optional(),
   })
   .passthrough();
 
@@ -148,6 +168,7 @@ const AspectRatioInput = z
   );
 
 const { transition_ms, beat_ms } = STYLE_LIMITS;
+export type ColourProfileJson = z.infer<typeof ColourProfileSchema>;
 
 /**
  * The fields of a user-supplied StyleJSON whose input is narrower than what the engine reports

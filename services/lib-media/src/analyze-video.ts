@@ -1,5 +1,5 @@
 import type { VideoAnalysis } from "@clipzy/models/video/analysis";
-import { ColourAccumulator } from "@clipzy/models/video/colour-stats";
+import { ColourAccumulator, histQuantile } from "@clipzy/models/video/colour-stats";
 import {
   computeSignature,
   contentDistance,
@@ -8,7 +8,8 @@ import {
   pairDiff,
   rgbToLuma,
 } from "@clipzy/models/video/frame-features";
-import { estimateGrade, histQuantile } from "@clipzy/models/video/grade-model";
+import { gradeFromProfile } from "@clipzy/models/video/grade-model";
+import { LabAccumulator } from "@clipzy/models/video/lab";
 import { MotionTracker, PAIR_STRIDE } from "@clipzy/models/video/motion-features";
 import { dominantColours } from "@clipzy/models/video/palette";
 import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
@@ -64,6 +65,7 @@ export async function analyzeVideo(
   const content: number[] = [0];
   const sigs: FrameSignature[] = [];
   const colour = new ColourAccumulator();
+  const lab = new LabAccumulator();
   let prevLuma: Uint8Array | null = null;
   let prevSig: FrameSignature | null = null;
   let lastProgress = 0;
@@ -85,6 +87,7 @@ export async function analyzeVideo(
       content.push(contentDistance(prevSig, sig));
     }
     colour.add(rgb, luma);
+    lab.add(rgb);
     // Motion pair count−1 closes here; the pair before it is video pair count−1.
     motion.push(luma, count >= 2 && mayBeCut(mad, hist, count - 1));
     sigs.push(sig);
@@ -112,7 +115,7 @@ export async function analyzeVideo(
   const shots: Shot[] = shotsFrom(transitions, count, fps);
   const analysedSeconds = count / fps;
   const summary = colour.summary();
-  const gradeEst = estimateGrade(summary);
+  const colourProfile = lab.profile();
   const palette = dominantColours(colour.reservoir, colour.reservoirCount, 5);
   const cutsOnly = transitions.filter((t) => t.kind === "cut");
   const gradual = transitions.filter((t) => t.kind !== "cut");
@@ -121,7 +124,7 @@ export async function analyzeVideo(
   const p95 = histQuantile(summary.lumaHist, 0.95);
 
   const analysis: VideoAnalysis = {
-    version: 1,
+    version: 2,
     source: {
       width: info.displayWidth,
       height: info.displayHeight,
@@ -159,13 +162,14 @@ export async function analyzeVideo(
       chroma_mean: summary.chromaMean.map(r4) as [number, number, number],
       chroma_rms: r4(summary.chromaRms),
     },
-    grade: gradeEst.grade,
+    colour_profile: colourProfile,
+    colour_sample: Buffer.from(colour.reservoir.subarray(0, colour.reservoirCount * 3)).toString("base64"),
+    grade: gradeFromProfile(colourProfile),
     palette,
     evidence: {
       frames_analysed: count,
       cut_clarity_mean: mean(cutsOnly.map((t) => t.clarity)),
       gradual_clarity_mean: mean(gradual.map((t) => t.clarity)),
-      grade_tone_residual: r4(gradeEst.toneResidual),
       colour_spread: r4(p95 - p05),
     },
   };

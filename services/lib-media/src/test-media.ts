@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TransferPair } from "@clipzy/models/video/grade-model";
-import { runTool, spawnTool } from "@clipzy/platform/process";
+import { runTool } from "@clipzy/platform/process";
 
 export const W = 320;
 export const H = 180;
@@ -179,69 +178,24 @@ export async function makeStill(path: string, w: number, h: number, seed = 1): P
 }
 
 /**
- * The neutral scene the grade model's reference statistics describe: luma a uniform ramp over
- * 0.06..0.94 (left to right), chroma a zero-mean hue circle (top to bottom) — grey-world balanced.
+ * Footage with photographic statistics rather than a test pattern: a sky gradient with soft
+ * clouds over a textured olive ground, a skin-toned face-like blob with shading, a dark object,
+ * a slow pan, sensor-like temporal noise and a lens-like blur. Luma lumps in the mid-tones with
+ * few pure blacks or whites and modest chroma, as ungraded camera footage does. `seed` varies it.
  */
-export function neutralSceneChain(w = W, h = H, amp = 0.1): string {
-  // Chroma basis orthogonal to the luma weights: u1 ∝ (1,−a,b) etc. computed in ffmpeg expressions.
-  const y = `(0.06+0.88*X/${w - 1})`;
-  const th = `(2*PI*Y/${h})`;
-  // u1 = (0.7071, −0.3602, 0.6082)·k1 (R−B-ish), u2 = (0.4,−0.65,1.7)/n ... use two vectors with zero luma.
-  // v1 = (1, 0, −0.299/0.114) normalised; v2 = Gram–Schmidt of (0, 1, −0.587/0.114).
-  const v1 = [1, 0, -0.299 / 0.114];
-  const n1 = Math.hypot(...v1);
-  const a = v1.map((x) => x / n1);
-  const v2raw = [0, 1, -0.587 / 0.114];
-  const dot = v2raw.reduce((s, x, i) => s + x * a[i], 0);
-  const v2 = v2raw.map((x, i) => x - dot * a[i]);
-  const n2 = Math.hypot(...v2);
-  const b = v2.map((x) => x / n2);
-  // Keep chroma inside the gamut near black and white.
-  const env = `min(1,min(${y},1-${y})/0.25)`;
-  const ch = (i: number) =>
-    `${amp * Math.SQRT2}*${env}*(${a[i].toFixed(5)}*cos(${th})+${b[i].toFixed(5)}*sin(${th}))`;
-  return `nullsrc=s=${w}x${h}:r=${FPS},format=gbrp,geq=r='255*clip(${y}+${ch(0)},0,1)':g='255*clip(${y}+${ch(1)},0,1)':b='255*clip(${y}+${ch(2)},0,1)'`;
-}
-
-/** A colour chart: 5×5×5 RGB patches of 8×8 pixels (25 × 5 patches), for measuring a filter's transfer. */
-export const CHART_LEVELS = [0.1, 0.3, 0.5, 0.7, 0.9];
-export function chartChain(): string {
-  const lv = (e: string) => `(0.1+0.2*(${e}))`;
-  // patch index p = floor(X/8) + 25*floor(Y/8) in 0..124 → r = p%5, g = floor(p/5)%5, b = floor(p/25)
-  const p = `(floor(X/8)+25*floor(Y/8))`;
-  return `nullsrc=s=200x40:r=${FPS},format=gbrp,geq=r='255*${lv(`mod(${p},5)`)}':g='255*${lv(`mod(floor(${p}/5),5)`)}':b='255*${lv(`floor(${p}/25)`)}'`;
-}
-
-/** Applies `filter` to the chart and returns (input, output) colour pairs at patch centres (0..1). */
-export async function measureTransfer(filter: string): Promise<TransferPair[]> {
-  const tool = spawnTool("ffmpeg", [
-    "-nostdin",
-    "-v",
-    "error",
-    "-filter_complex",
-    `${chartChain()},${filter ? filter + "," : ""}format=rgb24[v]`,
-    "-map",
-    "[v]",
-    "-frames:v",
-    "1",
-    "-f",
-    "rawvideo",
-    "pipe:1",
-  ]);
-  const chunks: Buffer[] = [];
-  tool.stdout.on("data", (c: Buffer) => chunks.push(c));
-  await tool.done;
-  const img = Buffer.concat(chunks);
-  const pairs: TransferPair[] = [];
-  for (let p = 0; p < 125; p++) {
-    const x = (p % 25) * 8 + 4;
-    const y = Math.floor(p / 25) * 8 + 4;
-    const o = (y * 200 + x) * 3;
-    const L = CHART_LEVELS;
-    pairs.push({
-      input: [L[p % 5], L[Math.floor(p / 5) % 5], L[Math.floor(p / 25)]],
-      output: [img[o] / 255, img[o + 1] / 255, img[o + 2] / 255],
-    });
-  }
-  return pairs;
+export function naturalSceneChain(w = W, h = H, seed = 1): string {
+  const x = `(X+${8 + (seed % 3) * 3}*T)`;
+  const horizon = `(${0.42 + (seed % 4) * 0.03}*H+${4 + (seed % 3)}*sin(${x}/${37 + seed}))`;
+  const sky = `lt(Y,${horizon})`;
+  const cloud = `max(0,sin(${x}/${29 + seed})*sin(Y/${11 + (seed % 5)}))`;
+  const face = `lt(pow((${x}-${(0.55 + (seed % 3) * 0.07).toFixed(2)}*W)/(0.11*W),2)+pow((Y-0.6*H)/(0.2*H),2),1)`;
+  const shade = `(1-0.35*(pow((${x}-0.6*W)/(0.11*W),2)+pow((Y-0.6*H)/(0.2*H),2)))`;
+  const rock = `between(${x},0.12*W,0.27*W)*gt(Y,0.55*H)`;
+  const tex = `(sin(${x}/7)*cos(Y/5)+0.6*sin((${x}+2*Y)/13))`;
+  const ch = (skyC: [number, number], cloudC: number, faceC: number, rockC: number, groundC: number) =>
+    `clip(if(${sky},${skyC[0]}+${skyC[1]}*Y/H+${cloudC}*${cloud},if(${face},${faceC}*${shade},if(${rock},${rockC}+6*${tex},(${groundC}+16*${tex})*(1.05-0.35*Y/H)))),0,255)`;
+  const r = ch([95, 70], 60, 212, 52, 96);
+  const g = ch([128, 55], 55, 152, 42, 104);
+  const b = ch([190, 35], 40, 122, 36, 58);
+  return `nullsrc=s=${w}x${h}:r=${FPS},format=gbrp,geq=r='${r}':g='${g}':b='${b}',noise=alls=7:allf=t,gblur=sigma=0.8`;
 }

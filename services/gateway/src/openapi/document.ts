@@ -713,6 +713,25 @@ const OPERATIONS: Op[] = [
   },
   {
     method: "get",
+    path: "/jobs/{job_id}/grade.cube",
+    tag: "Jobs",
+    operationId: "getJobGradeCube",
+    summary: "Download the job's colour transfer as a 3D LUT",
+    description:
+      "The colour transfer the render applied, as an Adobe/Resolve `.cube` file (`LUT_3D_SIZE 33`, domain " +
+      "0..1, red fastest) that a colourist can load; applied with ffmpeg `lut3d` it reproduces the " +
+      "render's colour. An identity LUT when the job applied no colour.",
+    parameters: [JOB_ID],
+    responses: {
+      200: {
+        description: "The LUT.",
+        content: { "text/plain": { schema: { type: "string" } } },
+      },
+    },
+    errors: { 404: ["job_not_found", "not_found"], 409: ["job_not_completed"] },
+  },
+  {
+    method: "get",
     path: "/jobs/{job_id}/events",
     tag: "Jobs",
     operationId: "streamJobEvents",

@@ -1,5 +1,8 @@
 import {
+  ColourFidelitySchema,
   ERROR_CODES,
+  FidelityReportSchema,
+  FieldFidelitySchema,
   ID_FORMATS,
   JOB_STATUSES,
   type JobDetailResponse,
@@ -275,6 +278,28 @@ export const EditSchema = component(
   },
 );
 
+component("FieldFidelity", FieldFidelitySchema, {
+  description:
+    "One applied StyleJSON field: `requested` (the applied StyleJSON's value), `achieved` (re-extracted " +
+    "from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a " +
+    "`verdict`: `within`/`outside` the tolerance, `not_applied` (reported, not judged) or `unmeasured`.",
+});
+component("ColourFidelity", ColourFidelitySchema, {
+  description:
+    "Colour distance (Wasserstein-1 summed over L*, a*, b*, Lab units) from the untouched source and from " +
+    "the output to the template's colour distribution, and `share_of_the_way` = 1 − output/source " +
+    "(`within` from 0.7). `method` says how the colour was transferred: `distribution` (from the " +
+    "style's `color_profile`), `parametric` (from the six `color_grade` numbers) or `none`.",
+});
+export const FidelitySchema = component("FidelityReport", FidelityReportSchema, {
+  description:
+    "How close the render came to the style it applied. The rendering stage re-extracts the output's " +
+    "style from a low-resolution decode of the file it wrote (`measured_on`) and compares it field by " +
+    "field: each `color_grade` field (±10), `aspect_ratio` (equal), `frame_rate` (±0.5 fps), " +
+    "`cut_frequency` (±20%, at least ±0.25), primary transition type (equal) and duration (±100 ms), " +
+    "`zoom_usage` (±10), `tempo_bpm` (±2%), integrated loudness `loudness_lufs` (±1 LU).",
+});
+
 export const JobDetailResponseSchema = component(
   "JobDetailResponse",
   z.object({
@@ -297,6 +322,10 @@ export const JobDetailResponseSchema = component(
     processing_time_seconds: described(
       z.number().min(0).nullable(),
       "Seconds from the start of processing to the terminal state; null before.",
+    ),
+    fidelity: described(
+      FidelitySchema.nullable(),
+      "Requested vs achieved style of a completed `full` job; null for other jobs and states.",
     ),
   }),
   {
@@ -332,6 +361,7 @@ export const JobDetailResponseSchema = component(
         },
         processing_time_seconds: 900.0,
         error: null,
+        fidelity: null,
         style_json: {
           version: "1.0",
           color_grade: {

@@ -98,23 +98,40 @@ export function jobRoutes(b: Backends): Router {
     res.json(envelope("Job cancelled", jobResponse(job!)));
   });
 
-  r.get("/jobs/:jobId/output", async (req, res) => {
+  /** The job, once completed: what only a completed job has is 409 before. */
+  const completedJob = async (req: Parameters<typeof getJob>[0], what: string) => {
     const job = await getJob(req);
     if (job.status !== "completed") {
       throw new AppError(
         "job_not_completed",
-        `job ${job.jobId} is ${job.status}; its output exists once it is completed`,
+        `job ${job.jobId} is ${job.status}; ${what} exists once it is completed`,
         {
           job_id: job.jobId,
           status: job.status,
         },
       );
     }
+    return job;
+  };
+
+  r.get("/jobs/:jobId/output", async (req, res) => {
+    const job = await completedJob(req, "its output");
     const key = job.outputVideoUrl ? storageKeys.output(job.jobId) : null;
     const info = key ? await b.store.stat(key) : null;
     if (!key || !info)
       throw new AppError("not_found", `job ${job.jobId} has no output video (style_only jobs render none)`);
     await sendRange(req, res, info.size, (range) => b.store.get(key, range), "video/mp4", `${job.jobId}.mp4`);
+  });
+
+  r.get("/jobs/:jobId/grade.cube", async (req, res) => {
+    const job = await completedJob(req, "its colour transfer");
+    const key = storageKeys.artifactBlob(job.jobId, "grade.cube");
+    if (!job.outputVideoUrl || !(await b.store.stat(key)))
+      throw new AppError("not_found", `job ${job.jobId} rendered no video, so it has no colour transfer`);
+    res
+      .attachment(`${job.jobId}.cube`)
+      .type("text/plain")
+      .send(await b.store.getBytes(key));
   });
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   AppError,
+  type FidelityReport,
   isStageName,
   isTerminal,
   type Mode,
@@ -482,6 +483,7 @@ export class JobsService {
         processing_time_seconds: Math.round((now.getTime() - started.getTime()) / 10) / 100,
         style_json: doc.style_json ?? (await this.readStyle(jobId)),
         edit: doc.config.mode === "full" ? await this.readEdit(jobId) : null,
+        fidelity: doc.config.mode === "full" ? await this.readFidelity(jobId) : null,
         output_key: doc.config.mode === "full" ? storageKeys.output(jobId) : null,
       },
     });
@@ -574,6 +576,11 @@ export class JobsService {
   private async readStyle(jobId: string): Promise<StyleJson | null> {
     const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "style_extraction"));
     return (JSON.parse(raw.toString("utf8")) as { style_json: StyleJson }).style_json;
+  }
+
+  private async readFidelity(jobId: string): Promise<FidelityReport | null> {
+    const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "fidelity"));
+    return JSON.parse(raw.toString("utf8")) as FidelityReport;
   }
 
   private publishTask(doc: JobDoc, stage: StageName): Promise<void> {

@@ -1,4 +1,12 @@
-import type { JobStatus, Mode, Quality, StageName, StageTimingResponse, StyleJson } from "@clipzy/contracts";
+import type {
+  FidelityReport,
+  JobStatus,
+  Mode,
+  Quality,
+  StageName,
+  StageTimingResponse,
+  StyleJson,
+} from "@clipzy/contracts";
 import type { EditResult } from "@clipzy/models/edit/edl";
 
 /** The job document as the jobs service stores it. */
@@ -36,6 +44,8 @@ export interface JobDoc {
   style_json: StyleJson | null;
   /** The edit the render carried out (from the edit decision list), once completed. */
   edit?: EditResult | null;
+  /** The rendering stage's fidelity report (full mode), stored at completion. */
+  fidelity?: FidelityReport | null;
   output_key: string | null;
   error: { stage: string; message: string } | null;
   processing_time_seconds: number | null;

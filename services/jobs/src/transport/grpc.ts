@@ -55,6 +55,7 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
           ]
         : [];
     }),
+    fidelityJson: d.fidelity && !summary ? JSON.stringify(d.fidelity) : undefined,
   });
   const one = async (d: JobDoc, summary = false) => ({ job: await toProto(d, summary) });
 

@@ -1,4 +1,3 @@
-import { ColorGradeSchema } from "@clipzy/contracts";
 import { z } from "zod";
 
 /**
@@ -103,16 +102,31 @@ export const EdlAudioSchema = z
   })
   .strict();
 
+const TRANSFER_METHOD = z.enum(["reinhard", "mkl", "hm-mkl-hm"]);
+const knots = z.array(z.number()).length(17);
+
 /**
- * The colour part is open: today a grade delta rendered as a 3D LUT; other forms (curves, a matrix)
- * add their own keys.
+ * The job's one colour transfer (video/colour-transfer.ts): per-plane Y, U, V curves and the
+ * ffmpeg filter that applies them on the joined output, plus the .cube export of the same
+ * transfer (identity when there is none) that GET /jobs/{id}/grade.cube serves.
  */
 export const EdlColourSchema = z
   .object({
-    grade_delta: ColorGradeSchema.nullable(),
-    lut_key: z.string().nullable(),
+    transfer: z
+      .object({
+        method: z.enum(["distribution", "parametric"]),
+        candidate: z.object({ luma: TRANSFER_METHOD, chroma: TRANSFER_METHOD }).strict().nullable(),
+        candidates: z.array(
+          z.object({ method: TRANSFER_METHOD, w1: z.number(), w1_exact: z.number() }).strict(),
+        ),
+        curves: z.object({ y: knots, u: knots, v: knots }).strict(),
+      })
+      .strict()
+      .nullable(),
+    filter: z.string().nullable(),
+    lut_key: z.string(),
   })
-  .passthrough();
+  .strict();
 
 export const EdlEncodeSchema = z
   .object({

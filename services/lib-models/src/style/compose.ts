@@ -4,6 +4,7 @@ import { isoSeconds, type StyleJson, StyleJsonSchema } from "@clipzy/contracts";
 export type VisualFields = Pick<
   StyleJson,
   | "color_grade"
+  | "color_profile"
   | "aspect_ratio"
   | "frame_rate"
   | "cut_frequency"
@@ -48,6 +49,7 @@ export function composeStyle(
 export function completeSuppliedStyle(supplied: Record<string, unknown>, createdAt: Date): StyleJson {
   return StyleJsonSchema.parse({
     color_grade: null,
+    color_profile: null,
     aspect_ratio: null,
     frame_rate: null,
     audio_style: null,

@@ -1,5 +1,6 @@
 import type { ColorGrade, Transition } from "@clipzy/contracts";
 import type { VideoAnalysis } from "../video/analysis.js";
+import type { ColourProfile } from "../video/lab.js";
 
 /** What visualStyleFields needs of a motion analysis (structurally the motion-analyzer's artifact). */
 export interface MotionSummary {
@@ -10,6 +11,7 @@ export interface MotionSummary {
 
 export interface VisualStyleFields {
   color_grade: ColorGrade | null;
+  color_profile: ColourProfile | null;
   aspect_ratio: string | null;
   frame_rate: number | null;
   cut_frequency: number | null;
@@ -28,8 +30,7 @@ const clamp01 = (v: number) => Math.max(0, Math.min(1, v));
  *    contradicts "no cuts" but nothing confirms it either);
  *  - motion: share of frame pairs with a usable global-motion fit × their inlier share (0.3 when
  *    motion analysis is missing);
- *  - colour: how well the grade model explains the luma distribution, and whether there was a
- *    luma spread to measure at all;
+ *  - colour: whether there was a luma spread to measure at all;
  *  - length: full weight from 3 s of analysed video.
  * Weighted 0.35 / 0.3 / 0.25 / 0.1.
  */
@@ -38,13 +39,14 @@ export function visualStyleFields(video: VideoAnalysis, motion: MotionSummary | 
   const clarities = video.transitions.map((t) => t.clarity);
   const edits = clarities.length ? clarities.reduce((a, b) => a + b, 0) / clarities.length : 0.7;
   const motionEv = motion ? clamp01(motion.evidence.valid_share * motion.evidence.mean_inliers) : 0.3;
-  const colourEv = clamp01(1 - (ev.grade_tone_residual - 0.01) / 0.04) * clamp01(ev.colour_spread / 0.2);
+  const colourEv = clamp01(ev.colour_spread / 0.2);
   const lengthEv = clamp01(ev.frames_analysed / (3 * Math.max(1, video.frame_rate)));
   const confidence =
     Math.round(1000 * clamp01(0.35 * edits + 0.3 * motionEv + 0.25 * colourEv + 0.1 * lengthEv)) / 1000;
   const pt = video.primary_transition;
   return {
     color_grade: video.grade,
+    color_profile: video.colour_profile,
     aspect_ratio: video.aspect_ratio,
     frame_rate: video.frame_rate,
     cut_frequency: Math.round(video.cut_frequency * 100) / 100,

@@ -1,4 +1,5 @@
 import type { ColorGrade } from "@clipzy/contracts";
+import type { ColourProfile } from "./lab.js";
 import type { PaletteColour } from "./palette.js";
 import type { DetectedTransition } from "./shot-detection.js";
 import type { PrimaryTransition, ShotStats } from "./shot-stats.js";
@@ -16,7 +17,7 @@ export interface TransitionRecord {
 
 /** The video_analysis artifact (JSON). */
 export interface VideoAnalysis {
-  version: 1;
+  version: 2;
   source: { width: number; height: number; fps: number; fps_fraction: string; duration_seconds: number };
   aspect_ratio: string;
   frame_rate: number;
@@ -36,6 +37,10 @@ export interface VideoAnalysis {
     chroma_mean: [number, number, number];
     chroma_rms: number;
   };
+  /** The colour distribution in CIELAB (what colour transfer matches). */
+  colour_profile: ColourProfile;
+  /** A uniform sample of the analysed pixels, packed rgb24, base64 (RESERVOIR_SIZE pixels at most). */
+  colour_sample: string;
   grade: ColorGrade;
   palette: PaletteColour[];
   /** Evidence behind extraction_confidence. */
@@ -43,7 +48,6 @@ export interface VideoAnalysis {
     frames_analysed: number;
     cut_clarity_mean: number | null;
     gradual_clarity_mean: number | null;
-    grade_tone_residual: number;
     colour_spread: number;
   };
 }

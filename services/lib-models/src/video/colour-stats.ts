@@ -1,12 +1,10 @@
-import type { ColourSummary } from "./grade-model.js";
-
 /**
  * Streaming colour statistics over every analysed pixel, constant memory: a 256-bin luma
  * histogram, chroma moments (for saturation and grey-world balance), per-frame mean colour, and a
  * fixed-size reservoir of pixels for the dominant-colour palette.
  */
-export const RESERVOIR_SIZE = 4096;
-const SAMPLES_PER_FRAME = 48;
+export const RESERVOIR_SIZE = 16384;
+const SAMPLES_PER_FRAME = 256;
 
 export class ColourAccumulator {
   readonly lumaHist = new Float64Array(256);
@@ -117,4 +115,32 @@ export class ColourAccumulator {
       meanRgb: [this.sumRgb[0] / p, this.sumRgb[1] / p, this.sumRgb[2] / p],
     };
   }
+}
+
+/** Colour statistics of a clip, accumulated over every analysed pixel (see colour-stats.ts). */
+export interface ColourSummary {
+  /** Luma histogram, 256 bins (counts). */
+  lumaHist: Float64Array;
+  /** Mean chroma (R−Y, G−Y, B−Y) over pixels with luma in 0.03..0.97, 0..1 units. */
+  chromaMean: [number, number, number];
+  /** Least-squares slope of chroma against luma, Σ C·Y / Σ Y², over the same pixels. */
+  chromaSlope: [number, number, number];
+  /** RMS of |C − mean C| over the same pixels. */
+  chromaRms: number;
+  pixels: number;
+}
+
+export function histQuantile(hist: Float64Array, p: number): number {
+  let total = 0;
+  for (let i = 0; i < hist.length; i++) total += hist[i];
+  const target = p * total;
+  let acc = 0;
+  for (let i = 0; i < hist.length; i++) {
+    if (acc + hist[i] >= target && hist[i] > 0) {
+      const frac = (target - acc) / hist[i];
+      return Math.min(1, Math.max(0, (i - 0.5 + frac) / (hist.length - 1)));
+    }
+    acc += hist[i];
+  }
+  return 1;
 }

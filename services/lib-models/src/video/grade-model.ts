@@ -1,4 +1,6 @@
 import type { ColorGrade } from "@clipzy/contracts";
+import type { ColourProfile } from "./lab.js";
+import { solve } from "./linalg.js";
 
 /**
  * THE colour grade model shared by the renderer (forward, as a 3D LUT) and the analyser
@@ -21,33 +23,14 @@ import type { ColorGrade } from "@clipzy/contracts";
  * So ffmpeg `eq=contrast=k` is contrast ≈ 100·(k − 1) and `eq=saturation=k` is saturation ≈
  * 100·(k − 1).
  *
- * Inverse (what the analyser reports): a grade is relative to NEUTRAL footage, defined by
- * reference statistics — grey-world mean colour, luma spread uniform over 0.06..0.94 and chroma
- * RMS REFERENCE_CHROMA_RMS around its mean. From a clip's luma histogram the tone parameters are
- * fitted so that T(reference quantiles) matches the observed quantiles; saturation is the ratio
- * of chroma RMS (about the mean) to the reference; temperature and tint come from the gains
- * g = 1 + slope of chroma against luma (grey world: a gain g turns a grey of luma Y into chroma
- * (g − 1)·Y), undone through saturation. For neutral
- * footage graded with this model the inverse is exact up to clipping; for other footage it
- * reports the footage's look relative to that neutral reference.
+ * The inverse is not this model: the six numbers a clip reads are statistics of its CIELAB
+ * profile (gradeFromProfile below); the parametric fallback finds the forward grade that moves
+ * them by the wanted change (forwardGradeFor).
  */
 export const KT = 0.5;
 export const KM = 0.3;
 export const KHS = 0.12;
 export const PIVOT = 0.5;
-/** Quantile levels of the luma distribution the tone fit matches. */
-export const QUANTILES = [0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98];
-/**
- * Luma quantiles of neutral footage: a broad, nearly uniform spread over 0.06..0.94, as measured
- * through the decode path (H.264 4:2:0, limited range, area scaling) on the synthetic neutral
- * scene of test-media.ts.
- */
-export const REFERENCE_LUMA_QUANTILES = [
-  0.0718, 0.0942, 0.1383, 0.2281, 0.3179, 0.4043, 0.4922, 0.5809, 0.6675, 0.7568, 0.8463, 0.89, 0.9168,
-];
-/** RMS of |C − mean C| of neutral footage (measured the same way on the same scene). */
-export const REFERENCE_CHROMA_RMS = 0.122;
-
 export const NEUTRAL_GRADE: ColorGrade = {
   temperature: 0,
   tint: 0,
@@ -98,197 +81,112 @@ export function applyGrade(g: ColorGrade, r: number, gr: number, b: number): [nu
   return [clamp01(y2 + (R - Y) * k), clamp01(y2 + (G - Y) * k), clamp01(y2 + (B - Y) * k)];
 }
 
-/** The forward model as a .cube 3D LUT (ffmpeg: `lut3d=file=grade.cube`). */
-export function gradeToCube(grade: ColorGrade, size = 33): string {
-  const lines = [
-    `TITLE "clipzy grade ${JSON.stringify(grade).replace(/"/g, "")}"`,
-    `LUT_3D_SIZE ${size}`,
-    "DOMAIN_MIN 0 0 0",
-    "DOMAIN_MAX 1 1 1",
-  ];
-  const d = size - 1;
-  for (let bi = 0; bi < size; bi++)
-    for (let gi = 0; gi < size; gi++)
-      for (let ri = 0; ri < size; ri++) {
-        const [r, g, b] = applyGrade(grade, ri / d, gi / d, bi / d);
-        lines.push(`${r.toFixed(6)} ${g.toFixed(6)} ${b.toFixed(6)}`);
-      }
-  return lines.join("\n") + "\n";
-}
-
-/** Colour statistics of a clip, accumulated over every analysed pixel (see colour-stats.ts). */
-export interface ColourSummary {
-  /** Luma histogram, 256 bins (counts). */
-  lumaHist: Float64Array;
-  /** Mean chroma (R−Y, G−Y, B−Y) over pixels with luma in 0.03..0.97, 0..1 units. */
-  chromaMean: [number, number, number];
-  /** Least-squares slope of chroma against luma, Σ C·Y / Σ Y², over the same pixels. */
-  chromaSlope: [number, number, number];
-  /** RMS of |C − mean C| over the same pixels. */
-  chromaRms: number;
-  pixels: number;
-}
-
-export function histQuantile(hist: Float64Array, p: number): number {
-  let total = 0;
-  for (let i = 0; i < hist.length; i++) total += hist[i];
-  const target = p * total;
-  let acc = 0;
-  for (let i = 0; i < hist.length; i++) {
-    if (acc + hist[i] >= target && hist[i] > 0) {
-      const frac = (target - acc) / hist[i];
-      return clamp01((i - 0.5 + frac) / (hist.length - 1));
-    }
-    acc += hist[i];
-  }
-  return 1;
-}
-
-export function nelderMead(f: (x: number[]) => number, x0: number[], step: number, iters = 300): number[] {
-  const n = x0.length;
-  let simplex = [x0.slice()];
-  for (let i = 0; i < n; i++) {
-    const x = x0.slice();
-    x[i] += step;
-    simplex.push(x);
-  }
-  let vals = simplex.map(f);
-  for (let it = 0; it < iters; it++) {
-    const order = vals.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-    simplex = order.map(([, i]) => simplex[i]);
-    vals = order.map(([v]) => v);
-    const c = new Array(n).fill(0);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[j] += simplex[i][j] / n;
-    const worst = simplex[n];
-    const xr = c.map((v, j) => v + (v - worst[j]));
-    const fr = f(xr);
-    if (fr < vals[0]) {
-      const xe = c.map((v, j) => v + 2 * (v - worst[j]));
-      const fe = f(xe);
-      if (fe < fr) {
-        simplex[n] = xe;
-        vals[n] = fe;
-      } else {
-        simplex[n] = xr;
-        vals[n] = fr;
-      }
-    } else if (fr < vals[n - 1]) {
-      simplex[n] = xr;
-      vals[n] = fr;
-    } else {
-      const xc = c.map((v, j) => v + 0.5 * (worst[j] - v));
-      const fc = f(xc);
-      if (fc < vals[n]) {
-        simplex[n] = xc;
-        vals[n] = fc;
-      } else {
-        for (let i = 1; i <= n; i++) {
-          simplex[i] = simplex[i].map((v, j) => simplex[0][j] + 0.5 * (v - simplex[0][j]));
-          vals[i] = f(simplex[i]);
-        }
-      }
-    }
-    if (Math.abs(vals[n] - vals[0]) < 1e-12) break;
-  }
-  let best = 0;
-  for (let i = 1; i <= n; i++) if (vals[i] < vals[best]) best = i;
-  return simplex[best];
-}
-
 const clampGrade = (v: number) => Math.max(-100, Math.min(100, v));
 const roundGrade = (v: number) => Math.round(clampGrade(v));
 
-export interface GradeEstimate {
-  grade: ColorGrade;
-  /** RMS error of the tone fit on the luma quantiles (0..1 units): how well the model explains the clip. */
-  toneResidual: number;
+/**
+ * THE six numbers, read from a clip's CIELAB profile. Each is a statistic of the distribution
+ * against REFERENCE (typical ungraded footage), through 100·tanh, so a stronger look always reads
+ * further from 0 (monotonic) and only an extreme one nears ±100 (never clipped):
+ *  - temperature: mean b* (blue − / yellow +) against the reference, 20 units for tanh(1);
+ *  - tint: mean a* (green − / magenta +), 12 units;
+ *  - saturation: log2 of the chroma spread √(var a* + var b*) against the reference, ×1.2;
+ *  - contrast: log2 of the L* inter-quartile range against the reference, ×1.5;
+ *  - highlights: the 95th percentile of L* against the reference's, 12 units (pulled-down
+ *    highlights read negative);
+ *  - shadows: the 5th percentile of L*, 12 units (lifted shadows read positive, crushed negative).
+ * The reference was measured on synthetic natural-looking scenes (test-media naturalSceneChain:
+ * sky, ground, a skin tone, noise, blur), not on a corpus of real uploads: a real clip's numbers
+ * say how it differs from those.
+ */
+export const REFERENCE = { a: -0.6, b: -5, chroma: 26, iqr: 29, q05: 18, q95: 71 };
+
+/** Linear interpolation in a quantile list at level p. */
+function qAt(q: readonly number[], p: number): number {
+  const x = Math.max(0, Math.min(q.length - 1, p * q.length - 0.5));
+  const i = Math.min(q.length - 2, Math.floor(x));
+  return q[i] + (q[i + 1] - q[i]) * (x - i);
 }
 
-/** The inverse: the grade that turns neutral footage into footage with these statistics. */
-export function estimateGrade(s: ColourSummary): GradeEstimate {
-  const qObs = QUANTILES.map((p) => histQuantile(s.lumaHist, p));
-  const qRef = REFERENCE_LUMA_QUANTILES;
-  const penalty = (v: number) => (Math.abs(v) > 100 ? (Math.abs(v) - 100) ** 2 * 1e-4 : 0);
-  const cost = (x: number[]) => {
-    let e = 0;
-    for (let k = 0; k < qRef.length; k++) e += (toneCurve(qRef[k], x[0], x[1], x[2]) - qObs[k]) ** 2;
-    return e + penalty(x[0]) + penalty(x[1]) + penalty(x[2]);
-  };
-  let best = [0, 0, 0];
-  let bestCost = cost(best);
-  for (const start of [
-    [0, 0, 0],
-    [30, 0, 0],
-    [-30, 0, 0],
-    [0, 40, -40],
-    [0, -40, 40],
-  ]) {
-    const x = nelderMead(cost, start, 20, 400);
-    const cx = cost(x);
-    if (cx < bestCost) {
-      best = x;
-      bestCost = cx;
-    }
-  }
-  const [c, h, d] = best.map(clampGrade);
-  const saturation = clampGrade(100 * (s.chromaRms / REFERENCE_CHROMA_RMS - 1));
-  // Grey world under a gain model: chroma = (g − 1)·Y on average at every luma, so the
-  // least-squares slope of chroma on luma is g − 1 (undone through saturation first).
-  const k = Math.max(0.05, 1 + saturation / 100);
-  const gR = Math.max(0.05, 1 + s.chromaSlope[0] / k);
-  const gG = Math.max(0.05, 1 + s.chromaSlope[1] / k);
-  const gB = Math.max(0.05, 1 + s.chromaSlope[2] / k);
-  const temperature = (100 * Math.log2(gR / gB)) / (2 * KT);
-  const tint = (-100 * Math.log2(gG / Math.sqrt(gR * gB))) / KM;
+const soft = (x: number) => roundGrade(100 * Math.tanh(x));
+
+export function gradeFromProfile(p: ColourProfile): ColorGrade {
+  return roundedGrade(rawGrade(p));
+}
+
+/** The numbers before rounding (for inverting them smoothly). */
+export function rawGrade(p: ColourProfile): ColorGrade {
+  const L = p.quantiles.L;
+  const q25 = qAt(L, 0.25);
+  const q75 = qAt(L, 0.75);
+  const iqr = Math.max(0.5, q75 - q25);
+  const chroma = Math.sqrt(Math.max(0.01, p.covariance[4] + p.covariance[8]));
+  const t = (x: number) => 100 * Math.tanh(x);
   return {
-    grade: {
-      temperature: roundGrade(temperature),
-      tint: roundGrade(tint),
-      saturation: roundGrade(saturation),
-      contrast: roundGrade(c),
-      highlights: roundGrade(h),
-      shadows: roundGrade(d),
-    },
-    toneResidual: Math.sqrt(bestCost / qRef.length),
+    temperature: t((p.mean[2] - REFERENCE.b) / 20),
+    tint: t((p.mean[1] - REFERENCE.a) / 12),
+    saturation: t(1.2 * Math.log2(chroma / REFERENCE.chroma)),
+    contrast: t(1.5 * Math.log2(iqr / REFERENCE.iqr)),
+    highlights: t((qAt(L, 0.95) - REFERENCE.q95) / 12),
+    shadows: t((qAt(L, 0.05) - REFERENCE.q05) / 12),
   };
 }
 
-export interface TransferPair {
-  input: [number, number, number];
-  output: [number, number, number];
+const GRADE_KEYS = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
+
+function roundedGrade(g: ColorGrade): ColorGrade {
+  const out = { ...g };
+  for (const k of GRADE_KEYS) out[k] = soft(Math.atanh(Math.max(-0.999999, Math.min(0.999999, g[k] / 100))));
+  return out;
 }
 
 /**
- * The grade of this model that best reproduces a measured colour transfer (input → output pairs,
- * 0..1). Used to state what an arbitrary ffmpeg filter does in this model's terms.
+ * The parametric fallback's inverse: the forward-model grade (applyGrade) that moves a pixel
+ * sample's numbers by `change` (target − source, per field). Solved numerically on the sample,
+ * so it inverts the profile statistics above whatever the forward model's own scale.
  */
-export function fitGradeToTransfer(pairs: readonly TransferPair[]): ColorGrade {
-  const cost = (x: number[]) => {
-    const g: ColorGrade = {
-      temperature: x[0],
-      tint: x[1],
-      saturation: x[2],
-      contrast: x[3],
-      highlights: x[4],
-      shadows: x[5],
-    };
-    let e = 0;
-    for (const p of pairs) {
-      const o = applyGrade(g, p.input[0], p.input[1], p.input[2]);
-      e += (o[0] - p.output[0]) ** 2 + (o[1] - p.output[1]) ** 2 + (o[2] - p.output[2]) ** 2;
+export function forwardGradeFor(
+  sample: readonly [number, number, number][],
+  change: ColorGrade,
+  profileOf: (pts: readonly [number, number, number][]) => ColourProfile,
+): ColorGrade {
+  const base = rawGrade(profileOf(sample));
+  const target = GRADE_KEYS.map((k) => clampGrade(base[k] + change[k]));
+  const toGrade = (x: number[]) =>
+    Object.fromEntries(GRADE_KEYS.map((k, i) => [k, x[i]])) as unknown as ColorGrade;
+  // 1024 points decide six numbers well enough. Damped Gauss–Newton on the six fields with a
+  // numerical Jacobian: the numbers are smooth in the forward parameters (tanh of statistics).
+  const step = Math.max(1, Math.floor(sample.length / 1024));
+  const sub = sample.filter((_, i) => i % step === 0);
+  const LIMIT = 200; // forward parameters are internal, allowed past ±100 (never a StyleJSON value)
+  const f = (x: number[]) => {
+    const r = rawGrade(profileOf(sub.map((p) => applyGrade(toGrade(x), p[0], p[1], p[2]))));
+    return GRADE_KEYS.map((k) => r[k]);
+  };
+  let x = GRADE_KEYS.map((k) => change[k]);
+  let fx = f(x);
+  const err = (v: number[]) => v.reduce((s, y, i) => s + (y - target[i]) ** 2, 0);
+  let mu = 1e-3;
+  for (let it = 0; it < 12 && err(fx) > 0.25; it++) {
+    const J = GRADE_KEYS.map(() => new Array(6).fill(0)); // J[row = field][col = param]
+    for (let j = 0; j < 6; j++) {
+      const xp = x.slice();
+      xp[j] += 2;
+      const fp = f(xp);
+      for (let i = 0; i < 6; i++) J[i][j] = (fp[i] - fx[i]) / 2;
     }
-    let pen = 0;
-    for (const v of x) if (Math.abs(v) > 100) pen += (Math.abs(v) - 100) ** 2;
-    return e / pairs.length + pen * 1e-4;
-  };
-  let x = [0, 0, 0, 0, 0, 0];
-  for (let r = 0; r < 4; r++) x = nelderMead(cost, x, r === 0 ? 20 : 5, 1500);
-  return {
-    temperature: roundGrade(x[0]),
-    tint: roundGrade(x[1]),
-    saturation: roundGrade(x[2]),
-    contrast: roundGrade(x[3]),
-    highlights: roundGrade(x[4]),
-    shadows: roundGrade(x[5]),
-  };
+    const r = fx.map((y, i) => target[i] - y);
+    const A = Array.from({ length: 6 }, (_, a) =>
+      Array.from({ length: 6 }, (_, b) => J.reduce((s, row) => s + row[a] * row[b], 0) + (a === b ? mu : 0)),
+    );
+    const g = Array.from({ length: 6 }, (_, a) => J.reduce((s, row, i) => s + row[a] * r[i], 0));
+    const next = solve(A, g).map((d, j) => Math.max(-LIMIT, Math.min(LIMIT, x[j] + d)));
+    const fn = f(next);
+    if (err(fn) < err(fx)) {
+      x = next;
+      fx = fn;
+      mu = Math.max(1e-4, mu / 3);
+    } else mu *= 10;
+  }
+  return toGrade(x);
 }

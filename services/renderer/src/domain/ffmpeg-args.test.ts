@@ -82,7 +82,7 @@ const edl = (over: Partial<EditDecisionList>): EditDecisionList =>
     beats_ms: [],
     beat_source: "none",
     audio: { mode: "continuous", crossfade_ms: 0, filters: null, bitrate_kbps: 128 },
-    colour: { grade_delta: null, lut_key: null },
+    colour: { transfer: null, filter: null, lut_key: "artifacts/j/grade.cube" },
     encode: { crf: 18, preset: "ultrafast", max_height: 1080 },
     applied: [],
     ...over,
@@ -92,7 +92,7 @@ async function render(e: EditDecisionList, name: string): Promise<string> {
   const out = join(dir, name);
   await runTool(
     "ffmpeg",
-    renderArgs(e, src, out, null).filter((a) => a !== "-progress" && a !== "pipe:1"),
+    renderArgs(e, src, out).filter((a) => a !== "-progress" && a !== "pipe:1"),
   );
   return out;
 }
@@ -240,7 +240,7 @@ describe("rendering an edit decision list", () => {
       output: { width: W, height: H, frames: 60 },
       segments: [seg(0, 60, 0, { zoom: { from: 1, to: 1.3, cx: 0.3, cy: 0.5 } })],
     });
-    const args = renderArgs(e, src, "out.mp4", null);
+    const args = renderArgs(e, src, "out.mp4");
     const graph = args[args.indexOf("-filter_complex") + 1];
     expect(graph).toContain("perspective=");
     expect(graph).toContain("eval=frame");

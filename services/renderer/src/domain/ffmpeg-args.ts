@@ -12,13 +12,8 @@ import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
  */
 export const AUDIO_RATE = 48000;
 
-export function renderArgs(
-  edl: EditDecisionList,
-  input: string,
-  output: string,
-  lutPath: string | null,
-): string[] {
-  const graph = [...videoGraph(edl, lutPath), ...audioGraph(edl)];
+export function renderArgs(edl: EditDecisionList, input: string, output: string): string[] {
+  const graph = [...videoGraph(edl), ...audioGraph(edl)];
   const args = [
     "-hide_banner",
     "-nostdin",
@@ -117,7 +112,7 @@ function pathExpr(
   return e;
 }
 
-function videoGraph(edl: EditDecisionList, lutPath: string | null): string[] {
+function videoGraph(edl: EditDecisionList): string[] {
   const K = edl.segments.length;
   const [num, den] = edl.fps_fraction.split("/");
   const tb = `${den}/${num}`;
@@ -154,7 +149,8 @@ function videoGraph(edl: EditDecisionList, lutPath: string | null): string[] {
     }
     cur = out;
   });
-  const tail = lutPath ? [`lut3d=file='${lutPath.replace(/'/g, "")}'`] : [];
+  // The job's one colour transfer, on the joined output (its own size, after every framing).
+  const tail = edl.colour.filter ? [edl.colour.filter] : [];
   parts.push(`[${cur}]${[...tail, "format=yuv420p"].join(",")}[v]`);
   return parts;
 }

@@ -1,40 +1,69 @@
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
+import { measureStyle } from "@clipzy/media/measure-style";
+import type { StyleExtractionArtifact, VideoAnalysisArtifact } from "@clipzy/models/artifacts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
-import { readJson } from "@clipzy/platform/artifacts";
+import { fidelityReport } from "@clipzy/models/fidelity";
+import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { spawnTool } from "@clipzy/platform/process";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
 
-/** Executes the edit decision list in one ffmpeg run into a temp file, then stores it as the job's output. */
+/**
+ * Executes the edit decision list in one ffmpeg run into a temp file and stores it as the job's
+ * output; meanwhile re-extracts the output's style from a low-resolution decode of that file and
+ * writes the fidelity report (artifacts/<job_id>/fidelity.json).
+ */
 export function renderingStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
-    const edl = EdlSchema.parse(await readJson(store, storageKeys.artifact(task.jobId, "style_application")));
+    const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
+    const [raw, style, video] = await Promise.all([
+      readJson(store, key("style_application")),
+      readJson<StyleExtractionArtifact>(store, key("style_extraction")),
+      readJson<VideoAnalysisArtifact>(store, key("video_analysis")),
+    ]);
+    const edl = EdlSchema.parse(raw);
     const seconds = edl.output.frames / edl.fps;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-render-${task.jobId}-`));
     try {
-      let lutPath: string | null = null;
-      if (edl.colour.lut_key) {
-        lutPath = join(dir, "grade.cube");
-        await writeFile(lutPath, await store.getBytes(edl.colour.lut_key));
-      }
       const out = join(dir, "output.mp4");
       const input = await store.readableLocation(edl.input_key);
-      const ff = spawnTool("ffmpeg", renderArgs(edl, input, out, lutPath), { signal: ctx.signal });
+      const ff = spawnTool("ffmpeg", renderArgs(edl, input, out), { signal: ctx.signal });
       ff.stdout.setEncoding("utf8");
       ff.stdout.on("data", (chunk: string) => {
         const t = progressSeconds(chunk);
-        if (t !== null && seconds > 0) ctx.progress(0.95 * Math.min(1, t / seconds));
+        if (t !== null && seconds > 0) ctx.progress(0.85 * Math.min(1, t / seconds));
       });
       await ff.done;
-      const key = storageKeys.output(task.jobId);
-      await store.put(key, createReadStream(out), { contentType: "video/mp4" });
+      const outputKey = storageKeys.output(task.jobId);
+      const [, measured] = await Promise.all([
+        store.put(outputKey, createReadStream(out), { contentType: "video/mp4" }),
+        measureStyle(out, {
+          signal: ctx.signal,
+          hasAudio: edl.audio.mode !== "none",
+          onProgress: (f) => ctx.progress(0.85 + 0.14 * f),
+        }),
+      ]);
+      const report = fidelityReport({
+        requested: style.style_json,
+        achieved: measured.style,
+        applied: edl.applied,
+        colour: edl.colour.transfer,
+        profiles: {
+          source: video.source.analysis.colour_profile,
+          output: measured.profile,
+          template: style.style_json.color_profile ?? null,
+        },
+        outputLufs: measured.lufs,
+        measuredOn: measured.measuredOn,
+      });
+      await writeJson(store, key("fidelity"), report);
       ctx.progress(1);
-      return key;
+      return outputKey;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import type { StyleJson } from "@clipzy/contracts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
+import { profileOfPoints } from "@clipzy/models/video/lab";
 import { describe, expect, it } from "vitest";
 import type { EditSource } from "./edit.js";
 import { cropToAspect, fpsFraction, gradeDelta, parseAspect, planEdl } from "./plan.js";
@@ -33,7 +34,20 @@ const editSource = (fps: number): EditSource => ({
   subjects: [],
 });
 
+// A pixel sample with a spread of tones and hues (a deterministic hash field).
+const hash = (i: number) => {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return x - Math.floor(x);
+};
+const sample = Uint8Array.from({ length: 3 * 2048 }, (_, i) => Math.floor(40 + 170 * hash(i)));
+const points = Array.from(
+  { length: 2048 },
+  (_, i) => [0, 1, 2].map((c) => sample[i * 3 + c] / 255) as [number, number, number],
+);
+const profile = profileOfPoints(points);
+
 const base = {
+  sourceColour: { profile, sample },
   source: {
     width: 1280,
     height: 720,
@@ -59,7 +73,8 @@ describe("planEdl", () => {
       foreign: false,
     });
     expect(plan.applied).toEqual([]);
-    expect(plan.colour.grade_delta).toBeNull();
+    expect(plan.colour.transfer).toBeNull();
+    expect(plan.colour.filter).toBeNull();
     expect(plan.audio.filters).toBeNull();
     expect(plan.fps_fraction).toBe("30/1");
     expect(plan.crop).toEqual({ width: 1280, height: 720 });
@@ -81,17 +96,33 @@ describe("planEdl", () => {
     expect(plan.crop).toEqual({ width: 404, height: 720 });
     expect(plan.fps_fraction).toBe("24/1");
     expect(plan.output.frames).toBe(240);
-    expect(plan.colour.grade_delta).toEqual({
-      temperature: 20,
-      tint: 0,
-      saturation: 20,
-      contrast: 0,
-      highlights: 0,
-      shadows: -10,
-    });
+    expect(plan.colour.transfer?.method).toBe("parametric");
+    expect(plan.colour.filter).toMatch(/^format=yuv420p,lutyuv=y='[^,]+':u='[^,]+':v='[^,]+'$/);
     expect(plan.colour.lut_key).toBe(base.lutKey);
     expect(plan.audio.filters).toBe("loudnorm=I=-14");
-    expect(plan.applied).toEqual(["aspect_ratio 9:16", "frame_rate 24", "color_grade", "audio_style"]);
+    expect(plan.applied).toEqual([
+      "aspect_ratio 9:16",
+      "frame_rate 24",
+      "color_grade (parametric)",
+      "audio_style",
+    ]);
+  });
+
+  it("transfers by distribution when the target carries a colour profile", () => {
+    const warmer = profileOfPoints(points.map(([r, g, b]) => [Math.min(1, r * 1.15), g, b * 0.85]));
+    const plan = planEdl({
+      ...base,
+      target: style({ color_profile: warmer }),
+      sourceStyle: style(),
+      foreign: true,
+    });
+    expect(plan.colour.transfer?.method).toBe("distribution");
+    expect(plan.colour.transfer?.candidates.map((c) => c.method)).toEqual(["reinhard", "mkl", "hm-mkl-hm"]);
+    expect(plan.applied).toContain("color_grade (distribution)");
+    // Warmer: the V (red-difference) curve rises above identity at mid-chroma, U (blue) falls.
+    expect(plan.colour.transfer!.curves.v[8]).toBeGreaterThan(128);
+    expect(plan.colour.transfer!.curves.u[8]).toBeLessThan(128);
+    expect(EdlSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
   });
 
   it("honours the quality preset's height cap", () => {

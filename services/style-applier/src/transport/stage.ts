@@ -6,7 +6,7 @@ import type {
   VideoAnalysisArtifact,
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
-import { gradeToCube } from "@clipzy/models/video/grade-model";
+import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
 import { readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
@@ -42,14 +42,15 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       inputKey: src.storageKey,
       quality: task.quality as Quality,
       lutKey: storageKeys.artifactBlob(task.jobId, "grade.cube"),
+      sourceColour: { profile: va.colour_profile, sample: Buffer.from(va.colour_sample, "base64") },
       audioFilters: (target) =>
         target.audio_style ? audioFilterChain(target.audio_style, audio.source) : null,
     });
-    if (edl.colour.grade_delta && edl.colour.lut_key) {
-      await store.putBytes(edl.colour.lut_key, gradeToCube(edl.colour.grade_delta), {
-        contentType: "text/plain",
-      });
-    }
+    const cube = curvesToCube(
+      edl.colour.transfer?.curves ?? IDENTITY_CURVES,
+      `clipzy ${task.jobId} colour transfer`,
+    );
+    await store.putBytes(edl.colour.lut_key, cube, { contentType: "text/plain" });
     ctx.progress(0.8);
     return writeJson(store, key("style_application"), edl);
   };
