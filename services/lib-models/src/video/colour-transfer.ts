@@ -56,7 +56,7 @@ export interface ColourTransfer {
 }
 
 type Rgb = [number, number, number];
-type LabMap = (p: Lab) => Lab;
+export type LabMap = (p: Lab) => Lab;
 
 // ---------- YUV (BT.601, limited range, 8-bit codes) ----------
 const KR = 0.299;
@@ -351,13 +351,26 @@ export function fitCurves(before: readonly Rgb[], after: readonly Rgb[]): YuvCur
   return { y: plane(0), u: plane(1), v: plane(2) };
 }
 
-const toLab = (p: Rgb) => rgb8ToLab(Math.round(p[0] * 255), Math.round(p[1] * 255), Math.round(p[2] * 255));
+export const toLab = (p: Rgb) => rgb8ToLab(Math.round(p[0] * 255), Math.round(p[1] * 255), Math.round(p[2] * 255));
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Lab quantiles of the sample as the curves render it. */
 export function renderedQuantiles(c: YuvCurves, sample: readonly Rgb[]): ColourProfile["quantiles"] {
   const tables = curveTables(c);
   return labQuantiles(sample.map((p) => toLab(applyCurves(tables, p))));
+}
+
+/** The three candidates as exact maps in Lab (the bench bakes them into 3D LUTs to compare). */
+export function candidateMaps(
+  source: ColourProfile,
+  sampleLab: readonly Lab[],
+  template: ColourProfile,
+): Record<TransferMethod, LabMap> {
+  return {
+    reinhard: reinhardMap(source, template),
+    mkl: mklMap(source.mean, source.covariance, template.mean, template.covariance),
+    "hm-mkl-hm": hmMklHmMap(source, sampleLab, template),
+  };
 }
 
 /**
@@ -371,14 +384,10 @@ export function distributionTransfer(
 ): ColourTransfer {
   const sample = decodeSample(sampleRgb);
   const sampleLab = sample.map(toLab);
+  const maps = candidateMaps(source, sampleLab, template);
   // Candidates are compared on every fourth pixel of the sample (4096 of 16384): the choice needs
   // no more, and the stage stays short.
   const probe = sample.filter((_, i) => i % 4 === 0);
-  const maps: Record<TransferMethod, LabMap> = {
-    reinhard: reinhardMap(source, template),
-    mkl: mklMap(source.mean, source.covariance, template.mean, template.covariance),
-    "hm-mkl-hm": hmMklHmMap(source, sampleLab, template),
-  };
   const fitted: { method: TransferMethod; curves: YuvCurves }[] = [];
   const candidates: ColourTransfer["candidates"] = [];
   for (const method of TRANSFER_METHODS) {
