@@ -95,7 +95,7 @@ const quantiles = z.array(labValue).length(64);
 export const ColourProfileSchema = z
   .object({
     space: z.literal("cielab-d65"),
-    mean: z.tuple([labValue, labValue, labValue]),
+    mean: z.array(labValue).length(3),
     covariance: z.array(z.number().min(-40_000).max(40_000)).length(9),
     quantiles: z.object({ L: quantiles, a: quantiles, b: quantiles }).strict(),
     pixels: z.number().int().min(0),

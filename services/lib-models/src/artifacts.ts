@@ -1,4 +1,5 @@
-import type { StyleJson } from "@clipzy/contracts";
+import { ColourProfileSchema, type StyleJson, StyleJsonSchema } from "@clipzy/contracts";
+import { z } from "zod";
 import type { AudioAnalysis } from "./audio/analyzer.js";
 import type { MotionAnalysis } from "./motion/analyze-motion.js";
 import type { VideoAnalysis } from "./video/analysis.js";
@@ -49,3 +50,32 @@ export interface StyleExtractionArtifact {
   /** The source's own Style DNA, which style application measures the change against. */
   source_style: StyleJson;
 }
+
+/**
+ * Schemas the reading stage checks an artifact against (readArtifact in @clipzy/platform): the
+ * version and everything a downstream stage relies on; the rest passes through. A mismatch (an
+ * artifact from an older engine, a partial write) fails the stage with the path that differs.
+ */
+const AnalyzedInputSchema = z
+  .object({
+    analysis: z
+      .object({
+        version: z.literal(2),
+        colour_profile: ColourProfileSchema,
+        colour_sample: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
+        transitions: z.array(z.object({}).passthrough()),
+      })
+      .passthrough(),
+    motion: z
+      .object({ key: z.string(), width: z.number(), height: z.number(), fps: z.number(), count: z.number() })
+      .strict(),
+  })
+  .passthrough();
+
+export const VideoAnalysisArtifactSchema = z
+  .object({ source: AnalyzedInputSchema, template: AnalyzedInputSchema.nullable() })
+  .passthrough() as unknown as z.ZodType<VideoAnalysisArtifact>;
+
+export const StyleExtractionArtifactSchema = z
+  .object({ style_json: StyleJsonSchema, source_style: StyleJsonSchema })
+  .passthrough() as unknown as z.ZodType<StyleExtractionArtifact>;

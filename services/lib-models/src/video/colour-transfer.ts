@@ -255,7 +255,7 @@ export function symPow(S: M3, power: number, floor = 1): M3 {
 }
 
 /** The Monge–Kantorovich linear map between N(ms, Σs) and N(mt, Σt). */
-export function mklMap(ms: Lab, Ss: M3, mt: Lab, St: M3): LabMap {
+export function mklMap(ms: readonly number[], Ss: M3, mt: readonly number[], St: M3): LabMap {
   const h = symPow(Ss, 0.5);
   const hi = symPow(Ss, -0.5);
   const A = mul(mul(hi, symPow(mul(mul(h, St), h), 0.5)), hi);
@@ -351,7 +351,8 @@ export function fitCurves(before: readonly Rgb[], after: readonly Rgb[]): YuvCur
   return { y: plane(0), u: plane(1), v: plane(2) };
 }
 
-export const toLab = (p: Rgb) => rgb8ToLab(Math.round(p[0] * 255), Math.round(p[1] * 255), Math.round(p[2] * 255));
+export const toLab = (p: Rgb) =>
+  rgb8ToLab(Math.round(p[0] * 255), Math.round(p[1] * 255), Math.round(p[2] * 255));
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Lab quantiles of the sample as the curves render it. */

@@ -15,7 +15,8 @@ export type Lab = [number, number, number];
 export interface ColourProfile {
   /** CIELAB D65 from sRGB-encoded pixels. */
   space: "cielab-d65";
-  mean: Lab;
+  /** Mean L*, a*, b*. */
+  mean: number[];
   /** Row-major 3×3 covariance of (L, a, b). */
   covariance: number[];
   /** Marginal quantiles at p = (k + 0.5) / QUANTILE_LEVELS, k = 0..63. */

@@ -1,8 +1,12 @@
 import { storageKeys } from "@clipzy/contracts";
-import type { AnalyzedInput, MotionAnalysisArtifact, VideoAnalysisArtifact } from "@clipzy/models/artifacts";
+import {
+  type AnalyzedInput,
+  type MotionAnalysisArtifact,
+  VideoAnalysisArtifactSchema,
+} from "@clipzy/models/artifacts";
 import { analyzeMotion, type MotionAnalysis } from "@clipzy/models/motion/analyze-motion";
 import { decodeEstimates } from "@clipzy/models/video/motion-features";
-import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
@@ -12,9 +16,10 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
  */
 export function motionAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
-    const video = await readJson<VideoAnalysisArtifact>(
+    const video = await readArtifact(
       store,
       storageKeys.artifact(task.jobId, "video_analysis"),
+      VideoAnalysisArtifactSchema,
     );
     const inputs: AnalyzedInput[] = video.template ? [video.source, video.template] : [video.source];
     const results: MotionAnalysis[] = [];

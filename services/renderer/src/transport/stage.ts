@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
 import { measureStyle } from "@clipzy/media/measure-style";
-import type { StyleExtractionArtifact, VideoAnalysisArtifact } from "@clipzy/models/artifacts";
+import { StyleExtractionArtifactSchema, VideoAnalysisArtifactSchema } from "@clipzy/models/artifacts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
-import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { spawnTool } from "@clipzy/platform/process";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
@@ -21,12 +21,11 @@ import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
 export function renderingStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
-    const [raw, style, video] = await Promise.all([
-      readJson(store, key("style_application")),
-      readJson<StyleExtractionArtifact>(store, key("style_extraction")),
-      readJson<VideoAnalysisArtifact>(store, key("video_analysis")),
+    const [edl, style, video] = await Promise.all([
+      readArtifact(store, key("style_application"), EdlSchema),
+      readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
+      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
     ]);
-    const edl = EdlSchema.parse(raw);
     const seconds = edl.output.frames / edl.fps;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-render-${task.jobId}-`));
     try {

@@ -1,13 +1,13 @@
 import { type Quality, storageKeys } from "@clipzy/contracts";
-import type {
-  AudioAnalysisArtifact,
-  MotionAnalysisArtifact,
-  StyleExtractionArtifact,
-  VideoAnalysisArtifact,
+import {
+  type AudioAnalysisArtifact,
+  type MotionAnalysisArtifact,
+  StyleExtractionArtifactSchema,
+  VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
-import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { editSource } from "../domain/edit-source.js";
@@ -17,8 +17,8 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
     const [style, video, audio, motion] = await Promise.all([
-      readJson<StyleExtractionArtifact>(store, key("style_extraction")),
-      readJson<VideoAnalysisArtifact>(store, key("video_analysis")),
+      readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
+      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
       readJson<AudioAnalysisArtifact>(store, key("audio_analysis")),
       readJson<MotionAnalysisArtifact>(store, key("motion_analysis")),
     ]);

@@ -1,15 +1,15 @@
 import { storageKeys } from "@clipzy/contracts";
-import type {
-  AudioAnalysisArtifact,
-  MotionAnalysisArtifact,
-  StyleExtractionArtifact,
-  VideoAnalysisArtifact,
+import {
+  type AudioAnalysisArtifact,
+  type MotionAnalysisArtifact,
+  type StyleExtractionArtifact,
+  VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioStyleFields, withSourceMatch } from "@clipzy/models/style/audio-style";
 import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
 import { pacingOf } from "@clipzy/models/style/pacing";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
-import { readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, readJson, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
@@ -17,7 +17,7 @@ export function styleExtractionStage(store: ObjectStore, now: () => Date = () =>
   return async (task, ctx) => {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
     const [video, audio, motion] = await Promise.all([
-      readJson<VideoAnalysisArtifact>(store, key("video_analysis")),
+      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
       readJson<AudioAnalysisArtifact>(store, key("audio_analysis")),
       readJson<MotionAnalysisArtifact>(store, key("motion_analysis")),
     ]);
