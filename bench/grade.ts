@@ -87,7 +87,11 @@ for (let b = 0; b < N; b++)
   for (let g = 0; g < N; g++)
     for (let r = 0; r < N; r++) {
       const o = exact(rgbToLab(r / (N - 1), g / (N - 1), b / (N - 1)));
-      lines.push(labToRgb(o[0], o[1], o[2]).map((v) => v.toFixed(6)).join(" "));
+      lines.push(
+        labToRgb(o[0], o[1], o[2])
+          .map((v) => v.toFixed(6))
+          .join(" "),
+      );
     }
 const cube = `${dir}/grade-exact.cube`;
 writeFileSync(cube, `${lines.join("\n")}\n`);
@@ -125,12 +129,17 @@ for (let run = 0; run < RUNS; run++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const bare = median(times.bare);
-const w1 = async (file: string) => w1Lab((await analyzeVideo(file)).analysis.colour_profile.quantiles, tp.quantiles);
+const w1 = async (file: string) =>
+  w1Lab((await analyzeVideo(file)).analysis.colour_profile.quantiles, tp.quantiles);
 const [wCurves, wLut] = [await w1(`${dir}/grade-curves.mp4`), await w1(`${dir}/grade-lut3d.mp4`)];
 const wSrc = w1Lab(sp.quantiles, tp.quantiles);
 
-console.log(`source ${SECONDS} s 1080p30, ${RUNS} interleaved runs (medians); transfer built in ${buildMs.toFixed(0)} ms`);
-console.log(`chosen: luma ${transfer.candidate!.luma}, chroma ${transfer.candidate!.chroma}; candidates ${JSON.stringify(transfer.candidates)}`);
+console.log(
+  `source ${SECONDS} s 1080p30, ${RUNS} interleaved runs (medians); transfer built in ${buildMs.toFixed(0)} ms`,
+);
+console.log(
+  `chosen: luma ${transfer.candidate!.luma}, chroma ${transfer.candidate!.chroma}; candidates ${JSON.stringify(transfer.candidates)}`,
+);
 const row = (name: string, t: number, w: number | null) =>
   console.log(
     `${name.padEnd(34)} ${t.toFixed(2).padStart(7)} s  ${(t / bare).toFixed(3)}× bare  (+${(100 * (t / bare - 1)).toFixed(1)}%)` +

@@ -383,12 +383,12 @@ export function distributionTransfer(
   sampleRgb: Uint8Array,
   template: ColourProfile,
 ): ColourTransfer {
-  const sample = decodeSample(sampleRgb);
+  // Every fourth pixel of the sample (4096 of 16384) builds, fits and compares the candidates:
+  // the curves need no more, and the stage stays short (it runs on the event loop).
+  const sample = decodeSample(sampleRgb).filter((_, i) => i % 4 === 0);
   const sampleLab = sample.map(toLab);
   const maps = candidateMaps(source, sampleLab, template);
-  // Candidates are compared on every fourth pixel of the sample (4096 of 16384): the choice needs
-  // no more, and the stage stays short.
-  const probe = sample.filter((_, i) => i % 4 === 0);
+  const probe = sample;
   const fitted: { method: TransferMethod; curves: YuvCurves }[] = [];
   const candidates: ColourTransfer["candidates"] = [];
   for (const method of TRANSFER_METHODS) {
