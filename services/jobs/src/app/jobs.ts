@@ -578,8 +578,11 @@ export class JobsService {
     return (JSON.parse(raw.toString("utf8")) as { style_json: StyleJson }).style_json;
   }
 
+  /** The rendering stage's report; null for a render that wrote none (an engine from before it). */
   private async readFidelity(jobId: string): Promise<FidelityReport | null> {
-    const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "fidelity"));
+    const key = storageKeys.artifact(jobId, "fidelity");
+    if (!(await this.deps.store.stat(key))) return null;
+    const raw = await this.deps.store.getBytes(key);
     return JSON.parse(raw.toString("utf8")) as FidelityReport;
   }
 
