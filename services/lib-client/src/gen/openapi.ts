@@ -165,6 +165,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/grade.cube": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the job's colour transfer as a 3D LUT
+         * @description The colour transfer the render applied, as an Adobe/Resolve `.cube` file (`LUT_3D_SIZE 33`, domain 0..1, red fastest) that a colourist can load; applied with ffmpeg `lut3d` it reproduces the render's colour. An identity LUT when the job applied no colour.
+         */
+        get: operations["getJobGradeCube"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{job_id}/output": {
         parameters: {
             query?: never;
@@ -511,6 +531,23 @@ export interface components {
              */
             stage: "video_analysis" | "audio_analysis";
         };
+        /** @description Colour distance (Wasserstein-1 summed over L*, a*, b*, Lab units) from the untouched source and from the output to the template's colour distribution, and `share_of_the_way` = 1 − output/source (`within` from 0.7). `method` says how the colour was transferred: `distribution` (from the style's `color_profile`), `parametric` (from the six `color_grade` numbers) or `none`. */
+        ColourFidelity: {
+            candidate: {
+                /** @enum {string} */
+                chroma: "reinhard" | "mkl" | "hm-mkl-hm";
+                /** @enum {string} */
+                luma: "reinhard" | "mkl" | "hm-mkl-hm";
+            } | null;
+            /** @enum {string} */
+            method: "distribution" | "parametric" | "none";
+            min_share: number;
+            output_to_template: number | null;
+            share_of_the_way: number | null;
+            source_to_template: number | null;
+            /** @enum {string} */
+            verdict: "within" | "outside" | "not_applied" | "unmeasured";
+        };
         /**
          * @description `msg_` followed by 24 hexadecimal digits (the delivery's `webhook-id`).
          * @example msg_0123456789abcdef01234567
@@ -591,6 +628,35 @@ export interface components {
             /** @constant */
             success: false;
         };
+        /** @description How close the render came to the style it applied. The rendering stage re-extracts the output's style from a low-resolution decode of the file it wrote (`measured_on`) and compares it field by field: each `color_grade` field (±10), `aspect_ratio` (equal), `frame_rate` (±0.5 fps), `cut_frequency` (±20%, at least ±0.25), primary transition type (equal) and duration (±100 ms), `zoom_usage` (±10), `tempo_bpm` (±2%), integrated loudness `loudness_lufs` (±1 LU). */
+        FidelityReport: {
+            colour: components["schemas"]["ColourFidelity"];
+            fields: components["schemas"]["FieldFidelity"][];
+            measured_on: {
+                frames: number;
+                height: number;
+                width: number;
+            };
+            summary: {
+                not_applied: number;
+                outside: number;
+                unmeasured: number;
+                within: number;
+            };
+            /** @constant */
+            version: 1;
+        };
+        /** @description One applied StyleJSON field: `requested` (the applied StyleJSON's value), `achieved` (re-extracted from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a `verdict`: `within`/`outside` the tolerance, `not_applied` (reported, not judged) or `unmeasured`. */
+        FieldFidelity: {
+            achieved: number | string | null;
+            applied: boolean;
+            difference: number | null;
+            field: string;
+            requested: number | string | null;
+            tolerance: string;
+            /** @enum {string} */
+            verdict: "within" | "outside" | "not_applied" | "unmeasured";
+        };
         Health: {
             /** @constant */
             status: "ok";
@@ -646,6 +712,18 @@ export interface components {
                         shadows: number;
                         temperature: number;
                         tint: number;
+                    } | null;
+                    color_profile?: {
+                        covariance: number[];
+                        mean: number[];
+                        pixels: number;
+                        quantiles: {
+                            a: number[];
+                            b: number[];
+                            L: number[];
+                        };
+                        /** @constant */
+                        space: "cielab-d65";
                     } | null;
                     /** Format: date-time */
                     created_at?: string;
@@ -755,6 +833,7 @@ export interface components {
          *       },
          *       "processing_time_seconds": 900,
          *       "error": null,
+         *       "fidelity": null,
          *       "style_json": {
          *         "version": "1.0",
          *         "color_grade": {
@@ -815,6 +894,8 @@ export interface components {
             error: components["schemas"]["JobError"] | null;
             /** @description Estimated seconds until completion while `processing` (a rough extrapolation of the job's progress rate so far); null otherwise, and while too little progress has been made to estimate. */
             eta_seconds: number | null;
+            /** @description Requested vs achieved style of a completed `full` job; null for other jobs and states. */
+            fidelity: components["schemas"]["FidelityReport"] | null;
             job_id: components["schemas"]["JobId"];
             /** @description Storage URL of the rendered video (`file:///…` or `s3://…`); null for `style_only` jobs and jobs that did not complete. Download it through `GET /jobs/{job_id}/output`. */
             output_video_url: string | null;
@@ -999,6 +1080,18 @@ export interface components {
                 shadows: number;
                 temperature: number;
                 tint: number;
+            } | null;
+            color_profile?: {
+                covariance: number[];
+                mean: number[];
+                pixels: number;
+                quantiles: {
+                    a: number[];
+                    b: number[];
+                    L: number[];
+                };
+                /** @constant */
+                space: "cielab-d65";
             } | null;
             created_at: string;
             cut_frequency: number | null;
@@ -1855,6 +1948,35 @@ export interface operations {
             400: components["responses"]["Error400_validation_error"];
             401: components["responses"]["Error401_unauthorized"];
             404: components["responses"]["Error404_job_not_found"];
+            429: components["responses"]["Error429_rate_limited"];
+            500: components["responses"]["Error500_internal"];
+            503: components["responses"]["Error503_unavailable"];
+        };
+    };
+    getJobGradeCube: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The LUT. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Error401_unauthorized"];
+            404: components["responses"]["Error404_job_not_found_not_found"];
+            409: components["responses"]["Error409_job_not_completed"];
             429: components["responses"]["Error429_rate_limited"];
             500: components["responses"]["Error500_internal"];
             503: components["responses"]["Error503_unavailable"];
