@@ -230,7 +230,7 @@ export const EditSchema = component(
               kind: described(
                 z.enum(["source_cut", "jump", "punch_in"]),
                 "What makes the cut visible: the source's own cut moved onto the beat, a jump within " +
-                  "one shot, or a change of framing (1.25× punch-in) on continuous footage.",
+                  "one shot, or a change of framing (1.4× punch-in) on continuous footage.",
               ),
             })
             .strict(),

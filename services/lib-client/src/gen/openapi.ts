@@ -565,7 +565,7 @@ export interface components {
                 /** @description Signed distance to the nearest beat of the output's music (or of the target's tempo grid when the source has no music); null when there is neither. */
                 beat_offset_ms: number | null;
                 /**
-                 * @description What makes the cut visible: the source's own cut moved onto the beat, a jump within one shot, or a change of framing (1.25× punch-in) on continuous footage.
+                 * @description What makes the cut visible: the source's own cut moved onto the beat, a jump within one shot, or a change of framing (1.4× punch-in) on continuous footage.
                  * @enum {string}
                  */
                 kind: "source_cut" | "jump" | "punch_in";

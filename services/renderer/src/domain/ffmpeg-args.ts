@@ -76,14 +76,14 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
     return [`crop=${w}:${h}:${x}:${y}`, out];
   }
   // The aspect window at scale 1, then a window of 1/s of it around the subject, s from → to at a
-  // constant rate over the core (held at its end values over the handles).
+  // constant rate over all the branch's frames, handles included: a zoom that started or stopped
+  // inside a dissolve would put a kink in it.
   const x0 = clampInt(cx * W - CW / 2, 0, W - CW);
   const y0 = clampInt(cy * H - CH / 2, 0, H - CH);
   const rx = f6((cx * W - x0) / CW);
   const ry = f6((cy * H - y0) / CH);
-  const len = s.source_out - s.source_in;
-  const pre = s.pre.source + s.pre.hold;
-  const scale = `(${f6(from)}*pow(${f6(to / from)},clip((in-${pre})/${Math.max(1, len - 1)},0,1)))`;
+  const n = s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
+  const scale = `(${f6(from)}*pow(${f6(to / from)},clip(in/${Math.max(1, n - 1)},0,1)))`;
   const X0 = `clip(${rx}*W-W/(2*${scale}),0,W-W/${scale})`;
   const Y0 = `clip(${ry}*H-H/(2*${scale}),0,H-H/${scale})`;
   const X1 = `(${X0}+W/${scale})`;

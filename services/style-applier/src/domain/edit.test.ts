@@ -160,6 +160,34 @@ describe("placement on the source", () => {
     expect(plan.segments[k].source_out).toBeLessThanOrEqual(77);
   });
 
+  it("a source with its own cuts off the beat: each becomes the cut on a beat before it", () => {
+    const shots = [
+      { start: 0, end: 95 },
+      { start: 95, end: 195 },
+      { start: 195, end: 275 },
+      { start: 275, end: 360 },
+    ];
+    const plan = planEdit({
+      source: source({ frames: 360, shots, beats_s: grid(100, 12, 0.3) }),
+      target: target({
+        cut_frequency: 3.33,
+        primary_transition: { type: "dissolve", duration_ms: 400, easing: "linear" },
+      }),
+      foreign: true,
+    });
+    expect(plan.boundaries.map((b) => b.kind)).toEqual(["source_cut", "source_cut", "source_cut"]);
+    for (const b of plan.boundaries) expect(b.beat_offset_ms).toBe(0);
+    plan.segments.forEach((s) => {
+      const from = s.source_in - s.pre.source;
+      const to = s.source_out + s.post.source;
+      expect(shots.some((sh) => from >= sh.start && to <= sh.end)).toBe(true);
+      expect(s.pre.hold + s.post.hold).toBe(0);
+    });
+    // shorter than the source by what moving three cuts onto beats dropped: under a beat and a
+    // transition each
+    expect(360 - plan.frames).toBeLessThanOrEqual(3 * (18 + 12));
+  });
+
   it("never puts a segment across a source transition when a placement avoids it", () => {
     const shots = [
       { start: 0, end: 100 },
@@ -203,8 +231,12 @@ describe("placement on the source", () => {
         { start: 60, end: 100 },
       ],
     });
-    const { starts } = placeSegments(src, [50, 50], { kind: "slip", starts: [0, 50], maxOverlap: 0 });
+    const { starts } = placeSegments(src, [50, 50], { kind: "highlight" });
     expect(starts).toEqual([0, 50]);
+    // at full length the last segment ends with its shot instead of crossing into the next
+    const slip = placeSegments(src, [50, 50], { kind: "slip", starts: [0, 50], maxOverlap: 0 });
+    expect(slip.starts[1]).toBe(60);
+    expect(slip.lastLength).toBe(40);
   });
 });
 
@@ -232,7 +264,7 @@ describe("transitions, zooms and framing", () => {
     expect(plan.segments[0].pre).toEqual({ source: 0, hold: 0 });
   });
 
-  it("holds the edge frame where a handle would cross the source's cut", () => {
+  it("keeps a reused source cut's transition handles inside each shot (dropping frames, not holding)", () => {
     const plan = planEdit({
       source: source({
         shots: [
@@ -245,9 +277,12 @@ describe("transitions, zooms and framing", () => {
     });
     const k = plan.boundaries.findIndex((b) => b.kind === "source_cut");
     expect(k).toBeGreaterThanOrEqual(0);
-    // the outgoing segment ends 3 frames before its shot does: 3 from the source, 3 held
-    expect(plan.segments[k].post).toEqual({ source: 3, hold: 3 });
-    expect(plan.segments[k + 1].pre).toEqual({ source: 0, hold: 6 });
+    const [a, b] = [plan.segments[k], plan.segments[k + 1]];
+    expect(a.post).toEqual({ source: 6, hold: 0 });
+    expect(b.pre).toEqual({ source: 6, hold: 0 });
+    expect(a.source_out + a.post.source).toBeLessThanOrEqual(75);
+    expect(b.source_in - b.pre.source).toBeGreaterThanOrEqual(75);
+    expect(plan.boundaries[k].beat_offset_ms).toBe(0);
   });
 
   it.each([0, 25, 50, 100])("zooms a share of the frames equal to zoom_usage %i", (usage) => {

@@ -17,12 +17,13 @@ import { pacedCutTimes } from "@clipzy/models/style/pacing";
  *    placed freely. Without music the cuts fall on the target's tempo grid and each segment
  *    keeps its own audio, spliced with a short crossfade where time was removed.
  *  - Placement: each output segment shows one piece of one source shot (never across a source
- *    cut or inside a source transition). At full length a segment stays where it is in the
- *    source, slipped by as few frames as it takes to keep source cuts out of it (a source cut near
- *    a beat thereby becomes that beat's cut); a highlight edit picks, in source order, the pieces
+ *    cut or inside a source transition). At full length every source cut becomes the cut on the
+ *    last beat before it (cutFrames) and a segment stays as near its own place in the source as
+ *    that allows (placeSegments: dropped frames are free, a replay costs, at most 0.5 s); the
+ *    output ends early by what was dropped. A highlight edit picks, in source order, the pieces
  *    with the most motion.
  *  - A cut on continuous footage (one long shot) is made visible by a punch-in: the framing
- *    alternates between the full picture and a 1.25× crop at every cut that does not change shot.
+ *    alternates between the full picture and a 1.4× crop at every cut that does not change shot.
  *    Chosen over jump cuts (they shorten the output, and on a static shot are invisible) and
  *    reordering (it breaks the story and the sync of speech).
  */
@@ -72,7 +73,7 @@ export interface EditPlan {
   audio_mode: "none" | "continuous" | "spliced";
 }
 
-export const PUNCH_IN = 1.25;
+export const PUNCH_IN = 1.4;
 export const MIN_SEGMENT_SECONDS = 0.5;
 /** Sources with fewer beats than this are treated as having no music. */
 const MIN_MUSIC_BEATS = 4;
@@ -112,46 +113,66 @@ export function outputBeats(
 }
 
 /**
- * Cut frames on the output timeline. The generator's seam: `interval` is the target rhythm
- * (seconds between cuts); a pacing curve can replace the even spacing by passing its own aims.
+ * Cut frames on the output timeline. The generator's seam: `aims` are the target rhythm (seconds
+ * of the wanted cuts; evenAims spreads them evenly, a pacing curve can pass its own). Each aim is
+ * snapped to the nearest beat at least a minimum segment from its neighbours.
+ *
+ * At full length the source's own cuts (`sourceCuts`) show anyway, so each becomes a cut on the
+ * last beat before it that keeps the shot whole: walking in order, with δ the frames the source
+ * already runs ahead of the output, the beat b ≤ c − δ (the frames between b + δ and c are
+ * dropped, never shown twice; the transition's handles are kept inside each shot). Aims not
+ * within half a spacing of such a cut add punch-ins.
  */
 export function cutFrames(opts: {
   frames: number;
   fps: number;
   beats: readonly number[];
   aims: readonly number[];
-  /** Frames to avoid (a source transition under the identity mapping), and frames preferred (source cuts). */
+  /** Frames a cut must not sit on (a source transition under the identity mapping). */
   avoid?: (frame: number) => boolean;
-  prefer?: (frame: number) => boolean;
+  sourceCuts?: readonly number[];
+  /** Frames of the transitions to be drawn at the cuts, which a shot must also supply. */
+  handles?: number;
 }): number[] {
   const { frames, fps, beats } = opts;
   const period = medianInterval(beats);
   const minLen = Math.max(1, Math.round(Math.max(MIN_SEGMENT_SECONDS, period ?? 0) * fps));
-  const candidates = beats.length
+  const grid = beats.length
     ? [...new Set(beats.map((b) => Math.round(b * fps)))].sort((a, b) => a - b)
     : null;
-  const cuts: number[] = [];
-  let prev = 0;
-  for (const aim of opts.aims) {
-    const a = aim * fps;
-    const window = Math.max(minLen / 2, 1);
-    const pool = candidates ? candidates.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
-    let best: number | null = null;
-    let bestCost = Number.POSITIVE_INFINITY;
-    for (const c of pool) {
-      if (c - prev < minLen || frames - c < minLen || opts.avoid?.(c)) continue;
-      const cost = Math.abs(c - a) - (opts.prefer?.(c) ? window : 0);
-      if (cost < bestCost) {
-        bestCost = cost;
-        best = c;
+  const fits = (c: number, cuts: readonly number[]) =>
+    c >= minLen && frames - c >= minLen && !opts.avoid?.(c) && cuts.every((x) => Math.abs(x - c) >= minLen);
+  const anchored: number[] = [];
+  let delta = 0;
+  for (const c of [...(opts.sourceCuts ?? [])].sort((x, y) => x - y)) {
+    const post = Math.ceil((opts.handles ?? 0) / 2);
+    const pre = Math.floor((opts.handles ?? 0) / 2);
+    const limit = c - delta - post;
+    const pool = grid ? grid.filter((g) => g <= limit) : [Math.floor(limit)];
+    for (let i = pool.length - 1; i >= 0; i--) {
+      const b = pool[i];
+      if (anchored.length && b - anchored[anchored.length - 1] < minLen) break;
+      if (fits(b, anchored)) {
+        anchored.push(b);
+        delta = c + pre - b;
+        break;
       }
-    }
-    if (best !== null) {
-      cuts.push(best);
-      prev = best;
+      if (limit - b > 2 * minLen) break;
     }
   }
-  return cuts;
+  const aims = opts.aims.map((a) => a * fps);
+  const spacing = frames / (aims.length + 1);
+  const cuts = [...anchored];
+  const window = Math.max(minLen / 2, 1);
+  for (const a of aims) {
+    if (anchored.some((x) => Math.abs(x - a) <= spacing / 2)) continue;
+    const pool = grid ? grid.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
+    let best: number | null = null;
+    for (const c of pool)
+      if (fits(c, cuts) && (best === null || Math.abs(c - a) < Math.abs(best - a))) best = c;
+    if (best !== null) cuts.push(best);
+  }
+  return cuts.sort((x, y) => x - y);
 }
 
 /**
@@ -196,7 +217,9 @@ export function placeSegments(
   src: EditSource,
   lengths: readonly number[],
   mode: { kind: "slip"; starts: readonly number[]; maxOverlap: number } | { kind: "highlight" },
-): { starts: number[]; scores: (number | null)[] } {
+  /** Transition frames each segment needs beyond its core, taken from its own shot when possible. */
+  handles: { pre: readonly number[]; post: readonly number[] } = { pre: [], post: [] },
+): { starts: number[]; scores: (number | null)[]; lastLength: number } {
   const n = src.frames;
   // Frames until the current shot ends (0 inside a transition), to test "core inside one shot".
   const room = new Int32Array(n + 1);
@@ -206,11 +229,24 @@ export function placeSegments(
   for (let f = 0; f < n; f++) prefix[f + 1] = prefix[f] + (act ? act[f] : 0);
   const CROSS = 1e6;
   const K = lengths.length;
-  const cost = (k: number, p: number): number => {
+  // At full length the last segment may end early where its shot or the file does: the frames
+  // dropped to move source cuts onto beats that repeats at punch-ins did not win back.
+  const lenAt = (k: number, p: number): number => {
     const len = lengths[k];
+    if (k < K - 1 || mode.kind !== "slip") return len;
+    const fit = Math.min(len, room[p], n - p);
+    return fit > 0 ? fit : len;
+  };
+  const cost = (k: number, p: number): number => {
+    const len = lenAt(k, p);
     if (p < 0 || p + len > n) return Number.POSITIVE_INFINITY;
     let c = room[p] >= len ? 0 : CROSS * (1 + (room[p] === 0 ? 1 : 0));
-    if (mode.kind === "slip") c += Math.abs(p - mode.starts[k]);
+    // Handles outside the shot are held frames: allowed, but worse than dropping a few more.
+    const pre = handles.pre[k] ?? 0;
+    const post = handles.post[k] ?? 0;
+    if (c === 0 && (pre || post) && (p - pre < 0 || room[p - pre] < pre + len + post)) c += 4 * (pre + post);
+    // at full length: the distance from its own place, and (last segment) twice the frames lost
+    if (mode.kind === "slip") c += Math.abs(p - mode.starts[k]) + 2 * (lengths[k] - len);
     else c -= (prefix[p + len] - prefix[p]) / len;
     return c;
   };
@@ -266,7 +302,7 @@ export function placeSegments(
       ? Math.round((1000 * (prefix[s + lengths[k]] - prefix[s])) / lengths[k]) / 1000
       : null,
   );
-  return { starts, scores };
+  return { starts, scores, lastLength: lenAt(K - 1, starts[K - 1]) };
 }
 
 /** The transition of the target at a boundary, fitted between the two segments. */
@@ -391,28 +427,48 @@ export function planEdit(opts: {
       : [];
   // At full length a segment stays in place: source transitions and cuts map to the same frame.
   const inTransition = (f: number) => shotOf(src.shots, f) < 0;
-  const atSourceCut = (f: number) => {
-    const i = shotOf(src.shots, f);
-    return i >= 0 && Math.abs(src.shots[i].start - f) <= 1 && src.shots[i].start > 0;
-  };
+  const slipMax = Math.round(0.5 * fps);
+  // The target's transition length, before fitting to segments: the handles shots must supply.
+  const D = boundaryTransition(target, fps, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).frames;
   const cuts = cutFrames({
     frames,
     fps,
     beats: cutGrid(beats, target.pacing?.on_beat_share ?? null),
     aims,
     avoid: highlight ? undefined : inTransition,
-    prefer: highlight ? undefined : atSourceCut,
+    sourceCuts: highlight ? [] : src.shots.map((s) => s.start).filter((f) => f > 0),
+    handles: opts.foreign ? D : 0,
   });
-  const edges = [0, ...cuts, frames];
-  const lengths = edges.slice(1).map((e, i) => e - edges[i]);
-  const slipMax = Math.round(0.5 * fps);
-  const { starts, scores } = placeSegments(
-    src,
-    lengths,
-    highlight ? { kind: "highlight" } : { kind: "slip", starts: edges.slice(0, -1), maxOverlap: slipMax },
-  );
+  const place = () => {
+    const edges = [0, ...cuts, frames];
+    const lengths = edges.slice(1).map((e, i) => e - edges[i]);
+    const transitions = cuts.map((_, j) => boundaryTransition(target, fps, lengths[j], lengths[j + 1]));
+    const placed = placeSegments(
+      src,
+      lengths,
+      highlight ? { kind: "highlight" } : { kind: "slip", starts: edges.slice(0, -1), maxOverlap: slipMax },
+      {
+        pre: lengths.map((_, k) => (k > 0 ? Math.floor(transitions[k - 1].frames / 2) : 0)),
+        post: lengths.map((_, k) => (k < lengths.length - 1 ? Math.ceil(transitions[k].frames / 2) : 0)),
+      },
+    );
+    return { edges, lengths, transitions, ...placed };
+  };
+  let plan = place();
+  // At full length, a last segment that would replay frames or be a sliver (the shot ran out)
+  // is merged into the one before: its cut goes.
+  const minLen = Math.max(1, Math.round(MIN_SEGMENT_SECONDS * fps));
+  while (!highlight && cuts.length) {
+    const K = plan.starts.length;
+    const prevEnd = plan.starts[K - 2] + plan.lengths[K - 2];
+    if (plan.lastLength >= minLen && plan.starts[K - 1] >= prevEnd) break;
+    cuts.pop();
+    plan = place();
+  }
+  const { edges, lengths, transitions, starts, scores, lastLength } = plan;
+  lengths[lengths.length - 1] = lastLength;
+  const outFrames = edges[edges.length - 2] + lastLength;
   const K = lengths.length;
-  const transitions = cuts.map((_, j) => boundaryTransition(target, fps, lengths[j], lengths[j + 1]));
   const kinds: EdlBoundary["kind"][] = cuts.map((_, j) => {
     const endA = starts[j] + lengths[j] - 1;
     const a = shotOf(src.shots, endA);
@@ -432,12 +488,13 @@ export function planEdit(opts: {
   const segments: EdlSegment[] = lengths.map((len, k) => {
     const p = starts[k];
     const centre = subjectCentre(src.subjects, p, p + len);
-    const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * len) / fps)) : base[k];
+    const pre = k > 0 ? Math.floor(transitions[k - 1].frames / 2) : 0;
+    const post = k < K - 1 ? Math.ceil(transitions[k].frames / 2) : 0;
+    // the zoom runs through the handles too (the renderer spreads it over every frame it draws)
+    const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * (pre + len + post)) / fps)) : base[k];
     // a moving subject is followed when the framing holds still; a zoom frames its mean place
     const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps) : null;
     const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre, ...(path ? { path } : {}) };
-    const pre = k > 0 ? Math.floor(transitions[k - 1].frames / 2) : 0;
-    const post = k < K - 1 ? Math.ceil(transitions[k].frames / 2) : 0;
     const shot = src.shots[shotOf(src.shots, p)] ?? { start: p, end: p + len };
     const lastShot = src.shots[shotOf(src.shots, p + len - 1)] ?? { start: p, end: p + len };
     const preSrc = Math.min(pre, Math.max(0, p - shot.start));
@@ -452,14 +509,21 @@ export function planEdit(opts: {
       score: scores[k],
     };
   });
-  const beatMs = beats.map((b) => Math.round(b * 1000));
+  const beatMs = beats.filter((b) => b * fps < outFrames).map((b) => Math.round(b * 1000));
   const boundaries: EdlBoundary[] = cuts.map((c, j) => ({
     at: c,
     transition: transitions[j],
     kind: kinds[j],
     beat_offset_ms: nearestOffsetMs(beatMs, (1000 * c) / fps),
   }));
-  return { frames, segments, boundaries, beats_ms: beatMs, beat_source: beatSource, audio_mode: audio };
+  return {
+    frames: outFrames,
+    segments,
+    boundaries,
+    beats_ms: beatMs,
+    beat_source: beatSource,
+    audio_mode: audio,
+  };
 }
 
 function nearestOffsetMs(beatsMs: readonly number[], tMs: number): number | null {
