@@ -6,12 +6,12 @@ import { analyzeVideo } from "@clipzy/media/analyze-video";
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FPS, makeEditedClip } from "./support/edit-media.js";
+import { beatFrames, FPS, makeEditedClip, shotLengths } from "./support/edit-media.js";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
 
 /**
- * The edit round trip: a template with a known edit (a dissolve of 12 frames every 2.4 s, slow
+ * The edit round trip: a template with a known edit (a dissolve of 12 frames every 5 beats, slow
  * zooms on 2 of its 5 shots, a 128 BPM drum track) is applied to sources with their own music at
  * 100 BPM — one long shot, and one with its own cuts off the beat — and the output's style is
  * re-extracted with the engine's own analysers.
@@ -89,17 +89,13 @@ describe("style transfer carries the template's editing", () => {
   beforeAll(async () => {
     engine = await startTestEngine();
     dir = await fixtureDir(engine.dataDir);
-    // the template: 5 shots, dissolve midpoints at 2.4, 4.8, 7.2, 9.6 s; shots 1 and 3 zoom
+    // the template: 5 shots, dissolves centred on every 5th beat of its 128 BPM track (2.64,
+    // 4.99, 7.33, 9.68 s: an edit on the beat, every 2.34 s); shots 1 and 3 zoom
+    const lengths = shotLengths(beatFrames(128, 5, 340), 360, 12);
     const t = await makeEditedClip(
       dir,
       "template.mp4",
-      [
-        { seed: 11, frames: 78 },
-        { seed: 12, frames: 84, zoom: 1.3 },
-        { seed: 13, frames: 84 },
-        { seed: 14, frames: 84, zoom: 1.3 },
-        { seed: 15, frames: 78 },
-      ],
+      lengths.map((frames, k) => ({ seed: 11 + k, frames, zoom: k % 2 === 1 ? 1.3 : undefined })),
       { dissolveFrames: 12, bpm: 128 },
     );
     const longShot = await makeEditedClip(dir, "long.mp4", [{ seed: 21, frames: 360 }], {
@@ -148,82 +144,98 @@ describe("style transfer carries the template's editing", () => {
   it.each([
     ["one long shot", "longShot"],
     ["a source with its own cuts off the beat", "ownCuts"],
-  ])("%s: rhythm, transitions, zooms, beats, length and sync match the template", async (name, key) => {
-    const { result, file } = await job(ids[key], { quality: "low" });
-    const out = await measure(file);
-    const edit = result.edit;
-    const planned = edit.cuts.map((c: { time_seconds: number }) => c.time_seconds);
-    const cutErr = out.cut_frequency / template.cut_frequency - 1;
-    const durErr = (out.primary_transition?.duration_ms ?? 0) - template.primary_transition!.duration_ms;
-    const zoomErr = out.zoom_usage! - template.zoom_usage!;
-    const beatErr = Math.max(...out.cuts.map((c) => Math.abs(c - nearest(out.beats, c))));
-    const drift = Math.abs(out.audioSeconds! - out.videoSeconds);
-    errors.push({
-      source: name,
-      cut_frequency: [out.cut_frequency, template.cut_frequency],
-      transition: [out.primary_transition, template.primary_transition],
-      zoom_usage: [out.zoom_usage, template.zoom_usage],
-      max_cut_to_beat_ms: Math.round(beatErr * 1000),
-      duration: [out.videoSeconds, edit.duration_seconds],
-      av_drift_ms: Math.round(drift * 1000),
-      cuts: [out.cuts, planned],
-    });
-    expect(Math.abs(cutErr)).toBeLessThanOrEqual(0.15);
-    expect(out.primary_transition?.type).toBe(template.primary_transition!.type);
-    expect(Math.abs(durErr)).toBeLessThanOrEqual(2000 * FRAME);
-    expect(Math.abs(zoomErr)).toBeLessThanOrEqual(15);
-    // every cut of the output within one frame of a beat of the output's own music
-    expect(beatErr).toBeLessThanOrEqual(FRAME);
-    // as long as planned, audio and video together
-    expect(Math.abs(out.videoSeconds - edit.duration_seconds)).toBeLessThanOrEqual(FRAME);
-    expect(drift).toBeLessThan(FRAME);
-    // the cuts the analyser finds are the planned ones, where they were planned: nothing dropped
-    // or repeated shifted them
-    expect(out.cuts.length).toBe(planned.length);
-    out.cuts.forEach((c, i) => expect(Math.abs(c - planned[i])).toBeLessThanOrEqual(FRAME));
-    // the music bed: the output's beats are the source's, unmoved
-    expect(edit.audio).toBe("continuous");
-    if (key === "longShot") {
-      // nothing dropped or repeated: the segments tile the source
-      for (let k = 1; k < edit.segments.length; k++)
-        expect(edit.segments[k].source_in_seconds).toBe(edit.segments[k - 1].source_out_seconds);
-      // a style_json taken from the result gives the same edit as the template did
-      const again = await job(ids[key], { quality: "low", style_json: result.style_json }, false);
-      expect(again.result.edit).toEqual(edit);
-    }
-  });
+  ])(
+    "%s: rhythm, transitions, zooms, beats, length and sync match the template",
+    async (name, key) => {
+      const { result, file } = await job(ids[key], { quality: "low" });
+      const out = await measure(file);
+      const edit = result.edit;
+      const planned = edit.cuts.map((c: { time_seconds: number }) => c.time_seconds);
+      const cutErr = out.cut_frequency / template.cut_frequency - 1;
+      const durErr = (out.primary_transition?.duration_ms ?? 0) - template.primary_transition!.duration_ms;
+      const zoomErr = out.zoom_usage! - template.zoom_usage!;
+      const beatErr = Math.max(...out.cuts.map((c) => Math.abs(c - nearest(out.beats, c))));
+      const drift = Math.abs(out.audioSeconds! - out.videoSeconds);
+      errors.push({
+        source: name,
+        cut_frequency: [out.cut_frequency, template.cut_frequency],
+        transition: [out.primary_transition, template.primary_transition],
+        zoom_usage: [out.zoom_usage, template.zoom_usage],
+        max_cut_to_beat_ms: Math.round(beatErr * 1000),
+        duration: [out.videoSeconds, edit.duration_seconds],
+        av_drift_ms: Math.round(drift * 1000),
+        cuts: [out.cuts, planned],
+      });
+      expect(Math.abs(cutErr)).toBeLessThanOrEqual(0.15);
+      expect(out.primary_transition?.type).toBe(template.primary_transition!.type);
+      expect(Math.abs(durErr)).toBeLessThanOrEqual(2000 * FRAME);
+      expect(Math.abs(zoomErr)).toBeLessThanOrEqual(15);
+      // every cut of the output within one frame of a beat of the output's own music
+      expect(beatErr).toBeLessThanOrEqual(FRAME);
+      // as long as planned, audio and video together
+      expect(Math.abs(out.videoSeconds - edit.duration_seconds)).toBeLessThanOrEqual(FRAME);
+      expect(drift).toBeLessThan(FRAME);
+      // the cuts the analyser finds are the planned ones, where they were planned: nothing dropped
+      // or repeated shifted them
+      expect(out.cuts.length).toBe(planned.length);
+      out.cuts.forEach((c, i) => expect(Math.abs(c - planned[i])).toBeLessThanOrEqual(FRAME));
+      // the music bed: the output's beats are the source's, unmoved
+      expect(edit.audio).toBe("continuous");
+      if (key === "longShot") {
+        // nothing dropped or repeated: the segments tile the source
+        for (let k = 1; k < edit.segments.length; k++)
+          expect(edit.segments[k].source_in_seconds).toBe(edit.segments[k - 1].source_out_seconds);
+        // a style_json taken from the result gives the same edit as the template did
+        const again = await job(ids[key], { quality: "low", style_json: result.style_json }, false);
+        expect(again.result.edit).toEqual(edit);
+      }
+    },
+    JOB_TIMEOUT * 3,
+  );
 
-  it("a highlight edit of duration_seconds is that long, cut to the rhythm", async () => {
-    const { result, file } = await job(ids.ownCuts, { quality: "low", duration_seconds: 6 });
-    const out = await measure(file);
-    expect(result.edit.duration_seconds).toBe(6);
-    expect(Math.abs(out.videoSeconds - 6)).toBeLessThanOrEqual(FRAME);
-    expect(Math.abs(out.audioSeconds! - out.videoSeconds)).toBeLessThan(FRAME);
-    for (const c of result.edit.cuts) expect(Math.abs(c.beat_offset_ms)).toBeLessThanOrEqual(1000 * FRAME);
-    const segs = result.edit.segments;
-    for (let k = 1; k < segs.length; k++)
-      expect(segs[k].source_in_seconds).toBeGreaterThanOrEqual(segs[k - 1].source_out_seconds);
-  });
+  it(
+    "a highlight edit of duration_seconds is that long, cut to the rhythm",
+    async () => {
+      const { result, file } = await job(ids.ownCuts, { quality: "low", duration_seconds: 6 });
+      const out = await measure(file);
+      expect(result.edit.duration_seconds).toBe(6);
+      expect(Math.abs(out.videoSeconds - 6)).toBeLessThanOrEqual(FRAME);
+      expect(Math.abs(out.audioSeconds! - out.videoSeconds)).toBeLessThan(FRAME);
+      for (const c of result.edit.cuts) expect(Math.abs(c.beat_offset_ms)).toBeLessThanOrEqual(1000 * FRAME);
+      const segs = result.edit.segments;
+      for (let k = 1; k < segs.length; k++)
+        expect(segs[k].source_in_seconds).toBeGreaterThanOrEqual(segs[k - 1].source_out_seconds);
+    },
+    JOB_TIMEOUT,
+  );
 
-  it("a source without audio gets the rhythm from the target's tempo", async () => {
-    const { result, file } = await job(ids.silent, { quality: "low" });
-    expect(result.edit.audio).toBe("none");
-    expect(result.edit.cuts.length).toBeGreaterThan(0);
-    const period = 60 / 128;
-    for (const c of result.edit.cuts) {
-      const k = Math.round(c.time_seconds / period);
-      expect(Math.abs(c.time_seconds - k * period)).toBeLessThanOrEqual(FRAME);
-    }
-    const out = await measure(file);
-    expect(out.audioSeconds).toBeNull();
-    expect(out.cuts.length).toBe(result.edit.cuts.length);
-  });
+  it(
+    "a source without audio gets the rhythm from the target's tempo",
+    async () => {
+      const { result, file } = await job(ids.silent, { quality: "low" });
+      expect(result.edit.audio).toBe("none");
+      expect(result.edit.cuts.length).toBeGreaterThan(0);
+      const period = 60 / 128;
+      for (const c of result.edit.cuts) {
+        const k = Math.round(c.time_seconds / period);
+        expect(Math.abs(c.time_seconds - k * period)).toBeLessThanOrEqual(FRAME);
+      }
+      const out = await measure(file);
+      expect(out.audioSeconds).toBeNull();
+      expect(out.cuts.length).toBe(result.edit.cuts.length);
+    },
+    JOB_TIMEOUT,
+  );
 
-  it("a source shorter than one segment still renders, with no cut", async () => {
-    const { result, file } = await job(ids.short, { quality: "low" });
-    expect(result.edit.cuts).toEqual([]);
-    expect(result.edit.segments).toHaveLength(1);
-    const out = await measure(file);
-    expect(Math.abs(out.videoSeconds - 1.5)).toBeLessThanOrEqual(FRAME);
-  });
+  it(
+    "a source shorter than one segment still renders, with no cut",
+    async () => {
+      const { result, file } = await job(ids.short, { quality: "low" });
+      expect(result.edit.cuts).toEqual([]);
+      expect(result.edit.segments).toHaveLength(1);
+      const out = await measure(file);
+      expect(Math.abs(out.videoSeconds - 1.5)).toBeLessThanOrEqual(FRAME);
+    },
+    JOB_TIMEOUT,
+  );
 });

@@ -117,3 +117,25 @@ export async function makeEditedClip(
   await ffmpeg(args);
   return { path, frames, beats };
 }
+
+/**
+ * Shot lengths for dissolves of `d` frames centred on `midpoints` (frames) in a clip of `total`
+ * frames (xfade overlaps each pair by d).
+ */
+export function shotLengths(midpoints: readonly number[], total: number, d: number): number[] {
+  const h = d / 2;
+  const edges = [...midpoints, total];
+  return edges.map((m, j) =>
+    j === 0 ? m + h : j === midpoints.length ? total - midpoints[j - 1] + h : m - midpoints[j - 1] + d,
+  );
+}
+
+/** Frames of every `every`-th beat of a drum track (drumTrack's first beat at 0.3 s) before `before`. */
+export function beatFrames(bpm: number, every: number, before: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; ; k++) {
+    const f = Math.round(FPS * (0.3 + (every * k * 60) / bpm));
+    if (f >= before) return out;
+    out.push(f);
+  }
+}

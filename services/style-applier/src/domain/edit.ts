@@ -329,20 +329,30 @@ export function zoomRate(motionIntensity: number | null): number {
 }
 
 /**
- * Which segments zoom: a share of the output's frames equal to zoom_usage, spread by error
- * diffusion so zooms alternate with still framing.
+ * Which segments zoom: the set whose frames come closest to a share of the output equal to
+ * zoom_usage (a subset sum over the segment lengths; a segment zooms whole or not at all), ties
+ * to the set found first.
  */
 export function zoomingSegments(lengths: readonly number[], zoomUsage: number | null): boolean[] {
   const share = Math.min(1, Math.max(0, (zoomUsage ?? 0) / 100));
-  let acc = 0;
-  return lengths.map((len) => {
-    acc += share * len;
-    if (acc >= len / 2) {
-      acc -= len;
-      return true;
-    }
-    return false;
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const goal = Math.round(share * total);
+  // by[t]: the segment whose addition first reached a sum of t frames (−1: unreached)
+  const by = new Int32Array(total + 1).fill(-1);
+  const reached = new Uint8Array(total + 1);
+  reached[0] = 1;
+  lengths.forEach((len, k) => {
+    for (let t = total; t >= len; t--)
+      if (!reached[t] && reached[t - len]) {
+        reached[t] = 1;
+        by[t] = k;
+      }
   });
+  let best = 0;
+  for (let t = 0; t <= total; t++) if (reached[t] && Math.abs(t - goal) < Math.abs(best - goal)) best = t;
+  const out = lengths.map(() => false);
+  for (let t = best; t > 0; t -= lengths[by[t]]) out[by[t]] = true;
+  return out;
 }
 
 /** Confidence-weighted mean subject position over a span of source frames, or the centre. */
