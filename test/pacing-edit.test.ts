@@ -88,12 +88,12 @@ describe("pacing carried into the edit", () => {
     expect(p.acceleration).toBeGreaterThanOrEqual(1.95);
     expect(p.acceleration).toBeLessThanOrEqual(4.05);
     expect(p.on_beat_share).toBeGreaterThanOrEqual(0.8);
-  });
+  }, 300_000);
 
   it("is not forced onto the beat when the template cuts off it", async () => {
     const p = await pacingOfOutput({ acceleration: 1, on_beat_share: 0 });
     if (process.env.CLIPZY_PRINT_FIGURES) console.log("output pacing (off beat):", JSON.stringify(p));
     expect(p.on_beat_share).toBeLessThanOrEqual(0.2);
     expect(Math.abs(p.acceleration - 1)).toBeLessThanOrEqual(0.35);
-  });
+  }, 300_000);
 });
