@@ -178,7 +178,7 @@ describe("style transfer carries the template's editing", () => {
       // the cuts the analyser finds are the planned ones, where they were planned: nothing dropped
       // or repeated shifted them
       expect(out.cuts.length).toBe(planned.length);
-      out.cuts.forEach((c, i) => expect(Math.abs(c - planned[i])).toBeLessThanOrEqual(FRAME));
+      for (const [i, c] of out.cuts.entries()) expect(Math.abs(c - planned[i])).toBeLessThanOrEqual(FRAME);
       // the music bed: the output's beats are the source's, unmoved
       expect(edit.audio).toBe("continuous");
       if (key === "longShot") {
