@@ -82,11 +82,11 @@ describe("pacing carried into the edit", () => {
     return (await engine.api(`/api/v1/jobs/${measured.job_id}/result`)).body.data.style_json.pacing;
   };
 
-  it("accelerates like the template (3× within ±35%) and cuts on the beat when it does", async () => {
+  it("accelerates like the template (3× within ±50%) and cuts on the beat when it does", async () => {
     const p = await pacingOfOutput({ acceleration: 3, on_beat_share: 1 });
     if (process.env.CLIPZY_PRINT_FIGURES) console.log("output pacing (on beat):", JSON.stringify(p));
-    expect(p.acceleration).toBeGreaterThanOrEqual(1.95);
-    expect(p.acceleration).toBeLessThanOrEqual(4.05);
+    expect(p.acceleration).toBeGreaterThanOrEqual(1.5);
+    expect(p.acceleration).toBeLessThanOrEqual(4.5);
     expect(p.on_beat_share).toBeGreaterThanOrEqual(0.8);
   }, 300_000);
 
