@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editPointsOf, measurePacing, nearestDistanceMs, pacedCutTimes } from "./pacing.js";
+import { editPointsOf, measurePacing, nearestDistanceMs, nearestOffset, pacedCutTimes } from "./pacing.js";
 
 /** Edit points from a list of shot lengths (s). */
 const points = (lengths: number[]) => {
@@ -93,5 +93,15 @@ describe("pacedCutTimes", () => {
         `acceleration ${a} read ${p.acceleration}`,
       ).toBeLessThanOrEqual(0.15);
     }
+  });
+});
+
+describe("nearestOffset", () => {
+  it("is signed, prefers the earlier point on a tie, and is null without points", () => {
+    expect(nearestOffset([0, 500, 1000], 740)).toBe(240);
+    expect(nearestOffset([0, 500, 1000], 760)).toBe(-240);
+    expect(nearestOffset([0, 500, 1000], 750)).toBe(250);
+    expect(nearestOffset([0, 500, 1000], -5)).toBe(-5);
+    expect(nearestOffset([], 10)).toBeNull();
   });
 });

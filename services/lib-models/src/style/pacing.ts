@@ -99,8 +99,12 @@ export function measurePacing({ editPoints, durationSeconds, beatsMs }: PacingIn
   };
 }
 
-/** Distance (ms) from `t` to the nearest of `sorted` (ascending). */
-export function nearestDistanceMs(sorted: readonly number[], t: number): number {
+/**
+ * Signed offset `t` − the nearest of `sorted` (ascending; the earlier one on a tie), or null when
+ * `sorted` is empty.
+ */
+export function nearestOffset(sorted: readonly number[], t: number): number | null {
+  if (sorted.length === 0) return null;
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo < hi) {
@@ -108,9 +112,15 @@ export function nearestDistanceMs(sorted: readonly number[], t: number): number 
     if (sorted[mid] < t) lo = mid + 1;
     else hi = mid;
   }
-  let best = Math.abs(sorted[lo] - t);
-  if (lo > 0) best = Math.min(best, Math.abs(sorted[lo - 1] - t));
-  return best;
+  const after = t - sorted[lo];
+  if (lo === 0) return after;
+  const before = t - sorted[lo - 1];
+  return Math.abs(before) <= Math.abs(after) ? before : after;
+}
+
+/** Distance (ms) from `t` to the nearest of `sorted` (ascending). */
+export function nearestDistanceMs(sorted: readonly number[], t: number): number {
+  return Math.abs(nearestOffset(sorted, t) ?? Number.POSITIVE_INFINITY);
 }
 
 /** Edit points of an analysed video: hard cuts at their time, gradual transitions at their midpoint. */

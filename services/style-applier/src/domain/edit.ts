@@ -1,6 +1,6 @@
 import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
 import { EASINGS } from "@clipzy/models/edit/edl";
-import { pacedCutTimes } from "@clipzy/models/style/pacing";
+import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
 
 /**
  * The editing half of style application, as pure code: the target's cut rhythm, transition and
@@ -537,8 +537,6 @@ export function planEdit(opts: {
 }
 
 function nearestOffsetMs(beatsMs: readonly number[], tMs: number): number | null {
-  if (!beatsMs.length) return null;
-  let best = beatsMs[0];
-  for (const b of beatsMs) if (Math.abs(b - tMs) < Math.abs(best - tMs)) best = b;
-  return Math.round(tMs - best);
+  const offset = nearestOffset(beatsMs, tMs);
+  return offset === null ? null : Math.round(offset);
 }
