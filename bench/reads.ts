@@ -45,7 +45,7 @@ if (mode === "embedded" || mode === "both") {
   try {
     const clip = await makeClip(join(engine.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
     await measure(
-      "embedded (one process: NeDB, in-process broker, gRPC on loopback)",
+      "embedded (one process: NeDB, in-process broker, in-process gRPC clients)",
       engine.base,
       await completedJob(engine.base, clip),
     );

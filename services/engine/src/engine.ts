@@ -34,8 +34,9 @@ const WORKERS = [videoAnalyzer, audioAnalyzer, motionAnalyzer, styleExtractor, s
 
 /**
  * Every service in one process on embedded adapters: an in-process broker, NeDB under the data
- * directory, and a filesystem object store. The gateway still talks to upload, jobs and webhooks
- * over real gRPC on loopback, exactly as in distributed mode.
+ * directory, a filesystem object store, and in-process gRPC clients (localClient: the same
+ * messages, errors and deadlines as the network, without HTTP/2 on loopback). Each core
+ * service still serves gRPC on a loopback port, as in distributed mode.
  */
 export interface EngineHooks {
   /** Decorates stage handlers; used by tests to inject faults into real workers. */
@@ -77,7 +78,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       docs,
       store,
       log: child("jobs"),
-      uploadAddress: `${LOOPBACK}:${up.port}`,
+      upload: up.local,
       host: LOOPBACK,
       port: 0,
       resumeOnStart: true,
@@ -89,7 +90,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       broker,
       docs,
       log: child("webhooks"),
-      jobsAddress: `${LOOPBACK}:${js.port}`,
+      jobs: js.local,
       host: LOOPBACK,
       port: 0,
       rotationGraceSeconds: config.WEBHOOK_ROTATION_GRACE_SECONDS,
@@ -115,9 +116,9 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       store,
       host: config.HOST,
       port: config.PORT,
-      uploadAddress: `${LOOPBACK}:${up.port}`,
-      jobsAddress: `${LOOPBACK}:${js.port}`,
-      webhooksAddress: `${LOOPBACK}:${wh.port}`,
+      upload: up.local,
+      jobs: js.local,
+      webhooks: wh.local,
       tokens: gateway.parseApiKeys(config.API_KEYS),
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

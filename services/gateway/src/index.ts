@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { isIP } from "node:net";
-import { createClient } from "@clipzy/platform/grpc";
+import { connect, type Endpoint } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -14,9 +14,10 @@ export interface GatewayDeps {
   store: ObjectStore;
   host: string;
   port: number;
-  uploadAddress: string;
-  jobsAddress: string;
-  webhooksAddress: string;
+  /** The core services: host:port each, or their in-process clients (embedded mode). */
+  upload: Endpoint<typeof UploadService>;
+  jobs: Endpoint<typeof JobService>;
+  webhooks: Endpoint<typeof WebhookService>;
   tokens: ReadonlyMap<string, string>;
   maxUploadBytes: number;
   /** Requests a minute per bearer token (per client address in open mode); 0 = no limit. */
@@ -43,9 +44,9 @@ export async function start(
     );
   }
   const backends = {
-    upload: createClient(UploadService, deps.uploadAddress),
-    jobs: createClient(JobService, deps.jobsAddress),
-    webhooks: createClient(WebhookService, deps.webhooksAddress),
+    upload: connect(UploadService, deps.upload),
+    jobs: connect(JobService, deps.jobs),
+    webhooks: connect(WebhookService, deps.webhooks),
     store: deps.store,
   };
   const app = createApp(backends, {

@@ -1,6 +1,15 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
-import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import {
+  addService,
+  connect,
+  createServer,
+  type Endpoint,
+  listen,
+  localClient,
+  type ServiceClient,
+  shutdown,
+} from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -16,8 +25,8 @@ export interface JobsServiceDeps {
   docs: DocStore;
   store: ObjectStore;
   log: Logger;
-  /** host:port of the upload service. */
-  uploadAddress: string;
+  /** The upload service: host:port, or its in-process client. */
+  upload: Endpoint<typeof UploadService>;
   host: string;
   port: number;
   /** Re-publish running stages at start (for brokers that do not persist messages). */
@@ -34,11 +43,13 @@ const OUTBOX_SWEEP_MS = 5_000;
 
 export interface Running {
   port: number;
+  /** The service for callers in this process (embedded mode), without the network. */
+  local: ServiceClient<typeof JobService> & { close(): void };
   stop(): Promise<void>;
 }
 
 export async function start(deps: JobsServiceDeps): Promise<Running> {
-  const upload = createClient(UploadService, deps.uploadAddress);
+  const upload = connect(UploadService, deps.upload);
   const jobs = new JobsService({
     jobs: deps.docs.collection<JobDoc>("jobs"),
     events: deps.docs.collection<JobEventDoc>("job_events"),
@@ -49,10 +60,10 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     log: deps.log,
   });
   await jobs.init();
+  const impl = jobsGrpc(jobs, deps.store);
+  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
   const server = createServer();
-  addService(server, JobService, jobsGrpc(jobs, deps.store), {
-    onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
-  });
+  addService(server, JobService, impl, { onInternalError });
   const changes = await subscribeJobChanges(deps.broker, jobs);
   deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
@@ -67,6 +78,7 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
   deps.log.info({ port }, "jobs service listening");
   return {
     port,
+    local: localClient(JobService, impl, { onInternalError }),
     async stop() {
       clearInterval(sweep);
       await events.cancel();

@@ -26,7 +26,7 @@ runMain("jobs", config, async (log, health) => {
     log,
     health,
     drainMs: drainMsOf(config),
-    uploadAddress: config.UPLOAD_ADDRESS,
+    upload: config.UPLOAD_ADDRESS,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
     // Re-publish every active job's current stage on start (stages are idempotent): an in-process

@@ -2,83 +2,105 @@ import { AppError } from "@clipzy/contracts";
 import { JobService, UploadService } from "@clipzy/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addService, createClient, createServer, listen, shutdown } from "./grpc.js";
+import {
+  addService,
+  type ClientOptions,
+  createClient,
+  createServer,
+  listen,
+  localClient,
+  type ServiceImpl,
+  shutdown,
+} from "./grpc.js";
 
-describe("protobuf-es ↔ grpc-js bridge", () => {
-  const server = createServer();
-  let port = 0;
-  const internalErrors: unknown[] = [];
-  /** Server side of the streaming test: set when the server's generator finished. */
-  let streamClosed: () => void = () => {};
+const internalErrors: unknown[] = [];
+/** Server side of the streaming test: set when the server's generator finished. */
+let streamClosed: () => void = () => {};
 
-  beforeAll(async () => {
-    addService(
-      server,
-      JobService,
-      {
-        async createJob() {
-          throw new Error("bug with secret internals");
-        },
-        async getJob(req) {
-          if (req.jobId === "missing")
-            throw new AppError("job_not_found", "no such job", { job_id: req.jobId });
-          // echoes any id back in the error's message and details, whatever characters it holds
-          if (req.jobId.startsWith("echo:"))
-            throw new AppError("job_not_found", `no job ${req.jobId}`, { job_id: req.jobId });
-          return { job: { jobId: req.jobId, tenantId: req.tenantId, status: "queued", progressPercent: 7 } };
-        },
-        async listJobs(req) {
-          return { jobs: [], total: req.page * 1000 };
-        },
-        async cancelJob() {
-          return {};
-        },
-        async countActiveJobs(req) {
-          if (req.videoId === "slow") await new Promise((r) => setTimeout(r, 1000));
-          return { count: 0 };
-        },
-        async *watchJobEvents(req, ctx) {
-          if (req.jobId === "missing") throw new AppError("job_not_found", "no such job");
-          try {
-            for (let seq = 1; seq <= Number(req.afterSeq); seq++) yield { seq: BigInt(seq) };
-            // then an endless stream until the client hangs up
-            while (!ctx.signal.aborted) {
-              yield { seq: 0n };
-              await new Promise((r) => setTimeout(r, 5));
-            }
-          } finally {
-            streamClosed();
-          }
-        },
-      },
-      { onInternalError: (e) => internalErrors.push(e) },
-    );
-    addService(server, UploadService, {
-      async upload(requests) {
-        let filename = "";
-        let bytes = 0;
-        for await (const r of requests) {
-          if (r.part.case === "header") filename = r.part.value.filename;
-          else if (r.part.case === "chunk") bytes += r.part.value.length;
-        }
-        return { video: { filename, fileSizeBytes: BigInt(bytes) } };
-      },
-      async getVideo() {
-        return {};
-      },
-      async listVideos() {
-        return { videos: [], total: 0 };
-      },
-      async deleteVideo() {
-        return {};
-      },
-    });
-    port = await listen(server, "127.0.0.1", 0);
-  });
-  afterAll(() => shutdown(server));
+const jobsImpl: ServiceImpl<typeof JobService> = {
+  async createJob() {
+    throw new Error("bug with secret internals");
+  },
+  async getJob(req) {
+    if (req.jobId === "missing") throw new AppError("job_not_found", "no such job", { job_id: req.jobId });
+    // echoes any id back in the error's message and details, whatever characters it holds
+    if (req.jobId.startsWith("echo:"))
+      throw new AppError("job_not_found", `no job ${req.jobId}`, { job_id: req.jobId });
+    return { job: { jobId: req.jobId, tenantId: req.tenantId, status: "queued", progressPercent: 7 } };
+  },
+  async listJobs(req) {
+    return { jobs: [], total: req.page * 1000 };
+  },
+  async cancelJob() {
+    return {};
+  },
+  async countActiveJobs(req) {
+    if (req.videoId === "slow") await new Promise((r) => setTimeout(r, 1000));
+    return { count: 0 };
+  },
+  async *watchJobEvents(req, ctx) {
+    if (req.jobId === "missing") throw new AppError("job_not_found", "no such job");
+    try {
+      for (let seq = 1; seq <= Number(req.afterSeq); seq++) yield { seq: BigInt(seq) };
+      // then an endless stream until the client hangs up
+      while (!ctx.signal.aborted) {
+        yield { seq: 0n };
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      streamClosed();
+    }
+  },
+};
 
+const uploadImpl: ServiceImpl<typeof UploadService> = {
+  async upload(requests) {
+    let filename = "";
+    let bytes = 0;
+    for await (const r of requests) {
+      if (r.part.case === "header") filename = r.part.value.filename;
+      else if (r.part.case === "chunk") bytes += r.part.value.length;
+    }
+    return { video: { filename, fileSizeBytes: BigInt(bytes) } };
+  },
+  async getVideo() {
+    return {};
+  },
+  async listVideos() {
+    return { videos: [], total: 0 };
+  },
+  async deleteVideo() {
+    return {};
+  },
+};
+
+const server = createServer();
+let port = 0;
+beforeAll(async () => {
+  addService(server, JobService, jobsImpl, { onInternalError: (e) => internalErrors.push(e) });
+  addService(server, UploadService, uploadImpl);
+  port = await listen(server, "127.0.0.1", 0);
+});
+afterAll(() => shutdown(server));
+
+/** The same contract over both transports: grpc-js on loopback, and a client in this process. */
+const transports = [
+  {
+    name: "grpc-js on loopback",
+    jobs: (o?: ClientOptions) => createClient(JobService, `127.0.0.1:${port}`, o),
+    upload: () => createClient(UploadService, `127.0.0.1:${port}`),
+  },
+  {
+    name: "in process (localClient)",
+    jobs: (o?: ClientOptions) =>
+      localClient(JobService, jobsImpl, { ...o, onInternalError: (e) => internalErrors.push(e) }),
+    upload: () => localClient(UploadService, uploadImpl),
+  },
+];
+
+describe.each(transports)("protobuf-es ↔ grpc-js bridge: $name", (transport) => {
   it("round-trips a unary call with typed messages", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const jobs = transport.jobs();
     const res = await jobs.getJob({ tenantId: "t1", jobId: "job_1" });
     expect(res.job?.jobId).toBe("job_1");
     expect(res.job?.progressPercent).toBe(7);
@@ -87,7 +109,7 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
   });
 
   it("carries AppError code, message and details across the wire", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const jobs = transport.jobs();
     const err = await jobs.getJob({ jobId: "missing" }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe("job_not_found");
@@ -97,7 +119,7 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
   });
 
   it("carries errors holding any Unicode (the bytes of /videos/%C2%84 used to crash the server)", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const jobs = transport.jobs();
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), async (tail) => {
         const jobId = `echo:${tail}`;
@@ -119,17 +141,18 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
   });
 
   it("hides non-AppError internals from the client and reports them to the server", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const reported = internalErrors.length;
+    const jobs = transport.jobs();
     const err = await jobs.createJob({}).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe("internal");
     expect(err.message).not.toContain("secret");
-    expect(internalErrors).toHaveLength(1);
+    expect(internalErrors).toHaveLength(reported + 1);
     jobs.close();
   });
 
   it("streams a client-streaming call with backpressure", async () => {
-    const up = createClient(UploadService, `127.0.0.1:${port}`);
+    const up = transport.upload();
     async function* parts() {
       yield { part: { case: "header" as const, value: { filename: "a.mp4" } } };
       for (let i = 0; i < 64; i++)
@@ -141,8 +164,19 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
     up.close();
   });
 
+  it("gives the caller its own producer's error when a client stream fails", async () => {
+    const up = transport.upload();
+    async function* parts() {
+      yield { part: { case: "header" as const, value: { filename: "a.mp4" } } };
+      throw new Error("disk read failed");
+    }
+    const err = await up.upload(parts()).catch((e) => e);
+    expect(err.message).toBe("disk read failed");
+    up.close();
+  });
+
   it("streams a server-streaming call; an early stop on the client ends the server's generator", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`);
+    const jobs = transport.jobs();
     const closed = new Promise<void>((r) => {
       streamClosed = r;
     });
@@ -162,7 +196,7 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
   });
 
   it("gives every call a deadline, by default too", async () => {
-    const jobs = createClient(JobService, `127.0.0.1:${port}`, { unaryTimeoutMs: 200 });
+    const jobs = transport.jobs({ unaryTimeoutMs: 200 });
     const started = Date.now();
     const err = await jobs.countActiveJobs({ videoId: "slow" }).catch((e) => e);
     expect(err.code).toBe("unavailable");
@@ -170,7 +204,9 @@ describe("protobuf-es ↔ grpc-js bridge", () => {
     expect((await jobs.countActiveJobs({ videoId: "slow" }, { timeoutMs: 5000 })).count).toBe(0);
     jobs.close();
   });
+});
 
+describe("grpc-js client", () => {
   it("maps an unreachable server to `unavailable`", async () => {
     const jobs = createClient(JobService, "127.0.0.1:1");
     const err = await jobs.getJob({ jobId: "x" }, { timeoutMs: 2000 }).catch((e) => e);

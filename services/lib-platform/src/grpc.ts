@@ -166,6 +166,15 @@ function contextOf(call: {
   return { metadata: call.metadata, signal: ac.signal };
 }
 
+/** Records a unary or client-streaming call's duration, by service, method and status. */
+function observer(service: DescService, m: DescMethod) {
+  return (code: grpc.status, started: number) =>
+    metrics.grpcDuration.observe(
+      { grpc_service: service.typeName, grpc_method: m.name, grpc_code: grpc.status[code] ?? String(code) },
+      (performance.now() - started) / 1000,
+    );
+}
+
 export interface GrpcServerOptions {
   /** Called with errors that are not AppErrors (bugs), which the client only sees as "internal error". */
   onInternalError?: (err: unknown, method: string) => void;
@@ -209,25 +218,19 @@ export function addService<S extends DescService>(
       };
       continue;
     }
-    const labels = (code: grpc.status) => ({
-      grpc_service: service.typeName,
-      grpc_method: m.name,
-      grpc_code: grpc.status[code] ?? String(code),
-    });
+    const observe = observer(service, m);
     /** Answers the call; a throw while building or sending the answer becomes INTERNAL, never a crash. */
     const respond = (result: Promise<object>, callback: grpc.sendUnaryData<unknown>) => {
       const started = performance.now();
-      const observe = (code: grpc.status) =>
-        metrics.grpcDuration.observe(labels(code), (performance.now() - started) / 1000);
       return result
         .then(
           (out) => {
-            observe(grpc.status.OK);
+            observe(grpc.status.OK, started);
             callback(null, create(m.output, out as MessageInitShape<DescMessage>));
           },
           (err) => {
             const status = toServiceError(err, report);
-            observe(status.code ?? grpc.status.UNKNOWN);
+            observe(status.code ?? grpc.status.UNKNOWN, started);
             callback(status);
           },
         )
@@ -300,6 +303,18 @@ export interface ClientOptions {
  */
 export const DEFAULT_UNARY_TIMEOUT_MS = 30_000;
 export const DEFAULT_STREAM_TIMEOUT_MS = 2 * 3600_000;
+
+/** Where a service is: "host:port" over the network, or a client in this process (localClient). */
+export type Endpoint<S extends DescService> = string | (ServiceClient<S> & { close(): void });
+
+/** A client of the service at `endpoint`. */
+export function connect<S extends DescService>(
+  service: S,
+  endpoint: Endpoint<S>,
+  options?: ClientOptions,
+): ServiceClient<S> & { close(): void } {
+  return typeof endpoint === "string" ? createClient(service, endpoint, options) : endpoint;
+}
 
 /** A typed client for `service` at `address` ("host:port"). */
 export function createClient<S extends DescService>(
@@ -411,6 +426,131 @@ export function createClient<S extends DescService>(
               abortWith(call, options?.signal);
             });
           };
+  }
+  return out as ServiceClient<S> & { close(): void };
+}
+
+/**
+ * A client of `impl` in the same process (embedded mode), with createClient's contract: messages
+ * cross as protobuf binary, so caller and service share no objects and see the same field
+ * defaults; an AppError arrives as thrown, anything else as "internal error" (reported through
+ * `onInternalError`); every call has a deadline, and the caller's signal or an early stop
+ * cancels the service's side. What it leaves out is HTTP/2 on loopback, which was most of a
+ * status read's cost (bench/reads.ts).
+ */
+export function localClient<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  options: GrpcServerOptions & ClientOptions = {},
+): ServiceClient<S> & { close(): void } {
+  const unaryTimeoutMs = options.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS;
+  const streamTimeoutMs = options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS;
+  const onInternal = options.onInternalError ?? (() => {});
+  const out: Record<string, unknown> = { close: () => {} };
+  for (const m of supportedMethods(service)) {
+    const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => unknown>)[m.localName];
+    if (!fn) throw new Error(`${path(m)} is not implemented`);
+    const request = (msg: MessageInitShape<DescMessage>) =>
+      fromBinary(m.input, toBinary(m.input, create(m.input, msg)));
+    const response = (msg: unknown) =>
+      fromBinary(m.output, toBinary(m.output, create(m.output, msg as MessageInitShape<DescMessage>)));
+    const observe = observer(service, m);
+    const timeoutMs = (o: CallOptions) =>
+      o.timeoutMs ?? (m.methodKind === "unary" ? unaryTimeoutMs : streamTimeoutMs);
+
+    /** The service's side of one call; `end()` cancels it (a no-op for a call that has settled). */
+    const open = (callOptions: CallOptions = {}) => {
+      const ac = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ac.abort(new Error("deadline exceeded"));
+      }, timeoutMs(callOptions));
+      const onAbort = () => ac.abort(callOptions.signal?.reason);
+      if (callOptions.signal?.aborted) onAbort();
+      else callOptions.signal?.addEventListener("abort", onAbort, { once: true });
+      const metadata = new grpc.Metadata();
+      for (const [k, v] of Object.entries(callOptions.metadata ?? {})) metadata.set(k, v);
+      return {
+        ctx: { metadata, signal: ac.signal } satisfies CallContext,
+        /** What the caller sees of a failure: what fromServiceError makes of the wire's status. */
+        failure(err: unknown): unknown {
+          if (timedOut)
+            return new AppError("unavailable", "a backend service is unavailable, try again shortly");
+          if (callOptions.signal?.aborted) return callOptions.signal.reason;
+          if (isAppError(err)) return new AppError(err.code, err.message, err.details);
+          onInternal(err, path(m));
+          return new AppError("internal", "internal error");
+        },
+        end() {
+          clearTimeout(timer);
+          callOptions.signal?.removeEventListener("abort", onAbort);
+          ac.abort(new Error("call ended"));
+        },
+      };
+    };
+
+    if (m.methodKind === "server_streaming") {
+      out[m.localName] = async function* (msg: MessageInitShape<DescMessage>, callOptions?: CallOptions) {
+        const call = open(callOptions);
+        try {
+          const stream = fn.call(impl, request(msg), call.ctx) as AsyncIterable<unknown>;
+          for await (const item of stream) {
+            if (call.ctx.signal.aborted) break;
+            yield response(item);
+          }
+          if (call.ctx.signal.aborted && !callOptions?.signal?.aborted) throw call.failure(undefined);
+        } catch (err) {
+          if (callOptions?.signal?.aborted) return; // the caller hung up: not an error
+          throw call.failure(err);
+        } finally {
+          call.end(); // a consumer that stops early ends the service's stream too
+        }
+      };
+      continue;
+    }
+    out[m.localName] = (input: unknown, callOptions?: CallOptions) => {
+      const call = open(callOptions);
+      const started = performance.now();
+      let producer: { error: unknown } | undefined;
+      const arg =
+        m.methodKind === "client_streaming"
+          ? (async function* () {
+              try {
+                for await (const msg of input as AsyncIterable<MessageInitShape<DescMessage>>)
+                  yield request(msg);
+              } catch (error) {
+                producer = { error };
+                throw error;
+              }
+            })()
+          : request(input as MessageInitShape<DescMessage>);
+      const answer = Promise.resolve()
+        .then(() => fn.call(impl, arg, call.ctx))
+        .then(response);
+      // Settles with the answer, or as soon as the call is cancelled or times out.
+      return new Promise((resolve, reject) => {
+        let settled = false;
+        const fail = (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          const seen = producer ? producer.error : call.failure(err);
+          observe(
+            isAppError(seen) ? (GRPC_STATUS[seen.code] ?? grpc.status.UNKNOWN) : grpc.status.CANCELLED,
+            started,
+          );
+          reject(seen);
+        };
+        call.ctx.signal.addEventListener("abort", () => fail(call.ctx.signal.reason), { once: true });
+        if (call.ctx.signal.aborted) fail(call.ctx.signal.reason);
+        answer.then((res) => {
+          if (settled) return;
+          settled = true;
+          observe(grpc.status.OK, started);
+          resolve(res);
+        }, fail);
+      }).finally(() => call.end());
+    };
   }
   return out as ServiceClient<S> & { close(): void };
 }

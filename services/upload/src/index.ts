@@ -1,6 +1,13 @@
 import { env } from "@clipzy/platform/config";
 import type { DocStore } from "@clipzy/platform/docstore";
-import { addService, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import {
+  addService,
+  createServer,
+  listen,
+  localClient,
+  type ServiceClient,
+  shutdown,
+} from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -48,7 +55,14 @@ export interface UploadServiceDeps {
   drainMs?: number;
 }
 
-export async function start(deps: UploadServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
+export interface Running {
+  port: number;
+  /** The service for callers in this process (embedded mode), without the network. */
+  local: ServiceClient<typeof UploadService> & { close(): void };
+  stop(): Promise<void>;
+}
+
+export async function start(deps: UploadServiceDeps): Promise<Running> {
   const uploads = new UploadsService({
     videos: deps.docs.collection<VideoDoc>("videos"),
     claims: deps.docs.collection<UploadClaimDoc>("upload_idempotency_keys"),
@@ -58,12 +72,16 @@ export async function start(deps: UploadServiceDeps): Promise<{ port: number; st
     limits: deps.limits ?? DEFAULT_MEDIA_LIMITS,
   });
   await uploads.init();
+  const impl = uploadGrpc(uploads, deps.store);
+  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
   const server = createServer();
-  addService(server, UploadService, uploadGrpc(uploads, deps.store), {
-    onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
-  });
+  addService(server, UploadService, impl, { onInternalError });
   deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   deps.log.info({ port }, "upload service listening");
-  return { port, stop: () => shutdown(server, deps.drainMs) };
+  return {
+    port,
+    local: localClient(UploadService, impl, { onInternalError }),
+    stop: () => shutdown(server, deps.drainMs),
+  };
 }

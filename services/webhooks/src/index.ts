@@ -1,6 +1,15 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
-import { addService, createClient, createServer, listen, shutdown } from "@clipzy/platform/grpc";
+import {
+  addService,
+  connect,
+  createServer,
+  type Endpoint,
+  listen,
+  localClient,
+  type ServiceClient,
+  shutdown,
+} from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import { JobService, WebhookService } from "@clipzy/proto";
@@ -15,7 +24,8 @@ export interface WebhooksServiceDeps {
   broker: Broker;
   docs: DocStore;
   log: Logger;
-  jobsAddress: string;
+  /** The jobs service: host:port, or its in-process client. */
+  jobs: Endpoint<typeof JobService>;
   host: string;
   port: number;
   /** How long a rotated-out signing secret keeps signing. */
@@ -30,8 +40,15 @@ export interface WebhooksServiceDeps {
   drainMs?: number;
 }
 
-export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; stop(): Promise<void> }> {
-  const jobs = createClient(JobService, deps.jobsAddress);
+export interface Running {
+  port: number;
+  /** The service for callers in this process (embedded mode), without the network. */
+  local: ServiceClient<typeof WebhookService> & { close(): void };
+  stop(): Promise<void>;
+}
+
+export async function start(deps: WebhooksServiceDeps): Promise<Running> {
+  const jobs = connect(JobService, deps.jobs);
   const allowed = addressPolicy(deps.allowList);
   const secrets = new SigningSecrets(
     deps.docs.collection<SecretDoc>("webhook_secrets"),
@@ -46,10 +63,10 @@ export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; 
     log: deps.log,
   });
   await deliveries.init();
+  const impl = webhooksGrpc(deliveries, secrets);
+  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
   const server = createServer();
-  addService(server, WebhookService, webhooksGrpc(deliveries, secrets), {
-    onInternalError: (err, method) => deps.log.error({ err, method }, "internal error"),
-  });
+  addService(server, WebhookService, impl, { onInternalError });
   deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   const events = await consumeTerminalEvents(deps.broker, jobs, deliveries);
@@ -59,6 +76,7 @@ export async function start(deps: WebhooksServiceDeps): Promise<{ port: number; 
   deps.log.info({ port }, "webhooks service listening");
   return {
     port,
+    local: localClient(WebhookService, impl, { onInternalError }),
     async stop() {
       clearInterval(timer);
       await events.cancel();

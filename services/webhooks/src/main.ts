@@ -28,7 +28,7 @@ runMain("webhooks", config, async (log, health) => {
     log,
     health,
     drainMs: drainMsOf(config),
-    jobsAddress: config.JOBS_ADDRESS,
+    jobs: config.JOBS_ADDRESS,
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
     rotationGraceSeconds: config.WEBHOOK_ROTATION_GRACE_SECONDS,
