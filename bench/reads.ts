@@ -7,7 +7,8 @@
  * - embedded: the engine as `npm start` runs it (rate limiting off);
  * - distributed: every service its own process on RabbitMQ, the MongoDB-protocol server of
  *   scripts/infra.mjs (FERRETDB_BACKEND=postgresql|sqlite, or a real MongoDB via MONGO_URL) and MinIO.
- * BENCH_PROFILE=1 writes a CPU profile of the engine (embedded) to ./profiles.
+ * BENCH_PROFILE=1 writes CPU profiles to ./profiles: of the engine (embedded), or of every service
+ * process (distributed).
  */
 import { join } from "node:path";
 import { connectDocStore } from "../services/lib-platform/src/connect.js";
@@ -19,6 +20,9 @@ import { bareExpress, compareReads, formatReads } from "./support/load.js";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const mode = process.argv[2] ?? "both";
+const profile = process.env.BENCH_PROFILE
+  ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "profiles")}`]
+  : [];
 
 async function measure(label: string, base: string, jobId: string): Promise<void> {
   const path = `/api/v1/jobs/${jobId}`;
@@ -38,9 +42,6 @@ async function measure(label: string, base: string, jobId: string): Promise<void
 }
 
 if (mode === "embedded" || mode === "both") {
-  const profile = process.env.BENCH_PROFILE
-    ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "profiles")}`]
-    : [];
   const engine = await startEngineProcess({}, profile);
   try {
     const clip = await makeClip(join(engine.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
@@ -89,17 +90,21 @@ if (mode === "distributed" || mode === "both") {
     process.env.FERRETDB_BACKEND || process.env.MONGO_URL ? [undefined] : ["postgresql", "sqlite"];
   for (const backend of backends) {
     if (backend) process.env.FERRETDB_BACKEND = backend;
-    await withDistributed("reads", async ({ cluster, docstore }) => {
-      const clip = await makeClip(join(cluster.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
-      await measure(
-        `distributed (every service its own process; ${docstore})`,
-        cluster.base,
-        await completedJob(cluster.base, clip),
-      );
-      const ops = await docstoreOps(cluster.mongoUrl);
-      console.log(
-        `  ${docstore} alone, 16 concurrent: ${ops.reads.toFixed(0)} reads/s by id, ${ops.updates.toFixed(0)} guarded updates/s`,
-      );
-    });
+    await withDistributed(
+      "reads",
+      async ({ cluster, docstore }) => {
+        const clip = await makeClip(join(cluster.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
+        await measure(
+          `distributed (every service its own process; ${docstore})`,
+          cluster.base,
+          await completedJob(cluster.base, clip),
+        );
+        const ops = await docstoreOps(cluster.mongoUrl);
+        console.log(
+          `  ${docstore} alone, 16 concurrent: ${ops.reads.toFixed(0)} reads/s by id, ${ops.updates.toFixed(0)} guarded updates/s`,
+        );
+      },
+      { nodeArgs: profile },
+    );
   }
 }

@@ -430,6 +430,9 @@ export function createClient<S extends DescService>(
   return out as ServiceClient<S> & { close(): void };
 }
 
+/** The reason a local call's signal gives once it has settled: one shared error (a stack per call costs). */
+const CALL_ENDED = new Error("call ended");
+
 /**
  * A client of `impl` in the same process (embedded mode), with createClient's contract: messages
  * cross as protobuf binary, so caller and service share no objects and see the same field
@@ -485,7 +488,7 @@ export function localClient<S extends DescService>(
         end() {
           clearTimeout(timer);
           callOptions.signal?.removeEventListener("abort", onAbort);
-          ac.abort(new Error("call ended"));
+          ac.abort(CALL_ENDED);
         },
       };
     };
