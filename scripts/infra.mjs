@@ -187,16 +187,33 @@ export function isExternalMongo() {
   return url.startsWith("mongodb://") || url.startsWith("mongodb+srv://");
 }
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
+/** Resolves true when `port` can be bound on loopback right now. */
+function canListen(port) {
+  return new Promise((resolve) => {
     const s = createServer();
     s.unref();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * A loopback port that is free now, for a server started a moment later. It is picked below the
+ * kernel's ephemeral range: a port from listen(0) is in that range, where every outgoing
+ * connection and every other port-0 listener takes ports too, so parallel tests lost it to one
+ * before their server bound it (EADDRINUSE).
+ */
+export async function freePort() {
+  let low = 32768;
+  try {
+    low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+  } catch {} // not Linux: the usual default
+  const from = Math.max(1024, low - 12000);
+  for (let i = 0; i < 200 && low - from >= 1000; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found below the ephemeral range (${from}-${low - 1})`);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
