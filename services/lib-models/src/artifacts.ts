@@ -79,3 +79,45 @@ export const VideoAnalysisArtifactSchema = z
 export const StyleExtractionArtifactSchema = z
   .object({ style_json: StyleJsonSchema, source_style: StyleJsonSchema })
   .passthrough() as unknown as z.ZodType<StyleExtractionArtifact>;
+
+const num = z.number();
+const AudioAnalysisSchema = z
+  .object({
+    version: z.literal(1),
+    empty: z.boolean(),
+    duration_seconds: num,
+    tempo_bpm: num.nullable(),
+    beats: z.array(z.object({ time_s: num, confidence: num }).passthrough()),
+    loudness: z
+      .object({
+        integrated_lufs: num.nullable(),
+        true_peak_dbtp: num.nullable(),
+        limiter_loss_db: z.array(num),
+      })
+      .passthrough(),
+    fingerprint: z.object({}).passthrough().nullable(),
+  })
+  .passthrough();
+
+export const AudioAnalysisArtifactSchema = z
+  .object({ source: AudioAnalysisSchema, template: AudioAnalysisSchema.nullable() })
+  .passthrough() as unknown as z.ZodType<AudioAnalysisArtifact>;
+
+const MotionAnalysisSchema = z
+  .object({
+    version: z.literal(1),
+    fps: num,
+    pairs: z.array(z.object({}).passthrough().nullable()),
+    pacing: z
+      .object({ bin_seconds: num, camera_speed: z.array(num), local_motion: z.array(num) })
+      .passthrough(),
+    motion_intensity: num,
+    zoom_usage: num,
+    zoom_segments: z.array(z.object({}).passthrough()),
+    subject_tracks: z.array(z.object({}).passthrough()).optional(),
+  })
+  .passthrough();
+
+export const MotionAnalysisArtifactSchema = z
+  .object({ source: MotionAnalysisSchema, template: MotionAnalysisSchema.nullable() })
+  .passthrough() as unknown as z.ZodType<MotionAnalysisArtifact>;

@@ -1,13 +1,13 @@
 import { type Quality, storageKeys } from "@clipzy/contracts";
 import {
-  type AudioAnalysisArtifact,
-  type MotionAnalysisArtifact,
+  AudioAnalysisArtifactSchema,
+  MotionAnalysisArtifactSchema,
   StyleExtractionArtifactSchema,
   VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
-import { readArtifact, readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { editSource } from "../domain/edit-source.js";
@@ -19,8 +19,8 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
     const [style, video, audio, motion] = await Promise.all([
       readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
       readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
-      readJson<AudioAnalysisArtifact>(store, key("audio_analysis")),
-      readJson<MotionAnalysisArtifact>(store, key("motion_analysis")),
+      readArtifact(store, key("audio_analysis"), AudioAnalysisArtifactSchema),
+      readArtifact(store, key("motion_analysis"), MotionAnalysisArtifactSchema),
     ]);
     ctx.progress(0.2);
     const src = task.source!;

@@ -1,7 +1,7 @@
 import { storageKeys } from "@clipzy/contracts";
 import {
-  type AudioAnalysisArtifact,
-  type MotionAnalysisArtifact,
+  AudioAnalysisArtifactSchema,
+  MotionAnalysisArtifactSchema,
   type StyleExtractionArtifact,
   VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
@@ -9,7 +9,7 @@ import { audioStyleFields, withSourceMatch } from "@clipzy/models/style/audio-st
 import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
 import { pacingOf } from "@clipzy/models/style/pacing";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
-import { readArtifact, readJson, writeJson } from "@clipzy/platform/artifacts";
+import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
@@ -18,8 +18,8 @@ export function styleExtractionStage(store: ObjectStore, now: () => Date = () =>
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
     const [video, audio, motion] = await Promise.all([
       readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
-      readJson<AudioAnalysisArtifact>(store, key("audio_analysis")),
-      readJson<MotionAnalysisArtifact>(store, key("motion_analysis")),
+      readArtifact(store, key("audio_analysis"), AudioAnalysisArtifactSchema),
+      readArtifact(store, key("motion_analysis"), MotionAnalysisArtifactSchema),
     ]);
     ctx.progress(0.3);
     const created = now();
