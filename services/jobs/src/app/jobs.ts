@@ -543,10 +543,19 @@ export class JobsService {
    * several instances a task may be published twice, which stages tolerate (they are idempotent).
    */
   async sweepOutbox(graceMs: number): Promise<number> {
-    const stalled = await this.deps.jobs.find(
-      { outbox: { $in: [...STAGE_NAMES] }, updated_at: { $lt: new Date(this.now().getTime() - graceMs) } },
-      { limit: 100 },
-    );
+    const before = new Date(this.now().getTime() - graceMs);
+    // One equality query per stage rather than `$in`: FerretDB evaluates `$in` over a scan of every
+    // job ever stored (34 ms a sweep at 300 jobs, growing), an equality in the backend (1 ms).
+    const stalled: JobDoc[] = [];
+    for (const stage of STAGE_NAMES) {
+      if (stalled.length >= OUTBOX_SWEEP_LIMIT) break;
+      stalled.push(
+        ...(await this.deps.jobs.find(
+          { outbox: stage, updated_at: { $lt: before } },
+          { limit: OUTBOX_SWEEP_LIMIT - stalled.length },
+        )),
+      );
+    }
     for (const doc of stalled) {
       if (ACTIVE_STATUSES.includes(doc.status)) await this.dispatch(doc);
       else await this.deps.jobs.updateOne({ _id: doc._id }, { $set: { outbox: null } });
@@ -636,6 +645,8 @@ export class JobsService {
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** Stalled outbox entries published by one sweep at most. */
+const OUTBOX_SWEEP_LIMIT = 100;
 /** How often an open event stream re-reads the log even without a change notice. */
 const RESYNC_MS = 30_000;
 /** Events read from the log at a time. */

@@ -292,6 +292,22 @@ export function docStoreContract(name: string, makeStore: () => Promise<DocStore
       expect(claims.filter((r) => r !== null)).toHaveLength(1);
       expect((await c.findOne({ _id: "job" }))?.status).toBe("running");
 
+      // Claims of any one of several documents (a condition on _id that is not an equality):
+      // each document is claimed exactly once.
+      await c.insertOne({ _id: "t1", status: "queued" });
+      await c.insertOne({ _id: "t2", status: "queued" });
+      const picks = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          c.updateOne({ _id: { $in: ["t1", "t2"] }, status: "queued" }, { $set: { status: "running" } }),
+        ),
+      );
+      expect(
+        picks
+          .filter((r) => r !== null)
+          .map((r) => r._id)
+          .sort(),
+      ).toEqual(["t1", "t2"]);
+
       // Concurrent $inc loses no increments.
       await Promise.all(Array.from({ length: 20 }, () => c.updateOne({ _id: "job" }, { $inc: { n: 1 } })));
       expect((await c.findOne({ _id: "job" }))?.n).toBe(20);

@@ -157,12 +157,18 @@ class MongoDocCollection<T extends Doc> implements Collection<T> {
       const lockId = `${this.c.collectionName}/${id}`;
       await this.lock(lockId);
       try {
-        const guarded = { $and: [filter, { _id: id }] } as MongoFilter<Document>;
-        if ((await this.c.countDocuments(guarded, { limit: 1 })) === 0) continue; // changed meanwhile: look again
-        return (await this.c.findOneAndUpdate({ _id: id } as unknown as MongoFilter<Document>, modifier, {
+        // Under the lock no other update can come between its read and its write. The candidate's
+        // _id as a plain equality (not `$and: [filter, { _id }]`): FerretDB looks a document up by
+        // _id but evaluates `$and` over a scan of the whole collection, which made every update
+        // cost in proportion to the number of documents ever stored. The candidate matched
+        // `filter`, so its _id satisfies any condition `filter` puts on _id.
+        const guarded = { ...filter, _id: id } as unknown as MongoFilter<Document>;
+        const doc = await this.c.findOneAndUpdate(guarded, modifier, {
           returnDocument: "after",
           upsert: false,
-        })) as T | null;
+        });
+        if (!doc) continue; // changed meanwhile: look again
+        return doc as unknown as T;
       } finally {
         await this.compat.locks.deleteOne({ _id: lockId });
       }
