@@ -8,6 +8,8 @@ export interface Distributed {
   cluster: Cluster;
   /** What serves MONGO_URL, e.g. "FerretDB 1.24 on PostgreSQL". */
   docstore: string;
+  /** The servers' process ids (each the root of its process tree), for CPU accounting. */
+  serverPids: Record<string, number>;
 }
 
 export async function withDistributed<T>(
@@ -24,7 +26,11 @@ export async function withDistributed<T>(
       infra: { env: infra.env, stateFile: infra.state.file },
       env: { LOG_LEVEL: "warn", ...options.env },
     });
-    return await run({ cluster, docstore: infra.docstore ?? "a MongoDB-protocol server" });
+    const { pids, rabbit } = infra.state;
+    const serverPids: Record<string, number> = { RabbitMQ: rabbit.pid, MinIO: pids.minio };
+    if (pids.ferret) serverPids.FerretDB = pids.ferret;
+    if (pids.postgres) serverPids.PostgreSQL = pids.postgres;
+    return await run({ cluster, docstore: infra.docstore ?? "a MongoDB-protocol server", serverPids });
   } finally {
     await cluster?.stop();
     await infra.stop();

@@ -12,7 +12,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { ALL_STAGE_QUEUES, STAGE_NAMES, type StageName } from "@clipzy/contracts";
+import { ALL_STAGE_QUEUES, EXCHANGE, STAGE_NAMES, type StageName } from "@clipzy/contracts";
 import amqp from "amqplib";
 // @ts-expect-error: plain ESM script without type declarations
 import { addVhost, freePort } from "../../scripts/infra.mjs";
@@ -241,6 +241,27 @@ export class Cluster {
     } finally {
       await conn.close();
     }
+  }
+
+  /**
+   * Counts every message published on the exchange from now on, by routing key (a queue of its
+   * own bound to "#", so the services' queues are untouched); `close` stops counting.
+   */
+  async tapMessages(): Promise<{ counts: Record<string, number>; close: () => Promise<void> }> {
+    const counts: Record<string, number> = {};
+    const conn = await amqp.connect(this.brokerUrl);
+    const ch = await conn.createChannel();
+    await ch.assertExchange(EXCHANGE, "topic", { durable: true });
+    const { queue } = await ch.assertQueue("", { exclusive: true, autoDelete: true });
+    await ch.bindQueue(queue, EXCHANGE, "#");
+    await ch.consume(
+      queue,
+      (m) => {
+        if (m) counts[m.fields.routingKey] = (counts[m.fields.routingKey] ?? 0) + 1;
+      },
+      { noAck: true },
+    );
+    return { counts, close: () => conn.close() };
   }
 
   async consumerCounts(): Promise<Record<string, number>> {
