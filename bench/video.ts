@@ -6,38 +6,15 @@
  * Run: corepack pnpm exec tsx bench/video.ts
  * Generates (and caches) a 60 s 1080p30 H.264 file under .tmp/bench/.
  */
-import { existsSync, mkdirSync } from "node:fs";
 import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
 import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
 import { analyzeMotion } from "../services/lib-models/src/motion/analyze-motion.js";
 import { decodeEstimates, encodeEstimates } from "../services/lib-models/src/video/motion-features.js";
 import { SubjectDetector } from "../services/lib-models/src/video/subject.js";
-import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
+import { spawnTool } from "../services/lib-platform/src/process.js";
+import { video1080p } from "./support/video-file.js";
 
-const file = ".tmp/bench/video-1080p30-60s.mp4";
-if (!existsSync(file)) {
-  mkdirSync(".tmp/bench", { recursive: true });
-  console.log("generating", file, "…");
-  await runTool("ffmpeg", [
-    "-nostdin",
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=s=1920x1080:r=30:d=60",
-    "-c:v",
-    "libx264",
-    "-preset",
-    "veryfast",
-    "-crf",
-    "23",
-    "-pix_fmt",
-    "yuv420p",
-    file,
-  ]);
-}
+const file = await video1080p();
 
 let peakRss = 0;
 const sampler = setInterval(() => {

@@ -1,7 +1,14 @@
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { afterAll, describe, expect, it } from "vitest";
 import { analyzeVideo } from "./analyze-video.js";
-import { ffmpeg, makeStill, tempDir } from "./test-media.js";
+import {
+  CHECKER_SUBJECT,
+  ffmpeg,
+  makeCheckerObject,
+  makePannedSubject,
+  makeStill,
+  tempDir,
+} from "./test-media.js";
 
 /**
  * A textured object moving on a textured background, filmed by a panning camera: the object's
@@ -12,49 +19,17 @@ import { ffmpeg, makeStill, tempDir } from "./test-media.js";
 const tmp = tempDir("clipzy-track-");
 afterAll(() => tmp.cleanup());
 const file = (n: string) => `${tmp.dir}/${n}`;
-const FRAMES = 120;
-const truth = (n: number) => ({ x: 200 + 2 * n - (100 + n) + 20, y: 150 + 40 * Math.sin(n / 20) - 80 + 20 });
+const FRAMES = CHECKER_SUBJECT.frames;
 
 describe("subject tracking (motion unlike the camera's)", () => {
   it("tracks the subject's centre within 5% of the frame width under a camera pan", async () => {
     await makeStill(file("bg.png"), 800, 360, 2);
-    // a checkerboard of another colour, unlike anything in the background
-    await ffmpeg([
-      "-f",
-      "lavfi",
-      "-i",
-      "nullsrc=s=40x40,format=gbrp,geq=r='255*mod(floor(X/5)+floor(Y/5),2)':g='60':b='255*mod(floor(X/8)+floor(Y/4)+1,2)'",
-      "-frames:v",
-      "1",
-      file("obj.png"),
-    ]);
-    await ffmpeg([
-      "-loop",
-      "1",
-      "-framerate",
-      "30",
-      "-i",
-      file("bg.png"),
-      "-loop",
-      "1",
-      "-framerate",
-      "30",
-      "-i",
-      file("obj.png"),
-      "-filter_complex",
-      "[0][1]overlay=x='200+2*n':y='150+40*sin(n/20)',crop=320:180:x='100+n':y=80,format=yuv420p[v]",
-      "-map",
-      "[v]",
-      "-frames:v",
-      String(FRAMES),
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-crf",
-      "16",
-      file("subject.mp4"),
-    ]);
+    await makeCheckerObject(file("obj.png"));
+    const truth = await makePannedSubject(file("subject.mp4"), {
+      ...CHECKER_SUBJECT,
+      subject: file("obj.png"),
+      background: file("bg.png"),
+    });
     const v = await analyzeVideo(file("subject.mp4"));
     const m = await analyzeMotion(v.frames, { transitions: v.analysis.transitions });
     expect(m.subject_tracks).toHaveLength(1);

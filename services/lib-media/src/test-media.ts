@@ -199,3 +199,65 @@ export function naturalSceneChain(w = W, h = H, seed = 1): string {
   const b = ch([190, 35], 40, 122, 36, 58);
   return `nullsrc=s=${w}x${h}:r=${FPS},format=gbrp,geq=r='${r}':g='${g}':b='${b}',noise=alls=7:allf=t,gblur=sigma=0.8`;
 }
+
+/** A 40×40 two-colour checkerboard, unlike anything in makeStill's background. */
+export async function makeCheckerObject(path: string): Promise<void> {
+  await ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    "nullsrc=s=40x40,format=gbrp,geq=r='255*mod(floor(X/5)+floor(Y/5),2)':g='60':b='255*mod(floor(X/8)+floor(Y/4)+1,2)'",
+    "-frames:v",
+    "1",
+    path,
+  ]);
+}
+
+export interface PannedSubject {
+  /** The subject image (any size) and its top-left's vertical path on the background. */
+  subject: string;
+  w: number;
+  h: number;
+  y0: number;
+  amp: number;
+  /** A background image of at least 800×360. */
+  background: string;
+  frames: number;
+}
+
+/**
+ * A subject moving on a background filmed by a panning camera, W×H: the subject's top-left is at
+ * (200 + 2n, y0 + amp·sin(n/20)) on the background and the camera a W×H window at (100 + n, 80),
+ * so the subject crosses the frame left to right. Returns its centre in frame n's pixels.
+ */
+export async function makePannedSubject(
+  path: string,
+  o: PannedSubject,
+): Promise<(n: number) => { x: number; y: number }> {
+  await ffmpeg([
+    "-loop",
+    "1",
+    "-framerate",
+    String(FPS),
+    "-i",
+    o.background,
+    "-loop",
+    "1",
+    "-framerate",
+    String(FPS),
+    "-i",
+    o.subject,
+    "-filter_complex",
+    `[0][1]overlay=x='200+2*n':y='${o.y0}+${o.amp}*sin(n/20)',crop=${W}:${H}:x='100+n':y=80,format=yuv420p[v]`,
+    "-map",
+    "[v]",
+    "-frames:v",
+    String(o.frames),
+    ...ENCODE,
+    path,
+  ]);
+  return (n) => ({ x: 200 + 2 * n - (100 + n) + o.w / 2, y: o.y0 + o.amp * Math.sin(n / 20) - 80 + o.h / 2 });
+}
+
+/** The tracking test's clip: makeCheckerObject on makeStill(800, 360, 2), 120 frames. */
+export const CHECKER_SUBJECT = { w: 40, h: 40, y0: 150, amp: 40, frames: 120 } as const;
