@@ -2,7 +2,7 @@
  * Distributed-mode scaling per core (prints figures; not a test):
  *   corepack pnpm exec tsc -b && corepack pnpm exec tsx bench/distributed.ts
  *   BENCH_JOBS (default 8 per run), BENCH_SECONDS (15), BENCH_SIZE (640x360), BENCH_QUALITY (medium),
- *   BENCH_SERVICE_CPUS (see below)
+ *   BENCH_SERVICE_CPUS (see below), BENCH_PROFILE=1 (CPU profiles of every service process to ./profiles)
  *
  * Every service its own process on RabbitMQ, FerretDB on PostgreSQL and MinIO (scripts/infra.mjs).
  * Each run submits BENCH_JOBS templated jobs at once; every job has a source of its own (distinct
@@ -21,13 +21,17 @@
  * BENCH_SERVICE_CPUS=<taskset list> overrides (e.g. "0-1" to state the 2-core default).
  *
  * Printed: jobs/min of each run (from submitting the first job to the last job's terminal event,
- * received on its event stream: no polling to round it or to load the engine) and their ratio; the CPU each process group used per job in each run (/proc
- * utime + stime of the process trees, ffmpeg included in its worker's); where the workers' threads
- * ran (ffmpeg's threads follow its worker's mask: checked by reading every thread's CPU during the
- * runs, not assumed); the machine's load and how much of its CPU was not ours; then per stage:
- * CPU per task, wall, queue wait, how busy its workers were and the throughput its CPU time allows
- * with N workers each on a core of its own. Media are generated once and cached under
- * .tmp/bench/distributed/.
+ * received on its event stream: no polling to round it or to load the engine) and their ratio;
+ * the CPU each process group used per job in each run (/proc utime + stime of each process tree,
+ * ffmpeg inside its worker's) and at rest; state changes and broker messages per job; where the
+ * workers' threads ran (ffmpeg's threads follow its worker's mask: checked by reading every
+ * thread's CPU while it runs, not assumed); the machine's load and the CPU other users took (a
+ * CONTENDED line when they took more than 0.1 core: then the ratio is not the engine's); per
+ * stage: CPU per task, wall, queue wait, how busy its workers were and the throughput its CPU time
+ * allows with N workers each on a core of its own; last, the ratio the measured CPU predicts for
+ * an idle machine: with W the stages' CPU per job and O everyone else's on the same two cores,
+ * 2W / (W + O) (the one-instance run is bound by core 0, the other by both cores shared with O).
+ * Media are generated once and cached under .tmp/bench/distributed/.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -55,6 +59,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const [W, H] = (process.env.BENCH_SIZE ?? "640x360").split("x").map(Number);
 const QUALITY = process.env.BENCH_QUALITY ?? "medium";
 const FPS = 30;
+const PROFILE = process.env.BENCH_PROFILE
+  ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "profiles")}`]
+  : [];
 const SERVICE_CPUS =
   process.env.BENCH_SERVICE_CPUS ?? (availableParallelism() >= 3 ? `2-${availableParallelism() - 1}` : null);
 /** Whether the other processes may run on the workers' cores 0 and 1 (a taskset list like "0-1,3"). */
@@ -253,10 +260,14 @@ await withDistributed(
     await tap.close();
     report(one, two, { docstore, readCost, warm, rest });
   },
-  { workers: 0 },
+  { workers: 0, nodeArgs: PROFILE },
 );
 
 // ---- the report -------------------------------------------------------------------------------
+function signedPercent(x: number): string {
+  return `${x >= 0 ? "+" : ""}${(100 * x).toFixed(0)}%`;
+}
+
 function report(
   one: Run,
   two: Run,
@@ -347,15 +358,31 @@ function report(
   );
 
   console.log("where the CPU went in each run (core-seconds per second of the run):");
-  for (const r of runs) {
+  const others = runs.map((r) => {
     const workerCores = r.cpu[WORKERS] / r.wallSeconds;
     const overheadCores = (overhead(r) * r.jobs.length) / r.wallSeconds;
     const machineBusy = r.machine.reduce((s, m) => s + m.busy / m.span, 0);
-    const others = Math.max(0, machineBusy - workerCores - overheadCores);
+    return {
+      workerCores,
+      overheadCores,
+      machineBusy,
+      others: Math.max(0, machineBusy - workerCores - overheadCores),
+    };
+  });
+  runs.forEach((r, i) => {
+    const { workerCores, overheadCores, machineBusy, others: theirs } = others[i];
     console.log(
       `  ${r.label}: workers ${f2(workerCores)} of their ${r.cores} pinned core(s), everything else of ours ${f2(overheadCores)}, ` +
-        `other users of the machine ${f2(others)} (machine ${f2(machineBusy)} of ${r.machine.length} busy per /proc/stat; ` +
+        `other users of the machine ${f2(theirs)} (machine ${f2(machineBusy)} of ${r.machine.length} busy per /proc/stat; ` +
         `load average ${r.load[0]} → ${r.load[1]})`,
+    );
+  });
+  const contended = others.some((o) => o.others > 0.1);
+  if (contended) {
+    console.log(
+      `  CONTENDED: other processes on this machine took ${others.map((o) => f2(o.others)).join(" and ")} cores during ` +
+        "the runs, from the same cores the workers are pinned to; the jobs/min ratio above is not the engine's. " +
+        "Re-run on an idle machine; the CPU figures below hold either way.",
     );
   }
   for (const r of runs) {
@@ -438,6 +465,10 @@ function report(
     `  what those CPU figures predict on an idle machine for the two runs here: ${f1(predicted1)} and ${f1(predicted2)} jobs/min, ` +
       `ratio ${f2(predicted2 / predicted1)}` +
       (SHARED ? "" : " (the other processes are off the workers' cores: the ratio can reach 2)"),
+  );
+  console.log(
+    `  workers' CPU per job: ${f2(perJob(one, WORKERS))} s with one instance per stage, ${f2(perJob(two, WORKERS))} s with two ` +
+      `(${signedPercent(perJob(two, WORKERS) / perJob(one, WORKERS) - 1)}: the same work per job; two instances gain only by the CPU they get)`,
   );
   console.log(
     `  warm-up job (template analysed): ${ctx.warm.stage_timings.map((t: any) => `${t.stage} ${f1(t.wall_seconds)} s`).join(", ")}`,
