@@ -457,18 +457,24 @@ function report(
       `${f2(o)} CPU s per job. With N cores for the workers alone (the other processes elsewhere, as pods on other nodes): ` +
       `${f1(60 / pipeline)}·N jobs/min; with the other processes on the same N cores: ${f1(60 / (pipeline + o))}·N.`,
   );
-  // The ratio these CPU figures predict for this bench's layout: one run's workers get at most core 0
-  // (the rest runs on core 1 while core 1 has room), the other's share both cores with everything else.
-  const predicted1 = SHARED ? Math.min(60 / pipeline, 120 / (pipeline + o)) : 60 / pipeline;
-  const predicted2 = SHARED ? 120 / (pipeline + o) : 120 / pipeline;
+  console.log(
+    `  workers' CPU per job: ${f2(perJob(one, WORKERS))} s with one instance per stage, ${f2(perJob(two, WORKERS))} s with two ` +
+      `(${signedPercent(perJob(two, WORKERS) / perJob(one, WORKERS) - 1)}; equal means a second instance adds no work per job, ` +
+      "more means each task took more CPU with both cores busy: shared caches, or the host's scheduling of the cores)",
+  );
+  // The ratio these CPU figures predict for this bench's layout, each run from its own W (stages'
+  // CPU per job) and O (everyone else's): one run's workers get at most core 0 (the rest runs on
+  // core 1 while it has room), the other's share both cores with everything else.
+  const [w1, w2] = runs.map(stageCpu);
+  const [o1, o2] = runs.map(overhead);
+  const predicted1 = SHARED ? Math.min(60 / w1, 120 / (w1 + o1)) : 60 / w1;
+  const predicted2 = SHARED ? 120 / (w2 + o2) : 120 / w2;
   console.log(
     `  what those CPU figures predict on an idle machine for the two runs here: ${f1(predicted1)} and ${f1(predicted2)} jobs/min, ` +
       `ratio ${f2(predicted2 / predicted1)}` +
-      (SHARED ? "" : " (the other processes are off the workers' cores: the ratio can reach 2)"),
-  );
-  console.log(
-    `  workers' CPU per job: ${f2(perJob(one, WORKERS))} s with one instance per stage, ${f2(perJob(two, WORKERS))} s with two ` +
-      `(${signedPercent(perJob(two, WORKERS) / perJob(one, WORKERS) - 1)}: the same work per job; two instances gain only by the CPU they get)`,
+      (SHARED
+        ? ` (2W/(W+O) with both runs' figures; ≥ 1.7 needs O ≤ ${f2((2 / 1.7 - 1) * w1)} CPU s per job, or the other processes on other cores)`
+        : " (the other processes are off the workers' cores: the ratio can reach 2)"),
   );
   console.log(
     `  warm-up job (template analysed): ${ctx.warm.stage_timings.map((t: any) => `${t.stage} ${f1(t.wall_seconds)} s`).join(", ")}`,
