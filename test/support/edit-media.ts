@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { writePcm } from "@clipzy/media/media-fixtures";
-import { ffmpeg, makeStill } from "@clipzy/media/test-media";
+import { type CameraShot, cameraShotChain, ffmpeg, makeStill } from "@clipzy/media/test-media";
 import { drumTrack } from "@clipzy/models/audio/synth";
 
 /**
@@ -12,35 +12,8 @@ export const FPS = 30;
 export const W = 320;
 export const H = 180;
 
-export interface Shot {
+export interface Shot extends CameraShot {
   seed: number;
-  frames: number;
-  /** Zoom in 1 → `zoom` over the shot (constant rate), else a slow pan. */
-  zoom?: number;
-}
-
-/**
- * One shot's video chain from a still: a window of (cw, ch) panning right 1 px a frame (whole
- * pixels, so never a repeated or a jerked frame), or a smooth zoom, scaled to (w, h).
- */
-function shotChain(
-  still: string,
-  s: Shot,
-  label: string,
-  w: number,
-  h: number,
-  cw: number,
-  ch: number,
-): string {
-  const src = `movie=${still},loop=loop=-1:size=1,fps=${FPS},trim=end_frame=${s.frames},setpts=N/FRAME_RATE/TB`;
-  if (!s.zoom)
-    return `${src},crop=${cw}:${ch}:x='80+n':y=100,scale=${w}:${h},setsar=1,format=yuv420p[${label}]`;
-  const z = `pow(${s.zoom},in/${s.frames - 1})`;
-  const x0 = `(W-W/${z})/2`;
-  const y0 = `(H-H/${z})/2`;
-  const x1 = `(W+W/${z})/2`;
-  const y1 = `(H+H/${z})/2`;
-  return `${src},crop=${cw}:${ch}:80:100,perspective=x0='${x0}':y0='${y0}':x1='${x1}':y1='${y0}':x2='${x0}':y2='${y1}':x3='${x1}':y3='${y1}':eval=frame,scale=${w}:${h},setsar=1,format=yuv420p[${label}]`;
 }
 
 /**
@@ -66,7 +39,7 @@ export async function makeEditedClip(
     }),
   );
   const still = new Map(stills);
-  const parts = shots.map((s, k) => shotChain(still.get(s.seed)!, s, `s${k}`, w, h, cw, ch));
+  const parts = shots.map((s, k) => cameraShotChain(still.get(s.seed)!, s, `s${k}`, w, h, cw, ch));
   let cur = "s0";
   let frames = shots[0].frames;
   const d = opts.dissolveFrames;

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { analyzeVideo } from "./analyze-video.js";
 import {
   type Boundary,
+  cameraShotChain,
   FPS,
   makeClip,
   makeEdit,
@@ -166,6 +167,53 @@ describe("gradual transitions", () => {
     expect(typed / found).toBeGreaterThanOrEqual(0.95);
     expect(errs.filter((e) => e <= 2).length / errs.length).toBeGreaterThanOrEqual(0.95);
     expect(extra.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("dissolves between panning shots of one kind of texture", () => {
+  it("finds each within ±2 frames of its midpoint, none extra; a pan changing speed over one still reads none", async () => {
+    // Shots panning right over stills of one generator (one palette, one kind of texture, as
+    // bench/job.ts's template, seen at its scale): the ends of a dissolve look alike to the
+    // thumbnails and histograms, and halfway the blend's histogram hardly changes.
+    const shots = [50, 64, 58, 70, 56];
+    const d = 12;
+    const [cw, ch] = [1280, 720];
+    const parts: string[] = [];
+    for (let k = 0; k < shots.length; k++) {
+      const still = file(`pan-still-${k}.png`);
+      await makeStill(still, cw + 80 + Math.max(...shots) + 80, ch + 200, 70 + 3 * k);
+      parts.push(cameraShotChain(still, { frames: shots[k] }, `s${k}`, 320, 180, cw, ch));
+    }
+    let cur = "s0";
+    let frames = shots[0];
+    const mids: number[] = [];
+    for (let k = 1; k < shots.length; k++) {
+      parts.push(
+        `[${cur}][s${k}]xfade=transition=fade:duration=${d / FPS}:offset=${(frames - d) / FPS}[c${k}]`,
+      );
+      mids.push(frames - d / 2);
+      frames += shots[k] - d;
+      cur = `c${k}`;
+    }
+    await makeClip(file("pan-dissolves.mp4"), `${parts.join(";")};[${cur}]null`, frames);
+    const { analysis } = await analyzeVideo(file("pan-dissolves.mp4"));
+    const found = analysis.transitions.map((t) => t.start_frame + t.frames / 2);
+    console.log(
+      `pan dissolves: midpoints ${mids.join(" ")}; detected ${analysis.transitions.map((t) => `${t.type}@${t.start_frame}+${t.frames}`).join(" ")}`,
+    );
+    expect(analysis.transitions.every((t) => t.type === "dissolve")).toBe(true);
+    expect(found).toHaveLength(mids.length);
+    for (let k = 0; k < mids.length; k++) expect(Math.abs(found[k] - mids[k])).toBeLessThanOrEqual(2);
+
+    // One still, the pan jumping to 8 px a frame for 12 frames twice: camera motion, no transition.
+    const still = file("pan-still-0.png");
+    const x = "80+n+7*(clip(n-60,0,12)+clip(n-150,0,12))";
+    await makeClip(
+      file("pan-ramp.mp4"),
+      `movie=${still},loop=loop=-1:size=1,fps=${FPS},crop=${cw}:${ch}:x='${x}':y=100,scale=320:180,setsar=1`,
+      240,
+    );
+    expect((await analyzeVideo(file("pan-ramp.mp4"))).analysis.transitions).toEqual([]);
   });
 });
 

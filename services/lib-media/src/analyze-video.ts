@@ -10,7 +10,7 @@ import {
 } from "@clipzy/models/video/frame-features";
 import { gradeFromProfile } from "@clipzy/models/video/grade-model";
 import { LabAccumulator } from "@clipzy/models/video/lab";
-import { MotionTracker, PAIR_STRIDE } from "@clipzy/models/video/motion-features";
+import { MotionTracker, PAIR_STRIDE, pairAt } from "@clipzy/models/video/motion-features";
 import { dominantColours } from "@clipzy/models/video/palette";
 import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
 import { cutFrequency, primaryTransition, shotStats } from "@clipzy/models/video/shot-stats";
@@ -101,6 +101,12 @@ export async function analyzeVideo(
     }
   }
   if (count === 0) throw new Error(`no frames decoded from ${input}`);
+  const estimates = motion.estimates();
+  if (estimates.length !== Math.max(0, count - 1) * PAIR_STRIDE)
+    throw new Error("motion features: pair count");
+  // video pair i (frame i−1 → i) is motion pair i−1
+  const residual = new Float32Array(count);
+  for (let i = 1; i < count; i++) residual[i] = pairAt(estimates, i - 1).residual;
 
   const series = {
     fps,
@@ -109,6 +115,7 @@ export async function analyzeVideo(
     largeFrac: Float32Array.from(large),
     hist: Float32Array.from(hist),
     content: Float32Array.from(content),
+    residual,
     sigs,
   };
   const transitions = detectTransitions(series);
@@ -174,8 +181,5 @@ export async function analyzeVideo(
     },
   };
   opts.onProgress?.(1);
-  const estimates = motion.estimates();
-  if (estimates.length !== Math.max(0, count - 1) * PAIR_STRIDE)
-    throw new Error("motion features: pair count");
   return { analysis, frames: { width, height, fps, count, motion: estimates } };
 }

@@ -15,7 +15,9 @@ import { classifyEasing, type Easing } from "./transition.js";
  *   accepted when the accumulated change, measured directly between the frames either side,
  *   passes the cut threshold, and when the frames inside are explained by the two ends — either
  *   as a blend αA+βB (dissolve, fade through black) or cell by cell as A or B (wipe). Continuous
- *   camera motion is explained by neither, which is what keeps pans and zooms out.
+ *   camera motion is explained by neither, which is what keeps pans and zooms out. When the two ends
+ *   look alike to the thumbnails and histograms (two shots of one palette and one kind of texture),
+ *   a dissolve must also leave a residual after each pair's camera motion is compensated.
  */
 export interface FeatureSeries {
   fps: number;
@@ -28,6 +30,8 @@ export interface FeatureSeries {
   hist: Float32Array;
   /** Motion-robust content distance of pair i (thumbnails and histograms, 0..1). */
   content: Float32Array;
+  /** Mean absolute luma residual of pair i (0..255) after compensating its global (camera) motion. */
+  residual: Float32Array;
   sigs: FrameSignature[];
 }
 
@@ -67,6 +71,11 @@ const BASELINE_WINDOW = 45;
 const LOW_T = 0.012;
 const MAX_RESIDUAL = 0.85;
 const MIN_GRADUAL_HIST = 0.2;
+const MIN_CHANGE = 0.08;
+/** Blend residual ratio below which the frames inside are an unmistakable blend of the ends. */
+const UNMISTAKABLE_BLEND = 0.4;
+const MIN_UNEXPLAINED = 6;
+const MERGE_GAP = 3;
 
 /** Mean of the w pairs on one side of i (dir = −1 or +1), the largest left out. */
 function sideMean(x: Float32Array, i: number, n: number, w: number, dir: -1 | 1): number {
@@ -283,6 +292,11 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
     }
     sm[i] = s / c;
   }
+  // Two hard cuts are two edits, never one transition.
+  const validate = (i: number, j: number, halves = false) =>
+    cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
+      ? null
+      : validateRegion(f, excess, i, j, maxFrames, halves);
   const out: DetectedTransition[] = [];
   let i = 1;
   while (i < n) {
@@ -298,11 +312,7 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
       j++;
     }
     while (j > i && !(sm[j] > lowT(j))) j--;
-    // Two hard cuts are two edits, never one transition.
-    const t =
-      cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
-        ? null
-        : validateRegion(f, excess, i, j, maxFrames);
+    const t = validate(i, j);
     if (t) {
       // A fade out, a short hold on black and a fade in are one fade through black.
       const prev = out[out.length - 1];
@@ -317,6 +327,17 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
           toBlack: false,
           fromBlack: false,
         };
+      } else if (
+        prev?.kind === "dissolve" &&
+        t.kind === "dissolve" &&
+        t.startFrame - (prev.startFrame + prev.frames) <= MERGE_GAP
+      ) {
+        // Halfway through a dissolve between two similar-textured shots the blend's histogram
+        // hardly changes, so the dissolve reads as two, each from an end to the blend: one
+        // blend of the outer ends explaining the whole span is one dissolve.
+        const whole = validate(prev.startFrame + 1, t.startFrame + t.frames, true);
+        if (whole) out[out.length - 1] = whole;
+        else out.push(t);
       } else out.push(t);
     }
     i = j + 1;
@@ -359,12 +380,31 @@ function extendFadeRamps(f: FeatureSeries, a: number, b: number, lo: number, hi:
   return [a, b];
 }
 
+/**
+ * Whether pairs a..b changed more than camera motion explains: the residual of the global motion
+ * fit stays at least twice its local level (a low percentile over ±BASELINE_WINDOW pairs) on
+ * average and accumulates at least MIN_UNEXPLAINED luma levels above it. Over one scene a pan or a
+ * zoom leaves the residual at its level, whatever the speed; a blend of two images raises it.
+ */
+function unexplainedByMotion(f: FeatureSeries, a: number, b: number): boolean {
+  const n = f.count;
+  const lo = Math.max(1, a - BASELINE_WINDOW);
+  const hi = Math.min(n - 1, b + BASELINE_WINDOW);
+  const level = percentileOfWindow(f.residual, lo, hi, 0.2, new Float32Array(hi - lo + 1));
+  let inside = 0;
+  for (let k = a; k <= b; k++) inside += f.residual[k];
+  const len = b - a + 1;
+  return inside >= 2 * level * len && inside - level * len >= MIN_UNEXPLAINED;
+}
+
 function validateRegion(
   f: FeatureSeries,
   excess: Float32Array,
   a0: number,
   b0: number,
   maxFrames: number,
+  /** a0..b0 spans two dissolves that meet halfway: the frames there differ from both ends. */
+  halves = false,
 ): DetectedTransition | null {
   const n = f.count;
   // Refine the boundaries on the raw excess: pairs above 30% of the region's typical excess.
@@ -421,14 +461,25 @@ function validateRegion(
   const throughBlack = minLuma < 0.12 && minLuma < 0.5 * Math.min(la, lb);
   const throughWhite = maxLuma > 0.85 && maxLuma > Math.max(la, lb) + 0.15;
   const fadeLike = throughBlack || throughWhite || la < black || lb < black;
-  // A flash or a wobble: the two ends look alike and nothing fades.
-  if (change < 0.08 && !(fadeLike && Math.max(la, lb) - Math.min(la, lb, minLuma) > 0.08)) return null;
   const blendRatio = baseSum > 0 ? blendRes / baseSum : 1;
   const switchRatio = baseSum > 0 ? switchRes / baseSum : 1;
+  // A flash or a wobble: the two ends look alike and nothing fades. Two similar-textured shots
+  // (the same palette, the same kind of texture) look alike too to the thumbnails and histograms:
+  // a dissolve between them still shows as an unmistakable blend that camera motion does not explain.
+  if (
+    change < MIN_CHANGE &&
+    !(fadeLike && Math.max(la, lb) - Math.min(la, lb, minLuma) > MIN_CHANGE) &&
+    (fadeLike || blendRatio > UNMISTAKABLE_BLEND || !(halves || unexplainedByMotion(f, a, b)))
+  )
+    return null;
   if (Math.min(blendRatio, switchRatio) > MAX_RESIDUAL) return null;
   // Camera motion over one scene keeps the colour distribution; a transition between two shots
   // rarely does unless the frames inside are an unmistakable blend.
-  if (!fadeLike && histDistance(A, B) < MIN_GRADUAL_HIST && Math.min(blendRatio, switchRatio) > 0.4)
+  if (
+    !fadeLike &&
+    histDistance(A, B) < MIN_GRADUAL_HIST &&
+    Math.min(blendRatio, switchRatio) > UNMISTAKABLE_BLEND
+  )
     return null;
   let kind: TransitionKind;
   if (fadeLike) kind = "fade";
