@@ -16,7 +16,7 @@ import { renderArgs } from "../services/renderer/src/domain/ffmpeg-args.js";
 
 const dir = ".tmp/bench";
 const edlFile = process.argv[2] ?? join(dir, "job-edl.json");
-const source = process.argv[3] ?? join(dir, "job-source-1080p30-60s.mp4");
+const source = process.argv[3] ?? join(dir, "job-source-camera-1080p30-60s.mp4"); // bench/job.ts default source
 const SECONDS = Number(process.env.BENCH_SECONDS ?? Number.POSITIVE_INFINITY);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const edl = EdlSchema.parse(JSON.parse(await readFile(edlFile, "utf8")));
