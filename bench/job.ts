@@ -41,12 +41,17 @@ if (!existsSync(panSource)) {
 }
 /**
  * BENCH_SOURCE=camera (default): that pan as a camera gives it, drifting by fractions of a pixel
- * (a slow sway and breathing zoom) with temporal sensor noise. BENCH_SOURCE=pan: the generated
- * pan itself, whole pixels a frame without noise, which x264 encodes at half the cost of any
- * crop, zoom or natural footage of it, so a floor measured on it is not what users' footage costs.
+ * (a slow sway and breathing zoom) with temporal sensor noise (BENCH_NOISE, default 5).
+ * BENCH_SOURCE=pan: the generated pan itself, whole pixels a frame without noise, which x264
+ * encodes at half the cost of any crop, zoom or natural footage of it, so a floor measured on it
+ * is not what users' footage costs.
  */
 const sourceKind = process.env.BENCH_SOURCE ?? "camera";
-const source = sourceKind === "pan" ? panSource : join(dir, "job-source-camera-1080p30-60s.mp4");
+const noise = Number(process.env.BENCH_NOISE ?? 5); // the sensor noise's strength (ffmpeg noise=alls)
+const source =
+  sourceKind === "pan"
+    ? panSource
+    : join(dir, `job-source-camera${noise === 5 ? "" : `-noise${noise}`}-1080p30-60s.mp4`);
 if (!existsSync(source)) {
   console.log("generating", source, "…");
   const d = "(6+5*sin(in/47)+3*sin(in/13))"; // sub-pixel sway, px
@@ -55,7 +60,7 @@ if (!existsSync(source)) {
     `perspective=x0='${z}+${d}':y0='${z}+0.6*${d}':x1='W-${z}+${d}':y1='${z}+0.6*${d}':` +
     `x2='${z}+${d}':y2='H-${z}+0.6*${d}':x3='W-${z}+${d}':y3='H-${z}+0.6*${d}':interpolation=cubic:eval=frame`;
   await runTool("ffmpeg", [
-    ...["-hide_banner", "-nostdin", "-y", "-i", panSource, "-vf", `${persp},noise=alls=5:allf=t`],
+    ...["-hide_banner", "-nostdin", "-y", "-i", panSource, "-vf", `${persp},noise=alls=${noise}:allf=t`],
     ...["-c:v", "libx264", "-preset", "fast", "-crf", "16", "-c:a", "copy", `${source}.part.mp4`],
   ]);
   renameSync(`${source}.part.mp4`, source); // a failed run leaves no file that looks complete
