@@ -6,8 +6,9 @@
  *
  * floor (issue 14's definition) = bare ffmpeg decoding both inputs to the analysis resolution
  * (what analysis cannot do with less) + one encode of the source at the job's encoder settings
- * (libx264 preset and CRF, AAC bitrate, frame rate) with a simple `eq` grade, measured before the
- * job. ratio = processing_time_seconds / floor. After the job it also times the same eq encode of
+ * (libx264 preset and CRF, AAC bitrate, frame rate) with a simple `eq` grade; the decodes are
+ * timed before the job, the encode after it (it takes those settings from the job's EDL).
+ * ratio = processing_time_seconds / floor. After the job it also times the same eq encode of
  * the job's output instead of the source (what x264 pays for the output's content: a zoom costs it
  * far more than a pan), and the job's own filter graph encoded with nothing around it (the
  * render's edit and grade without the engine), so content, edit and engine costs can be told apart.
@@ -22,9 +23,9 @@ import { storageKeys } from "../services/lib-contracts/src/keys.js";
 import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
 import { type EditDecisionList, EdlSchema } from "../services/lib-models/src/edit/edl.js";
 import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
-import { renderArgs } from "../services/renderer/src/domain/ffmpeg-args.js";
 import { beatFrames, makeEditedClip, type Shot, shotLengths } from "../test/support/edit-media.js";
 import { startEngineProcess } from "./support/engine-process.js";
+import { bareRenderArgs, eqEncodeArgs } from "./support/floor.js";
 import { formatStageBreakdown } from "./support/stages.js";
 
 const dir = ".tmp/bench";
@@ -94,16 +95,9 @@ async function bareDecode(file: string): Promise<number> {
   });
 }
 
-/** An encode of `input` with a simple `eq` grade at the job's encoder settings (the floor's: of the source). */
+/** Seconds of the floor's eq encode of `input` (the source, or the job's output). */
 async function eqEncode(edl: EditDecisionList, input = source): Promise<number> {
-  const out = join(dir, "job-floor-eq.mp4");
-  return seconds(() =>
-    runTool("ffmpeg", [
-      ...["-hide_banner", "-nostdin", "-y", "-i", input, "-vf", "eq=contrast=1.1:saturation=1.1"],
-      ...["-c:v", "libx264", "-preset", edl.encode.preset, "-crf", String(edl.encode.crf)],
-      ...["-r", edl.fps_fraction, "-c:a", "aac", "-b:a", `${edl.audio.bitrate_kbps}k`, out],
-    ]),
-  );
+  return seconds(() => runTool("ffmpeg", eqEncodeArgs(edl, input, [join(dir, "job-floor-eq.mp4")])));
 }
 
 const decodeSource = await bareDecode(source);
@@ -143,12 +137,7 @@ try {
   await writeFile(join(dir, "job-edl.json"), JSON.stringify(edl, null, 2));
   const encode = await eqEncode(edl); // the job's encoder settings come from its EDL
   const graphOut = join(dir, "job-graph-encode.mp4");
-  const graph = await seconds(() =>
-    runTool(
-      "ffmpeg",
-      renderArgs(edl, source, graphOut).filter((a) => a !== "-progress" && a !== "pipe:1"),
-    ),
-  );
+  const graph = await seconds(() => runTool("ffmpeg", bareRenderArgs(edl, source, graphOut)));
   // The encoder's cost depends on what it encodes: zoomed frames cost x264 far more than the
   // source's pan. The same eq encode of the job's own output isolates that from the engine's cost.
   const contentEncode = await eqEncode(edl, join(storage, storageKeys.output(jobId)));

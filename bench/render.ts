@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type EditDecisionList, EdlSchema } from "../services/lib-models/src/edit/edl.js";
 import { measureTools, runTool, type ToolUsage } from "../services/lib-platform/src/process.js";
-import { renderArgs } from "../services/renderer/src/domain/ffmpeg-args.js";
+import { bareRenderArgs, eqEncodeArgs } from "./support/floor.js";
 
 const dir = ".tmp/bench";
 const edlFile = process.argv[2] ?? join(dir, "job-edl.json");
@@ -22,27 +22,14 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const edl = EdlSchema.parse(JSON.parse(await readFile(edlFile, "utf8")));
 const frames = Math.min(edl.output.frames, Math.round(SECONDS * edl.fps));
 
-/** The graph's arguments, stopped after `frames` output frames, without progress output. */
+/** The graph's arguments, stopped after `frames` output frames, into a null sink. */
 function graphArgs(e: EditDecisionList): string[] {
-  const args = renderArgs(e, source, "-").filter((a) => a !== "-progress" && a !== "pipe:1");
+  const args = bareRenderArgs(e, source, "-");
   args[args.indexOf("-frames:v") + 1] = String(frames);
   return [...args.slice(0, -1), "-f", "null", "-"];
 }
 
-const eqArgs = [
-  ...["-hide_banner", "-nostdin", "-y", "-i", source, "-vf", "eq=contrast=1.1:saturation=1.1"],
-  ...[
-    "-c:v",
-    "libx264",
-    "-preset",
-    edl.encode.preset,
-    "-crf",
-    String(edl.encode.crf),
-    "-r",
-    edl.fps_fraction,
-  ],
-  ...["-frames:v", String(frames), "-c:a", "aac", "-b:a", `${edl.audio.bitrate_kbps}k`, "-f", "null", "-"],
-];
+const eqArgs = eqEncodeArgs(edl, source, ["-frames:v", String(frames), "-f", "null", "-"]);
 
 const variants: Record<string, string[]> = {
   "eq encode (the floor's)": eqArgs,
