@@ -137,6 +137,9 @@ function toServiceError(err: unknown, onInternal: (err: unknown) => void): Parti
   return { code: grpc.status.INTERNAL, details: "internal error", metadata };
 }
 
+/** What a caller sees of a service it cannot reach in time (either transport). */
+const unavailable = () => new AppError("unavailable", "a backend service is unavailable, try again shortly");
+
 function fromServiceError(err: grpc.ServiceError): AppError {
   const raw = err.metadata?.get(ERROR_KEY)[0];
   if (Buffer.isBuffer(raw)) {
@@ -152,7 +155,7 @@ function fromServiceError(err: grpc.ServiceError): AppError {
     }
   }
   if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new AppError("unavailable", "a backend service is unavailable, try again shortly");
+    return unavailable();
   }
   return new AppError("internal", "internal error");
 }
@@ -304,6 +307,18 @@ export interface ClientOptions {
 export const DEFAULT_UNARY_TIMEOUT_MS = 30_000;
 export const DEFAULT_STREAM_TIMEOUT_MS = 2 * 3600_000;
 
+/** A call's metadata, and its deadline in ms from now: its own, or the client's default for its kind. */
+function callParams(
+  m: DescMethod,
+  options: CallOptions,
+  defaults: { unaryTimeoutMs: number; streamTimeoutMs: number },
+): { metadata: grpc.Metadata; timeoutMs: number } {
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries(options.metadata ?? {})) metadata.set(k, v);
+  const fallback = m.methodKind === "unary" ? defaults.unaryTimeoutMs : defaults.streamTimeoutMs;
+  return { metadata, timeoutMs: options.timeoutMs ?? fallback };
+}
+
 /** Where a service is: "host:port" over the network, or a client in this process (localClient). */
 export type Endpoint<S extends DescService> = string | (ServiceClient<S> & { close(): void });
 
@@ -335,9 +350,7 @@ export function createClient<S extends DescService>(
       Buffer.from(toBinary(m.input, create(m.input, msg)));
     const deserialize = deserializer(m.output);
     const prepare = (options: CallOptions = {}) => {
-      const md = new grpc.Metadata();
-      for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
-      const timeoutMs = options.timeoutMs ?? (m.methodKind === "unary" ? unaryTimeoutMs : streamTimeoutMs);
+      const { metadata: md, timeoutMs } = callParams(m, options, { unaryTimeoutMs, streamTimeoutMs });
       const callOptions: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
       return { md, callOptions };
     };
@@ -458,28 +471,24 @@ export function localClient<S extends DescService>(
     const response = (msg: unknown) =>
       fromBinary(m.output, toBinary(m.output, create(m.output, msg as MessageInitShape<DescMessage>)));
     const observe = observer(service, m);
-    const timeoutMs = (o: CallOptions) =>
-      o.timeoutMs ?? (m.methodKind === "unary" ? unaryTimeoutMs : streamTimeoutMs);
 
     /** The service's side of one call; `end()` cancels it (a no-op for a call that has settled). */
     const open = (callOptions: CallOptions = {}) => {
+      const { metadata, timeoutMs } = callParams(m, callOptions, { unaryTimeoutMs, streamTimeoutMs });
       const ac = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         ac.abort(new Error("deadline exceeded"));
-      }, timeoutMs(callOptions));
+      }, timeoutMs);
       const onAbort = () => ac.abort(callOptions.signal?.reason);
       if (callOptions.signal?.aborted) onAbort();
       else callOptions.signal?.addEventListener("abort", onAbort, { once: true });
-      const metadata = new grpc.Metadata();
-      for (const [k, v] of Object.entries(callOptions.metadata ?? {})) metadata.set(k, v);
       return {
         ctx: { metadata, signal: ac.signal } satisfies CallContext,
         /** What the caller sees of a failure: what fromServiceError makes of the wire's status. */
         failure(err: unknown): unknown {
-          if (timedOut)
-            return new AppError("unavailable", "a backend service is unavailable, try again shortly");
+          if (timedOut) return unavailable();
           if (callOptions.signal?.aborted) return callOptions.signal.reason;
           if (isAppError(err)) return new AppError(err.code, err.message, err.details);
           onInternal(err, path(m));
