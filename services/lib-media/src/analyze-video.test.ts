@@ -217,6 +217,25 @@ describe("dissolves between panning shots of one kind of texture", () => {
   });
 });
 
+describe("a punch-in before a gliding window", () => {
+  it("is one cut on its frame, not a wipe spanning the glide", async () => {
+    // The edit's punch-in: the full frame, then a 1.4× crop of it whose window glides for 28
+    // frames (the crop following a subject) over an evolving fractal. The glide changes every
+    // pair; the cut changes one pair several times more.
+    const src = "mandelbrot=s=960x540:r=30:maxiter=64:end_pts=100000,split[m0][m1]";
+    await makeClip(
+      file("punch-in.mp4"),
+      `${src};[m0]trim=end_frame=60,crop=640:360:x='160+n/3':y=90,scale=320:180,setsar=1[a];` +
+        "[m1]trim=start_frame=60:end_frame=120,setpts=PTS-STARTPTS,crop=457:257:x='400-6*min(n\\,28)':y='140+2*min(n\\,28)',scale=320:180,setsar=1[b];" +
+        "[a][b]concat=n=2:v=1",
+      120,
+    );
+    const { analysis } = await analyzeVideo(file("punch-in.mp4"));
+    // before the dominant-cut rule: a 29-frame wipe from frame 59
+    expect(analysis.transitions.map((t) => `${t.type}@${t.start_frame}`)).toEqual(["cut@60"]);
+  });
+});
+
 describe("colour", () => {
   it("measures the colour profile, a pixel sample and a palette in the decode pass", async () => {
     await makeClip(file("natural.mp4"), naturalSceneChain(), 20);

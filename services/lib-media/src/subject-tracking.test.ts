@@ -5,6 +5,7 @@ import {
   CHECKER_SUBJECT,
   ffmpeg,
   makeCheckerObject,
+  makeClip,
   makePannedSubject,
   makeStill,
   tempDir,
@@ -71,6 +72,19 @@ describe("subject tracking (motion unlike the camera's)", () => {
       file("pan.mp4"),
     ]);
     const v = await analyzeVideo(file("pan.mp4"));
+    const m = await analyzeMotion(v.frames, { transitions: v.analysis.transitions });
+    expect(m.subject_tracks).toEqual([]);
+  });
+
+  it("reports no subject where the texture itself evolves (a fractal zooming under a slow pan)", async () => {
+    // Every frame differs from its camera-moved predecessor a little, everywhere: detections come
+    // and go at random places with median confidence 0.017, against 0.44 on the object above.
+    await makeClip(
+      file("fractal.mp4"),
+      "mandelbrot=s=640x360:r=30:maxiter=64:end_pts=100000,crop=320:180:x='40+n/3':y=60",
+      150,
+    );
+    const v = await analyzeVideo(file("fractal.mp4"));
     const m = await analyzeMotion(v.frames, { transitions: v.analysis.transitions });
     expect(m.subject_tracks).toEqual([]);
   });

@@ -76,6 +76,8 @@ const MIN_CHANGE = 0.08;
 const UNMISTAKABLE_BLEND = 0.4;
 const MIN_UNEXPLAINED = 6;
 const MERGE_GAP = 3;
+/** A cut's step over the median pair of a region at which the region is that cut, not a gradual transition. */
+const DOMINANT_STEP = 3;
 
 /** Mean of the w pairs on one side of i (dir = −1 or +1), the largest left out. */
 function sideMean(x: Float32Array, i: number, n: number, w: number, dir: -1 | 1): number {
@@ -296,7 +298,7 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
   const validate = (i: number, j: number, halves = false) =>
     cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
       ? null
-      : validateRegion(f, excess, i, j, maxFrames, halves);
+      : validateRegion(f, excess, i, j, maxFrames, opts.cutFrames, halves);
   const out: DetectedTransition[] = [];
   let i = 1;
   while (i < n) {
@@ -397,12 +399,23 @@ function unexplainedByMotion(f: FeatureSeries, a: number, b: number): boolean {
   return inside >= 2 * level * len && inside - level * len >= MIN_UNEXPLAINED;
 }
 
+/** Whether the largest pair of a..b is a detected cut at DOMINANT_STEP × the median of the others or more. */
+function dominantCut(excess: Float32Array, a: number, b: number, cutFrames: ReadonlySet<number>): boolean {
+  let top = a;
+  for (let k = a; k <= b; k++) if (excess[k] > excess[top]) top = k;
+  if (!cutFrames.has(top)) return false;
+  const others: number[] = [];
+  for (let k = a; k <= b; k++) if (k !== top) others.push(Math.max(0, excess[k]));
+  return excess[top] >= DOMINANT_STEP * median(others);
+}
+
 function validateRegion(
   f: FeatureSeries,
   excess: Float32Array,
   a0: number,
   b0: number,
   maxFrames: number,
+  cutFrames: ReadonlySet<number> | undefined,
   /** a0..b0 spans two dissolves that meet halfway: the frames there differ from both ends. */
   halves = false,
 ): DetectedTransition | null {
@@ -481,6 +494,10 @@ function validateRegion(
     Math.min(blendRatio, switchRatio) > UNMISTAKABLE_BLEND
   )
     return null;
+  // A hard cut with camera motion before or after it (a punch-in, then the window gliding): one
+  // detected cut carrying several times the change of any typical pair inside. A dissolve or a
+  // wipe spreads its change; only a fade through white may jump.
+  if (!fadeLike && cutFrames && dominantCut(excess, a, b, cutFrames)) return null;
   let kind: TransitionKind;
   if (fadeLike) kind = "fade";
   else if (switchRatio < blendRatio) kind = "wipe";
