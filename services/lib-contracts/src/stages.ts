@@ -29,6 +29,16 @@ export function stageIndex(stage: StageName): number {
   return STAGE_NAMES.indexOf(stage);
 }
 
+/**
+ * Progress inside a stage maps linearly onto the stage's range (seed 003):
+ * fraction 0 → the range's first percent, fraction 1 → its last. Never 100: only completion is 100.
+ */
+export function stagePercent(stage: StageName, fraction: number): number {
+  const s = STAGES[stageIndex(stage)];
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  return s.from + Math.floor(f * (s.to - s.from));
+}
+
 /** The last stage a job of this mode runs. */
 export function lastStage(mode: Mode): StageName {
   return mode === "style_only" ? "style_extraction" : "rendering";

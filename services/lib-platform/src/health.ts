@@ -23,8 +23,11 @@ export interface ReadinessReport {
 }
 
 const PING_TIMEOUT_MS = 2000;
-/** How often gRPC health re-evaluates readiness (it answers from the last result). */
-const GRPC_REFRESH_MS = 2000;
+/**
+ * How often gRPC health re-evaluates readiness (it answers from the last result): the readiness
+ * probes' period (k8s/base), since each refresh pings every dependency of every service.
+ */
+const GRPC_REFRESH_MS = 5000;
 
 export class Health {
   private readonly deps = new Map<string, Pingable>();
@@ -76,7 +79,7 @@ export class Health {
     return { ready, draining: this.isDraining, checks };
   }
 
-  /** Serves grpc.health.v1.Health on `server`; "" reports readiness, refreshed every 2 s. */
+  /** Serves grpc.health.v1.Health on `server`; "" reports readiness, refreshed every GRPC_REFRESH_MS. */
   addToGrpcServer(server: grpc.Server): void {
     const impl = new HealthImplementation({ "": this.isDraining ? "NOT_SERVING" : "SERVING" });
     impl.addToServer(server);

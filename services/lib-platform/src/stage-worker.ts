@@ -11,7 +11,15 @@
  * one may finish within the grace period, after which it is aborted and released (nacked) for
  * another worker to redo.
  */
-import { queues, routes, type StageName } from "@clipzy/contracts";
+import {
+  queues,
+  routes,
+  STAGE_NAMES,
+  STAGES,
+  type StageName,
+  stageIndex,
+  stagePercent,
+} from "@clipzy/contracts";
 import type { StageTask } from "@clipzy/proto";
 import type { Broker, BrokerMessage, Subscription } from "./broker/port.js";
 import type { Logger } from "./log.js";
@@ -62,7 +70,7 @@ export interface StageWorkerOptions {
   log: Logger;
   /** Deliveries before the stage is reported failed (RabbitMQ would dead-letter it next). */
   maxDeliveries?: number;
-  /** Minimum interval between progress events. */
+  /** Minimum interval between progress events (default 1 s). */
   progressIntervalMs?: number;
   /** Tasks processed at once by this worker. */
   concurrency?: number;
@@ -88,7 +96,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
   const { broker, stage, log } = options;
   const handler = options.wrapHandler ? options.wrapHandler(stage, options.handler) : options.handler;
   const maxDeliveries = options.maxDeliveries ?? 5;
-  const interval = options.progressIntervalMs ?? 250;
+  const interval = options.progressIntervalMs ?? 1000;
   const running = new Map<string, AbortController>();
   const cancelled = new Set<string>();
   let stopping = false;
@@ -119,13 +127,20 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     const cpuBefore = process.cpuUsage();
     const tools: ToolUsage = { runs: 0, wallMs: 0, cpuMs: 0 };
     const reusedInputs = new Set<string>();
-    let last = -1;
+    // Each progress event is a state change of the job (a guarded write, an event document and a
+    // broadcast), so only one the job can show is sent: a percent it has not reached, below the
+    // stage's last (StageDone moves it on to the next stage's first), at most once an interval.
+    // The first stage's 0 moves the job from queued to processing; a later stage's 0 is where
+    // StageDone of the one before already put it.
+    const range = STAGES[stageIndex(stage)];
+    let shown = stage === STAGE_NAMES[0] ? range.from - 1 : range.from;
     let lastAt = 0;
     const progress = (fraction: number) => {
       const f = Math.min(1, Math.max(0, fraction));
+      const percent = stagePercent(stage, f);
       const now = Date.now();
-      if (f <= last || (now - lastAt < interval && f < 1)) return;
-      last = f;
+      if (percent <= shown || percent >= range.to || (now - lastAt < interval && shown >= range.from)) return;
+      shown = percent;
       lastAt = now;
       publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f }).catch((err) =>
         jobLog.warn({ err }, "progress event not published"),

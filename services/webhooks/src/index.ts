@@ -20,6 +20,9 @@ import { addressPolicy } from "./domain/address.js";
 import { consumeTerminalEvents } from "./transport/events.js";
 import { webhooksGrpc } from "./transport/grpc.js";
 
+/** How often the store is searched for deliveries this instance was not told of (lapsed claims, other instances' retries). */
+const SWEEP_MS = 5_000;
+
 export interface WebhooksServiceDeps {
   broker: Broker;
   docs: DocStore;
@@ -70,15 +73,13 @@ export async function start(deps: WebhooksServiceDeps): Promise<Running> {
   deps.health?.addToGrpcServer(server);
   const port = await listen(server, deps.host, deps.port);
   const events = await consumeTerminalEvents(deps.broker, jobs, deliveries);
-  const timer = setInterval(() => {
-    deliveries.sendDue().catch((err) => deps.log.error({ err }, "webhook loop failed"));
-  }, 200);
+  deliveries.start(SWEEP_MS);
   deps.log.info({ port }, "webhooks service listening");
   return {
     port,
     local: localClient(WebhookService, impl, { onInternalError }),
     async stop() {
-      clearInterval(timer);
+      deliveries.stop();
       await events.cancel();
       await shutdown(server, deps.drainMs);
       jobs.close();

@@ -13,6 +13,7 @@ import {
   type StageName,
   type StyleJson,
   stageIndex,
+  stagePercent,
   storageKeys,
 } from "@clipzy/contracts";
 import { type EditResult, EdlSchema, editResult } from "@clipzy/models/edit/edl";
@@ -31,7 +32,7 @@ import {
   type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
-import { firstStage, nextStage, stagePercent } from "../domain/progress.js";
+import { firstStage, nextStage } from "../domain/progress.js";
 import { JobCache } from "./job-cache.js";
 
 /** What the jobs service needs to know about a video (served by the upload service). */

@@ -20,13 +20,14 @@ describe("webhook deliveries shared by two webhooks instances", () => {
   afterEach(() => docs.collection("webhook_deliveries").deleteMany({}));
 
   /** An instance: its own Deliveries over the shared collection, sending to a slow receiver. */
-  const instance = (sent: string[], leaseMs = 30_000, hang = false) =>
+  const instance = (sent: string[], leaseMs = 30_000, hang = false, failFirst = 0) =>
     new Deliveries({
       deliveries: docs.collection<DeliveryDoc>("webhook_deliveries"),
       send: async (url) => {
         sent.push(url);
         await new Promise((r) => setTimeout(r, 20));
         if (hang) await new Promise(() => {}); // dies mid-send: never records the attempt
+        if (sent.length <= failFirst) return { statusCode: 503, error: "HTTP 503" };
         return { statusCode: 200, error: null };
       },
       secrets: async () => ["whsec_test"],
@@ -53,6 +54,36 @@ describe("webhook deliveries shared by two webhooks instances", () => {
       d.attempts.length,
     ]);
     expect(states).toEqual(Array.from({ length: 20 }, () => ["delivered", 1]));
+  });
+
+  it("the started loop sends on enqueue and at each retry's time, with no poll in between", async () => {
+    const sent: string[] = [];
+    const times: number[] = [];
+    const one = instance(sent, 30_000, false, 2);
+    await one.init();
+    one.start(60_000); // the sweep never comes within the test: only wake-ups send
+    try {
+      const t0 = Date.now();
+      await one.enqueue(job(1));
+      // a second enqueue while the first pass is sending must not wait for the sweep either
+      await new Promise((r) => setTimeout(r, 5));
+      await one.enqueue(job(2));
+      const deliveries = docs.collection<DeliveryDoc>("webhook_deliveries");
+      for (let i = 0; i < 100; i++) {
+        const all = await deliveries.find({});
+        if (all.length === 2 && all.every((d) => d.state === "delivered")) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const d of await deliveries.find({})) {
+        expect(d.state).toBe("delivered");
+        times.push(...d.attempts.map((a) => a.at.getTime() - t0));
+      }
+      // job 1 failed once (503), job 2 too; both retried after retryBaseMs (100 ms), not after 60 s
+      expect(sent).toHaveLength(4);
+      expect(Math.max(...times)).toBeLessThan(2_000);
+    } finally {
+      one.stop();
+    }
   });
 
   it("an instance that dies mid-send lets its claim lapse, and another sends the attempt", async () => {

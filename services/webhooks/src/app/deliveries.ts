@@ -52,6 +52,9 @@ export interface DeliveriesDeps {
 export const deliveryId = (jobId: string, url: string) =>
   `msg_${createHash("sha256").update(`${jobId}\n${url}`).digest("hex").slice(0, 24)}`;
 
+/** Deliveries claimed per pass; a full page means more may be due at once. */
+const DUE_PAGE = 20;
+
 const TERMINAL_MESSAGE: Record<string, string> = {
   completed: "Job completed",
   failed: "Job failed",
@@ -73,9 +76,19 @@ export function webhookBody(job: Job): string {
   });
 }
 
-/** Records deliveries durably, then sends them from a loop, so a restart resumes pending ones. */
+/**
+ * Records deliveries durably, then sends them from a loop, so a restart resumes pending ones.
+ * The loop wakes when there is something to send rather than polling: at once on an enqueue or a
+ * replay, after each pass at the earliest pending delivery's time (a retry), and every `sweepMs`
+ * for what this instance was not told of (another instance's enqueue or replay).
+ */
 export class Deliveries {
   private sending = false;
+  /** A wake-up came while sending: the due set may have grown after the running pass read it. */
+  private again = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: DeliveriesDeps) {}
 
@@ -108,6 +121,7 @@ export class Deliveries {
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
     }
+    this.wake(0);
   }
 
   /** Sends a delivery again (whatever its state), with a fresh round of retries. */
@@ -121,6 +135,7 @@ export class Deliveries {
       { _id: deliveryId, tenant_id: tenantId },
       { $set: { state: "pending", next_attempt_at: new Date(), round_start: doc.attempts.length } },
     );
+    this.wake(0);
     return updated!;
   }
 
@@ -128,18 +143,57 @@ export class Deliveries {
     return this.deps.deliveries.find({ tenant_id: tenantId, job_id: jobId }, { sort: { created_at: 1 } });
   }
 
-  /** Sends every due delivery once; called from a timer. */
+  /** Starts the send loop: a pass now, then as deliveries fall due (see the class comment). */
+  start(sweepMs: number): void {
+    this.sweep = setInterval(() => this.wake(0), sweepMs);
+    this.wake(0);
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
+    clearTimeout(this.wakeTimer);
+    this.sweep = undefined;
+    this.wakeAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** Runs a pass in `delayMs` (or sooner, when an earlier wake-up is already set). */
+  private wake(delayMs: number): void {
+    if (!this.sweep) return; // not started (tests drive sendDue themselves) or stopped
+    const at = Date.now() + delayMs;
+    if (at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.sendDue().catch((err) => this.deps.log.error({ err }, "webhook loop failed"));
+    }, delayMs);
+  }
+
+  /** Sends every due delivery once. */
   async sendDue(): Promise<void> {
-    if (this.sending) return;
+    if (this.sending) {
+      this.again = true;
+      return;
+    }
     this.sending = true;
     try {
-      const due = await this.deps.deliveries.find(
-        { state: "pending", next_attempt_at: { $lte: new Date() } },
-        { limit: 20 },
+      do {
+        this.again = false;
+        const due = await this.deps.deliveries.find(
+          { state: "pending", next_attempt_at: { $lte: new Date() } },
+          { limit: DUE_PAGE },
+        );
+        await Promise.all(
+          due.map((d) => this.claim(d).then((mine) => (mine ? this.attempt(mine) : undefined))),
+        );
+        if (due.length === DUE_PAGE) this.again = true;
+      } while (this.again);
+      // the next retry, whoever scheduled it (a few ms late: the clock must have passed it)
+      const [next] = await this.deps.deliveries.find(
+        { state: "pending" },
+        { sort: { next_attempt_at: 1 }, limit: 1 },
       );
-      await Promise.all(
-        due.map((d) => this.claim(d).then((mine) => (mine ? this.attempt(mine) : undefined))),
-      );
+      if (next) this.wake(Math.max(0, next.next_attempt_at.getTime() - Date.now()) + 5);
     } finally {
       this.sending = false;
     }
