@@ -7,7 +7,10 @@ import client from "prom-client";
 import type { Broker } from "./broker/port.js";
 
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: "clipzy_" });
+// The event-loop lag monitor samples on a timer; at prom-client's default 10 ms it wakes every
+// process 100 times a second: 5.3 ms CPU/s each at rest, against 1.2 at 100 ms and 0.5 without
+// (an idle node process over 10 s). A blocked loop still shows at 100 ms.
+client.collectDefaultMetrics({ register: registry, prefix: "clipzy_", eventLoopMonitoringPrecision: 100 });
 
 /** Stages take from seconds to tens of minutes. */
 const STAGE_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600];
