@@ -150,10 +150,14 @@ class MongoDocCollection<T extends Doc> implements Collection<T> {
    * processes are serialized. A lock left by a dead process expires after LOCK_LEASE_MS.
    */
   private async lockedUpdate(filter: Filter, modifier: UpdateFilter<Document>): Promise<T | null> {
+    // A filter naming its document's _id (every job update does) needs no lookup to find which
+    // document to lock: one round trip fewer of the four.
+    const named = typeof filter._id === "string" ? filter._id : null;
     for (;;) {
-      const candidate = await this.c.findOne(filter as MongoFilter<Document>, { projection: { _id: 1 } });
+      const candidate =
+        named ?? (await this.c.findOne(filter as MongoFilter<Document>, { projection: { _id: 1 } }))?._id;
       if (!candidate) return null;
-      const id = candidate._id as unknown as string;
+      const id = candidate as unknown as string;
       const lockId = `${this.c.collectionName}/${id}`;
       await this.lock(lockId);
       try {
@@ -167,7 +171,8 @@ class MongoDocCollection<T extends Doc> implements Collection<T> {
           returnDocument: "after",
           upsert: false,
         });
-        if (!doc) continue; // changed meanwhile: look again
+        if (!doc && named) return null; // under the lock: it does not match, and nothing can change that
+        if (!doc) continue; // changed between the lookup and the lock: look again
         return doc as unknown as T;
       } finally {
         await this.compat.locks.deleteOne({ _id: lockId });
