@@ -77,7 +77,7 @@ class MongoDocCollection<T extends Doc> implements Collection<T> {
 
   ensureIndex(spec: IndexSpec): Promise<void> {
     return this.run(async () => {
-      const fields = validateIndexSpec(spec);
+      validateIndexSpec(spec); // throws on a spec no adapter accepts
       // Same name for the same spec: creating it again is a no-op, as MongoDB specifies.
       const name = [
         ...Object.entries(spec.fields).map(([f, d]) => `${f}_${d}`),
