@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { startBroker, stopBroker } from "../support/infra.js";
 import { makeClip } from "../support/media.js";
-import { type OtlpReceiver, type ReceivedSpan, renderTrace, startOtlpReceiver } from "../support/otlp.js";
+import { type OtlpReceiver, renderTrace, settled, startOtlpReceiver, traceTree } from "../support/otlp.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -126,30 +126,16 @@ describe("operations (distributed, tracing on)", () => {
     const traceId = traceOf()!;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     // Wait until every process has exported what it ended (the batch delay is 200 ms).
-    let count = -1;
-    await waitUntil("spans settle", async () => {
-      const n = otlp.spans.filter((s) => s.traceId === traceId).length;
-      const settled = n === count;
-      count = n;
-      await sleep(1000);
-      return settled;
-    });
+    await settled(() => otlp.spans.filter((s) => s.traceId === traceId).length);
     const spans = otlp.spans.filter((s) => s.traceId === traceId);
     // The whole trace as text, kept with the cluster's logs (the README shows one).
     await writeFile(join(cluster.dir, "trace.txt"), `${renderTrace(spans)}\n`);
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const ancestors = (s: ReceivedSpan): ReceivedSpan[] => {
-      const out: ReceivedSpan[] = [];
-      for (let p = byId.get(s.parentSpanId); p; p = byId.get(p.parentSpanId)) out.push(p);
-      return out;
-    };
+    const { byId, ancestors, roots, dangling } = traceTree(spans);
 
     // One root: the gateway's HTTP server span of POST /api/v1/jobs; every other parent is in the trace.
-    const roots = spans.filter((s) => s.parentSpanId === "");
     expect(roots.map((r) => [r.service, r.kind, r.attributes["http.route"] ?? r.name])).toEqual([
       ["clipzy-gateway", 2, expect.stringContaining("/api/v1/jobs")],
     ]);
-    const dangling = spans.filter((s) => s.parentSpanId !== "" && !byId.has(s.parentSpanId));
     expect(
       dangling.map((s) => `${s.service}: ${s.name}`),
       "every parent span is in the trace",

@@ -210,3 +210,30 @@ export function renderTrace(spans: ReceivedSpan[], hide?: RegExp): string {
   walk("", 0);
   return lines.join("\n");
 }
+
+/** One trace's spans by id, with each span's ancestors, its roots and the spans whose parent is missing. */
+export function traceTree(spans: ReceivedSpan[]) {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  return {
+    byId,
+    ancestors(s: ReceivedSpan): ReceivedSpan[] {
+      const out: ReceivedSpan[] = [];
+      for (let p = byId.get(s.parentSpanId); p; p = byId.get(p.parentSpanId)) out.push(p);
+      return out;
+    },
+    roots: spans.filter((s) => s.parentSpanId === ""),
+    dangling: spans.filter((s) => s.parentSpanId !== "" && !byId.has(s.parentSpanId)),
+  };
+}
+
+/** Resolves once `spans` has stopped growing for a second (every process exported what it ended). */
+export async function settled(spans: () => number): Promise<void> {
+  let count = -1;
+  for (let i = 0; i < 60; i++) {
+    const n = spans();
+    if (n === count && n > 0) return;
+    count = n;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error("spans kept arriving for a minute");
+}

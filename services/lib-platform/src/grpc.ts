@@ -22,6 +22,7 @@ import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2
 import { AppError, type ErrorCode, isAppError } from "@clipzy/contracts";
 import * as grpc from "@grpc/grpc-js";
 import { metrics } from "./metrics.js";
+import { inSpan, SpanKind } from "./telemetry.js";
 
 const ERROR_KEY = "x-clipzy-error-bin";
 
@@ -451,8 +452,9 @@ const CALL_ENDED = new Error("call ended");
  * cross as protobuf binary, so caller and service share no objects and see the same field
  * defaults; an AppError arrives as thrown, anything else as "internal error" (reported through
  * `onInternalError`); every call has a deadline, and the caller's signal or an early stop
- * cancels the service's side. What it leaves out is HTTP/2 on loopback, which was most of a
- * status read's cost (bench/reads.ts).
+ * cancels the service's side; unary and client-streaming calls are traced as a client and a
+ * server span. What it leaves out is HTTP/2 on loopback, which was most of a status read's cost
+ * (bench/reads.ts).
  */
 export function localClient<S extends DescService>(
   service: S,
@@ -471,6 +473,14 @@ export function localClient<S extends DescService>(
     const response = (msg: unknown) =>
       fromBinary(m.output, toBinary(m.output, create(m.output, msg as MessageInitShape<DescMessage>)));
     const observe = observer(service, m);
+    // The client and server span pair grpc-js's instrumentation makes in distributed mode, so a
+    // job's trace has the same shape in both modes (no-ops while tracing is off).
+    const spanName = `grpc.${path(m).slice(1)}`;
+    const attributes = { "rpc.system": "grpc", "rpc.service": service.typeName, "rpc.method": m.name };
+    const traced = <T>(work: () => Promise<T>) =>
+      inSpan(spanName, { kind: SpanKind.CLIENT, attributes }, () =>
+        inSpan(spanName, { kind: SpanKind.SERVER, attributes }, work),
+      );
 
     /** The service's side of one call; `end()` cancels it (a no-op for a call that has settled). */
     const open = (callOptions: CallOptions = {}) => {
@@ -537,9 +547,7 @@ export function localClient<S extends DescService>(
               }
             })()
           : request(input as MessageInitShape<DescMessage>);
-      const answer = Promise.resolve()
-        .then(() => fn.call(impl, arg, call.ctx))
-        .then(response);
+      const answer = traced(() => Promise.resolve(fn.call(impl, arg, call.ctx)).then(response));
       // Settles with the answer, or as soon as the call is cancelled or times out.
       return new Promise((resolve, reject) => {
         let settled = false;
