@@ -1,6 +1,6 @@
 /**
  * Analysis in parallel and analysis reuse (prints figures; not a test):
- *   corepack pnpm exec tsx bench/analysis.ts [parallel|reuse|both]   (default both)
+ *   corepack pnpm exec tsx bench/analysis.ts [parallel|reuse|parts|both]   (default both: parallel and reuse)
  * Media: a BENCH_SECONDS (default 20) s BENCH_HEIGHT (default 720) p30 testsrc2 source with music
  * and a mandelbrot template of the same size, generated and cached under .tmp/bench/.
  *
@@ -11,6 +11,13 @@
  *   also prints the wall time side by side would take with enough free cores (the longer of the two).
  * reuse: the embedded engine (`npm start`'s process); a templated job, then a second job of another
  *   source on the same template: processing_time_seconds of both and their per-stage breakdowns.
+ * parts: a templated job (quality low) on an idle embedded engine, each in a fresh engine (so no
+ *   analysis comes from the cache), with WORKER_CONCURRENCY=1 (each analysis stage's two tasks,
+ *   source and template, one after the other) against 2 (side by side, the default), BENCH_ROUNDS
+ *   interleaved rounds, medians: the video_analysis stage's wall and processing_time_seconds, as
+ *   ratios. With BENCH_BASELINE_ROOT, a built checkout of an engine from before the split (one
+ *   task per stage analysing both inputs side by side), its job is timed in the same rounds too:
+ *   the split against that is what it costs on this machine's cores.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, openAsBlob } from "node:fs";
@@ -72,6 +79,34 @@ async function parallelRounds(files: [string, string]): Promise<void> {
   );
 }
 
+async function api(base: string, path: string, init?: RequestInit): Promise<any> {
+  return (await (await fetch(base + path, init)).json()).data;
+}
+
+async function upload(base: string, file: string): Promise<string> {
+  const form = new FormData();
+  form.set("file", await openAsBlob(file), basename(file));
+  return (await api(base, "/api/v1/videos/upload", { method: "POST", body: form })).video_id;
+}
+
+/** A job of `videoId` styled like `templateId`, until completed: the job with its result. */
+async function runJob(base: string, videoId: string, templateId: string, quality: string): Promise<any> {
+  const created = await api(base, "/api/v1/jobs", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ video_id: videoId, template_video_id: templateId, config: { quality } }),
+  });
+  for (;;) {
+    const j = await api(base, `/api/v1/jobs/${created.job_id}`);
+    if (j.status === "completed") return { ...j, ...(await api(base, `/api/v1/jobs/${j.job_id}/result`)) };
+    if (j.status !== "queued" && j.status !== "processing") throw new Error(`job ${j.status}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const templatedJob = async (base: string, sourceFile: string, templateFile: string, quality: string) =>
+  runJob(base, await upload(base, sourceFile), await upload(base, templateFile), quality);
+
 if (process.env.BENCH_CHILD) {
   await parallelRounds(JSON.parse(process.env.BENCH_CHILD) as [string, string]);
   process.exit(0);
@@ -103,33 +138,64 @@ if (mode === "parallel" || mode === "both") {
   }
 }
 
+if (mode === "parts") {
+  const runs: { label: string; env: Record<string, string>; root?: string }[] = [
+    { label: "WORKER_CONCURRENCY=1", env: { WORKER_CONCURRENCY: "1" } },
+    { label: "WORKER_CONCURRENCY=2", env: { WORKER_CONCURRENCY: "2" } },
+  ];
+  const baseline = process.env.BENCH_BASELINE_ROOT;
+  if (baseline) runs.push({ label: "before the split", env: {}, root: resolve(baseline) });
+  const seen = runs.map(() => ({ wall: [] as number[], processing: [] as number[], last: null as any }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, run] of runs.entries()) {
+      const engine = await startEngineProcess(run.env, [], run.root);
+      try {
+        const job = await templatedJob(engine.base, source, template, "low");
+        const va = job.stage_timings.find((t: { stage: string }) => t.stage === "video_analysis");
+        seen[i].wall.push(va.wall_seconds);
+        seen[i].processing.push(job.processing_time_seconds);
+        seen[i].last = job;
+      } finally {
+        await engine.stop();
+      }
+    }
+  }
+  console.log(
+    `a templated job (${SECONDS} s ${HEIGHT}p source and template, quality low), each in a fresh embedded engine on ${execFileSync("nproc").toString().trim()} cores (${ROUNDS} interleaved rounds, medians)`,
+  );
+  const [one, two] = seen.map((x) => ({ wall: median(x.wall), processing: median(x.processing) }));
+  for (const [i, run] of runs.entries()) {
+    const m = { wall: median(seen[i].wall), processing: median(seen[i].processing) };
+    console.log(
+      `  ${run.label.padEnd(22)} video_analysis ${m.wall.toFixed(2)} s (${(m.wall / one.wall).toFixed(2)}×), processing_time_seconds ${m.processing.toFixed(2)} s (${(m.processing / one.processing).toFixed(2)}×)`,
+    );
+  }
+  console.log(
+    `  side by side / one after the other: video_analysis ${(two.wall / one.wall).toFixed(2)}×, job ${(two.processing / one.processing).toFixed(2)}×`,
+  );
+  if (baseline) {
+    const before = { wall: median(seen[2].wall), processing: median(seen[2].processing) };
+    console.log(
+      `  split (WORKER_CONCURRENCY=2) / before the split: video_analysis ${(two.wall / before.wall).toFixed(2)}×, job ${(two.processing / before.processing).toFixed(2)}×`,
+    );
+  }
+  for (const [i, run] of runs.entries()) {
+    console.log(`${run.label}, last round:`);
+    console.log(formatStageBreakdown(seen[i].last));
+  }
+}
+
 if (mode === "reuse" || mode === "both") {
   const engine = await startEngineProcess();
   try {
-    const api = async (path: string, init?: RequestInit) =>
-      (await (await fetch(engine.base + path, init)).json()).data;
-    const upload = async (file: string) => {
-      const form = new FormData();
-      form.set("file", await openAsBlob(file), basename(file));
-      return (await api("/api/v1/videos/upload", { method: "POST", body: form })).video_id as string;
-    };
     const source2 = await media("source2", "testsrc", true);
-    const [s1, s2, t] = [await upload(source), await upload(source2), await upload(template)];
-    const job = async (videoId: string) => {
-      const created = await api("/api/v1/jobs", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ video_id: videoId, template_video_id: t, config: { quality: "high" } }),
-      });
-      for (;;) {
-        const j = await api(`/api/v1/jobs/${created.job_id}`);
-        if (j.status === "completed") return { ...j, ...(await api(`/api/v1/jobs/${j.job_id}/result`)) };
-        if (j.status !== "queued" && j.status !== "processing") throw new Error(`job ${j.status}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    const first = await job(s1);
-    const second = await job(s2);
+    const [s1, s2, t] = [
+      await upload(engine.base, source),
+      await upload(engine.base, source2),
+      await upload(engine.base, template),
+    ];
+    const first = await runJob(engine.base, s1, t, "high");
+    const second = await runJob(engine.base, s2, t, "high");
     console.log(
       `templated job (${SECONDS} s ${HEIGHT}p, quality high), then another source on the same template: ${first.processing_time_seconds} s vs ${second.processing_time_seconds} s (${(second.processing_time_seconds / first.processing_time_seconds).toFixed(2)}×); reused: ${JSON.stringify(second.analysis_reused)}`,
     );

@@ -64,6 +64,17 @@ describe("analysis cache", () => {
   it("a second job on the same template does not decode the template again", async () => {
     const first = await runJob(engine, ids.a, ids.t);
     expect(first.analysis_reused).toEqual([]);
+    // each analysis stage ran as two tasks, one per input, taken side by side (the engine's analysis
+    // workers take two tasks at once): the template's was taken before the source's was stored
+    for (const stage of ["video_analysis", "audio_analysis", "motion_analysis"]) {
+      const t = first.stage_timings.find((x: any) => x.stage === stage);
+      expect(t.parts.map((p: any) => p.input)).toEqual(["source", "template"]);
+      const [src, tpl] = t.parts;
+      expect(tpl.queue_wait_seconds).toBeLessThan(src.queue_wait_seconds + src.wall_seconds);
+      expect(t.ffmpeg_runs).toBe(src.ffmpeg_runs + tpl.ffmpeg_runs);
+      if (stage !== "motion_analysis") expect(Math.min(src.ffmpeg_runs, tpl.ffmpeg_runs)).toBeGreaterThan(0);
+    }
+    for (const t of first.stage_timings) expect(t.parts).toHaveLength(t.stage.endsWith("_analysis") ? 2 : 0);
     const second = await runJob(engine, ids.b, ids.t);
     expect(second.analysis_reused).toEqual([
       { stage: "video_analysis", input: "template" },
@@ -73,6 +84,8 @@ describe("analysis cache", () => {
     for (const stage of ["video_analysis", "audio_analysis"]) {
       expect(ffmpegRuns(first, stage)).toBeGreaterThan(0);
       expect(ffmpegRuns(second, stage)).toBe(ffmpegRuns(first, stage) / 2);
+      const parts = second.stage_timings.find((t: any) => t.stage === stage).parts;
+      expect(parts.map((p: any) => p.ffmpeg_runs > 0)).toEqual([true, false]); // the template's task decoded nothing
     }
     // the result is the same style as when the template was analysed
     const [r1, r2] = await Promise.all(

@@ -17,14 +17,18 @@ export interface EngineProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `services/engine/dist/main.js` on a free port with a fresh data dir; `nodeArgs` e.g. --cpu-prof. */
+/**
+ * Starts `services/engine/dist/main.js` on a free port with a fresh data dir; `nodeArgs` e.g.
+ * --cpu-prof; `root` another built checkout of the repository (a baseline build).
+ */
 export async function startEngineProcess(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  root = ROOT,
 ): Promise<EngineProcess> {
   const dir = await mkdtemp(join(tmpdir(), "clipzy-bench-"));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "services", "engine", "dist", "main.js")], {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, "services", "engine", "dist", "main.js")], {
     cwd: dir,
     env: {
       ...process.env,

@@ -1,6 +1,8 @@
 /**
  * Where a job's time went, from the `stage_timings` every job response carries (one row per
- * finished stage: wall time, queue wait, ffmpeg wall and CPU time, the worker's own CPU time).
+ * finished stage: wall time, queue wait, ffmpeg wall and CPU time, the worker's own CPU time;
+ * a stage run as one task per input, a templated job's analyses, also gets a row per task under
+ * it, and its own row is its span and the tasks' sums).
  *
  *   import { formatStageBreakdown } from "./support/stages.js";
  *   const job = (await (await fetch(`${base}/api/v1/jobs/${id}`)).json()).data;
@@ -46,6 +48,20 @@ export function formatStageBreakdown(
         `${(100 * r.share).toFixed(0)}%`,
       ]),
     );
+    for (const p of r.parts ?? []) {
+      out.push(
+        line([
+          `  · ${p.input}`,
+          f(p.wall_seconds),
+          f(p.queue_wait_seconds),
+          f(p.ffmpeg_seconds),
+          f(p.ffmpeg_cpu_seconds),
+          f(p.worker_cpu_seconds),
+          String(p.ffmpeg_runs),
+          "",
+        ]),
+      );
+    }
   }
   const sum = (k: "wall_seconds" | "queue_wait_seconds" | "ffmpeg_seconds" | "worker_cpu_seconds") =>
     rows.reduce((s, r) => s + r[k], 0);

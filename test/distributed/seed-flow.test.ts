@@ -9,7 +9,7 @@ import { STAGE_NAMES } from "@clipzy/contracts";
 import * as Minio from "minio";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cluster } from "../support/cluster.js";
+import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { makeClip, probe } from "../support/media.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 
@@ -116,6 +116,46 @@ describe("distributed mode: seed flow", () => {
       expect(final.stage_timings.find((t: { stage: string }) => t.stage === stage).ffmpeg_runs).toBe(0);
     const cached = (await bucketKeys()).filter((k) => k.startsWith("analysis/default/"));
     expect(cached.map((k) => k.split("/").at(-1)).sort()).toEqual(["audio.json", "motion.bin", "video.json"]);
+  });
+
+  it("a templated job's analyses are two tasks each, taken by two workers side by side", async () => {
+    // two instances of each analysis worker, one task at a time each: the two parts can only go side by side
+    const analysis = ["video_analysis", "audio_analysis", "motion_analysis"] as const;
+    for (const stage of analysis) {
+      await cluster.kill(`${WORKER_OF[stage]}-1`, "SIGTERM");
+      for (const i of [2, 3]) cluster.startWorker(stage, i, { WORKER_CONCURRENCY: "1" });
+    }
+    await cluster.ready();
+    const template = await makeClip(join(cluster.dir, "template.mp4"), {
+      seconds: 3,
+      width: 320,
+      height: 180,
+      filter: "eq=saturation=1.6:gamma_r=1.2",
+    });
+    const [videoId, templateId] = [await cluster.upload(clip), await cluster.upload(template)];
+    const jobId = await cluster.createJob({
+      video_id: videoId,
+      template_video_id: templateId,
+      config: { quality: "low" },
+    });
+    const states = await cluster.poll(jobId);
+    const final = states.at(-1);
+    expect(final.status, JSON.stringify(final)).toBe("completed");
+    const progress = states.map((s) => s.progress_percent);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    const done = (await cluster.stageDone()).filter((d) => d.job === jobId);
+    for (const stage of analysis) {
+      const parts = done.filter((d) => d.stage === stage);
+      expect(parts.map((d) => d.input).sort(), stage).toEqual(["source", "template"]);
+      expect(new Set(parts.map((d) => d.worker)).size, stage).toBe(2);
+      const timing = final.stage_timings.find((t: { stage: string }) => t.stage === stage);
+      expect(timing.parts.map((p: { input: string }) => p.input)).toEqual(["source", "template"]);
+    }
+    for (const stage of STAGE_NAMES.slice(3)) expect(done.filter((d) => d.stage === stage)).toHaveLength(1);
+    const keys = await bucketKeys();
+    for (const stage of analysis)
+      for (const input of ["source", "template"])
+        expect(keys).toContain(`artifacts/${jobId}/${stage}-${input}.json`);
   });
 });
 

@@ -34,6 +34,8 @@ export interface Proc {
   readonly child: ChildProcess;
   readonly log: string;
   readonly exited: Promise<number | null>;
+  /** Stopped on purpose (kill): its exit is no failure to start. */
+  killed?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -184,6 +186,7 @@ export class Cluster {
   async kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const p = this.procs.get(name);
     if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+    p.killed = true;
     p.child.kill(signal);
     await p.exited;
   }
@@ -194,7 +197,7 @@ export class Cluster {
     const check = async (what: string, ok: () => Promise<boolean>) => {
       while (!(await ok().catch(() => false))) {
         for (const p of this.procs.values()) {
-          if (p.child.exitCode !== null)
+          if (p.child.exitCode !== null && !p.killed)
             throw new Error(`${p.name} exited (${p.child.exitCode}) while starting`);
         }
         if (Date.now() > deadline) throw new Error(`cluster not ready: ${what}`);
@@ -349,13 +352,13 @@ export class Cluster {
       });
   }
 
-  /** Every "stage done" line of every worker instance: who finished which (job, stage). */
-  async stageDone(): Promise<{ worker: string; job: string; stage: string }[]> {
-    const out: { worker: string; job: string; stage: string }[] = [];
+  /** Every "stage done" line of every worker instance: who finished which (job, stage, and input for a part). */
+  async stageDone(): Promise<{ worker: string; job: string; stage: string; input?: string }[]> {
+    const out: { worker: string; job: string; stage: string; input?: string }[] = [];
     for (const name of this.procs.keys()) {
       if (!STAGE_NAMES.some((s) => name.startsWith(`${WORKER_OF[s]}-`))) continue;
       for (const l of await this.logLines(name)) {
-        if (l.msg === "stage done") out.push({ worker: name, job: l.job_id, stage: l.stage });
+        if (l.msg === "stage done") out.push({ worker: name, job: l.job_id, stage: l.stage, input: l.input });
       }
     }
     return out;

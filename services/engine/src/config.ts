@@ -20,6 +20,8 @@ export const EngineConfigSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),
   WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
   STAGE_MAX_DELIVERIES: env.int(5, 1),
+  /** Tasks each stage worker runs at once; unset: 2 for the analysis stages (a job's two parts), else 1. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   /** After SIGTERM the process exits within this many seconds, whatever is still open. */
   DRAIN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
   /**

@@ -107,6 +107,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
         store,
         log: child("worker"),
         maxDeliveries: config.STAGE_MAX_DELIVERIES,
+        concurrency: config.WORKER_CONCURRENCY,
         ...hooks,
       });
       stops.push(() => w.stop(config.STAGE_DRAIN_SECONDS * 1000));

@@ -30,6 +30,8 @@ export const isId = (kind: IdKind, value: unknown): value is string =>
 export const storageKeys = {
   video: (videoId: string, filename: string) => `videos/${videoId}/${filename}`,
   artifact: (jobId: string, stage: string) => `artifacts/${jobId}/${stage}.json`,
+  /** One input's result of an analysis stage (INPUT_STAGES), e.g. `video_analysis-template.json`. */
+  inputArtifact: (jobId: string, stage: string, input: string) => `artifacts/${jobId}/${stage}-${input}.json`,
   artifactBlob: (jobId: string, name: string) => `artifacts/${jobId}/${name}`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
   jobPrefix: (jobId: string) => `artifacts/${jobId}/`,

@@ -1,5 +1,5 @@
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
-import type { Job, Video } from "@clipzy/proto";
+import type { Job, StageTiming, Video } from "@clipzy/proto";
 import type { FidelityReport } from "./fidelity.js";
 import type { StyleJson } from "./style.js";
 
@@ -32,8 +32,8 @@ export interface JobResponse {
   error?: { stage: string; message: string } | null;
 }
 
-export interface StageTimingResponse {
-  stage: string;
+/** Where one task's (or one stage's) time went. */
+export interface StageCostResponse {
   wall_seconds: number;
   queue_wait_seconds: number;
   ffmpeg_runs: number;
@@ -42,7 +42,22 @@ export interface StageTimingResponse {
   worker_cpu_seconds: number;
 }
 
+export interface StageTimingResponse extends StageCostResponse {
+  stage: string;
+  /** A stage run as one task per input (a templated job's analyses): each task's own cost; else empty. */
+  parts: ({ input: string } & StageCostResponse)[];
+}
+
 const ms = (s: number) => Math.round(s * 1000) / 1000;
+
+const costResponse = (t: StageTiming | undefined): StageCostResponse => ({
+  wall_seconds: ms(t?.wallSeconds ?? 0),
+  queue_wait_seconds: ms(t?.queueWaitSeconds ?? 0),
+  ffmpeg_runs: t?.ffmpegRuns ?? 0,
+  ffmpeg_seconds: ms(t?.ffmpegSeconds ?? 0),
+  ffmpeg_cpu_seconds: t?.ffmpegCpuSeconds === undefined ? null : ms(t.ffmpegCpuSeconds),
+  worker_cpu_seconds: ms(t?.workerCpuSeconds ?? 0),
+});
 
 export interface JobDetailResponse extends JobResponse {
   style_json: StyleJson | null;
@@ -84,14 +99,10 @@ export function jobResponse(job: Job, now: Date = new Date()): JobResponse {
       job.status === "processing"
         ? estimateEtaSeconds(job.progressPercent, job.startedAt ? timestampDate(job.startedAt) : null, now)
         : null,
-    stage_timings: job.stageTimings.map(({ stage, timing: t }) => ({
+    stage_timings: job.stageTimings.map(({ stage, timing, parts }) => ({
       stage,
-      wall_seconds: ms(t?.wallSeconds ?? 0),
-      queue_wait_seconds: ms(t?.queueWaitSeconds ?? 0),
-      ffmpeg_runs: t?.ffmpegRuns ?? 0,
-      ffmpeg_seconds: ms(t?.ffmpegSeconds ?? 0),
-      ffmpeg_cpu_seconds: t?.ffmpegCpuSeconds === undefined ? null : ms(t.ffmpegCpuSeconds),
-      worker_cpu_seconds: ms(t?.workerCpuSeconds ?? 0),
+      ...costResponse(timing),
+      parts: parts.map((p) => ({ input: p.input, ...costResponse(p.timing) })),
     })),
     analysis_reused: job.analysisReused.map(({ stage, input }) => ({ stage, input })),
   };

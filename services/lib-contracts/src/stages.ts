@@ -43,3 +43,32 @@ export function stagePercent(stage: StageName, fraction: number): number {
 export function lastStage(mode: Mode): StageName {
   return mode === "style_only" ? "style_extraction" : "rendering";
 }
+
+/** The inputs of a job: its source and, when it has one, its template. */
+export const INPUT_ROLES = ["source", "template"] as const;
+export type InputRole = (typeof INPUT_ROLES)[number];
+export const isInputRole = (s: string): s is InputRole => (INPUT_ROLES as readonly string[]).includes(s);
+
+/** The stages that analyse each input on its own: each input's analysis is an artifact of its own. */
+export const INPUT_STAGES: readonly StageName[] = ["video_analysis", "audio_analysis", "motion_analysis"];
+
+/**
+ * The parts a stage of a job runs as, one task each, that any workers take side by side: the
+ * source's and the template's analyses of a job with a template. Empty: one task for the stage.
+ */
+export function stageParts(stage: StageName, hasTemplate: boolean): readonly InputRole[] {
+  return hasTemplate && INPUT_STAGES.includes(stage) ? INPUT_ROLES : [];
+}
+
+/**
+ * Each input's share of an analysis stage's work, for its progress: its duration's share of the
+ * inputs' (at least 0.1 s each); the template's is 0 without one.
+ */
+export function inputShares(
+  sourceSeconds: number,
+  templateSeconds: number | null,
+): Record<InputRole, number> {
+  if (templateSeconds === null) return { source: 1, template: 0 };
+  const [s, t] = [Math.max(sourceSeconds, 0.1), Math.max(templateSeconds, 0.1)];
+  return { source: s / (s + t), template: t / (s + t) };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AudioStyleSchema, BeatSchema } from "@clipzy/contracts";
-import { AudioAnalysisArtifactSchema } from "@clipzy/models/artifacts";
+import { AudioAnalysisSchema } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
 import { drumTrack } from "@clipzy/models/audio/synth";
 import { audioStyleFields } from "@clipzy/models/style/audio-style";
@@ -50,7 +50,8 @@ describe("analyzeAudio", () => {
     expect(seen.at(-1)).toBe(1);
     expect(JSON.parse(JSON.stringify(a))).toEqual(a);
     // what the reading stages check the stored artifact against
-    AudioAnalysisArtifactSchema.parse({ source: a, template: emptyAudioAnalysis() });
+    AudioAnalysisSchema.parse(a);
+    AudioAnalysisSchema.parse(emptyAudioAnalysis());
     const s = audioStyleFields(a);
     expect(AudioStyleSchema.parse(s.audio_style)).toEqual(s.audio_style);
     for (const b of s.detected_beats) BeatSchema.parse(b);

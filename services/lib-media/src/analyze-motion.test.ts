@@ -1,4 +1,4 @@
-import { MotionAnalysisArtifactSchema } from "@clipzy/models/artifacts";
+import { MotionAnalysisSchema } from "@clipzy/models/artifacts";
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { afterAll, describe, expect, it } from "vitest";
 // The frames come from the video analyser, exactly as in production (decode once, reuse).
@@ -19,7 +19,7 @@ async function motionOf(name: string, chain: string, frames: number) {
   });
   for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
   // what the reading stages check the stored artifact against
-  MotionAnalysisArtifactSchema.parse(JSON.parse(JSON.stringify({ source: m, template: null })));
+  MotionAnalysisSchema.parse(JSON.parse(JSON.stringify(m)));
   return { v, m };
 }
 

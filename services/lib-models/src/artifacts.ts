@@ -6,7 +6,9 @@ import type { VideoAnalysis } from "./video/analysis.js";
 
 /**
  * The artifacts stages pass to each other (artifacts/<job_id>/<stage>.json): one home, so a stage
- * reads another's output without importing that service.
+ * reads another's output without importing that service. The analysis stages store one artifact
+ * per input (artifacts/<job_id>/<stage>-<input>.json, one input's entry of the shapes below); the
+ * stages after them read both with readInputArtifacts (@clipzy/platform/stage-inputs).
  */
 
 /**
@@ -56,7 +58,7 @@ export interface StyleExtractionArtifact {
  * version and everything a downstream stage relies on; the rest passes through. A mismatch (an
  * artifact from an older engine, a partial write) fails the stage with the path that differs.
  */
-const AnalyzedInputSchema = z
+export const AnalyzedInputSchema = z
   .object({
     analysis: z
       .object({
@@ -70,18 +72,14 @@ const AnalyzedInputSchema = z
       .object({ key: z.string(), width: z.number(), height: z.number(), fps: z.number(), count: z.number() })
       .strict(),
   })
-  .passthrough();
-
-export const VideoAnalysisArtifactSchema = z
-  .object({ source: AnalyzedInputSchema, template: AnalyzedInputSchema.nullable() })
-  .passthrough() as unknown as z.ZodType<VideoAnalysisArtifact>;
+  .passthrough() as unknown as z.ZodType<AnalyzedInput>;
 
 export const StyleExtractionArtifactSchema = z
   .object({ style_json: StyleJsonSchema, source_style: StyleJsonSchema })
   .passthrough() as unknown as z.ZodType<StyleExtractionArtifact>;
 
 const num = z.number();
-const AudioAnalysisSchema = z
+export const AudioAnalysisSchema = z
   .object({
     version: z.literal(1),
     empty: z.boolean(),
@@ -97,13 +95,9 @@ const AudioAnalysisSchema = z
       .passthrough(),
     fingerprint: z.object({}).passthrough().nullable(),
   })
-  .passthrough();
+  .passthrough() as unknown as z.ZodType<AudioAnalysis>;
 
-export const AudioAnalysisArtifactSchema = z
-  .object({ source: AudioAnalysisSchema, template: AudioAnalysisSchema.nullable() })
-  .passthrough() as unknown as z.ZodType<AudioAnalysisArtifact>;
-
-const MotionAnalysisSchema = z
+export const MotionAnalysisSchema = z
   .object({
     version: z.literal(1),
     fps: num,
@@ -116,8 +110,4 @@ const MotionAnalysisSchema = z
     zoom_segments: z.array(z.object({}).passthrough()),
     subject_tracks: z.array(z.object({}).passthrough()).optional(),
   })
-  .passthrough();
-
-export const MotionAnalysisArtifactSchema = z
-  .object({ source: MotionAnalysisSchema, template: MotionAnalysisSchema.nullable() })
-  .passthrough() as unknown as z.ZodType<MotionAnalysisArtifact>;
+  .passthrough() as unknown as z.ZodType<MotionAnalysis>;

@@ -99,7 +99,8 @@ const WorkerEnv = z
     ...serviceEnv,
     ...opsEnv,
     STAGE_MAX_DELIVERIES: env.int(5, 1),
-    WORKER_CONCURRENCY: env.int(1, 1),
+    /** Tasks a worker runs at once; unset: 2 for the analysis stages (a job's two parts), else 1. */
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
     /**
      * On SIGTERM a running stage may finish for this long before it is released for another worker
      * to redo; keep it below DRAIN_TIMEOUT_SECONDS (and that below terminationGracePeriodSeconds).

@@ -1,6 +1,11 @@
+import { type InputRole, inputShares, type StageName, storageKeys } from "@clipzy/contracts";
 import type { StageTask, VideoRef } from "@clipzy/proto";
+import type { z } from "zod";
+import { readArtifact, writeJson } from "./artifacts.js";
+import type { ObjectStore } from "./objectstore/port.js";
+import { StageInputError } from "./stage-worker.js";
 
-export type InputRole = "source" | "template";
+export type { InputRole };
 
 export interface StageInput {
   role: InputRole;
@@ -10,16 +15,21 @@ export interface StageInput {
   span: number;
 }
 
-/** The task's inputs (the source, then the template when there is one), sharing progress by duration. */
-export function stageInputs(task: Pick<StageTask, "source" | "template">): StageInput[] {
+type TaskInputs = Pick<StageTask, "source" | "template" | "input">;
+
+/**
+ * The inputs the task analyses, sharing its progress by duration: its one input when it is a part
+ * of the stage (`input`), else the source, then the template when there is one.
+ */
+export function stageInputs(task: TaskInputs): StageInput[] {
   const list: { role: InputRole; ref: VideoRef }[] = [];
-  if (task.source) list.push({ role: "source", ref: task.source });
-  if (task.template) list.push({ role: "template", ref: task.template });
-  const weight = (r: VideoRef) => Math.max(r.durationSeconds, 0.1);
-  const total = list.reduce((s, x) => s + weight(x.ref), 0);
+  if (task.source && task.input !== "template") list.push({ role: "source", ref: task.source });
+  if (task.template && task.input !== "source") list.push({ role: "template", ref: task.template });
+  if (list.length === 0) throw new StageInputError(`the task has no ${task.input ?? "source"} to analyse`);
+  const shares = inputShares(list[0].ref.durationSeconds, list[1]?.ref.durationSeconds ?? null);
   let from = 0;
-  return list.map((x) => {
-    const span = weight(x.ref) / total;
+  return list.map((x, i) => {
+    const span = i === 0 ? shares.source : shares.template;
     const out = { ...x, from, span };
     from += span;
     return out;
@@ -27,25 +37,57 @@ export function stageInputs(task: Pick<StageTask, "source" | "template">): Stage
 }
 
 /**
- * Runs `work` on every input of the task side by side: the source's and the template's analyses
- * are independent, so the template's starts with the task instead of after the source's, and the
- * two decodes use two cores when there are. `progress` gets their combined fraction (each input's
- * own fraction, monotonic, weighted by its span), so it stays monotonic too.
+ * Runs `work` on every input of the task side by side (a task without `input` that has a template
+ * analyses both; the two decodes use two cores when there are), and stores each input's result as
+ * its own artifact (storageKeys.inputArtifact), so the stages after it read the same artifacts
+ * however the analysis was split into tasks. `progress` gets the inputs' combined fraction (each
+ * input's own fraction, monotonic, weighted by its span), so it stays monotonic too. Returns the
+ * key of the first artifact stored.
  */
 export async function analyseInputs<T>(
-  task: Pick<StageTask, "source" | "template">,
+  store: ObjectStore,
+  task: TaskInputs & Pick<StageTask, "jobId">,
+  stage: StageName,
   progress: (fraction: number) => void,
   work: (input: StageInput, progress: (fraction: number) => void) => Promise<T>,
-): Promise<{ source: T; template: T | null }> {
+): Promise<string> {
   const inputs = stageInputs(task);
   const done = inputs.map(() => 0);
-  const results = await Promise.all(
-    inputs.map((input, i) =>
-      work(input, (f) => {
+  const keys = await Promise.all(
+    inputs.map(async (input, i) => {
+      const value = await work(input, (f) => {
         done[i] = Math.max(done[i], Math.min(1, f));
         progress(inputs.reduce((s, x, j) => s + x.span * done[j], 0));
-      }),
-    ),
+      });
+      return writeJson(store, storageKeys.inputArtifact(task.jobId, stage, input.role), value);
+    }),
   );
-  return { source: results[0], template: inputs[1] ? results[1] : null };
+  return keys[0];
+}
+
+/**
+ * The one way a stage reads an analysis stage's results: the source's artifact, and the
+ * template's when the job has a template, each checked against `schema` (one input's entry).
+ */
+export async function readInputArtifacts<T>(
+  store: ObjectStore,
+  task: Pick<StageTask, "jobId" | "template">,
+  stage: StageName,
+  schema: z.ZodType<T>,
+): Promise<{ source: T; template: T | null }> {
+  const read = (role: InputRole) =>
+    readArtifact(store, storageKeys.inputArtifact(task.jobId, stage, role), schema);
+  const [source, template] = await Promise.all([read("source"), task.template ? read("template") : null]);
+  return { source, template };
+}
+
+/** One input's result of an analysis stage (a stage analysing that input alone reads just it). */
+export function readInputArtifact<T>(
+  store: ObjectStore,
+  jobId: string,
+  stage: StageName,
+  role: InputRole,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  return readArtifact(store, storageKeys.inputArtifact(jobId, stage, role), schema);
 }

@@ -12,6 +12,8 @@
  * another worker to redo.
  */
 import {
+  INPUT_ROLES,
+  INPUT_STAGES,
   queues,
   routes,
   STAGE_NAMES,
@@ -72,7 +74,11 @@ export interface StageWorkerOptions {
   maxDeliveries?: number;
   /** Minimum interval between progress events (default 1 s). */
   progressIntervalMs?: number;
-  /** Tasks processed at once by this worker. */
+  /**
+   * Tasks processed at once by this worker. Default: an analysis stage (INPUT_STAGES) takes both
+   * parts of a templated job side by side, as one worker analysed both inputs of its one task
+   * before the stage was split; every other stage takes one task at a time.
+   */
   concurrency?: number;
   wrapHandler?: (stage: StageName, handler: StageHandler) => StageHandler;
 }
@@ -92,12 +98,16 @@ class TaskReleased extends Error {
 
 const CANCELLED_MEMORY = 1000;
 
+const defaultConcurrency = (stage: StageName): number =>
+  INPUT_STAGES.includes(stage) ? INPUT_ROLES.length : 1;
+
 export async function startStageWorker(options: StageWorkerOptions): Promise<StageWorker> {
   const { broker, stage, log } = options;
   const handler = options.wrapHandler ? options.wrapHandler(stage, options.handler) : options.handler;
   const maxDeliveries = options.maxDeliveries ?? 5;
   const interval = options.progressIntervalMs ?? 1000;
-  const running = new Map<string, AbortController>();
+  // by job; a job has two tasks at once here when both parts of an analysis stage come to this worker
+  const running = new Map<string, Set<AbortController>>();
   const cancelled = new Set<string>();
   let stopping = false;
 
@@ -105,14 +115,20 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     const { jobId } = decode(routes.jobCancelled, raw);
     cancelled.add(jobId);
     if (cancelled.size > CANCELLED_MEMORY) cancelled.delete(cancelled.values().next().value!);
-    running.get(jobId)?.abort(new Error("job cancelled"));
+    for (const ac of running.get(jobId) ?? []) ac.abort(new Error("job cancelled"));
   });
 
   const queue = queues.stage(stage);
   const unwatch = watchQueue(broker, queue.name);
   const runTask = async (task: StageTask, raw: BrokerMessage) => {
     const deliveryCount = raw.deliveryCount;
-    const jobLog = log.child({ job_id: task.jobId, stage, attempt: deliveryCount });
+    const input = task.input; // the part of the stage this task is (absent: the whole stage)
+    const jobLog = log.child({
+      job_id: task.jobId,
+      stage,
+      ...(input ? { input } : {}),
+      attempt: deliveryCount,
+    });
     if (cancelled.has(task.jobId)) {
       jobLog.info("task for a cancelled job dropped");
       return "cancelled";
@@ -120,7 +136,8 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     if (stopping) throw new TaskReleased(); // prefetched while the consumer was being cancelled
     jobLog.info("stage started");
     const ac = new AbortController();
-    running.set(task.jobId, ac);
+    const mine = running.get(task.jobId) ?? new Set();
+    running.set(task.jobId, mine.add(ac));
     // where the stage's time goes: reported with StageDone
     const takenAt = Date.now();
     const publishedAt = Number(raw.headers[PUBLISHED_AT_HEADER]);
@@ -142,7 +159,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
       if (percent <= shown || percent >= range.to || (now - lastAt < interval && shown >= range.from)) return;
       shown = percent;
       lastAt = now;
-      publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f }).catch((err) =>
+      publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction: f, input }).catch((err) =>
         jobLog.warn({ err }, "progress event not published"),
       );
     };
@@ -173,6 +190,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         jobId: task.jobId,
         stage,
         artifactKey,
+        input,
         timing,
         reusedInputs: [...reusedInputs].sort(), // source, template: however the inputs interleaved
       });
@@ -193,13 +211,14 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         // a StageInputError is our own sentence about the input; anything else is not shown
         const reason =
           err instanceof StageInputError ? err.message : failureMessage(stage, deliveryCount + 1, err);
-        await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason });
+        await publish(broker, routes.stageFailed, { jobId: task.jobId, stage, message: reason, input });
         return "failed";
       }
       jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
       throw err;
     } finally {
-      running.delete(task.jobId);
+      mine.delete(ac);
+      if (mine.size === 0) running.delete(task.jobId);
     }
   };
 
@@ -214,6 +233,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
           attributes: {
             "clipzy.job_id": task.jobId,
             "clipzy.stage": stage,
+            ...(task.input ? { "clipzy.input": task.input } : {}),
             "clipzy.attempt": raw.deliveryCount,
           },
         },
@@ -232,7 +252,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
         },
       ),
     ),
-    { prefetch: options.concurrency ?? 1, maxDeliveries: maxDeliveries + 1 },
+    { prefetch: options.concurrency ?? defaultConcurrency(stage), maxDeliveries: maxDeliveries + 1 },
   );
 
   return {
@@ -241,7 +261,7 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
       unwatch();
       const drained = taskSub.cancel(); // no new deliveries; resolves when running tasks settled
       const timer = setTimeout(() => {
-        for (const ac of running.values()) ac.abort(new TaskReleased());
+        for (const ac of [...running.values()].flatMap((set) => [...set])) ac.abort(new TaskReleased());
       }, graceMs);
       try {
         await drained;

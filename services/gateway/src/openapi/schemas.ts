@@ -99,31 +99,51 @@ export const StyleJson = component("StyleJSON", StyleJsonSchema, {
     "Further documented fields may be added.",
 });
 
+const stageCostFields = {
+  wall_seconds: described(
+    z.number().min(0),
+    "From a worker taking the stage's task to its result being stored (the attempt that succeeded).",
+  ),
+  queue_wait_seconds: described(
+    z.number().min(0),
+    "From the task being queued to a worker taking it (earlier failed attempts included).",
+  ),
+  ffmpeg_runs: described(z.number().int().min(0), "ffmpeg / ffprobe processes the stage ran."),
+  ffmpeg_seconds: described(
+    z.number().min(0),
+    "Their wall time, summed (processes that ran side by side each count in full).",
+  ),
+  ffmpeg_cpu_seconds: described(
+    z.number().min(0).nullable(),
+    "Their CPU time (user + system, all threads; to 10 ms); null where the platform does not report it.",
+  ),
+  worker_cpu_seconds: described(
+    z.number().min(0),
+    "CPU time of the worker process during the stage, ffmpeg excluded (exact when the worker runs one " +
+      "task at a time in its own process; in the one-process engine it includes whatever else ran then).",
+  ),
+};
+
+const StageTimingPartSchema = component(
+  "StageTimingPart",
+  z.object({
+    input: described(z.enum(["source", "template"]), "The input this task analysed."),
+    ...stageCostFields,
+  }),
+  { description: "One task of a stage run as one task per input: where its time went." },
+);
+
 export const StageTimingSchema = component(
   "StageTiming",
   z.object({
     stage: StageNameSchema,
-    wall_seconds: described(
-      z.number().min(0),
-      "From a worker taking the stage's task to its result being stored (the attempt that succeeded).",
-    ),
-    queue_wait_seconds: described(
-      z.number().min(0),
-      "From the task being queued to a worker taking it (earlier failed attempts included).",
-    ),
-    ffmpeg_runs: described(z.number().int().min(0), "ffmpeg / ffprobe processes the stage ran."),
-    ffmpeg_seconds: described(
-      z.number().min(0),
-      "Their wall time, summed (processes that ran side by side each count in full).",
-    ),
-    ffmpeg_cpu_seconds: described(
-      z.number().min(0).nullable(),
-      "Their CPU time (user + system, all threads; to 10 ms); null where the platform does not report it.",
-    ),
-    worker_cpu_seconds: described(
-      z.number().min(0),
-      "CPU time of the worker process during the stage, ffmpeg excluded (exact when the worker runs one " +
-        "task at a time in its own process; in the one-process engine it includes whatever else ran then).",
+    ...stageCostFields,
+    parts: described(
+      z.array(StageTimingPartSchema),
+      "For a job with a template, video_analysis, audio_analysis and motion_analysis each run as two tasks, " +
+        "one per input, that workers take side by side: each task's own figures, source first. The stage's " +
+        "`wall_seconds` is then its span (the first task taken to the last one stored), `queue_wait_seconds` " +
+        "the wait until the first was taken, and the other figures the tasks' sums. Empty for a stage run as one task.",
     ),
   }),
   { description: "Where one finished stage's time went." },
@@ -204,6 +224,7 @@ export const JobResponseSchema = component(
             ffmpeg_seconds: 40.1,
             ffmpeg_cpu_seconds: 52.3,
             worker_cpu_seconds: 6.8,
+            parts: [],
           },
         ],
         analysis_reused: [],

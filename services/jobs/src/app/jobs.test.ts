@@ -318,6 +318,219 @@ describe("JobsService orchestration against duplicated and reordered events", ()
   });
 });
 
+describe("a templated job's analysis stages run as one task per input", () => {
+  const template: VideoInfo = { ...video, video_id: "vid_tttttttttttt", duration_seconds: 9 };
+  let dir: string;
+  let broker: MemoryBroker;
+  let jobs: JobsService;
+  let docs: NedbDocStore;
+  /** Published tasks as `stage:input`. */
+  const tasks: string[] = [];
+  const terminal: string[] = [];
+  const cancelled: string[] = [];
+
+  beforeEach(async () => {
+    tasks.length = 0;
+    terminal.length = 0;
+    cancelled.length = 0;
+    dir = await mkdtemp(join(tmpdir(), "jobs-parts-test-"));
+    broker = new MemoryBroker();
+    docs = new NedbDocStore();
+    jobs = new JobsService({
+      jobs: docs.collection<JobDoc>("jobs"),
+      events: docs.collection("job_events"),
+      idempotency: docs.collection("idempotency_keys"),
+      videos: { find: async (_t, id) => [video, template].find((v) => v.video_id === id) ?? null },
+      broker,
+      store: new FsObjectStore({ root: dir }),
+      log: createLogger("test", "silent"),
+    });
+    await jobs.init();
+    for (const stage of ["video_analysis", "audio_analysis", "motion_analysis"] as const) {
+      await consumeRoutes(
+        broker,
+        queues.stage(stage),
+        on(routes.stageTask(stage), async (m) => void tasks.push(`${m.stage}:${m.input ?? "whole"}`)),
+      );
+    }
+    await consumeRoutes(
+      broker,
+      queues.webhookEvents,
+      on(routes.jobTerminal, async (m) => void terminal.push(m.status)),
+    );
+    await broker.subscribe(routes.jobCancelled.key, async (raw) => {
+      cancelled.push(decode(routes.jobCancelled, raw).jobId);
+    });
+  });
+  afterEach(async () => {
+    await broker.close();
+    await docs.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const settle = () => new Promise((r) => setTimeout(r, 50));
+  const create = async () =>
+    (await jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: template.video_id })).job;
+  const timing = (queued: number, wall: number) => ({
+    wall_seconds: wall,
+    queue_wait_seconds: queued,
+    ffmpeg_runs: 1,
+    ffmpeg_seconds: wall / 2,
+    ffmpeg_cpu_seconds: wall,
+    worker_cpu_seconds: 0.5,
+  });
+  const stored = async (id: string) => (await docs.collection<JobDoc>("jobs").findOne({ _id: id }))!;
+
+  it("publishes both parts; the stage advances once, when the last part is done, in either order", async () => {
+    for (const order of [
+      ["source", "template"],
+      ["template", "source"],
+    ]) {
+      tasks.length = 0;
+      const job = await create();
+      await settle();
+      expect(tasks).toEqual(["video_analysis:source", "video_analysis:template"]);
+      await jobs.onStageDone(job._id, "video_analysis", timing(0.1, 2), [], order[0]);
+      await settle();
+      expect(tasks).toHaveLength(2); // one part is not the stage
+      expect(await stored(job._id)).toMatchObject({ current_stage: "video_analysis", done_index: -1 });
+      await jobs.onStageDone(job._id, "video_analysis", timing(0.2, 5), ["template"], order[1]);
+      await settle();
+      expect(tasks.slice(2)).toEqual(["audio_analysis:source", "audio_analysis:template"]);
+      const doc = await stored(job._id);
+      expect(doc).toMatchObject({ current_stage: "audio_analysis", done_index: 0, progress_percent: 21 });
+      // the stage's span: from the first part taken (0.1 s after queueing) to the last stored (at 5.2 s)
+      const [first, second] = [timing(0.1, 2), timing(0.2, 5)];
+      const parts =
+        order[0] === "source" ? { source: first, template: second } : { source: second, template: first };
+      expect(doc.stage_timings?.video_analysis?.wall_seconds).toBeCloseTo(5.1, 9);
+      expect(doc.stage_timings?.video_analysis).toMatchObject({
+        queue_wait_seconds: 0.1,
+        ffmpeg_runs: 2,
+        worker_cpu_seconds: 1,
+        parts,
+      });
+      expect(doc.analysis_reused?.video_analysis ?? []).toEqual(order[1] === "template" ? ["template"] : []);
+      const response = await jobs.get("t", job._id);
+      expect(response.stage_timings?.video_analysis?.parts).toEqual(parts);
+    }
+  });
+
+  it("two parts done at the same moment advance the stage exactly once", async () => {
+    for (let round = 0; round < 5; round++) {
+      tasks.length = 0;
+      const job = await create();
+      await settle();
+      await Promise.all([
+        jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source"),
+        jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template"),
+        jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template"), // and a redelivery
+      ]);
+      await settle();
+      expect(tasks.filter((t) => t.startsWith("audio_analysis")).sort()).toEqual([
+        "audio_analysis:source",
+        "audio_analysis:template",
+      ]);
+      const log = await take(
+        jobs.watch("t", job._id, 0, AbortSignal.timeout(5000)),
+        (await stored(job._id)).version,
+      );
+      expect(log.filter((e) => e.job.current_stage === "audio_analysis")).toHaveLength(1);
+    }
+  });
+
+  it("ignores a redelivered part, before and after the stage advanced", async () => {
+    const job = await create();
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source");
+    const version = (await stored(job._id)).version;
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 9), [], "source");
+    expect((await stored(job._id)).version).toBe(version);
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
+    const advanced = await stored(job._id);
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
+    await jobs.onStageFailed(job._id, "video_analysis", "a late duplicate gave up", "source");
+    await settle();
+    expect(await stored(job._id)).toMatchObject({ version: advanced.version, status: "processing" });
+    expect(tasks.filter((t) => t.startsWith("audio_analysis"))).toHaveLength(2);
+  });
+
+  it("combines the parts' progress by duration, monotonically", async () => {
+    const job = await create();
+    // the source is 3 s of 12: a half of it is 1/8 of the stage, a half of the template 3/8
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5, "source");
+    expect((await stored(job._id)).progress_percent).toBe(1 + Math.floor(0.125 * 19));
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5, "template");
+    expect((await stored(job._id)).progress_percent).toBe(1 + Math.floor(0.5 * 19));
+    await jobs.onStageProgress(job._id, "video_analysis", 0.2, "source"); // reordered: no change
+    expect((await stored(job._id)).progress_percent).toBe(10);
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
+    expect((await stored(job._id)).progress_percent).toBe(1 + Math.floor((0.125 + 0.75) * 19));
+    await jobs.onStageProgress(job._id, "video_analysis", 0.9, "source");
+    expect((await stored(job._id)).progress_percent).toBe(1 + Math.floor((0.225 + 0.75) * 19));
+  });
+
+  it("a failed part fails the job, and the other part is told to stop", async () => {
+    const job = await create();
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
+    await jobs.onStageFailed(job._id, "video_analysis", "a duplicate of the done part", "template");
+    expect((await stored(job._id)).status).toBe("processing");
+    await jobs.onStageFailed(job._id, "video_analysis", "no frames", "source");
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source"); // too late
+    await settle();
+    expect(await stored(job._id)).toMatchObject({
+      status: "failed",
+      error: { stage: "video_analysis", message: "no frames" },
+    });
+    expect(terminal).toEqual(["failed"]);
+    expect(cancelled).toEqual([job._id]);
+  });
+
+  it("the outbox sweep and a restart's resume publish only the parts not done", async () => {
+    const job = await create();
+    await settle();
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
+    tasks.length = 0;
+    expect(await jobs.resumeActiveJobs()).toBe(1);
+    await settle();
+    expect(tasks).toEqual(["video_analysis:source"]);
+
+    // the advance's publish lost after the first part of the next stage went out
+    const real = broker.publish.bind(broker);
+    let sent = 0;
+    broker.publish = async (key, body, headers) => {
+      if (key === "stage.audio_analysis" && sent++ === 1) throw new Error("connection to the broker lost");
+      return real(key, body, headers);
+    };
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source");
+    await settle();
+    expect(tasks).toEqual(["video_analysis:source", "audio_analysis:source"]);
+    await jobs.onStageDone(job._id, "audio_analysis", timing(0, 1), [], "source");
+    expect(await jobs.sweepOutbox(0)).toBe(1);
+    await settle();
+    expect(tasks.slice(2)).toEqual(["audio_analysis:template"]);
+    expect(await jobs.sweepOutbox(0)).toBe(0);
+
+    // every part done but the advance not made (the process died in between): a resume makes it
+    await docs
+      .collection<JobDoc>("jobs")
+      .updateOne({ _id: job._id }, { $set: { "stage_parts.audio_analysis.template.done": true } });
+    tasks.length = 0;
+    await jobs.resumeActiveJobs();
+    await settle();
+    expect(tasks).toEqual(["motion_analysis:source", "motion_analysis:template"]);
+    expect((await stored(job._id)).current_stage).toBe("motion_analysis");
+  });
+
+  it("a job without a template keeps one task per stage", async () => {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    await settle();
+    await jobs.onStageDone(job._id, "video_analysis", timing(0, 1));
+    await settle();
+    expect(tasks).toEqual(["video_analysis:whole", "audio_analysis:whole"]);
+    expect((await stored(job._id)).stage_timings?.video_analysis).toEqual(timing(0, 1));
+  });
+});
+
 async function take<T>(stream: AsyncIterable<T>, n: number): Promise<T[]> {
   const out: T[] = [];
   if (n === 0) return out;

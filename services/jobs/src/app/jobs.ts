@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import {
   AppError,
   type FidelityReport,
+  type InputRole,
+  isInputRole,
   isStageName,
   isTerminal,
   type Mode,
@@ -32,6 +34,7 @@ import {
   type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
+import { partsDone, partsOf, pendingParts, reusedParts, stageCost, stageFraction } from "../domain/parts.js";
 import { firstStage, nextStage } from "../domain/progress.js";
 import { JobCache } from "./job-cache.js";
 
@@ -407,16 +410,26 @@ export class JobsService {
   /**
    * A worker reported progress inside a stage. The common case (the job is already processing) is
    * one guarded write; a queued job is first moved to processing at the stage's first percent.
+   * A part's fraction (`input`) counts for its share of the stage, with the other part's as this
+   * instance last saw the job (its cache, else one read): the write stores the part's fraction with
+   * the stage's percent, so an estimate can lag behind, never run ahead or go backward.
    */
-  async onStageProgress(jobId: string, stage: string, fraction: number): Promise<void> {
+  async onStageProgress(jobId: string, stage: string, fraction: number, input?: string): Promise<void> {
     if (!isStageName(stage)) return;
     const idx = stageIndex(stage);
     const now = this.now();
-    const percent = stagePercent(stage, fraction);
+    let percent = stagePercent(stage, fraction);
+    const part: Update = {};
+    if (input && isInputRole(input)) {
+      const doc = this.cache.get(jobId) ?? (await this.deps.jobs.findOne({ _id: jobId }));
+      if (!doc || !partsOf(doc, stage).includes(input)) return;
+      percent = stagePercent(stage, stageFraction(doc, stage, input, fraction));
+      part.$max = { [`stage_parts.${stage}.${input}.fraction`]: fraction };
+    }
     const advance = () =>
       this.update(
         { _id: jobId, status: "processing", done_index: { $lt: idx }, progress_percent: { $lt: percent } },
-        { $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
+        { ...part, $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
       );
     if (await advance()) return;
     const started = await this.update(
@@ -431,18 +444,31 @@ export class JobsService {
 
   /**
    * A worker stored a stage's artifact: advance to the next stage or complete, recording what the
-   * stage cost and which inputs' analyses it reused from the content-hash cache.
+   * stage cost and which inputs' analyses it reused from the content-hash cache. A part's done
+   * (`input`) is recorded first; the stage advances when the last part is in, whichever order the
+   * parts finish in (the record is a guarded update, so of two parts done at once exactly one sees
+   * the other's; a redelivered part changes nothing, and the advance is guarded as ever).
    */
   async onStageDone(
     jobId: string,
     stage: string,
     timing?: StageTimingDoc,
     reusedInputs: string[] = [],
+    input?: string,
   ): Promise<void> {
     if (!isStageName(stage)) return;
-    const doc = await this.deps.jobs.findOne({ _id: jobId });
+    let doc = await this.deps.jobs.findOne({ _id: jobId });
     if (!doc || !ACTIVE_STATUSES.includes(doc.status)) return;
     const idx = stageIndex(stage);
+    if (input && isInputRole(input) && partsOf(doc, stage).includes(input)) {
+      doc = await this.recordPart(doc, stage, input, timing ?? null, reusedInputs.includes(input));
+      if (!doc || !partsDone(doc, stage)) return;
+    }
+    if (partsDone(doc, stage)) {
+      const parts = doc.stage_parts?.[stage] ?? {};
+      timing = stageCost(parts);
+      reusedInputs = reusedParts(parts);
+    }
     const next = nextStage(stage, doc.config.mode);
     const now = this.now();
     const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
@@ -495,15 +521,55 @@ export class JobsService {
   }
 
   /**
+   * Marks one part of the job's running stage done (with its cost), and raises the percent to the
+   * parts' combined fraction. Returns the job after it, or as it is when the part was recorded
+   * before (a redelivery, or a crash before the advance): the caller then advances if it is the last.
+   */
+  private async recordPart(
+    doc: JobDoc,
+    stage: StageName,
+    input: InputRole,
+    timing: StageTimingDoc | null,
+    reused: boolean,
+  ): Promise<JobDoc | null> {
+    const now = this.now();
+    const at = `stage_parts.${stage}.${input}`;
+    const recorded = await this.update(
+      {
+        _id: doc._id,
+        status: { $in: ACTIVE_STATUSES },
+        done_index: { $lt: stageIndex(stage) },
+        [`${at}.done`]: { $ne: true },
+      },
+      {
+        $set: {
+          [`${at}.done`]: true,
+          [`${at}.fraction`]: 1,
+          [`${at}.timing`]: timing,
+          [`${at}.reused`]: reused,
+          status: "processing",
+          started_at: doc.started_at ?? now,
+          current_stage: stage,
+          updated_at: now,
+        },
+        $max: { progress_percent: stagePercent(stage, stageFraction(doc, stage, input, 1)) },
+      },
+    );
+    return recorded ?? (await this.deps.jobs.findOne({ _id: doc._id }));
+  }
+
+  /**
    * A worker gave up on a stage. Only the job's running stage can fail it: a stale duplicate task
    * of a stage already done (redelivered, or re-published by a sweep) reporting failure late is
    * ignored, so it cannot fail a job that has moved on.
    */
-  async onStageFailed(jobId: string, stage: string, message: string): Promise<void> {
+  async onStageFailed(jobId: string, stage: string, message: string, input?: string): Promise<void> {
     if (!isStageName(stage)) return;
     const now = this.now();
+    // a part already done cannot fail either (a stale duplicate of it)
+    const part = input && isInputRole(input) ? { [`stage_parts.${stage}.${input}.done`]: { $ne: true } } : {};
     const failed = await this.update(
-      { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1 },
+      { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1, ...part },
       {
         $set: {
           status: "failed",
@@ -516,19 +582,22 @@ export class JobsService {
     );
     if (failed) {
       this.deps.log.warn({ job_id: jobId, stage, message }, "job failed");
+      // the other part of the stage, running elsewhere, has nothing left to do
+      if (input) await publish(this.deps.broker, routes.jobCancelled, { jobId });
       await this.announceTerminal(failed);
     }
   }
 
   /**
-   * Publishes the task in the job's outbox, then clears it (only if it still names that task).
-   * A failed publish is logged and left to sweepOutbox.
+   * Publishes the stage in the job's outbox (each part not yet done, for a stage run in parts),
+   * then clears it (only if it still names that stage). A failed publish is logged and left to
+   * sweepOutbox.
    */
   private async dispatch(doc: JobDoc): Promise<void> {
     const stage = doc.outbox;
     if (!stage) return;
     try {
-      await this.publishTask(doc, stage);
+      await this.publishStage(doc, stage);
       await this.deps.jobs.updateOne({ _id: doc._id, outbox: stage }, { $set: { outbox: null } });
     } catch (err) {
       this.deps.log.warn(
@@ -566,16 +635,24 @@ export class JobsService {
   }
 
   /**
-   * Re-publishes the running stage of every active job. The embedded broker keeps messages in
-   * memory, so after a restart this is what makes queued work survive; stages are idempotent.
+   * Re-publishes the running stage of every active job (its parts not yet done). The embedded
+   * broker keeps messages in memory, so after a restart this is what makes queued work survive;
+   * stages are idempotent. A stage whose parts are all done but which did not advance (a crash in
+   * between) advances now.
    */
   async resumeActiveJobs(): Promise<number> {
     const active = await this.deps.jobs.find({ status: { $in: ACTIVE_STATUSES } });
     for (const doc of active) {
       const stage = STAGES[doc.done_index + 1]?.name;
-      if (stage) await this.publishTask(doc, stage);
+      if (!stage) continue;
+      if (partsDone(doc, stage)) await this.onStageDone(doc._id, stage);
+      else await this.publishStage(doc, stage);
     }
     return active.length;
+  }
+
+  private async publishStage(doc: JobDoc, stage: StageName): Promise<void> {
+    for (const input of pendingParts(doc, stage)) await this.publishTask(doc, stage, input);
   }
 
   private async readEdit(jobId: string): Promise<EditResult> {
@@ -596,7 +673,7 @@ export class JobsService {
     return JSON.parse(raw.toString("utf8")) as FidelityReport;
   }
 
-  private publishTask(doc: JobDoc, stage: StageName): Promise<void> {
+  private publishTask(doc: JobDoc, stage: StageName, input?: InputRole): Promise<void> {
     const ref = (v: VideoRefDoc) => ({
       videoId: v.video_id,
       storageKey: v.storage_key,
@@ -607,7 +684,11 @@ export class JobsService {
       hasAudio: v.has_audio,
       contentSha256: v.content_sha256 ?? "",
     });
-    const attributes = { "clipzy.job_id": doc._id, "clipzy.stage": stage };
+    const attributes = {
+      "clipzy.job_id": doc._id,
+      "clipzy.stage": stage,
+      ...(input ? { "clipzy.input": input } : {}),
+    };
     return inStoredTrace(
       doc.trace_parent,
       `jobs: start ${stage}`,
@@ -623,6 +704,7 @@ export class JobsService {
           mode: doc.config.mode,
           styleJson: doc.style_input ?? undefined,
           durationSeconds: doc.config.duration_seconds ?? undefined,
+          input,
         }),
     );
   }

@@ -1,10 +1,11 @@
 import type {
   FidelityReport,
+  InputRole,
   JobStatus,
   Mode,
   Quality,
+  StageCostResponse,
   StageName,
-  StageTimingResponse,
   StyleJson,
 } from "@clipzy/contracts";
 import type { EditResult } from "@clipzy/models/edit/edl";
@@ -53,6 +54,8 @@ export interface JobDoc {
   template: VideoRefDoc | null;
   /** What each finished stage cost, by stage name (absent before the first is done). */
   stage_timings?: Partial<Record<StageName, StageTimingDoc>>;
+  /** The parts of the stages run as one task per input (stageParts), by stage and input. */
+  stage_parts?: Partial<Record<StageName, Partial<Record<InputRole, PartDoc>>>>;
   /** W3C traceparent of the request that created the job: every stage joins that trace. */
   trace_parent?: string | null;
   /** Per analysis stage, the inputs ("source", "template") whose analysis came from the content-hash cache. */
@@ -67,8 +70,22 @@ export interface JobDoc {
   [key: string]: unknown;
 }
 
-/** Where one stage's time went, as the API shows it (see StageTiming in proto/clipzy/v1/events.proto). */
-export type StageTimingDoc = Omit<StageTimingResponse, "stage">;
+/** Where one task's time went, as the API shows it (see StageTiming in proto/clipzy/v1/events.proto). */
+export type StageCostDoc = StageCostResponse;
+
+/** A stage's cost; for a stage run in parts, its span and sums, with each part's own cost. */
+export interface StageTimingDoc extends StageCostDoc {
+  parts?: Partial<Record<InputRole, StageCostDoc>>;
+}
+
+/** One part of a stage: its latest reported fraction, and once its artifact is stored, what it cost. */
+export interface PartDoc {
+  fraction?: number;
+  done?: boolean;
+  timing?: StageCostDoc | null;
+  /** Its input's analysis came from the content-hash cache. */
+  reused?: boolean;
+}
 
 /** One state change of a job, kept so live listeners can resume from where they left off. */
 export interface JobEventDoc {

@@ -1,11 +1,28 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { AppError, MODES, type Mode, QUALITIES, type Quality, STAGE_NAMES } from "@clipzy/contracts";
+import {
+  AppError,
+  INPUT_ROLES,
+  MODES,
+  type Mode,
+  QUALITIES,
+  type Quality,
+  STAGE_NAMES,
+} from "@clipzy/contracts";
 import type { ServiceImpl } from "@clipzy/platform/grpc";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import type { JobSchema, JobService } from "@clipzy/proto";
 import type { JobsService } from "../app/jobs.js";
-import type { JobDoc } from "../domain/job.js";
+import type { JobDoc, StageCostDoc } from "../domain/job.js";
+
+const timingOf = (t: StageCostDoc) => ({
+  wallSeconds: t.wall_seconds,
+  queueWaitSeconds: t.queue_wait_seconds,
+  ffmpegRuns: t.ffmpeg_runs,
+  ffmpegSeconds: t.ffmpeg_seconds,
+  ffmpegCpuSeconds: t.ffmpeg_cpu_seconds ?? undefined,
+  workerCpuSeconds: t.worker_cpu_seconds,
+});
 
 export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typeof JobService> {
   // output_video_url: the store's public URL (a presigned GET on S3, the file URL on disk).
@@ -39,21 +56,12 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     ),
     stageTimings: STAGE_NAMES.flatMap((stage) => {
       const t = d.stage_timings?.[stage];
-      return t
-        ? [
-            {
-              stage,
-              timing: {
-                wallSeconds: t.wall_seconds,
-                queueWaitSeconds: t.queue_wait_seconds,
-                ffmpegRuns: t.ffmpeg_runs,
-                ffmpegSeconds: t.ffmpeg_seconds,
-                ffmpegCpuSeconds: t.ffmpeg_cpu_seconds ?? undefined,
-                workerCpuSeconds: t.worker_cpu_seconds,
-              },
-            },
-          ]
-        : [];
+      if (!t) return [];
+      const parts = INPUT_ROLES.flatMap((input) => {
+        const p = t.parts?.[input];
+        return p ? [{ input, timing: timingOf(p) }] : [];
+      });
+      return [{ stage, timing: timingOf(t), parts }];
     }),
     fidelityJson: d.fidelity && !summary ? JSON.stringify(d.fidelity) : undefined,
   });

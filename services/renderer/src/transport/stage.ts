@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
 import { measureStyle } from "@clipzy/media/measure-style";
-import { StyleExtractionArtifactSchema, VideoAnalysisArtifactSchema } from "@clipzy/models/artifacts";
+import { AnalyzedInputSchema, StyleExtractionArtifactSchema } from "@clipzy/models/artifacts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { spawnTool } from "@clipzy/platform/process";
+import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
 
@@ -24,7 +25,7 @@ export function renderingStage(store: ObjectStore): StageHandler {
     const [edl, style, video] = await Promise.all([
       readArtifact(store, key("style_application"), EdlSchema),
       readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
-      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
+      readInputArtifacts(store, task, "video_analysis", AnalyzedInputSchema),
     ]);
     const seconds = edl.output.frames / edl.fps;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-render-${task.jobId}-`));

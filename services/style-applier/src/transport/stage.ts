@@ -1,14 +1,15 @@
 import { type Quality, storageKeys } from "@clipzy/contracts";
 import {
-  AudioAnalysisArtifactSchema,
-  MotionAnalysisArtifactSchema,
+  AnalyzedInputSchema,
+  AudioAnalysisSchema,
+  MotionAnalysisSchema,
   StyleExtractionArtifactSchema,
-  VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
+import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { editSource } from "../domain/edit-source.js";
 import { planEdl } from "../domain/plan.js";
@@ -18,9 +19,9 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
     const [style, video, audio, motion] = await Promise.all([
       readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
-      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
-      readArtifact(store, key("audio_analysis"), AudioAnalysisArtifactSchema),
-      readArtifact(store, key("motion_analysis"), MotionAnalysisArtifactSchema),
+      readInputArtifacts(store, task, "video_analysis", AnalyzedInputSchema),
+      readInputArtifacts(store, task, "audio_analysis", AudioAnalysisSchema),
+      readInputArtifacts(store, task, "motion_analysis", MotionAnalysisSchema),
     ]);
     ctx.progress(0.2);
     const src = task.source!;

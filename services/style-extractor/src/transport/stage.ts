@@ -1,25 +1,26 @@
 import { storageKeys } from "@clipzy/contracts";
 import {
-  AudioAnalysisArtifactSchema,
-  MotionAnalysisArtifactSchema,
+  AnalyzedInputSchema,
+  AudioAnalysisSchema,
+  MotionAnalysisSchema,
   type StyleExtractionArtifact,
-  VideoAnalysisArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioStyleFields, withSourceMatch } from "@clipzy/models/style/audio-style";
 import { completeSuppliedStyle, composeStyle } from "@clipzy/models/style/compose";
 import { pacingOf } from "@clipzy/models/style/pacing";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
-import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
+import { writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
+import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 export function styleExtractionStage(store: ObjectStore, now: () => Date = () => new Date()): StageHandler {
   return async (task, ctx) => {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
     const [video, audio, motion] = await Promise.all([
-      readArtifact(store, key("video_analysis"), VideoAnalysisArtifactSchema),
-      readArtifact(store, key("audio_analysis"), AudioAnalysisArtifactSchema),
-      readArtifact(store, key("motion_analysis"), MotionAnalysisArtifactSchema),
+      readInputArtifacts(store, task, "video_analysis", AnalyzedInputSchema),
+      readInputArtifacts(store, task, "audio_analysis", AudioAnalysisSchema),
+      readInputArtifacts(store, task, "motion_analysis", MotionAnalysisSchema),
     ]);
     ctx.progress(0.3);
     const created = now();

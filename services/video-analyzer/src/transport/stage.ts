@@ -1,48 +1,42 @@
 import { storageKeys } from "@clipzy/contracts";
 import { AnalysisCache } from "@clipzy/media/analysis-cache";
 import { analyzeVideo } from "@clipzy/media/analyze-video";
-import type { AnalyzedInput, VideoAnalysisArtifact } from "@clipzy/models/artifacts";
+import type { AnalyzedInput } from "@clipzy/models/artifacts";
 import { encodeEstimates } from "@clipzy/models/video/motion-features";
-import { writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { analyseInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 /**
- * Decodes each input once at analysis resolution, the source and the template side by side,
- * unless the content-hash cache already holds an input's analysis (the same bytes analysed for an
- * earlier job of the tenant): then neither the video nor its motion estimates are computed again,
- * and the stage reports the input as reused.
+ * Decodes the task's input (or each input, side by side) once at analysis resolution, unless the
+ * content-hash cache already holds that input's analysis (the same bytes analysed for an earlier
+ * job of the tenant): then neither the video nor its motion estimates are computed again, and the
+ * stage reports the input as reused.
  */
 export function videoAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const cache = new AnalysisCache(store, task.tenantId);
-    const artifact: VideoAnalysisArtifact = await analyseInputs(
-      task,
-      ctx.progress,
-      async ({ role, ref }, progress) => {
-        const entry = await cache.key(ref.contentSha256, "video.json");
-        const motionKey =
-          (await cache.key(ref.contentSha256, "motion.bin")) ??
-          storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
-        const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
-          const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
-            signal: ctx.signal,
-            durationSeconds: ref.durationSeconds,
-            frameRate: ref.frameRate,
-            onProgress: progress,
-          });
-          await store.putBytes(motionKey, encodeEstimates(frames.motion), {
-            contentType: "application/octet-stream",
-          });
-          const { width, height, fps, count } = frames;
-          return { analysis, motion: { key: motionKey, width, height, fps, count } };
+    return analyseInputs(store, task, "video_analysis", ctx.progress, async ({ role, ref }, progress) => {
+      const entry = await cache.key(ref.contentSha256, "video.json");
+      const motionKey =
+        (await cache.key(ref.contentSha256, "motion.bin")) ??
+        storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
+      const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
+        const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
+          signal: ctx.signal,
+          durationSeconds: ref.durationSeconds,
+          frameRate: ref.frameRate,
+          onProgress: progress,
         });
-        if (reused) ctx.reused(role);
-        progress(1);
-        return value;
-      },
-    );
-    return writeJson(store, storageKeys.artifact(task.jobId, "video_analysis"), artifact);
+        await store.putBytes(motionKey, encodeEstimates(frames.motion), {
+          contentType: "application/octet-stream",
+        });
+        const { width, height, fps, count } = frames;
+        return { analysis, motion: { key: motionKey, width, height, fps, count } };
+      });
+      if (reused) ctx.reused(role);
+      progress(1);
+      return value;
+    });
   };
 }

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/events.proto.
  */
 export const file_clipzy_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEiqQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIEhYKDmNvbnRlbnRfc2hhMjU2GAggASgJIpYCCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBAUILCglfdGVtcGxhdGVCDQoLX3N0eWxlX2pzb25CEwoRX2R1cmF0aW9uX3NlY29uZHMiQAoNU3RhZ2VQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSEAoIZnJhY3Rpb24YAyABKAEifwoJU3RhZ2VEb25lEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIUCgxhcnRpZmFjdF9rZXkYAyABKAkSJgoGdGltaW5nGAQgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nEhUKDXJldXNlZF9pbnB1dHMYBSADKAkiwAEKC1N0YWdlVGltaW5nEhQKDHdhbGxfc2Vjb25kcxgBIAEoARIaChJxdWV1ZV93YWl0X3NlY29uZHMYAiABKAESEwoLZmZtcGVnX3J1bnMYAyABKAUSFgoOZmZtcGVnX3NlY29uZHMYBCABKAESHwoSZmZtcGVnX2NwdV9zZWNvbmRzGAUgASgBSACIAQESGgoSd29ya2VyX2NwdV9zZWNvbmRzGAYgASgBQhUKE19mZm1wZWdfY3B1X3NlY29uZHMiPQoLU3RhZ2VGYWlsZWQSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkiQAoLSm9iVGVybWluYWwSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZzdGF0dXMYAyABKAkiHgoMSm9iQ2FuY2VsbGVkEg4KBmpvYl9pZBgBIAEoCSI5CgpKb2JDaGFuZ2VkEg4KBmpvYl9pZBgBIAEoCRILCgNzZXEYAiABKAMSDgoGb3JpZ2luGAMgASgJYgZwcm90bzM");
+  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEiqQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIEhYKDmNvbnRlbnRfc2hhMjU2GAggASgJIrQCCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBARISCgVpbnB1dBgKIAEoCUgDiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbkITChFfZHVyYXRpb25fc2Vjb25kc0IICgZfaW5wdXQiXgoNU3RhZ2VQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSEAoIZnJhY3Rpb24YAyABKAESEgoFaW5wdXQYBCABKAlIAIgBAUIICgZfaW5wdXQinQEKCVN0YWdlRG9uZRIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSFAoMYXJ0aWZhY3Rfa2V5GAMgASgJEiYKBnRpbWluZxgEIAEoCzIWLmNsaXB6eS52MS5TdGFnZVRpbWluZxIVCg1yZXVzZWRfaW5wdXRzGAUgAygJEhIKBWlucHV0GAYgASgJSACIAQFCCAoGX2lucHV0IsABCgtTdGFnZVRpbWluZxIUCgx3YWxsX3NlY29uZHMYASABKAESGgoScXVldWVfd2FpdF9zZWNvbmRzGAIgASgBEhMKC2ZmbXBlZ19ydW5zGAMgASgFEhYKDmZmbXBlZ19zZWNvbmRzGAQgASgBEh8KEmZmbXBlZ19jcHVfc2Vjb25kcxgFIAEoAUgAiAEBEhoKEndvcmtlcl9jcHVfc2Vjb25kcxgGIAEoAUIVChNfZmZtcGVnX2NwdV9zZWNvbmRzIlsKC1N0YWdlRmFpbGVkEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhIKBWlucHV0GAQgASgJSACIAQFCCAoGX2lucHV0IkAKC0pvYlRlcm1pbmFsEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGc3RhdHVzGAMgASgJIh4KDEpvYkNhbmNlbGxlZBIOCgZqb2JfaWQYASABKAkiOQoKSm9iQ2hhbmdlZBIOCgZqb2JfaWQYASABKAkSCwoDc2VxGAIgASgDEg4KBm9yaWdpbhgDIAEoCWIGcHJvdG8z");
 
 /**
  * @generated from message clipzy.v1.VideoRef
@@ -121,6 +121,15 @@ export type StageTask = Message<"clipzy.v1.StageTask"> & {
    * @generated from field: optional double duration_seconds = 9;
    */
   durationSeconds?: number | undefined;
+
+  /**
+   * The one input ("source" or "template") this task analyses: an analysis stage of a job with a
+   * template is two tasks, one per input, that any two workers take side by side. Absent: every
+   * input of the task (a job without a template, and every other stage).
+   *
+   * @generated from field: optional string input = 10;
+   */
+  input?: string | undefined;
 };
 
 /**
@@ -150,6 +159,13 @@ export type StageProgress = Message<"clipzy.v1.StageProgress"> & {
    * @generated from field: double fraction = 3;
    */
   fraction: number;
+
+  /**
+   * The task's input, when the task analyses one (StageTask.input); the fraction is then that part's.
+   *
+   * @generated from field: optional string input = 4;
+   */
+  input?: string | undefined;
 };
 
 /**
@@ -194,6 +210,13 @@ export type StageDone = Message<"clipzy.v1.StageDone"> & {
    * @generated from field: repeated string reused_inputs = 5;
    */
   reusedInputs: string[];
+
+  /**
+   * The task's input, when the task analyses one (StageTask.input): that part of the stage is done.
+   *
+   * @generated from field: optional string input = 6;
+   */
+  input?: string | undefined;
 };
 
 /**
@@ -278,6 +301,13 @@ export type StageFailed = Message<"clipzy.v1.StageFailed"> & {
    * @generated from field: string message = 3;
    */
   message: string;
+
+  /**
+   * The task's input, when the task analyses one (StageTask.input).
+   *
+   * @generated from field: optional string input = 4;
+   */
+  input?: string | undefined;
 };
 
 /**

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/jobs.proto.
  */
 export const file_clipzy_v1_jobs: GenFile = /*@__PURE__*/
-  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIl4KCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkSHQoQZHVyYXRpb25fc2Vjb25kcxgDIAEoAUgAiAEBQhMKEV9kdXJhdGlvbl9zZWNvbmRzIioKCEpvYkVycm9yEg0KBXN0YWdlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkigwcKA0pvYhIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCHZpZGVvX2lkGAMgASgJEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAQgASgJSACIAQESDgoGc3RhdHVzGAUgASgJEhgKEHByb2dyZXNzX3BlcmNlbnQYBiABKAUSGgoNY3VycmVudF9zdGFnZRgHIAEoCUgBiAEBEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAKIAQESNQoMY29tcGxldGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgDiAEBEiQKBmNvbmZpZxgMIAEoCzIULmNsaXB6eS52MS5Kb2JDb25maWcSGAoLd2ViaG9va191cmwYDSABKAlIBIgBARIXCgpzdHlsZV9qc29uGA4gASgJSAWIAQESHQoQb3V0cHV0X3ZpZGVvX3VybBgPIAEoCUgGiAEBEicKBWVycm9yGBAgASgLMhMuY2xpcHp5LnYxLkpvYkVycm9ySAeIAQESJAoXcHJvY2Vzc2luZ190aW1lX3NlY29uZHMYESABKAFICIgBARIvCg1zdGFnZV90aW1pbmdzGBIgAygLMhguY2xpcHp5LnYxLlN0YWdlVGltaW5nT2YSEQoEZWRpdBgTIAEoCUgJiAEBEjEKD2FuYWx5c2lzX3JldXNlZBgUIAMoCzIYLmNsaXB6eS52MS5BbmFseXNpc1JldXNlEhoKDWZpZGVsaXR5X2pzb24YFSABKAlICogBAUIUChJfdGVtcGxhdGVfdmlkZW9faWRCEAoOX2N1cnJlbnRfc3RhZ2VCDQoLX3N0YXJ0ZWRfYXRCDwoNX2NvbXBsZXRlZF9hdEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEwoRX291dHB1dF92aWRlb191cmxCCAoGX2Vycm9yQhoKGF9wcm9jZXNzaW5nX3RpbWVfc2Vjb25kc0IHCgVfZWRpdEIQCg5fZmlkZWxpdHlfanNvbiItCg1BbmFseXNpc1JldXNlEg0KBXN0YWdlGAEgASgJEg0KBWlucHV0GAIgASgJIkYKDVN0YWdlVGltaW5nT2YSDQoFc3RhZ2UYASABKAkSJgoGdGltaW5nGAIgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIkMKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgdzdW1tYXJ5GAMgASgIIi0KDkdldEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiZQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIMCgRwYWdlGAIgASgFEhEKCXBhZ2Vfc2l6ZRgDIAEoBRITCgZzdGF0dXMYBCABKAlIAIgBAUIJCgdfc3RhdHVzIj8KEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLmNsaXB6eS52MS5Kb2ISDQoFdG90YWwYAiABKAUiNQoQQ2FuY2VsSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiPQoWQ291bnRBY3RpdmVKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiKAoXQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USDQoFY291bnQYASABKAUiTQoVV2F0Y2hKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIkIKFldhdGNoSm9iRXZlbnRzUmVzcG9uc2USCwoDc2VxGAEgASgDEhsKA2pvYhgCIAEoCzIOLmNsaXB6eS52MS5Kb2Iy0wMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USVwoOV2F0Y2hKb2JFdmVudHMSIC5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXF1ZXN0GiEuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_clipzy_v1_events, file_google_protobuf_timestamp]);
+  fileDesc("ChRjbGlwenkvdjEvam9icy5wcm90bxIJY2xpcHp5LnYxIl4KCUpvYkNvbmZpZxIPCgdxdWFsaXR5GAEgASgJEgwKBG1vZGUYAiABKAkSHQoQZHVyYXRpb25fc2Vjb25kcxgDIAEoAUgAiAEBQhMKEV9kdXJhdGlvbl9zZWNvbmRzIioKCEpvYkVycm9yEg0KBXN0YWdlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkigwcKA0pvYhIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCHZpZGVvX2lkGAMgASgJEh4KEXRlbXBsYXRlX3ZpZGVvX2lkGAQgASgJSACIAQESDgoGc3RhdHVzGAUgASgJEhgKEHByb2dyZXNzX3BlcmNlbnQYBiABKAUSGgoNY3VycmVudF9zdGFnZRgHIAEoCUgBiAEBEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKCnN0YXJ0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAKIAQESNQoMY29tcGxldGVkX2F0GAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEgDiAEBEiQKBmNvbmZpZxgMIAEoCzIULmNsaXB6eS52MS5Kb2JDb25maWcSGAoLd2ViaG9va191cmwYDSABKAlIBIgBARIXCgpzdHlsZV9qc29uGA4gASgJSAWIAQESHQoQb3V0cHV0X3ZpZGVvX3VybBgPIAEoCUgGiAEBEicKBWVycm9yGBAgASgLMhMuY2xpcHp5LnYxLkpvYkVycm9ySAeIAQESJAoXcHJvY2Vzc2luZ190aW1lX3NlY29uZHMYESABKAFICIgBARIvCg1zdGFnZV90aW1pbmdzGBIgAygLMhguY2xpcHp5LnYxLlN0YWdlVGltaW5nT2YSEQoEZWRpdBgTIAEoCUgJiAEBEjEKD2FuYWx5c2lzX3JldXNlZBgUIAMoCzIYLmNsaXB6eS52MS5BbmFseXNpc1JldXNlEhoKDWZpZGVsaXR5X2pzb24YFSABKAlICogBAUIUChJfdGVtcGxhdGVfdmlkZW9faWRCEAoOX2N1cnJlbnRfc3RhZ2VCDQoLX3N0YXJ0ZWRfYXRCDwoNX2NvbXBsZXRlZF9hdEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEwoRX291dHB1dF92aWRlb191cmxCCAoGX2Vycm9yQhoKGF9wcm9jZXNzaW5nX3RpbWVfc2Vjb25kc0IHCgVfZWRpdEIQCg5fZmlkZWxpdHlfanNvbiItCg1BbmFseXNpc1JldXNlEg0KBXN0YWdlGAEgASgJEg0KBWlucHV0GAIgASgJInEKDVN0YWdlVGltaW5nT2YSDQoFc3RhZ2UYASABKAkSJgoGdGltaW5nGAIgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nEikKBXBhcnRzGAMgAygLMhouY2xpcHp5LnYxLlN0YWdlVGltaW5nUGFydCJICg9TdGFnZVRpbWluZ1BhcnQSDQoFaW5wdXQYASABKAkSJgoGdGltaW5nGAIgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nIq0CChBDcmVhdGVKb2JSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIQCgh2aWRlb19pZBgCIAEoCRIeChF0ZW1wbGF0ZV92aWRlb19pZBgDIAEoCUgAiAEBEhgKC3dlYmhvb2tfdXJsGAQgASgJSAGIAQESJAoGY29uZmlnGAUgASgLMhQuY2xpcHp5LnYxLkpvYkNvbmZpZxIXCgpzdHlsZV9qc29uGAYgASgJSAKIAQESHAoPaWRlbXBvdGVuY3lfa2V5GAcgASgJSAOIAQESFAoMcmVxdWVzdF9oYXNoGAggASgJQhQKEl90ZW1wbGF0ZV92aWRlb19pZEIOCgxfd2ViaG9va191cmxCDQoLX3N0eWxlX2pzb25CEgoQX2lkZW1wb3RlbmN5X2tleSJCChFDcmVhdGVKb2JSZXNwb25zZRIbCgNqb2IYASABKAsyDi5jbGlwenkudjEuSm9iEhAKCHJlcGxheWVkGAIgASgIIkMKDUdldEpvYlJlcXVlc3QSEQoJdGVuYW50X2lkGAEgASgJEg4KBmpvYl9pZBgCIAEoCRIPCgdzdW1tYXJ5GAMgASgIIi0KDkdldEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiZQoPTGlzdEpvYnNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIMCgRwYWdlGAIgASgFEhEKCXBhZ2Vfc2l6ZRgDIAEoBRITCgZzdGF0dXMYBCABKAlIAIgBAUIJCgdfc3RhdHVzIj8KEExpc3RKb2JzUmVzcG9uc2USHAoEam9icxgBIAMoCzIOLmNsaXB6eS52MS5Kb2ISDQoFdG90YWwYAiABKAUiNQoQQ2FuY2VsSm9iUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGam9iX2lkGAIgASgJIjAKEUNhbmNlbEpvYlJlc3BvbnNlEhsKA2pvYhgBIAEoCzIOLmNsaXB6eS52MS5Kb2IiPQoWQ291bnRBY3RpdmVKb2JzUmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIdmlkZW9faWQYAiABKAkiKAoXQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USDQoFY291bnQYASABKAUiTQoVV2F0Y2hKb2JFdmVudHNSZXF1ZXN0EhEKCXRlbmFudF9pZBgBIAEoCRIOCgZqb2JfaWQYAiABKAkSEQoJYWZ0ZXJfc2VxGAMgASgDIkIKFldhdGNoSm9iRXZlbnRzUmVzcG9uc2USCwoDc2VxGAEgASgDEhsKA2pvYhgCIAEoCzIOLmNsaXB6eS52MS5Kb2Iy0wMKCkpvYlNlcnZpY2USRgoJQ3JlYXRlSm9iEhsuY2xpcHp5LnYxLkNyZWF0ZUpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ3JlYXRlSm9iUmVzcG9uc2USPQoGR2V0Sm9iEhguY2xpcHp5LnYxLkdldEpvYlJlcXVlc3QaGS5jbGlwenkudjEuR2V0Sm9iUmVzcG9uc2USQwoITGlzdEpvYnMSGi5jbGlwenkudjEuTGlzdEpvYnNSZXF1ZXN0GhsuY2xpcHp5LnYxLkxpc3RKb2JzUmVzcG9uc2USRgoJQ2FuY2VsSm9iEhsuY2xpcHp5LnYxLkNhbmNlbEpvYlJlcXVlc3QaHC5jbGlwenkudjEuQ2FuY2VsSm9iUmVzcG9uc2USWAoPQ291bnRBY3RpdmVKb2JzEiEuY2xpcHp5LnYxLkNvdW50QWN0aXZlSm9ic1JlcXVlc3QaIi5jbGlwenkudjEuQ291bnRBY3RpdmVKb2JzUmVzcG9uc2USVwoOV2F0Y2hKb2JFdmVudHMSIC5jbGlwenkudjEuV2F0Y2hKb2JFdmVudHNSZXF1ZXN0GiEuY2xpcHp5LnYxLldhdGNoSm9iRXZlbnRzUmVzcG9uc2UwAWIGcHJvdG8z", [file_clipzy_v1_events, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message clipzy.v1.JobConfig
@@ -234,9 +234,19 @@ export type StageTimingOf = Message<"clipzy.v1.StageTimingOf"> & {
   stage: string;
 
   /**
+   * The stage as a whole; for a stage run as one task per input, wall_seconds is its span (the first
+   * part taken to the last part stored) and the other figures are the parts' sums.
+   *
    * @generated from field: clipzy.v1.StageTiming timing = 2;
    */
   timing?: StageTiming | undefined;
+
+  /**
+   * A stage run as one task per input: each task's own timing, source first.
+   *
+   * @generated from field: repeated clipzy.v1.StageTimingPart parts = 3;
+   */
+  parts: StageTimingPart[];
 };
 
 /**
@@ -245,6 +255,30 @@ export type StageTimingOf = Message<"clipzy.v1.StageTimingOf"> & {
  */
 export const StageTimingOfSchema: GenMessage<StageTimingOf> = /*@__PURE__*/
   messageDesc(file_clipzy_v1_jobs, 4);
+
+/**
+ * @generated from message clipzy.v1.StageTimingPart
+ */
+export type StageTimingPart = Message<"clipzy.v1.StageTimingPart"> & {
+  /**
+   * "source" or "template"
+   *
+   * @generated from field: string input = 1;
+   */
+  input: string;
+
+  /**
+   * @generated from field: clipzy.v1.StageTiming timing = 2;
+   */
+  timing?: StageTiming | undefined;
+};
+
+/**
+ * Describes the message clipzy.v1.StageTimingPart.
+ * Use `create(StageTimingPartSchema)` to create a new message.
+ */
+export const StageTimingPartSchema: GenMessage<StageTimingPart> = /*@__PURE__*/
+  messageDesc(file_clipzy_v1_jobs, 5);
 
 /**
  * @generated from message clipzy.v1.CreateJobRequest
@@ -300,7 +334,7 @@ export type CreateJobRequest = Message<"clipzy.v1.CreateJobRequest"> & {
  * Use `create(CreateJobRequestSchema)` to create a new message.
  */
 export const CreateJobRequestSchema: GenMessage<CreateJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 5);
+  messageDesc(file_clipzy_v1_jobs, 6);
 
 /**
  * @generated from message clipzy.v1.CreateJobResponse
@@ -324,7 +358,7 @@ export type CreateJobResponse = Message<"clipzy.v1.CreateJobResponse"> & {
  * Use `create(CreateJobResponseSchema)` to create a new message.
  */
 export const CreateJobResponseSchema: GenMessage<CreateJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 6);
+  messageDesc(file_clipzy_v1_jobs, 7);
 
 /**
  * @generated from message clipzy.v1.GetJobRequest
@@ -354,7 +388,7 @@ export type GetJobRequest = Message<"clipzy.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 7);
+  messageDesc(file_clipzy_v1_jobs, 8);
 
 /**
  * @generated from message clipzy.v1.GetJobResponse
@@ -371,7 +405,7 @@ export type GetJobResponse = Message<"clipzy.v1.GetJobResponse"> & {
  * Use `create(GetJobResponseSchema)` to create a new message.
  */
 export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 8);
+  messageDesc(file_clipzy_v1_jobs, 9);
 
 /**
  * @generated from message clipzy.v1.ListJobsRequest
@@ -403,7 +437,7 @@ export type ListJobsRequest = Message<"clipzy.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 9);
+  messageDesc(file_clipzy_v1_jobs, 10);
 
 /**
  * @generated from message clipzy.v1.ListJobsResponse
@@ -427,7 +461,7 @@ export type ListJobsResponse = Message<"clipzy.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 10);
+  messageDesc(file_clipzy_v1_jobs, 11);
 
 /**
  * @generated from message clipzy.v1.CancelJobRequest
@@ -449,7 +483,7 @@ export type CancelJobRequest = Message<"clipzy.v1.CancelJobRequest"> & {
  * Use `create(CancelJobRequestSchema)` to create a new message.
  */
 export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 11);
+  messageDesc(file_clipzy_v1_jobs, 12);
 
 /**
  * @generated from message clipzy.v1.CancelJobResponse
@@ -466,7 +500,7 @@ export type CancelJobResponse = Message<"clipzy.v1.CancelJobResponse"> & {
  * Use `create(CancelJobResponseSchema)` to create a new message.
  */
 export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 12);
+  messageDesc(file_clipzy_v1_jobs, 13);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsRequest
@@ -488,7 +522,7 @@ export type CountActiveJobsRequest = Message<"clipzy.v1.CountActiveJobsRequest">
  * Use `create(CountActiveJobsRequestSchema)` to create a new message.
  */
 export const CountActiveJobsRequestSchema: GenMessage<CountActiveJobsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 13);
+  messageDesc(file_clipzy_v1_jobs, 14);
 
 /**
  * @generated from message clipzy.v1.CountActiveJobsResponse
@@ -505,7 +539,7 @@ export type CountActiveJobsResponse = Message<"clipzy.v1.CountActiveJobsResponse
  * Use `create(CountActiveJobsResponseSchema)` to create a new message.
  */
 export const CountActiveJobsResponseSchema: GenMessage<CountActiveJobsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 14);
+  messageDesc(file_clipzy_v1_jobs, 15);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsRequest
@@ -532,7 +566,7 @@ export type WatchJobEventsRequest = Message<"clipzy.v1.WatchJobEventsRequest"> &
  * Use `create(WatchJobEventsRequestSchema)` to create a new message.
  */
 export const WatchJobEventsRequestSchema: GenMessage<WatchJobEventsRequest> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 15);
+  messageDesc(file_clipzy_v1_jobs, 16);
 
 /**
  * @generated from message clipzy.v1.WatchJobEventsResponse
@@ -556,7 +590,7 @@ export type WatchJobEventsResponse = Message<"clipzy.v1.WatchJobEventsResponse">
  * Use `create(WatchJobEventsResponseSchema)` to create a new message.
  */
 export const WatchJobEventsResponseSchema: GenMessage<WatchJobEventsResponse> = /*@__PURE__*/
-  messageDesc(file_clipzy_v1_jobs, 16);
+  messageDesc(file_clipzy_v1_jobs, 17);
 
 /**
  * JobService owns job documents and the state machine; it orchestrates the stages.
