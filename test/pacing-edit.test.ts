@@ -91,6 +91,13 @@ describe("pacing carried into the edit", () => {
     expect(p.on_beat_share).toBeGreaterThanOrEqual(0.9);
   }, 300_000);
 
+  it("cuts on the beat as often as the template does, and off it otherwise", async () => {
+    const p = await pacingOfOutput({ acceleration: 1, on_beat_share: 0.6 });
+    if (process.env.CLIPZY_PRINT_FIGURES) console.log("output pacing (0.6 on beat):", JSON.stringify(p));
+    // 10 cuts planned, 6 on a beat and 4 midway between two
+    expect(Math.abs(p.on_beat_share - 0.6)).toBeLessThanOrEqual(0.2);
+  }, 300_000);
+
   it("is not forced onto the beat when the template cuts off it", async () => {
     const p = await pacingOfOutput({ acceleration: 1, on_beat_share: 0 });
     if (process.env.CLIPZY_PRINT_FIGURES) console.log("output pacing (off beat):", JSON.stringify(p));

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   cutFrames,
-  cutGrid,
   type EditSource,
   type EditTarget,
   evenAims,
+  offBeats,
+  onBeatPattern,
   PUNCH_IN,
   placeSegments,
   planEdit,
@@ -344,9 +345,56 @@ describe("subjectPath", () => {
 });
 
 describe("pacing in the edit", () => {
-  it("snaps cuts between the beats when the template cuts off the beat, on them otherwise", () => {
-    expect(cutGrid([0, 0.5, 1, 1.5], 0.1)).toEqual([0.25, 0.75, 1.25]);
-    expect(cutGrid([0, 0.5, 1], 0.9)).toEqual([0, 0.5, 1]);
-    expect(cutGrid([0, 0.5, 1], null)).toEqual([0, 0.5, 1]);
+  it("puts round(K · share) of K cuts on the beat, spread evenly", () => {
+    expect(onBeatPattern(4, null)).toEqual([true, true, true, true]);
+    expect(onBeatPattern(4, 1)).toEqual([true, true, true, true]);
+    expect(onBeatPattern(4, 0)).toEqual([false, false, false, false]);
+    expect(onBeatPattern(6, 0.5)).toEqual([true, false, true, false, true, false]);
+    for (const share of [0.1, 0.3, 0.6, 0.7, 0.9])
+      for (const k of [1, 5, 10, 17]) {
+        const on = onBeatPattern(k, share).filter(Boolean).length;
+        expect(on).toBe(Math.floor(k * share + 0.5));
+      }
+    expect(offBeats([0, 0.5, 1, 1.5])).toEqual([0.25, 0.75, 1.25]);
+  });
+
+  it.each([0, 0.3, 0.6, 0.9, 1])(
+    "a template with %s of its cuts on the beat gives an edit with that share (±1 cut)",
+    (share) => {
+      const beats = grid(120, 60);
+      const plan = planEdit({
+        source: source({ frames: 60 * FPS, beats_s: beats }),
+        target: target({ cut_frequency: 3, pacing: { acceleration: 1, on_beat_share: share } }),
+        foreign: true,
+      });
+      const k = plan.boundaries.length;
+      expect(k).toBe(18);
+      // on the beat: within a frame; off it: half a beat (250 ms) away, give a frame
+      const on = plan.boundaries.filter((b) => Math.abs(b.beat_offset_ms!) <= 1000 / FPS / 2 + 1).length;
+      const off = plan.boundaries.filter(
+        (b) => Math.abs(Math.abs(b.beat_offset_ms!) - 250) <= 1000 / FPS + 1,
+      );
+      expect(Math.abs(on - share * k)).toBeLessThanOrEqual(1);
+      expect(on + off.length).toBe(k);
+    },
+  );
+
+  it("moves a source's own cuts onto the grid most cuts use", () => {
+    const beats = grid(120, 20);
+    const shots = [
+      { start: 0, end: 10 * FPS },
+      { start: 10 * FPS + 10, end: 20 * FPS },
+    ];
+    const cuts = (share: number) =>
+      cutFrames({
+        frames: 20 * FPS,
+        fps: FPS,
+        beats,
+        aims: [],
+        sourceCuts: [shots[1].start],
+        onBeat: onBeatPattern(4, share),
+      });
+    expect(cuts(0.75)).toEqual([10 * FPS]); // the last beat before the source's cut
+    expect(cuts(0.25)).toEqual([Math.round(10.25 * FPS)]); // the last midpoint before it
   });
 });

@@ -133,13 +133,19 @@ export function cutFrames(opts: {
   sourceCuts?: readonly number[];
   /** Frames of the transitions to be drawn at the cuts, which a shot must also supply. */
   handles?: number;
+  /** Per aim: on a beat (true, the default) or midway between two (onBeatPattern). */
+  onBeat?: readonly boolean[];
 }): number[] {
   const { frames, fps, beats } = opts;
   const period = medianInterval(beats);
   const minLen = Math.max(1, Math.round(Math.max(MIN_SEGMENT_SECONDS, period ?? 0) * fps));
-  const grid = beats.length
-    ? [...new Set(beats.map((b) => Math.round(b * fps)))].sort((a, b) => a - b)
-    : null;
+  const toFrames = (times: readonly number[]) =>
+    times.length ? [...new Set(times.map((b) => Math.round(b * fps)))].sort((a, b) => a - b) : null;
+  const onGrid = toFrames(beats);
+  const offGrid = beats.length >= 2 ? toFrames(offBeats(beats)) : onGrid;
+  const onBeat = opts.onBeat ?? [];
+  // source cuts move onto the grid most aims use
+  const grid = onBeat.filter((b) => !b).length * 2 > onBeat.length ? offGrid : onGrid;
   const fits = (c: number, cuts: readonly number[]) =>
     c >= minLen && frames - c >= minLen && !opts.avoid?.(c) && cuts.every((x) => Math.abs(x - c) >= minLen);
   const anchored: number[] = [];
@@ -164,9 +170,10 @@ export function cutFrames(opts: {
   const spacing = frames / (aims.length + 1);
   const cuts = [...anchored];
   const window = Math.max(minLen / 2, 1);
-  for (const a of aims) {
+  for (const [j, a] of aims.entries()) {
     if (anchored.some((x) => Math.abs(x - a) <= spacing / 2)) continue;
-    const pool = grid ? grid.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
+    const aimGrid = onBeat[j] === false ? offGrid : onGrid;
+    const pool = aimGrid ? aimGrid.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
     let best: number | null = null;
     for (const c of pool)
       if (fits(c, cuts) && (best === null || Math.abs(c - a) < Math.abs(best - a))) best = c;
@@ -176,13 +183,18 @@ export function cutFrames(opts: {
 }
 
 /**
- * The grid cuts snap to: the beats, unless the template mostly cuts off the beat (pacing
- * on_beat_share under ½), then the midpoints between beats, so the output is not forced onto a
- * beat its template avoids. All-or-nothing: a template's share of 0.7 gives an output on the beat
- * throughout.
+ * Which of `count` aimed cuts go on a beat, so that their share is the template's on_beat_share
+ * (round(count · share) of them), spread evenly: cut j is on the beat when ⌊(j+1)·s + ½⌋ passes
+ * ⌊j·s + ½⌋. The others go midway between two beats, so the output is not forced onto a beat its
+ * template avoids. Without a measured share (no music in the template), every cut is on a beat.
  */
-export function cutGrid(beats: readonly number[], onBeatShare: number | null): number[] {
-  if (onBeatShare === null || onBeatShare >= 0.5 || beats.length < 2) return [...beats];
+export function onBeatPattern(count: number, share: number | null): boolean[] {
+  const s = share === null ? 1 : Math.min(1, Math.max(0, share));
+  return Array.from({ length: count }, (_, j) => Math.floor((j + 1) * s + 0.5) > Math.floor(j * s + 0.5));
+}
+
+/** The midpoints between consecutive beats. */
+export function offBeats(beats: readonly number[]): number[] {
   return beats.slice(1).map((b, i) => (beats[i] + b) / 2);
 }
 
@@ -443,8 +455,9 @@ export function planEdit(opts: {
   const cuts = cutFrames({
     frames,
     fps,
-    beats: cutGrid(beats, target.pacing?.on_beat_share ?? null),
+    beats,
     aims,
+    onBeat: onBeatPattern(aims.length, target.pacing?.on_beat_share ?? null),
     avoid: highlight ? undefined : inTransition,
     sourceCuts: highlight ? [] : src.shots.map((s) => s.start).filter((f) => f > 0),
     handles: opts.foreign ? D : 0,
