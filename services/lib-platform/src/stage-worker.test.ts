@@ -59,4 +59,18 @@ describe("stage worker progress", () => {
     const shown = await progressShown("video_analysis", async () => "artifact", 1000);
     expect(shown).toEqual([1]);
   });
+
+  it("a later stage done within one interval sends no progress (StageDone says it all)", async () => {
+    const shown = await progressShown(
+      "style_extraction",
+      async (_task, ctx) => {
+        ctx.progress(0.5);
+        await new Promise((r) => setTimeout(r, 50));
+        ctx.progress(0.9);
+        return "artifact";
+      },
+      1000,
+    );
+    expect(shown).toEqual([]);
+  });
 });

@@ -148,10 +148,11 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
     // broadcast), so only one the job can show is sent: a percent it has not reached, below the
     // stage's last (StageDone moves it on to the next stage's first), at most once an interval.
     // The first stage's 0 moves the job from queued to processing; a later stage's 0 is where
-    // StageDone of the one before already put it.
+    // StageDone of the one before already put it, so its first report waits an interval: a stage
+    // done within it (most are, but the analyses and the render) shows no progress of its own.
     const range = STAGES[stageIndex(stage)];
     let shown = stage === STAGE_NAMES[0] ? range.from - 1 : range.from;
-    let lastAt = 0;
+    let lastAt = takenAt;
     const progress = (fraction: number) => {
       const f = Math.min(1, Math.max(0, fraction));
       const percent = stagePercent(stage, f);

@@ -393,12 +393,19 @@ describe("a templated job's analysis stages run as one task per input", () => {
       await jobs.onStageDone(job._id, "video_analysis", timing(0.1, 2), [], order[0]);
       await settle();
       expect(tasks).toHaveLength(2); // one part is not the stage
-      expect(await stored(job._id)).toMatchObject({ current_stage: "video_analysis", done_index: -1 });
+      const before = await stored(job._id);
+      expect(before).toMatchObject({ current_stage: "video_analysis", done_index: -1 });
       await jobs.onStageDone(job._id, "video_analysis", timing(0.2, 5), ["template"], order[1]);
       await settle();
       expect(tasks.slice(2)).toEqual(["audio_analysis:source", "audio_analysis:template"]);
       const doc = await stored(job._id);
       expect(doc).toMatchObject({ current_stage: "audio_analysis", done_index: 0, progress_percent: 21 });
+      // the last part is recorded by the update that advances the stage: one state change
+      expect(doc.version).toBe(before.version + 1);
+      expect(doc.stage_parts?.video_analysis?.[order[1] as "source"]).toMatchObject({
+        done: true,
+        fraction: 1,
+      });
       // the stage's span: from the first part taken (0.1 s after queueing) to the last stored (at 5.2 s)
       const [first, second] = [timing(0.1, 2), timing(0.2, 5)];
       const parts =
@@ -505,6 +512,7 @@ describe("a templated job's analysis stages run as one task per input", () => {
     await settle();
     expect(tasks).toEqual(["video_analysis:source", "audio_analysis:source"]);
     await jobs.onStageDone(job._id, "audio_analysis", timing(0, 1), [], "source");
+    await new Promise((r) => setTimeout(r, 5)); // the sweep takes jobs last changed before now − grace
     expect(await jobs.sweepOutbox(0)).toBe(1);
     await settle();
     expect(tasks.slice(2)).toEqual(["audio_analysis:template"]);

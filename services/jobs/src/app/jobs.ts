@@ -31,10 +31,19 @@ import {
   type IdempotencyDoc,
   type JobDoc,
   type JobEventDoc,
+  type PartDoc,
   type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
-import { partsDone, partsOf, pendingParts, reusedParts, stageCost, stageFraction } from "../domain/parts.js";
+import {
+  othersDone,
+  partsDone,
+  partsOf,
+  pendingParts,
+  reusedParts,
+  stageCost,
+  stageFraction,
+} from "../domain/parts.js";
 import { firstStage, nextStage } from "../domain/progress.js";
 import { JobCache } from "./job-cache.js";
 
@@ -460,8 +469,25 @@ export class JobsService {
     let doc = await this.deps.jobs.findOne({ _id: jobId });
     if (!doc || !ACTIVE_STATUSES.includes(doc.status)) return;
     const idx = stageIndex(stage);
+    const next = nextStage(stage, doc.config.mode);
     if (input && isInputRole(input) && partsOf(doc, stage).includes(input)) {
-      doc = await this.recordPart(doc, stage, input, timing ?? null, reusedInputs.includes(input));
+      const part: PartDoc = {
+        done: true,
+        fraction: 1,
+        timing: timing ?? null,
+        reused: reusedInputs.includes(input),
+      };
+      // The last part to land records itself and advances the stage in one update (one state
+      // change, not two). Not the last, or recorded before (a redelivery after a crash), or beaten
+      // by the other part: step by step, record, then advance once every part is in.
+      if (next && othersDone(doc, stage, input)) {
+        const at = `stage_parts.${stage}.${input}`;
+        const parts = { ...doc.stage_parts?.[stage], [input]: part };
+        const cost = { timing: stageCost(parts), reused: reusedParts(parts) };
+        if (await this.advance(doc, stage, next, cost, { [`${at}.done`]: { $ne: true } }, { [at]: part }))
+          return;
+      }
+      doc = await this.recordPart(doc, stage, input, part);
       if (!doc || !partsDone(doc, stage)) return;
     }
     if (partsDone(doc, stage)) {
@@ -469,33 +495,14 @@ export class JobsService {
       timing = stageCost(parts);
       reusedInputs = reusedParts(parts);
     }
-    const next = nextStage(stage, doc.config.mode);
-    const now = this.now();
-    const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
-    const cost = {
-      ...(timing ? { [`stage_timings.${stage}`]: timing } : {}),
-      ...(reusedInputs.length ? { [`analysis_reused.${stage}`]: reusedInputs } : {}),
-    };
-
     if (next) {
-      const extra: Record<string, unknown> = { ...cost };
-      if (stage === "style_extraction") extra.style_json = await this.readStyle(jobId);
-      const advanced = await this.update(guard, {
-        $set: {
-          ...extra,
-          status: "processing",
-          started_at: doc.started_at ?? now,
-          done_index: idx,
-          current_stage: next,
-          updated_at: now,
-          outbox: next,
-        },
-        $max: { progress_percent: STAGES[idx + 1].from },
-      });
-      if (advanced) await this.dispatch(advanced);
+      await this.advance(doc, stage, next, { timing, reused: reusedInputs });
       return;
     }
 
+    const now = this.now();
+    const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
+    const cost = costFields(stage, timing, reusedInputs);
     const started = doc.started_at ?? doc.created_at;
     const completed = await this.update(guard, {
       $set: {
@@ -521,6 +528,42 @@ export class JobsService {
   }
 
   /**
+   * Moves the job past a done stage to `next` and publishes its task (the outbox). Guarded: only a
+   * job still before the stage advances, once. `guard` and `set` add to the update's filter and
+   * fields (a last part recorded by the same update). Null when the guard did not hold.
+   */
+  private async advance(
+    doc: JobDoc,
+    stage: StageName,
+    next: StageName,
+    cost: { timing?: StageTimingDoc; reused: string[] },
+    guard: Filter = {},
+    set: Record<string, unknown> = {},
+  ): Promise<JobDoc | null> {
+    const idx = stageIndex(stage);
+    const now = this.now();
+    const advanced = await this.update(
+      { _id: doc._id, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx }, ...guard },
+      {
+        $set: {
+          ...set,
+          ...costFields(stage, cost.timing, cost.reused),
+          ...(stage === "style_extraction" ? { style_json: await this.readStyle(doc._id) } : {}),
+          status: "processing",
+          started_at: doc.started_at ?? now,
+          done_index: idx,
+          current_stage: next,
+          updated_at: now,
+          outbox: next,
+        },
+        $max: { progress_percent: STAGES[idx + 1].from },
+      },
+    );
+    if (advanced) await this.dispatch(advanced);
+    return advanced;
+  }
+
+  /**
    * Marks one part of the job's running stage done (with its cost), and raises the percent to the
    * parts' combined fraction. Returns the job after it, or as it is when the part was recorded
    * before (a redelivery, or a crash before the advance): the caller then advances if it is the last.
@@ -529,8 +572,7 @@ export class JobsService {
     doc: JobDoc,
     stage: StageName,
     input: InputRole,
-    timing: StageTimingDoc | null,
-    reused: boolean,
+    part: PartDoc,
   ): Promise<JobDoc | null> {
     const now = this.now();
     const at = `stage_parts.${stage}.${input}`;
@@ -543,10 +585,7 @@ export class JobsService {
       },
       {
         $set: {
-          [`${at}.done`]: true,
-          [`${at}.fraction`]: 1,
-          [`${at}.timing`]: timing,
-          [`${at}.reused`]: reused,
+          [at]: part,
           status: "processing",
           started_at: doc.started_at ?? now,
           current_stage: stage,
@@ -734,6 +773,14 @@ const OUTBOX_SWEEP_LIMIT = 100;
 const RESYNC_MS = 30_000;
 /** Events read from the log at a time. */
 const LOG_PAGE = 500;
+
+/** The fields a done stage records: what it cost, and which inputs' analyses it reused. */
+function costFields(stage: StageName, timing: StageTimingDoc | undefined, reused: readonly string[]) {
+  return {
+    ...(timing ? { [`stage_timings.${stage}`]: timing } : {}),
+    ...(reused.length ? { [`analysis_reused.${stage}`]: reused } : {}),
+  };
+}
 
 function refOf(v: VideoInfo): VideoRefDoc {
   return {

@@ -26,6 +26,11 @@ export function partsDone(doc: JobDoc, stage: StageName): boolean {
   return parts.length > 0 && parts.every((role) => doc.stage_parts?.[stage]?.[role]?.done);
 }
 
+/** Every part of the stage but `input` is done: `input` is the last to land. */
+export function othersDone(doc: JobDoc, stage: StageName, input: InputRole): boolean {
+  return partsOf(doc, stage).every((role) => role === input || doc.stage_parts?.[stage]?.[role]?.done);
+}
+
 /**
  * The stage's fraction from its parts', each weighted by its input's duration (as a whole-stage
  * task weights them): `input` at `fraction` (or done, 1), the others as the document has them.
