@@ -9,8 +9,10 @@ import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
  *
  * Decisions (see the README's "What the edit does"):
  *  - Cut times: K = round(L · cut_frequency / 10) cuts for an output of L seconds, aimed at the
- *    absolute times j·L/(K+1) and each snapped to the nearest beat of the music the output
- *    carries (beat times rounded to frames, never lengths, so nothing drifts). Beats closer than
+ *    absolute times j·L/(K+1) (spread by the template's pacing) and each snapped to the nearest
+ *    beat of the music the output carries, or midway between two for the template's share of
+ *    off-beat cuts (onBeatPattern; beat times rounded to frames, never lengths, so nothing
+ *    drifts). Beats closer than
  *    the minimum segment (one beat, at least 0.5 s) to the previous cut are skipped.
  *  - The music stays continuous: when the source has music, the output's audio is the source's
  *    own from its start (the music bed) and the cuts fall on its beats; video segments are then
