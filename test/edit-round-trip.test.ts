@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { analyzeAudio } from "@clipzy/media/analyze-audio";
 import { analyzeVideo } from "@clipzy/media/analyze-video";

@@ -20,7 +20,8 @@ describe("a stage that crashes mid-stage", () => {
             : async (task, ctx) => {
                 attempts.push(ctx.attempt);
                 if (ctx.attempt === 0) {
-                  await new Promise((r) => setTimeout(r, 300)); // past the progress throttle window
+                  // past the first progress interval (1 s): a later stage's first report waits that long
+                  await new Promise((r) => setTimeout(r, 1100));
                   ctx.progress(0.6);
                   await new Promise((r) => setTimeout(r, 300));
                   throw new Error("simulated crash in the middle of motion analysis");
