@@ -12,8 +12,8 @@ import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
  *    absolute times j·L/(K+1) (spread by the template's pacing) and each snapped to the nearest
  *    beat of the music the output carries, or midway between two for the template's share of
  *    off-beat cuts (onBeatPattern; beat times rounded to frames, never lengths, so nothing
- *    drifts). Beats closer than
- *    the minimum segment (one beat, at least 0.5 s) to the previous cut are skipped.
+ *    drifts). Beats closer than the minimum segment (one beat, at least 0.5 s) to the previous
+ *    cut are skipped.
  *  - The music stays continuous: when the source has music, the output's audio is the source's
  *    own from its start (the music bed) and the cuts fall on its beats; video segments are then
  *    placed freely. Without music the cuts fall on the target's tempo grid and each segment
