@@ -379,7 +379,7 @@ describe("pacing in the edit", () => {
     },
   );
 
-  it("moves a source's own cuts onto the grid most cuts use", () => {
+  it("moves a source's own cuts to the midpoints when the template mostly cuts off the beat", () => {
     const beats = grid(120, 20);
     const shots = [
       { start: 0, end: 10 * FPS },
@@ -392,7 +392,7 @@ describe("pacing in the edit", () => {
         beats,
         aims: [],
         sourceCuts: [shots[1].start],
-        onBeat: onBeatPattern(4, share),
+        onBeatShare: share,
       });
     expect(cuts(0.75)).toEqual([10 * FPS]); // the last beat before the source's cut
     expect(cuts(0.25)).toEqual([Math.round(10.25 * FPS)]); // the last midpoint before it

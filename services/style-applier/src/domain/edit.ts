@@ -135,8 +135,12 @@ export function cutFrames(opts: {
   sourceCuts?: readonly number[];
   /** Frames of the transitions to be drawn at the cuts, which a shot must also supply. */
   handles?: number;
-  /** Per aim: on a beat (true, the default) or midway between two (onBeatPattern). */
-  onBeat?: readonly boolean[];
+  /**
+   * The template's share of cuts on a beat (pacing on_beat_share): that share of the aims snap to
+   * a beat, the rest midway between two (onBeatPattern), and source cuts move to the midpoints
+   * when it is under ½. Null or absent: every cut on a beat.
+   */
+  onBeatShare?: number | null;
 }): number[] {
   const { frames, fps, beats } = opts;
   const period = medianInterval(beats);
@@ -145,9 +149,9 @@ export function cutFrames(opts: {
     times.length ? [...new Set(times.map((b) => Math.round(b * fps)))].sort((a, b) => a - b) : null;
   const onGrid = toFrames(beats);
   const offGrid = beats.length >= 2 ? toFrames(offBeats(beats)) : onGrid;
-  const onBeat = opts.onBeat ?? [];
-  // source cuts move onto the grid most aims use
-  const grid = onBeat.filter((b) => !b).length * 2 > onBeat.length ? offGrid : onGrid;
+  const share = opts.onBeatShare ?? null;
+  const onBeat = onBeatPattern(opts.aims.length, share);
+  const grid = share !== null && share < 0.5 ? offGrid : onGrid;
   const fits = (c: number, cuts: readonly number[]) =>
     c >= minLen && frames - c >= minLen && !opts.avoid?.(c) && cuts.every((x) => Math.abs(x - c) >= minLen);
   const anchored: number[] = [];
@@ -174,7 +178,7 @@ export function cutFrames(opts: {
   const window = Math.max(minLen / 2, 1);
   for (const [j, a] of aims.entries()) {
     if (anchored.some((x) => Math.abs(x - a) <= spacing / 2)) continue;
-    const aimGrid = onBeat[j] === false ? offGrid : onGrid;
+    const aimGrid = onBeat[j] ? onGrid : offGrid;
     const pool = aimGrid ? aimGrid.filter((c) => Math.abs(c - a) <= window) : [Math.round(a)];
     let best: number | null = null;
     for (const c of pool)
@@ -459,7 +463,7 @@ export function planEdit(opts: {
     fps,
     beats,
     aims,
-    onBeat: onBeatPattern(aims.length, target.pacing?.on_beat_share ?? null),
+    onBeatShare: target.pacing?.on_beat_share ?? null,
     avoid: highlight ? undefined : inTransition,
     sourceCuts: highlight ? [] : src.shots.map((s) => s.start).filter((f) => f > 0),
     handles: opts.foreign ? D : 0,
