@@ -34,17 +34,18 @@
  * 2W / (W + O) (the one-instance run is bound by core 0, the other by both cores shared with O).
  * Media are generated once and cached under .tmp/bench/distributed/.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 // @ts-expect-error: plain ESM script without type declarations
 import { freePort } from "../scripts/infra.mjs";
 import { STAGE_NAMES } from "../services/lib-contracts/src/stages.js";
+import { runTool } from "../services/lib-platform/src/process.js";
 import type { Proc } from "../test/support/cluster.js";
 import { beatFrames, makeEditedClip, type Shot, shotLengths } from "../test/support/edit-media.js";
 import { withDistributed } from "./support/distributed.js";
+import { median } from "./support/load.js";
 import {
   cpuTimes,
   descendants,
@@ -56,7 +57,6 @@ import {
   treeSeconds,
 } from "./support/proc-cpu.js";
 
-const execFileAsync = promisify(execFile);
 const N = Number(process.env.BENCH_JOBS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const [W, H] = (process.env.BENCH_SIZE ?? "640x360").split("x").map(Number);
@@ -276,7 +276,7 @@ await withDistributed(
  */
 async function machineCeiling(input: string, rounds = 3): Promise<number> {
   const encode = (core: string) =>
-    execFileAsync("taskset", [
+    runTool("taskset", [
       ...["-c", core, "ffmpeg", "-v", "error", "-nostdin", "-i", input],
       ...["-c:v", "libx264", "-preset", "medium", "-crf", "23", "-c:a", "aac", "-f", "null", "-"],
     ]);
@@ -285,7 +285,6 @@ async function machineCeiling(input: string, rounds = 3): Promise<number> {
     await work();
     return performance.now() - t0;
   };
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const one: number[] = [];
   const pair: number[] = [];
   for (let i = 0; i < rounds; i++) {

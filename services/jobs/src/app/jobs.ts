@@ -35,15 +35,7 @@ import {
   type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
-import {
-  othersDone,
-  partsDone,
-  partsOf,
-  pendingParts,
-  reusedParts,
-  stageCost,
-  stageFraction,
-} from "../domain/parts.js";
+import { othersDone, partsCost, partsDone, partsOf, pendingParts, stageFraction } from "../domain/parts.js";
 import { firstStage, nextStage } from "../domain/progress.js";
 import { JobCache } from "./job-cache.js";
 
@@ -482,19 +474,14 @@ export class JobsService {
       // by the other part: step by step, record, then advance once every part is in.
       if (next && othersDone(doc, stage, input)) {
         const at = `stage_parts.${stage}.${input}`;
-        const parts = { ...doc.stage_parts?.[stage], [input]: part };
-        const cost = { timing: stageCost(parts), reused: reusedParts(parts) };
+        const cost = partsCost({ ...doc.stage_parts?.[stage], [input]: part });
         if (await this.advance(doc, stage, next, cost, { [`${at}.done`]: { $ne: true } }, { [at]: part }))
           return;
       }
       doc = await this.recordPart(doc, stage, input, part);
       if (!doc || !partsDone(doc, stage)) return;
     }
-    if (partsDone(doc, stage)) {
-      const parts = doc.stage_parts?.[stage] ?? {};
-      timing = stageCost(parts);
-      reusedInputs = reusedParts(parts);
-    }
+    if (partsDone(doc, stage)) ({ timing, reused: reusedInputs } = partsCost(doc.stage_parts?.[stage] ?? {}));
     if (next) {
       await this.advance(doc, stage, next, { timing, reused: reusedInputs });
       return;

@@ -78,3 +78,6 @@ export function stageCost(parts: Parts): StageTimingDoc | undefined {
 
 /** The inputs whose analysis a stage run in parts reused from the content-hash cache, source first. */
 export const reusedParts = (parts: Parts): InputRole[] => INPUT_ROLES.filter((role) => parts[role]?.reused);
+
+/** What a stage run in parts records when it is done: its cost and the inputs it reused. */
+export const partsCost = (parts: Parts) => ({ timing: stageCost(parts), reused: reusedParts(parts) });
