@@ -1,5 +1,6 @@
+import { create } from "@bufbuild/protobuf";
 import { AppError } from "@clipzy/contracts";
-import { JobService, UploadService } from "@clipzy/proto";
+import { GetJobResponseSchema, JobService, UploadService } from "@clipzy/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,6 +15,10 @@ import {
 } from "./grpc.js";
 
 const internalErrors: unknown[] = [];
+/** One reply message answered to every call for job "memo" (a memoized reply, as the jobs service's). */
+const memoReply = create(GetJobResponseSchema, { job: { jobId: "memo", status: "queued" } });
+/** Set when the service saw the cancellation of a call for video "hang". */
+let sawCancel: (reason: unknown) => void = () => {};
 /** Server side of the streaming test: set when the server's generator finished. */
 let streamClosed: () => void = () => {};
 
@@ -23,6 +28,7 @@ const jobsImpl: ServiceImpl<typeof JobService> = {
   },
   async getJob(req) {
     if (req.jobId === "missing") throw new AppError("job_not_found", "no such job", { job_id: req.jobId });
+    if (req.jobId === "memo") return memoReply;
     // echoes any id back in the error's message and details, whatever characters it holds
     if (req.jobId.startsWith("echo:"))
       throw new AppError("job_not_found", `no job ${req.jobId}`, { job_id: req.jobId });
@@ -34,8 +40,12 @@ const jobsImpl: ServiceImpl<typeof JobService> = {
   async cancelJob() {
     return {};
   },
-  async countActiveJobs(req) {
+  async countActiveJobs(req, ctx) {
     if (req.videoId === "slow") await new Promise((r) => setTimeout(r, 1000));
+    if (req.videoId === "hang") {
+      await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
+      sawCancel(ctx.signal.reason);
+    }
     return { count: 0 };
   },
   async *watchJobEvents(req, ctx) {
@@ -192,6 +202,30 @@ describe.each(transports)("protobuf-es ↔ grpc-js bridge: $name", (transport) =
     })().catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe("job_not_found");
+    jobs.close();
+  });
+
+  it("gives each caller its own copy of a reply the service answers again (a memoized one)", async () => {
+    const jobs = transport.jobs();
+    const first = await jobs.getJob({ jobId: "memo" });
+    first.job!.status = "changed by the caller";
+    const second = await jobs.getJob({ jobId: "memo" });
+    expect(second.job?.status).toBe("queued");
+    expect(second.job).not.toBe(first.job);
+    expect(memoReply.job?.status).toBe("queued");
+    jobs.close();
+  });
+
+  it("cancels the service's side of a unary call when the caller's signal aborts", async () => {
+    const jobs = transport.jobs();
+    const seen = new Promise((r) => {
+      sawCancel = r;
+    });
+    const hangUp = new AbortController();
+    const call = jobs.countActiveJobs({ videoId: "hang" }, { signal: hangUp.signal });
+    setTimeout(() => hangUp.abort(new Error("caller left")), 50);
+    await expect(call).rejects.toBeDefined();
+    await seen; // the service's ctx.signal fired
     jobs.close();
   });
 

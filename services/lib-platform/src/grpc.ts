@@ -172,11 +172,19 @@ function contextOf(call: {
 
 /** Records a unary or client-streaming call's duration, by service, method and status. */
 function observer(service: DescService, m: DescMethod) {
-  return (code: grpc.status, started: number) =>
-    metrics.grpcDuration.observe(
-      { grpc_service: service.typeName, grpc_method: m.name, grpc_code: grpc.status[code] ?? String(code) },
-      (performance.now() - started) / 1000,
-    );
+  const labels = new Map<grpc.status, Record<string, string>>(); // one object per code, not per call
+  return (code: grpc.status, started: number) => {
+    let l = labels.get(code);
+    if (!l) {
+      l = {
+        grpc_service: service.typeName,
+        grpc_method: m.name,
+        grpc_code: grpc.status[code] ?? String(code),
+      };
+      labels.set(code, l);
+    }
+    metrics.grpcDuration.observe(l, (performance.now() - started) / 1000);
+  };
 }
 
 export interface GrpcServerOptions {
@@ -454,7 +462,8 @@ const CALL_ENDED = new Error("call ended");
  * `onInternalError`); every call has a deadline, and the caller's signal or an early stop
  * cancels the service's side; unary and client-streaming calls are traced as a client and a
  * server span. What it leaves out is HTTP/2 on loopback, which was most of a status read's cost
- * (bench/reads.ts).
+ * (bench/reads.ts). A reply message the service answers again (memoized: it must not change it
+ * afterwards) is encoded once, and still decoded into the caller's own copy.
  */
 export function localClient<S extends DescService>(
   service: S,
@@ -471,8 +480,18 @@ export function localClient<S extends DescService>(
     if (!fn) throw new Error(`${path(m)} is not implemented`);
     const request = (msg: MessageInitShape<DescMessage>) =>
       fromBinary(m.input, toBinary(m.input, create(m.input, msg)));
-    const response = (msg: unknown) =>
-      fromBinary(m.output, toBinary(m.output, create(m.output, msg as MessageInitShape<DescMessage>)));
+    // A service that answers with the same message again (a memoized reply, which it must not
+    // change afterwards) has it encoded once; the caller still decodes its own copy.
+    const encoded = new WeakMap<object, Uint8Array>();
+    const response = (msg: unknown) => {
+      const message = create(m.output, msg as MessageInitShape<DescMessage>);
+      let bytes = encoded.get(message);
+      if (!bytes) {
+        bytes = toBinary(m.output, message);
+        if (message === msg) encoded.set(message, bytes);
+      }
+      return fromBinary(m.output, bytes);
+    };
     const observe = observer(service, m);
     // The client and server span pair grpc-js's instrumentation makes in distributed mode, so a
     // job's trace has the same shape in both modes; nothing at all while tracing is off (a status
@@ -486,20 +505,48 @@ export function localClient<S extends DescService>(
           )
       : <T>(work: () => Promise<T>) => work();
 
-    /** The service's side of one call; `end()` cancels it (a no-op for a call that has settled). */
+    /**
+     * The service's side of one call: cancelled by its deadline, the caller's signal or `end()` (a
+     * no-op once settled), which `onCancel` hears. The service's signal is made only if it looks
+     * (most unary calls never do: an AbortController per status read costs ~3 % of its req/s).
+     */
     const open = (callOptions: CallOptions = {}) => {
       const { metadata, timeoutMs } = callParams(m, callOptions, { unaryTimeoutMs, streamTimeoutMs });
-      const ac = new AbortController();
+      let controller: AbortController | undefined;
+      let cancelled: { reason: unknown } | undefined;
       let timedOut = false;
+      let listener: ((reason: unknown) => void) | undefined;
+      const cancel = (reason: unknown) => {
+        if (cancelled) return;
+        cancelled = { reason };
+        clearTimeout(timer);
+        callOptions.signal?.removeEventListener("abort", onAbort);
+        controller?.abort(reason);
+        listener?.(reason);
+      };
       const timer = setTimeout(() => {
         timedOut = true;
-        ac.abort(new Error("deadline exceeded"));
+        cancel(new Error("deadline exceeded"));
       }, timeoutMs);
-      const onAbort = () => ac.abort(callOptions.signal?.reason);
+      const onAbort = () => cancel(callOptions.signal?.reason);
       if (callOptions.signal?.aborted) onAbort();
       else callOptions.signal?.addEventListener("abort", onAbort, { once: true });
       return {
-        ctx: { metadata, signal: ac.signal } satisfies CallContext,
+        ctx: {
+          metadata,
+          get signal() {
+            if (!controller) {
+              controller = new AbortController();
+              if (cancelled) controller.abort(cancelled.reason);
+            }
+            return controller.signal;
+          },
+        } satisfies CallContext,
+        /** Runs `fn` once the call is cancelled (at once if it is). */
+        onCancel(fn: (reason: unknown) => void): void {
+          listener = fn;
+          if (cancelled) fn(cancelled.reason);
+        },
         /** What the caller sees of a failure: what fromServiceError makes of the wire's status. */
         failure(err: unknown): unknown {
           if (timedOut) return unavailable();
@@ -508,11 +555,7 @@ export function localClient<S extends DescService>(
           onInternal(err, path(m));
           return new AppError("internal", "internal error");
         },
-        end() {
-          clearTimeout(timer);
-          callOptions.signal?.removeEventListener("abort", onAbort);
-          ac.abort(CALL_ENDED);
-        },
+        end: () => cancel(CALL_ENDED),
       };
     };
 
@@ -551,13 +594,14 @@ export function localClient<S extends DescService>(
               }
             })()
           : request(input as MessageInitShape<DescMessage>);
-      const answer = traced(() => Promise.resolve(fn.call(impl, arg, call.ctx)).then(response));
+      const answer = traced(async () => response(await fn.call(impl, arg, call.ctx)));
       // Settles with the answer, or as soon as the call is cancelled or times out.
       return new Promise((resolve, reject) => {
         let settled = false;
         const fail = (err: unknown) => {
           if (settled) return;
           settled = true;
+          call.end();
           const seen = producer ? producer.error : call.failure(err);
           observe(
             isAppError(seen) ? (GRPC_STATUS[seen.code] ?? grpc.status.UNKNOWN) : grpc.status.CANCELLED,
@@ -565,15 +609,15 @@ export function localClient<S extends DescService>(
           );
           reject(seen);
         };
-        call.ctx.signal.addEventListener("abort", () => fail(call.ctx.signal.reason), { once: true });
-        if (call.ctx.signal.aborted) fail(call.ctx.signal.reason);
+        call.onCancel(fail);
         answer.then((res) => {
           if (settled) return;
           settled = true;
+          call.end();
           observe(grpc.status.OK, started);
           resolve(res);
         }, fail);
-      }).finally(() => call.end());
+      });
     };
   }
   return out as ServiceClient<S> & { close(): void };

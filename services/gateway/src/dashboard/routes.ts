@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { type Response, Router } from "express";
+import type { IRouter, Response } from "express";
 import { errorBody } from "../http/errors.js";
 
 /** The dashboard's build output (services/dashboard/dist, made by its esbuild script). */
@@ -46,9 +46,11 @@ const HOME = `<!DOCTYPE html>
 </html>
 `;
 
-/** GET / (links), GET /dashboard (the app's page) and its assets: public, like the docs page. */
-export function dashboardRoutes(): Router {
-  const r = Router({ strict: true });
+/**
+ * GET / (links), GET /dashboard (the app's page) and its assets: public, like the docs page. Added
+ * to `r`, which routes strictly (`/dashboard/` is a redirect).
+ */
+export function dashboardRoutes(r: IRouter): void {
   const headers = (res: Response) => {
     res.setHeader("Content-Security-Policy", CSP);
     res.setHeader("X-Content-Type-Options", "nosniff");
@@ -81,5 +83,4 @@ export function dashboardRoutes(): Router {
     headers(res);
     res.sendFile(join(DIST, req.params.file), { maxAge: 0 }, (err) => err && next());
   });
-  return r;
 }

@@ -7,10 +7,13 @@ import { ipKeyGenerator, rateLimit } from "express-rate-limit";
  * Fixed-window rate limit per bearer token: a configured token is one bucket whoever uses it;
  * anything else (open mode, a missing or unknown token) is counted per client address, so
  * guessing tokens is limited too. Over the limit: 429 `rate_limited` with Retry-After, through
- * the error handler like every other error. `perMinute` 0 turns the limit off.
+ * the error handler like every other error. `perMinute` 0 turns the limit off: no handler at all.
  */
-export function rateLimitPerToken(tokens: ReadonlyMap<string, string>, perMinute: number): RequestHandler {
-  if (perMinute <= 0) return (_req, _res, next) => next();
+export function rateLimitPerToken(
+  tokens: ReadonlyMap<string, string>,
+  perMinute: number,
+): RequestHandler | undefined {
+  if (perMinute <= 0) return undefined;
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,

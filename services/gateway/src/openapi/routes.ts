@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Router } from "express";
+import type { IRouter } from "express";
 import { openApiDocument } from "./document.js";
 
 /** swagger-ui-dist's static files, served from its npm package (no CDN). */
@@ -56,28 +56,29 @@ const CSP = [
   "frame-ancestors 'self'",
 ].join("; ");
 
-/** GET /openapi.json and the docs page with its assets: public, not rate limited. */
-export function docsRoutes(): Router {
-  const r = Router({ strict: true });
-  r.get("/openapi.json", (_req, res) => {
+/**
+ * GET `base`/openapi.json and the docs page with its assets: public, not rate limited. Added to
+ * `r`, which routes strictly (`/docs/` is a redirect).
+ */
+export function docsRoutes(r: IRouter, base: string): void {
+  r.get(`${base}/openapi.json`, (_req, res) => {
     res.setHeader("Cache-Control", "no-cache");
     res.json(openApiDocument());
   });
-  r.get("/docs/", (_req, res) => res.redirect(301, "../docs"));
-  r.get("/docs", (_req, res) => {
+  r.get(`${base}/docs/`, (_req, res) => res.redirect(301, "../docs"));
+  r.get(`${base}/docs`, (_req, res) => {
     res.setHeader("Content-Security-Policy", CSP);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.type("html").send(PAGE);
   });
-  r.get("/docs/init.js", (_req, res) => {
+  r.get(`${base}/docs/init.js`, (_req, res) => {
     res.type("application/javascript").send(INIT);
   });
-  r.get("/docs/:asset", (req, res, next) => {
+  r.get(`${base}/docs/:asset`, (req, res, next) => {
     const file = ASSETS[req.params.asset];
     if (!file) return next();
     res.setHeader("X-Content-Type-Options", "nosniff");
     // dotfiles: the package sits under node_modules/.pnpm; only the files listed above are served.
     res.sendFile(join(SWAGGER_UI_DIR, file), { maxAge: "1d", dotfiles: "allow" });
   });
-  return r;
 }

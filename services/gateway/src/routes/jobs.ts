@@ -9,14 +9,15 @@ import {
   storageKeys,
 } from "@clipzy/contracts";
 import type { Job } from "@clipzy/proto";
-import { type Request, Router } from "express";
+import type { Request, Router } from "express";
 import type { Backends } from "../clients.js";
-import { checkIdParams, requireId } from "../http/ids.js";
+import { requireId } from "../http/ids.js";
+import { jsonBody } from "../http/json-body.js";
 import { sendRange } from "../http/range.js";
 import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
 
-export function jobRoutes(b: Backends): Router {
-  const r = checkIdParams(Router());
+/** The job routes, added to `r` (whose id parameters are checked); a status read is the first. */
+export function jobRoutes(r: Router, b: Backends): void {
   /** `summary`: without style_json and output URL, which JobResponse does not show. */
   const getJob = async (req: Request, summary = false) => {
     const { job } = await b.jobs.getJob({
@@ -27,7 +28,11 @@ export function jobRoutes(b: Backends): Router {
     return job!;
   };
 
-  r.post("/jobs", async (req, res) => {
+  r.get("/jobs/:jobId", async (req, res) => {
+    res.json(envelope("Job retrieved", jobResponse(await getJob(req, true))));
+  });
+
+  r.post("/jobs", jsonBody, async (req, res) => {
     if (!req.is("application/json")) {
       throw new AppError(
         "unsupported_media_type",
@@ -73,10 +78,6 @@ export function jobRoutes(b: Backends): Router {
       page: q.page,
       page_size: q.page_size,
     });
-  });
-
-  r.get("/jobs/:jobId", async (req, res) => {
-    res.json(envelope("Job retrieved", jobResponse(await getJob(req, true))));
   });
 
   r.get("/jobs/:jobId/result", async (req, res) => {
@@ -164,8 +165,6 @@ export function jobRoutes(b: Backends): Router {
       res.end();
     }
   });
-
-  return r;
 }
 
 /** Last-Event-ID (header, or `last_event_id` for clients that cannot set one): an event id or 400. */

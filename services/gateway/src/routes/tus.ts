@@ -4,7 +4,7 @@ import type { Logger } from "@clipzy/platform/log";
 import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
 import type express from "express";
-import { Router } from "express";
+import type { Router } from "express";
 import { NodeRequest, sendNodeResponse } from "srvx/node";
 import type { Backends } from "../clients.js";
 import { errorBody } from "../http/errors.js";
@@ -28,9 +28,10 @@ const tusError = (e: AppError) => ({
  * that final PATCH carries the video. Uploads belong to the tenant that created them.
  */
 export function tusRoutes(
+  r: Router,
   b: Backends,
   options: { directory: string; maxUploadBytes: number; log: Logger },
-): Router {
+): void {
   const datastore = new FileStore({
     directory: options.directory,
     expirationPeriodInMilliseconds: 24 * 3600 * 1000,
@@ -100,7 +101,6 @@ export function tusRoutes(
     return sendNodeResponse(res, new Response(body, { status: response.status, headers }));
   };
 
-  const r = Router();
   r.all(["/videos/tus", "/videos/tus/*rest"], (req, res) => {
     // Upload ids are the file store's 32 hex digits; anything else is no upload, before tus runs.
     const rest = (req.params as { rest?: string[] }).rest;
@@ -119,7 +119,6 @@ export function tusRoutes(
     req.headers[TENANT_HEADER] = req.tenantId;
     void answer(req, res);
   });
-  return r;
 }
 
 function stripNull(o: Record<string, string | null | undefined>): Record<string, string> {

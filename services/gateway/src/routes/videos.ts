@@ -1,9 +1,8 @@
 import type { Readable } from "node:stream";
 import { AppError, envelope, videoResponse } from "@clipzy/contracts";
 import busboy from "busboy";
-import { type Request, Router } from "express";
+import type { Request, Router } from "express";
 import type { Backends } from "../clients.js";
-import { checkIdParams } from "../http/ids.js";
 import { sendRange } from "../http/range.js";
 import { idempotencyKeyOf, PageQuery, parse, parseUploadFields } from "../http/validation.js";
 import { type UploadPart, uploadParts } from "./upload-parts.js";
@@ -101,9 +100,8 @@ function multipartUpload(
   })();
 }
 
-export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
-  const r = checkIdParams(Router());
-
+/** The video routes, added to `r` (whose id parameters are checked). */
+export function videoRoutes(r: Router, b: Backends, maxUploadBytes: number): void {
   r.post("/videos/upload", async (req, res) => {
     const { video, replayed } = await b.upload.upload(
       multipartUpload(req, req.tenantId, maxUploadBytes, idempotencyKeyOf(req)),
@@ -160,6 +158,4 @@ export function videoRoutes(b: Backends, maxUploadBytes: number): Router {
     await b.upload.deleteVideo({ tenantId: req.tenantId, videoId });
     res.json(envelope("Video deleted", { video_id: videoId }));
   });
-
-  return r;
 }

@@ -1,9 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { envelope, isoSeconds } from "@clipzy/contracts";
 import type { Delivery, SigningSecret } from "@clipzy/proto";
-import { Router } from "express";
+import type { Router } from "express";
 import type { Backends } from "../clients.js";
-import { checkIdParams } from "../http/ids.js";
 
 const deliveryResponse = (d: Delivery) => ({
   delivery_id: d.deliveryId,
@@ -26,9 +25,8 @@ const secretsResponse = (secrets: SigningSecret[]) => ({
   })),
 });
 
-export function webhookRoutes(b: Backends): Router {
-  const r = checkIdParams(Router());
-
+/** The webhook routes, added to `r` (whose id parameters are checked). */
+export function webhookRoutes(r: Router, b: Backends): void {
   r.get("/jobs/:jobId/webhook-deliveries", async (req, res) => {
     await b.jobs.getJob({ tenantId: req.tenantId, jobId: req.params.jobId });
     const { deliveries } = await b.webhooks.listDeliveries({
@@ -55,6 +53,4 @@ export function webhookRoutes(b: Backends): Router {
     const { secrets } = await b.webhooks.rotateSigningSecret({ tenantId: req.tenantId });
     res.json(envelope("Webhook signing secret rotated", secretsResponse(secrets)));
   });
-
-  return r;
 }

@@ -1,14 +1,18 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
 import { queues, routes } from "@clipzy/contracts";
 import { MemoryBroker } from "@clipzy/platform/broker";
 import { NedbDocStore } from "@clipzy/platform/docstore";
+import type { CallContext } from "@clipzy/platform/grpc";
 import { createLogger } from "@clipzy/platform/log";
 import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
+import { GetJobRequestSchema } from "@clipzy/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JobDoc, JobEventDoc } from "../domain/job.js";
+import { jobsGrpc } from "../transport/grpc.js";
 import { JobsService, type VideoInfo } from "./jobs.js";
 
 const video: VideoInfo = {
@@ -72,6 +76,20 @@ describe("JobsService orchestration against duplicated and reordered events", ()
   });
 
   const settle = () => new Promise((r) => setTimeout(r, 50));
+
+  it("answers status reads of an unchanged job with one message, and a new one after a change", async () => {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const grpc = jobsGrpc(jobs, new FsObjectStore({ root: dir }));
+    const request = create(GetJobRequestSchema, { tenantId: "t", jobId: job._id, summary: true });
+    const read = () => grpc.getJob(request, {} as CallContext); // the context is not used by reads
+    const first = await read();
+    expect(await read()).toBe(first); // built once; localClient then encodes it once
+    await jobs.onStageProgress(job._id, "video_analysis", 0.5);
+    const after = await read();
+    expect(after).not.toBe(first);
+    expect(after.job?.progressPercent).toBeGreaterThan(first.job?.progressPercent ?? 0);
+    expect(after.job?.status).toBe("processing");
+  });
 
   it("publishes the next stage once for a duplicated stage-done event", async () => {
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });

@@ -1,4 +1,4 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AppError,
@@ -11,7 +11,7 @@ import {
 } from "@clipzy/contracts";
 import type { ServiceImpl } from "@clipzy/platform/grpc";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import type { JobSchema, JobService } from "@clipzy/proto";
+import { type GetJobResponse, GetJobResponseSchema, type JobSchema, type JobService } from "@clipzy/proto";
 import type { JobsService } from "../app/jobs.js";
 import type { JobDoc, StageCostDoc } from "../domain/job.js";
 
@@ -66,6 +66,18 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     fidelityJson: d.fidelity && !summary ? JSON.stringify(d.fidelity) : undefined,
   });
   const one = async (d: JobDoc, summary = false) => ({ job: await toProto(d, summary) });
+  // A status read answers with one message per version of the job: documents are never changed
+  // in place (a write caches a new one), and a summary holds nothing that expires (no presigned
+  // URL), so it is built once, and the in-process transport encodes it once (localClient).
+  const summaries = new WeakMap<JobDoc, GetJobResponse>();
+  const summaryOf = async (d: JobDoc) => {
+    let reply = summaries.get(d);
+    if (!reply) {
+      reply = create(GetJobResponseSchema, await one(d, true));
+      summaries.set(d, reply);
+    }
+    return reply;
+  };
 
   return {
     async createJob(req) {
@@ -96,7 +108,8 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
       return { job: await toProto(job), replayed };
     },
     async getJob(req) {
-      return one(await jobs.get(req.tenantId, req.jobId), req.summary);
+      const doc = await jobs.get(req.tenantId, req.jobId);
+      return req.summary ? summaryOf(doc) : one(doc);
     },
     async listJobs(req) {
       const page = await jobs.list(req.tenantId, req.page || 1, req.pageSize || 10, req.status);
