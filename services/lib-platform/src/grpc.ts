@@ -82,6 +82,24 @@ export type ServiceClient<S extends DescService> = {
 const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
 const serializer = (schema: DescMessage) => (msg: MessageShape<DescMessage>) =>
   Buffer.from(toBinary(schema, msg));
+
+/**
+ * The encoder of a method's replies, on both transports: a reply the service answers again
+ * (memoized, e.g. a status read of an unchanged job; the service must not change it afterwards)
+ * is encoded once.
+ */
+function replyEncoder(schema: DescMessage): (msg: MessageShape<DescMessage>) => Buffer {
+  const encoded = new WeakMap<object, Buffer>();
+  return (msg) => {
+    let bytes = encoded.get(msg);
+    if (!bytes) {
+      const b = toBinary(schema, msg);
+      bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      encoded.set(msg, bytes);
+    }
+    return bytes;
+  };
+}
 const deserializer = (schema: DescMessage) => (buf: Buffer) => fromBinary(schema, buf);
 
 function supportedMethods(service: DescService): DescMethod[] {
@@ -102,7 +120,7 @@ export function serviceDefinition(service: DescService): grpc.ServiceDefinition 
       responseStream: m.methodKind === "server_streaming",
       requestSerialize: serializer(m.input),
       requestDeserialize: deserializer(m.input),
-      responseSerialize: serializer(m.output),
+      responseSerialize: replyEncoder(m.output),
       responseDeserialize: deserializer(m.output),
     };
   }
@@ -462,8 +480,8 @@ const CALL_ENDED = new Error("call ended");
  * `onInternalError`); every call has a deadline, and the caller's signal or an early stop
  * cancels the service's side; unary and client-streaming calls are traced as a client and a
  * server span. What it leaves out is HTTP/2 on loopback, which was most of a status read's cost
- * (bench/reads.ts). A reply message the service answers again (memoized: it must not change it
- * afterwards) is encoded once, and still decoded into the caller's own copy.
+ * (bench/reads.ts). A memoized reply is encoded once (replyEncoder) and still decoded into the
+ * caller's own copy.
  */
 export function localClient<S extends DescService>(
   service: S,
@@ -480,18 +498,9 @@ export function localClient<S extends DescService>(
     if (!fn) throw new Error(`${path(m)} is not implemented`);
     const request = (msg: MessageInitShape<DescMessage>) =>
       fromBinary(m.input, toBinary(m.input, create(m.input, msg)));
-    // A service that answers with the same message again (a memoized reply, which it must not
-    // change afterwards) has it encoded once; the caller still decodes its own copy.
-    const encoded = new WeakMap<object, Uint8Array>();
-    const response = (msg: unknown) => {
-      const message = create(m.output, msg as MessageInitShape<DescMessage>);
-      let bytes = encoded.get(message);
-      if (!bytes) {
-        bytes = toBinary(m.output, message);
-        if (message === msg) encoded.set(message, bytes);
-      }
-      return fromBinary(m.output, bytes);
-    };
+    const encode = replyEncoder(m.output);
+    const response = (msg: unknown) =>
+      fromBinary(m.output, encode(create(m.output, msg as MessageInitShape<DescMessage>)));
     const observe = observer(service, m);
     // The client and server span pair grpc-js's instrumentation makes in distributed mode, so a
     // job's trace has the same shape in both modes; nothing at all while tracing is off (a status
