@@ -5,9 +5,9 @@ import type { StyleJson } from "./style.js";
 
 /** The public JSON shapes of seeds 000–004, built from the internal messages in one place. */
 
-/** ISO 8601 UTC with `Z`, to the second, as the docs show. */
+/** ISO 8601 UTC with `Z`, to the second, as the docs show (toISOString always ends in `.sssZ`). */
 export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return `${date.toISOString().slice(0, -5)}Z`;
 }
 
 const iso = (t: Timestamp | undefined): string | null => (t ? isoSeconds(timestampDate(t)) : null);
