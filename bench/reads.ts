@@ -3,8 +3,11 @@
  *   corepack pnpm exec tsx bench/reads.ts [embedded|distributed|both]   (default both)
  * GET /api/v1/jobs/{id} of a completed job with 16 keep-alive clients (autocannon), against a
  * bare express handler in its own process returning the same body, measured alternately in the
- * same run (BENCH_ROUNDS rounds of BENCH_SECONDS s each, medians).
- * - embedded: the engine as `npm start` runs it (rate limiting off);
+ * same run (BENCH_ROUNDS rounds of BENCH_SECONDS s each, medians): req/s, latency, and each
+ * server's CPU per request (/proc; steadier than req/s on a shared machine, so the figure to
+ * compare two builds by).
+ * - embedded: the engine as `npm start` runs it (rate limiting off); BENCH_BASELINE_ROOT=<a built
+ *   checkout of another commit> adds that build's engine to the same alternation;
  * - distributed: every service its own process on RabbitMQ, the MongoDB-protocol server of
  *   scripts/infra.mjs (FERRETDB_BACKEND=postgresql|sqlite, or a real MongoDB via MONGO_URL) and MinIO.
  * BENCH_PROFILE=1 writes CPU profiles to ./profiles: of the engine (embedded), or of every service
@@ -15,7 +18,7 @@ import { connectDocStore } from "../services/lib-platform/src/connect.js";
 import { makeClip } from "../test/support/media.js";
 import { withDistributed } from "./support/distributed.js";
 import { completedJob, startEngineProcess } from "./support/engine-process.js";
-import { bareExpress, compareReads, formatReads } from "./support/load.js";
+import { bareExpress, compareReads, formatReads, type ReadTarget } from "./support/load.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -24,16 +27,27 @@ const profile = process.env.BENCH_PROFILE
   ? ["--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), "profiles")}`]
   : [];
 
-async function measure(label: string, base: string, jobId: string): Promise<void> {
-  const path = `/api/v1/jobs/${jobId}`;
-  const body = await (await fetch(base + path)).json();
-  const bare = await bareExpress(path, body);
+const BARE = "bare express";
+
+/** Reads of `jobId` from each engine, alternating with the bare baseline. */
+async function measure(label: string, engines: (ReadTarget & { jobId: string })[]): Promise<void> {
+  const path = (jobId: string) => `/api/v1/jobs/${jobId}`;
+  const first = engines[0];
+  const body = await (await fetch(first.url + path(first.jobId))).json();
+  const bare = await bareExpress(path(first.jobId), body);
   try {
-    const r = await compareReads(base + path, bare.url, { seconds: SECONDS, rounds: ROUNDS });
+    const r = await compareReads(
+      [
+        ...engines.map((e) => ({ ...e, url: e.url + path(e.jobId) })),
+        { name: BARE, url: bare.url, pids: [bare.child.pid!] },
+      ],
+      { seconds: SECONDS, rounds: ROUNDS },
+    );
     console.log(
       formatReads(
         `${label}: GET /api/v1/jobs/{id}, 16 keep-alive clients, ${ROUNDS}×${SECONDS} s alternating, medians`,
         r,
+        BARE,
       ),
     );
   } finally {
@@ -42,15 +56,30 @@ async function measure(label: string, base: string, jobId: string): Promise<void
 }
 
 if (mode === "embedded" || mode === "both") {
+  const baselineRoot = process.env.BENCH_BASELINE_ROOT;
   const engine = await startEngineProcess({}, profile);
+  const baseline = baselineRoot ? await startEngineProcess({}, [], baselineRoot) : undefined;
   try {
     const clip = await makeClip(join(engine.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
-    await measure(
-      "embedded (one process: NeDB, in-process broker, in-process gRPC clients)",
-      engine.base,
-      await completedJob(engine.base, clip),
-    );
+    const engines = [
+      {
+        name: "engine",
+        url: engine.base,
+        pids: [engine.child.pid!],
+        jobId: await completedJob(engine.base, clip),
+      },
+    ];
+    if (baseline) {
+      engines.push({
+        name: `baseline (${baselineRoot})`,
+        url: baseline.base,
+        pids: [baseline.child.pid!],
+        jobId: await completedJob(baseline.base, clip),
+      });
+    }
+    await measure("embedded (one process: NeDB, in-process broker, in-process gRPC clients)", engines);
   } finally {
+    await baseline?.stop();
     await engine.stop();
   }
 }
@@ -92,13 +121,13 @@ if (mode === "distributed" || mode === "both") {
     if (backend) process.env.FERRETDB_BACKEND = backend;
     await withDistributed(
       "reads",
-      async ({ cluster, docstore }) => {
+      async ({ cluster, docstore, serverPids }) => {
         const clip = await makeClip(join(cluster.dir, "clip.mp4"), { seconds: 2, width: 160, height: 90 });
-        await measure(
-          `distributed (every service its own process; ${docstore})`,
-          cluster.base,
-          await completedJob(cluster.base, clip),
-        );
+        // the engine's CPU: every service process and every server
+        const pids = [...[...cluster.procs.values()].map((p) => p.child.pid!), ...Object.values(serverPids)];
+        await measure(`distributed (every service its own process; ${docstore})`, [
+          { name: "engine", url: cluster.base, pids, jobId: await completedJob(cluster.base, clip) },
+        ]);
         const ops = await docstoreOps(cluster.mongoUrl);
         console.log(
           `  ${docstore} alone, 16 concurrent: ${ops.reads.toFixed(0)} reads/s by id, ${ops.updates.toFixed(0)} guarded updates/s`,

@@ -7,22 +7,36 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { snapshot, treeSeconds } from "./proc-cpu.js";
 
 export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
   errors: number;
+  /** The server's CPU per request (µs; user + system of its process trees, from /proc). */
+  cpuUs: number;
 }
 
-/** `connections` keep-alive clients sending GET `url` for `seconds`. Non-2xx answers count as errors. */
-export async function load(url: string, seconds: number, connections = 16): Promise<LoadResult> {
+/**
+ * `connections` keep-alive clients sending GET `url` for `seconds`; the CPU the processes `pids`
+ * (and their descendants) used meanwhile. Non-2xx answers count as errors.
+ */
+export async function load(
+  url: string,
+  seconds: number,
+  pids: readonly number[],
+  connections = 16,
+): Promise<LoadResult> {
+  const before = snapshot();
   const r = await autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const cpu = treeSeconds(snapshot(), pids) - treeSeconds(before, pids);
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs: (cpu / Math.max(1, r.requests.total)) * 1e6,
   };
 }
 
@@ -56,40 +70,51 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** A server under load: its URL and the processes that answer it (for its CPU per request). */
+export interface ReadTarget {
+  name: string;
+  url: string;
+  pids: readonly number[];
+}
+
 /**
- * Runs the engine and the bare baseline alternately `rounds` times (so a burst of load from other
- * processes on the machine hits both alike) and returns the medians.
+ * Loads each target in turn, `rounds` times (so a burst of load from other processes on the
+ * machine hits all alike), and returns each one's medians, by name.
  */
 export async function compareReads(
-  engineUrl: string,
-  bareUrl: string,
+  targets: readonly ReadTarget[],
   o: { seconds: number; rounds: number; connections?: number },
-): Promise<{ engine: LoadResult; bare: LoadResult }> {
-  const runs: { engine: LoadResult[]; bare: LoadResult[] } = { engine: [], bare: [] };
-  // a short warm-up of both (JIT, connection pools)
-  await load(engineUrl, 1, o.connections);
-  await load(bareUrl, 1, o.connections);
+): Promise<Map<string, LoadResult>> {
+  const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+  // a short warm-up of each (JIT, connection pools)
+  for (const t of targets) await load(t.url, 1, t.pids, o.connections);
   for (let i = 0; i < o.rounds; i++) {
-    runs.engine.push(await load(engineUrl, o.seconds, o.connections));
-    runs.bare.push(await load(bareUrl, o.seconds, o.connections));
+    for (const t of targets) runs.get(t.name)!.push(await load(t.url, o.seconds, t.pids, o.connections));
   }
   const med = (rs: LoadResult[]): LoadResult => ({
     rps: median(rs.map((r) => r.rps)),
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
+    cpuUs: median(rs.map((r) => r.cpuUs)),
   });
-  return { engine: med(runs.engine), bare: med(runs.bare) };
+  return new Map([...runs].map(([name, rs]) => [name, med(rs)]));
 }
 
-export function formatReads(label: string, r: { engine: LoadResult; bare: LoadResult }): string {
+/** The results, each against `baseline` (one of them): req/s and CPU per request, and p99. */
+export function formatReads(label: string, results: Map<string, LoadResult>, baseline: string): string {
   const f = (n: number) => n.toFixed(0);
-  const line = (name: string, x: LoadResult) =>
-    `  ${name.padEnd(14)} ${f(x.rps).padStart(6)} req/s   p50 ${x.p50.toFixed(1)} ms   p99 ${x.p99.toFixed(1)} ms   errors ${x.errors}`;
-  return [
-    label,
-    line("engine", r.engine),
-    line("bare express", r.bare),
-    `  engine / bare: ${(r.engine.rps / r.bare.rps).toFixed(2)}× the req/s (goal ≥ 0.40), ${(r.engine.p99 / r.bare.p99).toFixed(1)}× the p99`,
-  ].join("\n");
+  const base = results.get(baseline)!;
+  const width = Math.max(...[...results.keys()].map((k) => k.length)) + 2;
+  const lines = [...results].map(
+    ([name, x]) =>
+      `  ${name.padEnd(width)} ${f(x.rps).padStart(6)} req/s   p50 ${x.p50.toFixed(1)} ms   p99 ${x.p99.toFixed(1)} ms   ${f(x.cpuUs).padStart(4)} µs CPU per request   errors ${x.errors}`,
+  );
+  const ratios = [...results]
+    .filter(([name]) => name !== baseline)
+    .map(
+      ([name, x]) =>
+        `  ${name} / ${baseline}: ${(x.rps / base.rps).toFixed(2)}× the req/s (goal ≥ 0.40), ${(base.cpuUs / x.cpuUs).toFixed(2)}× by CPU per request, ${(x.p99 / base.p99).toFixed(1)}× the p99`,
+    );
+  return [label, ...lines, ...ratios].join("\n");
 }
