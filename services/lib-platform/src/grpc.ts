@@ -82,11 +82,12 @@ export type ServiceClient<S extends DescService> = {
 const path = (m: DescMethod) => `/${m.parent.typeName}/${m.name}`;
 const serializer = (schema: DescMessage) => (msg: MessageShape<DescMessage>) =>
   Buffer.from(toBinary(schema, msg));
+const deserializer = (schema: DescMessage) => (buf: Buffer) => fromBinary(schema, buf);
 
 /**
  * The encoder of a method's replies, on both transports: a reply the service answers again
  * (memoized, e.g. a status read of an unchanged job; the service must not change it afterwards)
- * is encoded once.
+ * is encoded once. The bytes live as long as the message does (the jobs service's cache bounds it).
  */
 function replyEncoder(schema: DescMessage): (msg: MessageShape<DescMessage>) => Buffer {
   const encoded = new WeakMap<object, Buffer>();
@@ -100,7 +101,6 @@ function replyEncoder(schema: DescMessage): (msg: MessageShape<DescMessage>) => 
     return bytes;
   };
 }
-const deserializer = (schema: DescMessage) => (buf: Buffer) => fromBinary(schema, buf);
 
 function supportedMethods(service: DescService): DescMethod[] {
   for (const m of service.methods) {
