@@ -179,13 +179,41 @@ function fromServiceError(err: grpc.ServiceError): AppError {
   return new AppError("internal", "internal error");
 }
 
+/**
+ * A call's signal for the service, made only if the service looks at it (most unary calls never
+ * do: an AbortController per status read costs ~3 % of its req/s). `abort` takes effect once.
+ */
+function lazySignal() {
+  let controller: AbortController | undefined;
+  let aborted: { reason: unknown } | undefined;
+  return {
+    get signal(): AbortSignal {
+      if (!controller) {
+        controller = new AbortController();
+        if (aborted) controller.abort(aborted.reason);
+      }
+      return controller.signal;
+    },
+    abort(reason: unknown): void {
+      if (aborted) return;
+      aborted = { reason };
+      controller?.abort(reason);
+    },
+  };
+}
+
 function contextOf(call: {
   readonly metadata: grpc.Metadata;
   on(event: "cancelled", listener: () => void): unknown;
 }): CallContext {
-  const ac = new AbortController();
-  call.on("cancelled", () => ac.abort(new Error("call cancelled")));
-  return { metadata: call.metadata, signal: ac.signal };
+  const service = lazySignal();
+  call.on("cancelled", () => service.abort(new Error("call cancelled")));
+  return {
+    metadata: call.metadata,
+    get signal() {
+      return service.signal;
+    },
+  };
 }
 
 /** Records a unary or client-streaming call's duration, by service, method and status. */
@@ -516,12 +544,11 @@ export function localClient<S extends DescService>(
 
     /**
      * The service's side of one call: cancelled by its deadline, the caller's signal or `end()` (a
-     * no-op once settled), which `onCancel` hears. The service's signal is made only if it looks
-     * (most unary calls never do: an AbortController per status read costs ~3 % of its req/s).
+     * no-op once settled), which `onCancel` hears; the service's signal is a lazySignal.
      */
     const open = (callOptions: CallOptions = {}) => {
       const { metadata, timeoutMs } = callParams(m, callOptions, { unaryTimeoutMs, streamTimeoutMs });
-      let controller: AbortController | undefined;
+      const service = lazySignal();
       let cancelled: { reason: unknown } | undefined;
       let timedOut = false;
       let listener: ((reason: unknown) => void) | undefined;
@@ -530,7 +557,7 @@ export function localClient<S extends DescService>(
         cancelled = { reason };
         clearTimeout(timer);
         callOptions.signal?.removeEventListener("abort", onAbort);
-        controller?.abort(reason);
+        service.abort(reason);
         listener?.(reason);
       };
       const timer = setTimeout(() => {
@@ -544,11 +571,7 @@ export function localClient<S extends DescService>(
         ctx: {
           metadata,
           get signal() {
-            if (!controller) {
-              controller = new AbortController();
-              if (cancelled) controller.abort(cancelled.reason);
-            }
-            return controller.signal;
+            return service.signal;
           },
         } satisfies CallContext,
         /** Runs `fn` once the call is cancelled (at once if it is). */
