@@ -29,7 +29,7 @@ export interface FidelityInput {
   measuredOn: FidelityReport["measured_on"];
 }
 
-/** Tolerances, stated once (README "Fidelity report" lists the same). */
+/** Tolerances, stated once (docs/rendering.md, "Fidelity report", lists the same). */
 export const TOLERANCES = {
   color_grade: 10,
   frame_rate: 0.5,

@@ -295,7 +295,7 @@ export const EditSchema = component(
   {
     description:
       "The edit the render carried out: the template's cut rhythm on the beats of the output's music, " +
-      'its transitions and zooms (see the README\'s "What the edit does").',
+      'its transitions and zooms (see docs/rendering.md, "What the edit does").',
   },
 );
 

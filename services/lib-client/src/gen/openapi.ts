@@ -553,7 +553,7 @@ export interface components {
          * @example msg_0123456789abcdef01234567
          */
         DeliveryId: string;
-        /** @description The edit the render carried out: the template's cut rhythm on the beats of the output's music, its transitions and zooms (see the README's "What the edit does"). */
+        /** @description The edit the render carried out: the template's cut rhythm on the beats of the output's music, its transitions and zooms (see docs/rendering.md, "What the edit does"). */
         Edit: {
             /**
              * @description `continuous`: the source's audio from its start is the music bed under every cut; `spliced`: each segment keeps its own audio, joined by a 20 ms crossfade where time was removed.

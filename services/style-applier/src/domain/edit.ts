@@ -7,7 +7,7 @@ import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
  * zoom usage, and the source's shots, music and motion become segments and boundaries of an edit
  * decision list. All frame numbers are frames of the output rate (`fps`).
  *
- * Decisions (see the README's "What the edit does"):
+ * Decisions (see docs/rendering.md, "What the edit does"):
  *  - Cut times: K = round(L · cut_frequency / 10) cuts for an output of L seconds, aimed at the
  *    absolute times j·L/(K+1) (spread by the template's pacing) and each snapped to the nearest
  *    beat of the music the output carries, or midway between two for the template's share of
