@@ -1,15 +1,6 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
-import {
-  addService,
-  connect,
-  createServer,
-  type Endpoint,
-  listen,
-  localClient,
-  type ServiceClient,
-  shutdown,
-} from "@clipzy/platform/grpc";
+import { connect, type Endpoint, type ServedGrpc, serveGrpc } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -41,12 +32,7 @@ export interface JobsServiceDeps {
 const OUTBOX_GRACE_MS = 10_000;
 const OUTBOX_SWEEP_MS = 5_000;
 
-export interface Running {
-  port: number;
-  /** The service for callers in this process (embedded mode), without the network. */
-  local: ServiceClient<typeof JobService> & { close(): void };
-  stop(): Promise<void>;
-}
+export type Running = ServedGrpc<typeof JobService>;
 
 export async function start(deps: JobsServiceDeps): Promise<Running> {
   const upload = connect(UploadService, deps.upload);
@@ -60,13 +46,8 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     log: deps.log,
   });
   await jobs.init();
-  const impl = jobsGrpc(jobs, deps.store);
-  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
-  const server = createServer();
-  addService(server, JobService, impl, { onInternalError });
   const changes = await subscribeJobChanges(deps.broker, jobs);
-  deps.health?.addToGrpcServer(server);
-  const port = await listen(server, deps.host, deps.port);
+  const served = await serveGrpc(JobService, jobsGrpc(jobs, deps.store), { name: "jobs", ...deps });
   const events = await consumeJobEvents(deps.broker, jobs);
   if (deps.resumeOnStart) {
     const n = await jobs.resumeActiveJobs();
@@ -75,15 +56,13 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
   const sweep = setInterval(() => {
     jobs.sweepOutbox(OUTBOX_GRACE_MS).catch((err) => deps.log.error({ err }, "outbox sweep failed"));
   }, OUTBOX_SWEEP_MS);
-  deps.log.info({ port }, "jobs service listening");
   return {
-    port,
-    local: localClient(JobService, impl, { onInternalError }),
+    ...served,
     async stop() {
       clearInterval(sweep);
       await events.cancel();
       jobs.close();
-      await shutdown(server, deps.drainMs);
+      await served.stop();
       await changes.cancel();
       upload.close();
     },

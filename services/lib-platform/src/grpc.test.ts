@@ -11,8 +11,10 @@ import {
   listen,
   localClient,
   type ServiceImpl,
+  serveGrpc,
   shutdown,
 } from "./grpc.js";
+import type { Logger } from "./log.js";
 
 const internalErrors: unknown[] = [];
 /** One reply message answered to every call for job "memo" (a memoized reply, as the jobs service's). */
@@ -246,5 +248,34 @@ describe("grpc-js client", () => {
     const err = await jobs.getJob({ jobId: "x" }, { timeoutMs: 2000 }).catch((e) => e);
     expect(err.code).toBe("unavailable");
     jobs.close();
+  });
+});
+
+describe("serveGrpc", () => {
+  it("serves on a bound port and in process, logging a bug's error with its method on both", async () => {
+    const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+    const log = {
+      error: (obj: Record<string, unknown>, msg: string) => lines.push({ level: "error", obj, msg }),
+      info: (obj: Record<string, unknown>, msg: string) => lines.push({ level: "info", obj, msg }),
+    } as unknown as Logger;
+    const served = await serveGrpc(JobService, jobsImpl, { name: "test", host: "127.0.0.1", port: 0, log });
+    try {
+      expect(served.port).toBeGreaterThan(0);
+      expect(lines).toEqual([{ level: "info", obj: { port: served.port }, msg: "test service listening" }]);
+      const remote = createClient(JobService, `127.0.0.1:${served.port}`);
+      expect((await remote.getJob({ jobId: "job_2" })).job?.jobId).toBe("job_2");
+      expect((await served.local.getJob({ jobId: "job_3" })).job?.jobId).toBe("job_3");
+      for (const client of [remote, served.local]) {
+        expect((await client.createJob({}).catch((e) => e)).code).toBe("internal");
+      }
+      remote.close();
+      const errors = lines.filter((l) => l.level === "error");
+      expect(errors.map((l) => [l.msg, l.obj.method])).toEqual([
+        ["internal error", "/clipzy.v1.JobService/CreateJob"],
+        ["internal error", "/clipzy.v1.JobService/CreateJob"],
+      ]);
+    } finally {
+      await served.stop();
+    }
   });
 });

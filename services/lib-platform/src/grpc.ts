@@ -21,6 +21,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { AppError, type ErrorCode, isAppError } from "@clipzy/contracts";
 import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "./log.js";
 import { metrics } from "./metrics.js";
 import { inSpan, SpanKind, telemetryEnabled } from "./telemetry.js";
 
@@ -386,116 +387,182 @@ export function connect<S extends DescService>(
   return typeof endpoint === "string" ? createClient(service, endpoint, options) : endpoint;
 }
 
+/** The deadlines of calls without their own, by kind. */
+function timeoutDefaults(o: ClientOptions) {
+  return {
+    unaryTimeoutMs: o.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS,
+    streamTimeoutMs: o.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS,
+  };
+}
+
+/**
+ * One call as a transport carries it, for the per-kind table (callKinds). The transport takes the
+ * request as the caller gave it (a message, or a client stream's iterable, which it reads with
+ * backpressure), applies the deadline and the caller's signal, and answers with `reply` (unary and
+ * client-streaming calls) or `replies` (server-streaming), failing with what the caller is to see.
+ * `cancel` ends the call; it is a no-op once the call has settled.
+ */
+interface TransportCall {
+  readonly reply?: Promise<unknown>;
+  readonly replies?: AsyncIterable<unknown>;
+  cancel(): void;
+}
+
+/** How a transport starts a call of one method. */
+type OpenCall = (request: unknown, options: CallOptions) => TransportCall;
+
+type CallerFn = (request: unknown, options?: CallOptions) => unknown;
+
+/**
+ * What a caller sees of each kind of call, written once for both transports (the network client
+ * and localClient), so the two cannot drift apart.
+ */
+const callKinds: Record<"unary" | "client_streaming" | "server_streaming", (open: OpenCall) => CallerFn> = {
+  unary:
+    (open) =>
+    (request, options = {}) =>
+      open(request, options).reply,
+  /** A producer that fails cancels the call, and the caller sees its producer's own error. */
+  client_streaming:
+    (open) =>
+    async (requests, options = {}) => {
+      let producer: { error: unknown } | undefined;
+      let call: TransportCall | undefined;
+      const tracked = (async function* () {
+        try {
+          yield* requests as AsyncIterable<unknown>;
+        } catch (error) {
+          producer = { error };
+          call?.cancel();
+          throw error;
+        }
+      })();
+      call = open(tracked, options);
+      try {
+        return await call.reply;
+      } catch (err) {
+        throw producer ? producer.error : err;
+      }
+    },
+  /** A caller that hangs up ends quietly; a consumer that stops early ends the service's stream too. */
+  server_streaming: (open) =>
+    async function* (request, options = {}) {
+      const call = open(request, options);
+      try {
+        yield* call.replies as AsyncIterable<unknown>;
+      } catch (err) {
+        if (options.signal?.aborted) return; // the caller hung up: not an error
+        throw err;
+      } finally {
+        call.cancel();
+      }
+    },
+};
+
+/** A typed client whose every method is its kind's caller (callKinds) over `open`'s transport. */
+function clientOf<S extends DescService>(
+  service: S,
+  open: (m: DescMethod) => OpenCall,
+  close: () => void,
+): ServiceClient<S> & { close(): void } {
+  const out: Record<string, unknown> = { close };
+  for (const m of supportedMethods(service)) {
+    out[m.localName] = callKinds[m.methodKind as keyof typeof callKinds](open(m));
+  }
+  return out as ServiceClient<S> & { close(): void };
+}
+
+/** Writes a client stream's requests with backpressure; a failing producer cancels the call. */
+async function pump(
+  call: grpc.ClientWritableStream<unknown>,
+  requests: AsyncIterable<unknown>,
+): Promise<void> {
+  try {
+    for await (const req of requests) {
+      if (!call.write(req)) await once(call, "drain");
+    }
+    call.end();
+  } catch {
+    call.cancel(); // the caller sees the producer's error (callKinds), not the cancellation
+  }
+}
+
 /** A typed client for `service` at `address` ("host:port"). */
 export function createClient<S extends DescService>(
   service: S,
   address: string,
   clientOptions: ClientOptions = {},
 ): ServiceClient<S> & { close(): void } {
-  const unaryTimeoutMs = clientOptions.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS;
-  const streamTimeoutMs = clientOptions.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS;
+  const defaults = timeoutDefaults(clientOptions);
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.enable_channelz": 0,
     "grpc.enable_retries": 0,
   });
-  const out: Record<string, unknown> = { close: () => client.close() };
-  for (const m of supportedMethods(service)) {
+  const open = (m: DescMethod): OpenCall => {
     const serialize = (msg: MessageInitShape<DescMessage>) =>
       Buffer.from(toBinary(m.input, create(m.input, msg)));
     const deserialize = deserializer(m.output);
-    const prepare = (options: CallOptions = {}) => {
-      const { metadata: md, timeoutMs } = callParams(m, options, { unaryTimeoutMs, streamTimeoutMs });
+    return (request, options) => {
+      const { metadata, timeoutMs } = callParams(m, options, defaults);
       const callOptions: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
-      return { md, callOptions };
-    };
-    const settle =
-      (resolve: (v: unknown) => void, reject: (e: unknown) => void) =>
-      (err: grpc.ServiceError | null, res?: unknown) => {
-        try {
-          if (err) reject(fromServiceError(err));
-          else resolve(res);
-        } catch (e) {
-          reject(e); // runs inside grpc-js's callback: a throw here would reach the process
-        }
-      };
-    const abortWith = (
-      call: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown> | grpc.ClientReadableStream<unknown>,
-      signal?: AbortSignal,
-    ) => {
-      if (!signal) return;
-      if (signal.aborted) call.cancel();
-      else signal.addEventListener("abort", () => call.cancel(), { once: true });
-    };
-
-    if (m.methodKind === "server_streaming") {
-      out[m.localName] = async function* (request: MessageInitShape<DescMessage>, options?: CallOptions) {
-        const { md, callOptions } = prepare(options);
-        const call = client.makeServerStreamRequest(
+      let call!:
+        | grpc.ClientUnaryCall
+        | grpc.ClientWritableStream<unknown>
+        | grpc.ClientReadableStream<unknown>;
+      let reply: Promise<unknown> | undefined;
+      let replies: AsyncIterable<unknown> | undefined;
+      if (m.methodKind === "server_streaming") {
+        const stream = client.makeServerStreamRequest(
           path(m),
           serialize,
           deserialize,
-          request,
-          md,
+          request as MessageInitShape<DescMessage>,
+          metadata,
           callOptions,
         );
-        abortWith(call, options?.signal);
-        try {
-          for await (const msg of call) yield msg;
-        } catch (err) {
-          if (options?.signal?.aborted) return; // the caller hung up: not an error
-          throw fromServiceError(err as grpc.ServiceError);
-        } finally {
-          call.cancel(); // a consumer that stops early ends the server's stream too
-        }
-      };
-      continue;
-    }
-    out[m.localName] =
-      m.methodKind === "client_streaming"
-        ? async (requests: AsyncIterable<MessageInitShape<DescMessage>>, options?: CallOptions) => {
-            const { md, callOptions } = prepare(options);
-            let call!: grpc.ClientWritableStream<MessageInitShape<DescMessage>>;
-            const result = new Promise((resolve, reject) => {
-              call = client.makeClientStreamRequest(
-                path(m),
-                serialize,
-                deserialize,
-                md,
-                callOptions,
-                settle(resolve, reject),
-              );
-            });
-            abortWith(call, options?.signal);
-            try {
-              for await (const req of requests) {
-                if (!call.write(req)) await once(call, "drain");
-              }
-              call.end();
-            } catch (err) {
-              call.cancel();
-              result.catch(() => {}); // the caller sees the producer's error, not the cancellation
-              throw err;
-            }
-            return result;
+        call = stream;
+        replies = (async function* () {
+          try {
+            for await (const msg of stream) yield msg;
+          } catch (err) {
+            throw fromServiceError(err as grpc.ServiceError);
           }
-        : (request: MessageInitShape<DescMessage>, options?: CallOptions) => {
-            const { md, callOptions } = prepare(options);
-            return new Promise((resolve, reject) => {
-              const call = client.makeUnaryRequest(
-                path(m),
-                serialize,
-                deserialize,
-                request,
-                md,
-                callOptions,
-                settle(resolve, reject),
-              );
-              abortWith(call, options?.signal);
-            });
+        })();
+      } else {
+        reply = new Promise((resolve, reject) => {
+          const settle = (err: grpc.ServiceError | null, res?: unknown) => {
+            try {
+              if (err) reject(fromServiceError(err));
+              else resolve(res);
+            } catch (e) {
+              reject(e); // runs inside grpc-js's callback: a throw here would reach the process
+            }
           };
-  }
-  return out as ServiceClient<S> & { close(): void };
+          call =
+            m.methodKind === "client_streaming"
+              ? client.makeClientStreamRequest(path(m), serialize, deserialize, metadata, callOptions, settle)
+              : client.makeUnaryRequest(
+                  path(m),
+                  serialize,
+                  deserialize,
+                  request as MessageInitShape<DescMessage>,
+                  metadata,
+                  callOptions,
+                  settle,
+                );
+        });
+        if (m.methodKind === "client_streaming") {
+          void pump(call as grpc.ClientWritableStream<unknown>, request as AsyncIterable<unknown>);
+        }
+      }
+      const signal = options.signal;
+      if (signal?.aborted) call.cancel();
+      else signal?.addEventListener("abort", () => call.cancel(), { once: true });
+      return { reply, replies, cancel: () => call.cancel() };
+    };
+  };
+  return clientOf(service, open, () => client.close());
 }
 
 /** The reason a local call's signal gives once it has settled: one shared error (a stack per call costs). */
@@ -516,12 +583,10 @@ export function localClient<S extends DescService>(
   impl: ServiceImpl<S>,
   options: GrpcServerOptions & ClientOptions = {},
 ): ServiceClient<S> & { close(): void } {
-  const unaryTimeoutMs = options.unaryTimeoutMs ?? DEFAULT_UNARY_TIMEOUT_MS;
-  const streamTimeoutMs = options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS;
+  const defaults = timeoutDefaults(options);
   const onInternal = options.onInternalError ?? (() => {});
   const tracing = telemetryEnabled(process.env);
-  const out: Record<string, unknown> = { close: () => {} };
-  for (const m of supportedMethods(service)) {
+  const open = (m: DescMethod): OpenCall => {
     const fn = (impl as Record<string, (arg: unknown, ctx: CallContext) => unknown>)[m.localName];
     if (!fn) throw new Error(`${path(m)} is not implemented`);
     const request = (msg: MessageInitShape<DescMessage>) =>
@@ -546,8 +611,8 @@ export function localClient<S extends DescService>(
      * The service's side of one call: cancelled by its deadline, the caller's signal or `end()` (a
      * no-op once settled), which `onCancel` hears; the service's signal is a lazySignal.
      */
-    const open = (callOptions: CallOptions = {}) => {
-      const { metadata, timeoutMs } = callParams(m, callOptions, { unaryTimeoutMs, streamTimeoutMs });
+    const session = (callOptions: CallOptions) => {
+      const { metadata, timeoutMs } = callParams(m, callOptions, defaults);
       const service = lazySignal();
       let cancelled: { reason: unknown } | undefined;
       let timedOut = false;
@@ -583,6 +648,7 @@ export function localClient<S extends DescService>(
         failure(err: unknown): unknown {
           if (timedOut) return unavailable();
           if (callOptions.signal?.aborted) return callOptions.signal.reason;
+          if (err === CALL_ENDED) return err; // the caller's side ended it (callKinds): not the service's bug
           if (isAppError(err)) return new AppError(err.code, err.message, err.details);
           onInternal(err, path(m));
           return new AppError("internal", "internal error");
@@ -592,49 +658,42 @@ export function localClient<S extends DescService>(
     };
 
     if (m.methodKind === "server_streaming") {
-      out[m.localName] = async function* (msg: MessageInitShape<DescMessage>, callOptions?: CallOptions) {
-        const call = open(callOptions);
-        try {
-          const stream = fn.call(impl, request(msg), call.ctx) as AsyncIterable<unknown>;
-          for await (const item of stream) {
-            if (call.ctx.signal.aborted) break;
-            yield response(item);
+      return (msg, callOptions) => {
+        const call = session(callOptions);
+        const replies = (async function* () {
+          try {
+            const stream = fn.call(impl, request(msg as MessageInitShape<DescMessage>), call.ctx);
+            for await (const item of stream as AsyncIterable<unknown>) {
+              if (call.ctx.signal.aborted) break;
+              yield response(item);
+            }
+          } catch (err) {
+            throw call.failure(err);
           }
-          if (call.ctx.signal.aborted && !callOptions?.signal?.aborted) throw call.failure(undefined);
-        } catch (err) {
-          if (callOptions?.signal?.aborted) return; // the caller hung up: not an error
-          throw call.failure(err);
-        } finally {
-          call.end(); // a consumer that stops early ends the service's stream too
-        }
+          if (call.ctx.signal.aborted) throw call.failure(undefined); // a deadline, or the caller's signal
+        })();
+        return { replies, cancel: call.end };
       };
-      continue;
     }
-    out[m.localName] = (input: unknown, callOptions?: CallOptions) => {
-      const call = open(callOptions);
+    return (input, callOptions) => {
+      const call = session(callOptions);
       const started = performance.now();
-      let producer: { error: unknown } | undefined;
       const arg =
         m.methodKind === "client_streaming"
           ? (async function* () {
-              try {
-                for await (const msg of input as AsyncIterable<MessageInitShape<DescMessage>>)
-                  yield request(msg);
-              } catch (error) {
-                producer = { error };
-                throw error;
-              }
+              for await (const msg of input as AsyncIterable<MessageInitShape<DescMessage>>)
+                yield request(msg);
             })()
           : request(input as MessageInitShape<DescMessage>);
       const answer = traced(async () => response(await fn.call(impl, arg, call.ctx)));
       // Settles with the answer, or as soon as the call is cancelled or times out.
-      return new Promise((resolve, reject) => {
+      const reply = new Promise((resolve, reject) => {
         let settled = false;
         const fail = (err: unknown) => {
           if (settled) return;
           settled = true;
           call.end();
-          const seen = producer ? producer.error : call.failure(err);
+          const seen = call.failure(err);
           observe(
             isAppError(seen) ? (GRPC_STATUS[seen.code] ?? grpc.status.UNKNOWN) : grpc.status.CANCELLED,
             started,
@@ -650,7 +709,53 @@ export function localClient<S extends DescService>(
           resolve(res);
         }, fail);
       });
+      return { reply, cancel: call.end };
     };
-  }
-  return out as ServiceClient<S> & { close(): void };
+  };
+  return clientOf(service, open, () => {});
+}
+
+/** A gRPC service this process serves: its port, the same service for in-process callers, and its stop. */
+export interface ServedGrpc<S extends DescService> {
+  port: number;
+  /** The service for callers in this process (embedded mode), without the network. */
+  local: ServiceClient<S> & { close(): void };
+  /** Stops taking calls; running ones get `drainMs` to finish. */
+  stop(): Promise<void>;
+}
+
+export interface ServeGrpcOptions {
+  /** The service's name in its log lines ("jobs" logs "jobs service listening"). */
+  name: string;
+  host: string;
+  /** 0 picks a free port (read it back from `port`). */
+  port: number;
+  log: Logger;
+  /** Serves grpc.health.v1 on the same port when given. */
+  health?: { addToGrpcServer(server: grpc.Server): void };
+  /** On stop, running calls get this long to finish (shutdown's default when not given). */
+  drainMs?: number;
+}
+
+/**
+ * Serves `impl` over gRPC and in process, the one way every gRPC service starts: errors that are
+ * not AppErrors are logged as "internal error" with their method on both transports.
+ */
+export async function serveGrpc<S extends DescService>(
+  service: S,
+  impl: ServiceImpl<S>,
+  options: ServeGrpcOptions,
+): Promise<ServedGrpc<S>> {
+  const { log } = options;
+  const onInternalError = (err: unknown, method: string) => log.error({ err, method }, "internal error");
+  const server = createServer();
+  addService(server, service, impl, { onInternalError });
+  options.health?.addToGrpcServer(server);
+  const port = await listen(server, options.host, options.port);
+  log.info({ port }, `${options.name} service listening`);
+  return {
+    port,
+    local: localClient(service, impl, { onInternalError }),
+    stop: () => shutdown(server, options.drainMs),
+  };
 }

@@ -1,13 +1,6 @@
 import { env } from "@clipzy/platform/config";
 import type { DocStore } from "@clipzy/platform/docstore";
-import {
-  addService,
-  createServer,
-  listen,
-  localClient,
-  type ServiceClient,
-  shutdown,
-} from "@clipzy/platform/grpc";
+import { type ServedGrpc, serveGrpc } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -55,12 +48,7 @@ export interface UploadServiceDeps {
   drainMs?: number;
 }
 
-export interface Running {
-  port: number;
-  /** The service for callers in this process (embedded mode), without the network. */
-  local: ServiceClient<typeof UploadService> & { close(): void };
-  stop(): Promise<void>;
-}
+export type Running = ServedGrpc<typeof UploadService>;
 
 export async function start(deps: UploadServiceDeps): Promise<Running> {
   const uploads = new UploadsService({
@@ -72,16 +60,5 @@ export async function start(deps: UploadServiceDeps): Promise<Running> {
     limits: deps.limits ?? DEFAULT_MEDIA_LIMITS,
   });
   await uploads.init();
-  const impl = uploadGrpc(uploads, deps.store);
-  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
-  const server = createServer();
-  addService(server, UploadService, impl, { onInternalError });
-  deps.health?.addToGrpcServer(server);
-  const port = await listen(server, deps.host, deps.port);
-  deps.log.info({ port }, "upload service listening");
-  return {
-    port,
-    local: localClient(UploadService, impl, { onInternalError }),
-    stop: () => shutdown(server, deps.drainMs),
-  };
+  return serveGrpc(UploadService, uploadGrpc(uploads, deps.store), { name: "upload", ...deps });
 }

@@ -1,15 +1,6 @@
 import type { Broker } from "@clipzy/platform/broker";
 import type { DocStore } from "@clipzy/platform/docstore";
-import {
-  addService,
-  connect,
-  createServer,
-  type Endpoint,
-  listen,
-  localClient,
-  type ServiceClient,
-  shutdown,
-} from "@clipzy/platform/grpc";
+import { connect, type Endpoint, type ServedGrpc, serveGrpc } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import { JobService, WebhookService } from "@clipzy/proto";
@@ -43,12 +34,7 @@ export interface WebhooksServiceDeps {
   drainMs?: number;
 }
 
-export interface Running {
-  port: number;
-  /** The service for callers in this process (embedded mode), without the network. */
-  local: ServiceClient<typeof WebhookService> & { close(): void };
-  stop(): Promise<void>;
-}
+export type Running = ServedGrpc<typeof WebhookService>;
 
 export async function start(deps: WebhooksServiceDeps): Promise<Running> {
   const jobs = connect(JobService, deps.jobs);
@@ -66,22 +52,18 @@ export async function start(deps: WebhooksServiceDeps): Promise<Running> {
     log: deps.log,
   });
   await deliveries.init();
-  const impl = webhooksGrpc(deliveries, secrets);
-  const onInternalError = (err: unknown, method: string) => deps.log.error({ err, method }, "internal error");
-  const server = createServer();
-  addService(server, WebhookService, impl, { onInternalError });
-  deps.health?.addToGrpcServer(server);
-  const port = await listen(server, deps.host, deps.port);
+  const served = await serveGrpc(WebhookService, webhooksGrpc(deliveries, secrets), {
+    name: "webhooks",
+    ...deps,
+  });
   const events = await consumeTerminalEvents(deps.broker, jobs, deliveries);
   deliveries.start(SWEEP_MS);
-  deps.log.info({ port }, "webhooks service listening");
   return {
-    port,
-    local: localClient(WebhookService, impl, { onInternalError }),
+    ...served,
     async stop() {
       deliveries.stop();
       await events.cancel();
-      await shutdown(server, deps.drainMs);
+      await served.stop();
       jobs.close();
     },
   };
