@@ -503,7 +503,9 @@ export function createClient<S extends DescService>(
     const serialize = (msg: MessageInitShape<DescMessage>) =>
       Buffer.from(toBinary(m.input, create(m.input, msg)));
     const deserialize = deserializer(m.output);
+    const name = path(m);
     return (request, options) => {
+      const msg = request as MessageInitShape<DescMessage>; // the message of a unary or server-streaming call
       const { metadata, timeoutMs } = callParams(m, options, defaults);
       const callOptions: grpc.CallOptions = { deadline: Date.now() + timeoutMs };
       let call!:
@@ -514,10 +516,10 @@ export function createClient<S extends DescService>(
       let replies: AsyncIterable<unknown> | undefined;
       if (m.methodKind === "server_streaming") {
         const stream = client.makeServerStreamRequest(
-          path(m),
+          name,
           serialize,
           deserialize,
-          request as MessageInitShape<DescMessage>,
+          msg,
           metadata,
           callOptions,
         );
@@ -541,16 +543,8 @@ export function createClient<S extends DescService>(
           };
           call =
             m.methodKind === "client_streaming"
-              ? client.makeClientStreamRequest(path(m), serialize, deserialize, metadata, callOptions, settle)
-              : client.makeUnaryRequest(
-                  path(m),
-                  serialize,
-                  deserialize,
-                  request as MessageInitShape<DescMessage>,
-                  metadata,
-                  callOptions,
-                  settle,
-                );
+              ? client.makeClientStreamRequest(name, serialize, deserialize, metadata, callOptions, settle)
+              : client.makeUnaryRequest(name, serialize, deserialize, msg, metadata, callOptions, settle);
         });
         if (m.methodKind === "client_streaming") {
           void pump(call as grpc.ClientWritableStream<unknown>, request as AsyncIterable<unknown>);
