@@ -6,6 +6,7 @@ import * as jobs from "@clipzy/jobs";
 import * as motionAnalyzer from "@clipzy/motion-analyzer";
 import { MemoryBroker } from "@clipzy/platform/broker";
 import { NedbDocStore } from "@clipzy/platform/docstore";
+import { drainMsOf } from "@clipzy/platform/drain";
 import { Health } from "@clipzy/platform/health";
 import { createLogger, type Logger, logSink } from "@clipzy/platform/log";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
@@ -58,7 +59,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
     .watch("document_store", docs)
     .watch("object_store", store);
   // Each service's own stop waits for running work up to this (the process deadline less a margin).
-  const drainMs = Math.max(1000, config.DRAIN_TIMEOUT_SECONDS * 1000 - 3000);
+  const drainMs = drainMsOf(config);
 
   try {
     const up = await upload.start({

@@ -1,6 +1,6 @@
 import { ConfigError } from "@clipzy/platform/config";
+import { drainOnSignals } from "@clipzy/platform/drain";
 import { installLastResort } from "@clipzy/platform/last-resort";
-import { shutdownTelemetry } from "@clipzy/platform/telemetry";
 import { loadEngineConfig } from "./config.js";
 import { startEngine } from "./engine.js";
 
@@ -21,28 +21,7 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const deadlineMs = config.DRAIN_TIMEOUT_SECONDS * 1000;
-    // Bounded whatever is still open (a stuck stream, a client that never finishes its upload);
-    // armed first, so nothing after it (not even a log write to a closed stdout) can stop the exit.
-    setTimeout(() => {
-      try {
-        engine.log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
-      } finally {
-        process.exit(1);
-      }
-    }, deadlineMs).unref();
-    engine.log.info({ signal, deadline_ms: deadlineMs }, "draining");
-    await engine.stop();
-    await shutdownTelemetry();
-    engine.log.info("drained");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  drainOnSignals({ log: engine.log, config, stop: () => engine.stop() });
 }
 
 main().catch((err) => {

@@ -1,13 +1,27 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { isIP } from "node:net";
+import { env } from "@clipzy/platform/config";
 import { connect, type Endpoint } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
+import { uploadSizeEnv } from "@clipzy/platform/main";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { JobService, UploadService, WebhookService } from "@clipzy/proto";
+import { z } from "zod";
 import { createApp } from "./app.js";
 
 export { createApp } from "./app.js";
+
+/** The gateway's settings with their defaults (its main and the engine). */
+export const gatewayEnv = {
+  HOST: z.string().default("127.0.0.1"),
+  PORT: env.port(8000),
+  /** `token:tenant` pairs, comma separated. Empty: open single-tenant mode, loopback only. */
+  API_KEYS: env.list(),
+  ...uploadSizeEnv,
+  /** Requests a minute per bearer token (per client address in open mode); 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: env.int(600, 0),
+};
 
 export interface GatewayDeps {
   log: Logger;

@@ -1,21 +1,16 @@
-import { env, loadConfig } from "@clipzy/platform/config";
+import { loadConfig } from "@clipzy/platform/config";
 import { connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
-import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
+import { drainMsOf } from "@clipzy/platform/drain";
+import { grpcAddressEnv, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
-import { parseApiKeys, start } from "./index.js";
+import { gatewayEnv, parseApiKeys, start } from "./index.js";
 
 const config = loadConfig(
   z.object({
     ...opsEnv,
     OBJECT_STORE_URL: serviceEnv.OBJECT_STORE_URL,
-    HOST: z.string().default("127.0.0.1"),
-    PORT: env.port(8000),
-    UPLOAD_ADDRESS: z.string().default("127.0.0.1:50051"),
-    JOBS_ADDRESS: z.string().default("127.0.0.1:50052"),
-    WEBHOOKS_ADDRESS: z.string().default("127.0.0.1:50053"),
-    API_KEYS: env.list(),
-    MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
-    RATE_LIMIT_PER_MINUTE: env.int(600, 0),
+    ...gatewayEnv,
+    ...grpcAddressEnv,
     TUS_DIR: z.string().default("./data/tus"),
   }),
 );

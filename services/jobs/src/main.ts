@@ -1,6 +1,7 @@
-import { env, loadConfig } from "@clipzy/platform/config";
+import { loadConfig } from "@clipzy/platform/config";
 import { connectBroker, connectDocStore, connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
-import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
+import { drainMsOf } from "@clipzy/platform/drain";
+import { grpcAddressEnv, grpcServeEnv, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
 import { start } from "./index.js";
 
@@ -8,9 +9,8 @@ const config = loadConfig(
   z.object({
     ...serviceEnv,
     ...opsEnv,
-    GRPC_HOST: z.string().default("0.0.0.0"),
-    GRPC_PORT: env.port(50052),
-    UPLOAD_ADDRESS: z.string().default("127.0.0.1:50051"),
+    ...grpcServeEnv("jobs"),
+    UPLOAD_ADDRESS: grpcAddressEnv.UPLOAD_ADDRESS,
   }),
 );
 

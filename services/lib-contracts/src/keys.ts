@@ -33,6 +33,10 @@ export const storageKeys = {
   /** One input's result of an analysis stage (INPUT_STAGES), e.g. `video_analysis-template.json`. */
   inputArtifact: (jobId: string, stage: string, input: string) => `artifacts/${jobId}/${stage}-${input}.json`,
   artifactBlob: (jobId: string, name: string) => `artifacts/${jobId}/${name}`,
+  /** The colour transfer as a 3D LUT (.cube) the style-applier writes and GET /jobs/{id}/grade.cube serves. */
+  gradeLut: (jobId: string) => `artifacts/${jobId}/grade.cube`,
+  /** One input's low-resolution frame features, written by video analysis for motion analysis. */
+  motionFeatures: (jobId: string, input: string) => `artifacts/${jobId}/motion-${input}.bin`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
   jobPrefix: (jobId: string) => `artifacts/${jobId}/`,
   /**

@@ -20,6 +20,11 @@ export const QUALITIES = ["low", "medium", "high"] as const;
 export type Quality = (typeof QUALITIES)[number];
 export const MODES = ["full", "style_only"] as const;
 export type Mode = (typeof MODES)[number];
+/** What a job runs with when its request leaves a setting out. */
+export const DEFAULT_JOB_CONFIG: { readonly quality: Quality; readonly mode: Mode } = {
+  quality: "medium",
+  mode: "full",
+};
 
 export function isStageName(s: string): s is StageName {
   return (STAGE_NAMES as readonly string[]).includes(s);

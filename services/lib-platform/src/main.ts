@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { env, loadConfig } from "./config.js";
 import { connectBroker, connectObjectStore, serviceEnv } from "./connect.js";
+import { type DrainConfig, drainOnSignals } from "./drain.js";
 import { Health, serveOps } from "./health.js";
 import { installLastResort } from "./last-resort.js";
 import { createLogger, type Logger } from "./log.js";
-import { shutdownTelemetry } from "./telemetry.js";
 import type { WorkerDeps } from "./worker-service.js";
 
 /** Environment every distributed service reads for its operational side. */
@@ -17,15 +17,37 @@ export const opsEnv = {
   DRAIN_TIMEOUT_SECONDS: z.coerce.number().positive().default(25),
 };
 
-export interface OpsConfig {
+export interface OpsConfig extends DrainConfig {
   LOG_LEVEL: string;
   METRICS_PORT: number;
   METRICS_HOST: string;
-  DRAIN_TIMEOUT_SECONDS: number;
 }
 
-/** How long a service's own stop may wait for running work: the drain deadline less a margin to close. */
-export const drainMsOf = (config: OpsConfig) => Math.max(1000, config.DRAIN_TIMEOUT_SECONDS * 1000 - 3000);
+/** The gRPC port each core service listens on by default, and so where the others look for it. */
+export const GRPC_PORTS = { upload: 50051, jobs: 50052, webhooks: 50053 } as const;
+
+/** A core service's own gRPC address (GRPC_HOST, GRPC_PORT), with its default port. */
+export const grpcServeEnv = (service: keyof typeof GRPC_PORTS) => ({
+  GRPC_HOST: z.string().default("0.0.0.0"),
+  GRPC_PORT: env.port(GRPC_PORTS[service]),
+});
+
+/** Where the core services are, for the services that call them. */
+export const grpcAddressEnv = {
+  UPLOAD_ADDRESS: z.string().default(`127.0.0.1:${GRPC_PORTS.upload}`),
+  JOBS_ADDRESS: z.string().default(`127.0.0.1:${GRPC_PORTS.jobs}`),
+  WEBHOOKS_ADDRESS: z.string().default(`127.0.0.1:${GRPC_PORTS.webhooks}`),
+};
+
+/** The largest upload in bytes, which the gateway and the upload service both enforce. */
+export const uploadSizeEnv = { MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1) };
+
+/** What every stage worker reads (alone or in the engine). */
+export const workerEnv = {
+  STAGE_MAX_DELIVERIES: env.int(5, 1),
+  /** Tasks a worker runs at once; unset: 2 for the analysis stages (a job's two parts), else 1. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+};
 
 export interface Running {
   stop(): Promise<void>;
@@ -33,8 +55,8 @@ export interface Running {
 
 /**
  * Runs one service as its own process: serves the operational endpoints on METRICS_PORT, starts
- * the service, and drains on SIGTERM/SIGINT: unready at once (probes and load balancers stop
- * sending work), then the service's own stop (which stops taking work and lets running work
+ * the service, and drains on SIGTERM/SIGINT (drain.ts): unready at once (probes and load balancers
+ * stop sending work), then the service's own stop (which stops taking work and lets running work
  * finish within its grace), then exit; past DRAIN_TIMEOUT_SECONDS the process exits anyway.
  */
 export function runMain(
@@ -51,42 +73,17 @@ export function runMain(
     return { ops, running: await start(log, health) };
   };
   boot().then(
-    ({ ops, running }) => {
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        const deadlineMs = config.DRAIN_TIMEOUT_SECONDS * 1000;
-        // The deadline first: nothing after it (not even a log write to a closed stdout) can stop the exit.
-        setTimeout(() => {
-          try {
-            log.error({ deadline_ms: deadlineMs }, "drain deadline passed; exiting with work still open");
-          } finally {
-            process.exit(1);
-          }
-        }, deadlineMs).unref();
-        health.drain();
-        log.info({ signal, deadline_ms: deadlineMs }, "draining");
-        running
-          .stop()
-          .then(
-            () => 0,
-            (err) => {
-              log.error({ err }, "drain failed");
-              return 1;
-            },
-          )
-          .then(async (code) => {
-            health.close();
-            await ops.close();
-            await shutdownTelemetry();
-            log.info({ code }, "drained");
-            process.exit(code);
-          });
-      };
-      process.on("SIGTERM", () => stop("SIGTERM"));
-      process.on("SIGINT", () => stop("SIGINT"));
-    },
+    ({ ops, running }) =>
+      drainOnSignals({
+        log,
+        config,
+        begin: () => health.drain(),
+        stop: () => running.stop(),
+        close: async () => {
+          health.close();
+          await ops.close();
+        },
+      }),
     (err) => {
       log.fatal({ err }, `${name} failed to start`);
       process.exit(1);
@@ -98,9 +95,7 @@ const WorkerEnv = z
   .object({
     ...serviceEnv,
     ...opsEnv,
-    STAGE_MAX_DELIVERIES: env.int(5, 1),
-    /** Tasks a worker runs at once; unset: 2 for the analysis stages (a job's two parts), else 1. */
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+    ...workerEnv,
     /**
      * On SIGTERM a running stage may finish for this long before it is released for another worker
      * to redo; keep it below DRAIN_TIMEOUT_SECONDS (and that below terminationGracePeriodSeconds).

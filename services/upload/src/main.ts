@@ -1,6 +1,7 @@
-import { env, loadConfig } from "@clipzy/platform/config";
+import { loadConfig } from "@clipzy/platform/config";
 import { connectDocStore, connectObjectStore, serviceEnv } from "@clipzy/platform/connect";
-import { drainMsOf, opsEnv, runMain } from "@clipzy/platform/main";
+import { drainMsOf } from "@clipzy/platform/drain";
+import { grpcServeEnv, opsEnv, runMain, uploadSizeEnv } from "@clipzy/platform/main";
 import { z } from "zod";
 import { mediaLimitsEnv, mediaLimitsOf, start } from "./index.js";
 
@@ -8,9 +9,8 @@ const config = loadConfig(
   z.object({
     ...serviceEnv,
     ...opsEnv,
-    GRPC_HOST: z.string().default("0.0.0.0"),
-    GRPC_PORT: env.port(50051),
-    MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+    ...grpcServeEnv("upload"),
+    ...uploadSizeEnv,
     ...mediaLimitsEnv,
   }),
 );

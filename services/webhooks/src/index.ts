@@ -1,4 +1,5 @@
 import type { Broker } from "@clipzy/platform/broker";
+import { env } from "@clipzy/platform/config";
 import type { DocStore } from "@clipzy/platform/docstore";
 import { connect, type Endpoint, type ServedGrpc, serveGrpc } from "@clipzy/platform/grpc";
 import type { Health } from "@clipzy/platform/health";
@@ -13,6 +14,16 @@ import { webhooksGrpc } from "./transport/grpc.js";
 
 /** How often the store is searched for deliveries this instance was not told of (lapsed claims, other instances' retries). */
 const SWEEP_MS = 5_000;
+
+/** The webhook settings with their defaults (the webhooks main and the engine). */
+export const webhooksEnv = {
+  /** How long a rotated-out signing secret keeps signing (both signatures are sent). */
+  WEBHOOK_ROTATION_GRACE_SECONDS: env.int(24 * 3600, 0),
+  /** IPs/CIDRs webhooks may target although private or loopback. */
+  WEBHOOK_ALLOW_LIST: env.list(),
+  WEBHOOK_RETRY_BASE_MS: env.int(2000, 1),
+  WEBHOOK_TIMEOUT_MS: env.int(10_000, 1),
+};
 
 export interface WebhooksServiceDeps {
   broker: Broker;

@@ -50,8 +50,8 @@ export function jobRoutes(r: Router, b: Backends): void {
       templateVideoId: body.template_video_id ?? undefined,
       webhookUrl: body.webhook_url ?? undefined,
       config: {
-        quality: body.config?.quality ?? "medium",
-        mode: body.config?.mode ?? "full",
+        quality: body.config?.quality, // the jobs service fills in DEFAULT_JOB_CONFIG
+        mode: body.config?.mode,
         durationSeconds: body.config?.duration_seconds,
       },
       styleJson: body.config?.style_json ? JSON.stringify(body.config.style_json) : undefined,
@@ -126,7 +126,7 @@ export function jobRoutes(r: Router, b: Backends): void {
 
   r.get("/jobs/:jobId/grade.cube", async (req, res) => {
     const job = await completedJob(req, "its colour transfer");
-    const key = storageKeys.artifactBlob(job.jobId, "grade.cube");
+    const key = storageKeys.gradeLut(job.jobId);
     if (!job.outputVideoUrl || !(await b.store.stat(key)))
       throw new AppError("not_found", `job ${job.jobId} rendered no video, so it has no colour transfer`);
     res

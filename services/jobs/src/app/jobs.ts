@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   AppError,
+  DEFAULT_JOB_CONFIG,
   type FidelityReport,
   type InputRole,
   isInputRole,
@@ -212,8 +213,8 @@ export class JobsService {
       started_at: null,
       completed_at: null,
       config: {
-        quality: input.quality ?? "medium",
-        mode: input.mode ?? "full",
+        quality: input.quality ?? DEFAULT_JOB_CONFIG.quality,
+        mode: input.mode ?? DEFAULT_JOB_CONFIG.mode,
         duration_seconds: input.durationSeconds ?? null,
       },
       webhook_url: input.webhookUrl ?? source.webhook_url ?? null,

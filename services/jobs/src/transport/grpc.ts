@@ -2,6 +2,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AppError,
+  DEFAULT_JOB_CONFIG,
   INPUT_ROLES,
   MODES,
   type Mode,
@@ -81,8 +82,8 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
 
   return {
     async createJob(req) {
-      const quality = req.config?.quality || "medium";
-      const mode = req.config?.mode || "full";
+      const quality = req.config?.quality || DEFAULT_JOB_CONFIG.quality;
+      const mode = req.config?.mode || DEFAULT_JOB_CONFIG.mode;
       if (!(QUALITIES as readonly string[]).includes(quality)) {
         throw new AppError("validation_error", `config.quality must be one of ${QUALITIES.join(", ")}`, {
           field: "config.quality",

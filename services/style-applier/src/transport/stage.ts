@@ -42,7 +42,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       durationSeconds: task.durationSeconds ?? null,
       inputKey: src.storageKey,
       quality: task.quality as Quality,
-      lutKey: storageKeys.artifactBlob(task.jobId, "grade.cube"),
+      lutKey: storageKeys.gradeLut(task.jobId),
       sourceColour: { profile: va.colour_profile, sample: Buffer.from(va.colour_sample, "base64") },
       audioFilters: (target) =>
         target.audio_style ? audioFilterChain(target.audio_style, audio.source) : null,

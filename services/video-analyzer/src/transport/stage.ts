@@ -19,8 +19,7 @@ export function videoAnalysisStage(store: ObjectStore): StageHandler {
     return analyseInputs(store, task, "video_analysis", ctx.progress, async ({ role, ref }, progress) => {
       const entry = await cache.key(ref.contentSha256, "video.json");
       const motionKey =
-        (await cache.key(ref.contentSha256, "motion.bin")) ??
-        storageKeys.artifactBlob(task.jobId, `motion-${role}.bin`);
+        (await cache.key(ref.contentSha256, "motion.bin")) ?? storageKeys.motionFeatures(task.jobId, role);
       const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
         const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
           signal: ctx.signal,
