@@ -1,3 +1,4 @@
+export * from "./edit-summary.js";
 export * from "./errors.js";
 export * from "./fidelity.js";
 export * from "./keys.js";

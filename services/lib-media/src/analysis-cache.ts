@@ -17,6 +17,11 @@ import { ObjectNotFoundError } from "@clipzy/platform/objectstore";
  * restarts and are shared by every worker; the upload service removes a hash's entries when the
  * tenant's last video with those bytes is deleted.
  */
+/** What the cache needs of an entry's schema (a zod schema from @clipzy/models/artifacts). */
+export interface VersionedSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false };
+}
+
 export class AnalysisCache {
   constructor(
     private readonly store: ObjectStore,
@@ -30,15 +35,22 @@ export class AnalysisCache {
   }
 
   /**
-   * The cached JSON under `key`, or what `compute` returns (then stored there, last, so an entry
-   * that exists is complete). `key` null: computed, not cached. An unreadable entry is recomputed.
+   * The cached JSON under `key` when it matches its versioned `schema`, or else what `compute`
+   * returns (then stored there, last, so an entry that exists is complete). `key` null: computed,
+   * not cached. An unreadable entry, or one of another shape, is recomputed.
    */
-  async json<T>(key: string | null, compute: () => Promise<T>): Promise<{ value: T; reused: boolean }> {
+  async json<T>(
+    key: string | null,
+    schema: VersionedSchema<T>,
+    compute: () => Promise<T>,
+  ): Promise<{ value: T; reused: boolean }> {
     if (key) {
       try {
-        const value = JSON.parse((await this.store.getBytes(key)).toString("utf8")) as T;
-        metrics.analysisCacheHits.inc();
-        return { value, reused: true };
+        const cached = schema.safeParse(JSON.parse((await this.store.getBytes(key)).toString("utf8")));
+        if (cached.success) {
+          metrics.analysisCacheHits.inc();
+          return { value: cached.data, reused: true };
+        }
       } catch (err) {
         if (!(err instanceof ObjectNotFoundError) && !(err instanceof SyntaxError)) throw err;
       }

@@ -1,5 +1,6 @@
 import { AnalysisCache } from "@clipzy/media/analysis-cache";
 import { analyzeAudio, emptyAudioAnalysis } from "@clipzy/media/analyze-audio";
+import { AudioAnalysisSchema } from "@clipzy/models/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { analyseInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
@@ -18,7 +19,7 @@ export function audioAnalysisStage(store: ObjectStore): StageHandler {
         return emptyAudioAnalysis();
       }
       const key = await cache.key(ref.contentSha256, "audio.json");
-      const { value, reused } = await cache.json(key, async () =>
+      const { value, reused } = await cache.json(key, AudioAnalysisSchema, async () =>
         analyzeAudio(await store.readableLocation(ref.storageKey), {
           signal: ctx.signal,
           durationSeconds: ref.durationSeconds,

@@ -1,5 +1,6 @@
 import {
   ColourFidelitySchema,
+  EditSummarySchema,
   ERROR_CODES,
   FidelityReportSchema,
   FieldFidelitySchema,
@@ -37,6 +38,22 @@ export const registry = z.registry<SchemaMeta>();
 function component<S extends z.ZodType>(id: string, schema: S, meta: Omit<SchemaMeta, "id"> = {}): S {
   components.add(schema, { id });
   registry.add(schema, { id, ...meta });
+  return schema;
+}
+
+/**
+ * Documents a schema from a shared package by its own `.describe()` texts: each one, nested
+ * fields' included, goes into this document's registry (which is all the document reads).
+ */
+function withDescriptions<S extends z.ZodType>(schema: S): S {
+  const visit = (s: z.ZodType): void => {
+    const description = z.globalRegistry.get(s)?.description;
+    if (description && !registry.has(s)) registry.add(s, { description });
+    if (s instanceof z.ZodObject) for (const field of Object.values(s.shape)) visit(field as z.ZodType);
+    else if (s instanceof z.ZodArray) visit(s.element as z.ZodType);
+    else if (s instanceof z.ZodNullable || s instanceof z.ZodOptional) visit(s.unwrap() as z.ZodType);
+  };
+  visit(schema);
   return schema;
 }
 
@@ -233,71 +250,11 @@ export const JobResponseSchema = component(
   },
 );
 
-export const EditSchema = component(
-  "Edit",
-  z
-    .object({
-      duration_seconds: described(z.number().min(0), "Length of the output."),
-      cuts: described(
-        z.array(
-          z
-            .object({
-              time_seconds: described(z.number().min(0), "Where the cut is on the output timeline."),
-              beat_offset_ms: described(
-                z.number().nullable(),
-                "Signed distance to the nearest beat of the output's music (or of the target's " +
-                  "tempo grid when the source has no music); null when there is neither.",
-              ),
-              kind: described(
-                z.enum(["source_cut", "jump", "punch_in"]),
-                "What makes the cut visible: the source's own cut moved onto the beat, a jump within " +
-                  "one shot, or a change of framing (1.4× punch-in) on continuous footage.",
-              ),
-            })
-            .strict(),
-        ),
-        "Cuts on the output timeline, in order.",
-      ),
-      segments: described(
-        z.array(
-          z
-            .object({
-              source_in_seconds: z.number().min(0),
-              source_out_seconds: z.number().min(0),
-              output_start_seconds: z.number().min(0),
-            })
-            .strict(),
-        ),
-        "The source spans used, in output order: segment k plays source [in, out) from output_start.",
-      ),
-      transitions: described(
-        z.array(
-          z
-            .object({
-              type: described(
-                z.string(),
-                "`cut`, or the ffmpeg xfade transition rendered (`fade` = dissolve, `fadeblack`, `wipeleft`, …).",
-              ),
-              duration_ms: z.number().min(0),
-              easing: z.enum(["linear", "ease-in", "ease-out", "ease-in-out"]),
-            })
-            .strict(),
-        ),
-        "One per cut, in the same order.",
-      ),
-      audio: described(
-        z.enum(["none", "continuous", "spliced"]),
-        "`continuous`: the source's audio from its start is the music bed under every cut; " +
-          "`spliced`: each segment keeps its own audio, joined by a 20 ms crossfade where time was removed.",
-      ),
-    })
-    .strict(),
-  {
-    description:
-      "The edit the render carried out: the template's cut rhythm on the beats of the output's music, " +
-      'its transitions and zooms (see docs/rendering.md, "What the edit does").',
-  },
-);
+export const EditSchema = component("Edit", withDescriptions(EditSummarySchema), {
+  description:
+    "The edit the render carried out: the template's cut rhythm on the beats of the output's music, " +
+    'its transitions and zooms (see docs/rendering.md, "What the edit does").',
+});
 
 component("FieldFidelity", FieldFidelitySchema, {
   description:

@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import {
   AppError,
   DEFAULT_JOB_CONFIG,
+  type EditSummary,
+  EditSummaryArtifactSchema,
   type FidelityReport,
+  FidelityReportSchema,
   type InputRole,
   isInputRole,
   isStageName,
@@ -19,7 +22,8 @@ import {
   stagePercent,
   storageKeys,
 } from "@clipzy/contracts";
-import { type EditResult, EdlSchema, editResult } from "@clipzy/models/edit/edl";
+import { StyleExtractionArtifactSchema } from "@clipzy/models/artifacts";
+import { readArtifact } from "@clipzy/platform/artifacts";
 import type { Broker } from "@clipzy/platform/broker";
 import { type Collection, DuplicateKeyError, type Filter, type Update } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
@@ -682,22 +686,23 @@ export class JobsService {
     for (const input of pendingParts(doc, stage)) await this.publishTask(doc, stage, input);
   }
 
-  private async readEdit(jobId: string): Promise<EditResult> {
-    const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "style_application"));
-    return editResult(EdlSchema.parse(JSON.parse(raw.toString("utf8"))));
+  /** The style-applier's edit summary; null for a job planned by an engine from before it. */
+  private async readEdit(jobId: string): Promise<EditSummary | null> {
+    const key = storageKeys.artifact(jobId, "edit_summary");
+    if (!(await this.deps.store.stat(key))) return null;
+    return (await readArtifact(this.deps.store, key, EditSummaryArtifactSchema)).edit;
   }
 
-  private async readStyle(jobId: string): Promise<StyleJson | null> {
-    const raw = await this.deps.store.getBytes(storageKeys.artifact(jobId, "style_extraction"));
-    return (JSON.parse(raw.toString("utf8")) as { style_json: StyleJson }).style_json;
+  private async readStyle(jobId: string): Promise<StyleJson> {
+    const key = storageKeys.artifact(jobId, "style_extraction");
+    return (await readArtifact(this.deps.store, key, StyleExtractionArtifactSchema)).style_json;
   }
 
   /** The rendering stage's report; null for a render that wrote none (an engine from before it). */
   private async readFidelity(jobId: string): Promise<FidelityReport | null> {
     const key = storageKeys.artifact(jobId, "fidelity");
     if (!(await this.deps.store.stat(key))) return null;
-    const raw = await this.deps.store.getBytes(key);
-    return JSON.parse(raw.toString("utf8")) as FidelityReport;
+    return readArtifact(this.deps.store, key, FidelityReportSchema);
   }
 
   private publishTask(doc: JobDoc, stage: StageName, input?: InputRole): Promise<void> {

@@ -1,4 +1,5 @@
 import type {
+  EditSummary,
   FidelityReport,
   InputRole,
   JobStatus,
@@ -8,7 +9,6 @@ import type {
   StageName,
   StyleJson,
 } from "@clipzy/contracts";
-import type { EditResult } from "@clipzy/models/edit/edl";
 
 /** The job document as the jobs service stores it. */
 export interface VideoRefDoc {
@@ -44,7 +44,7 @@ export interface JobDoc {
   style_input: string | null;
   style_json: StyleJson | null;
   /** The edit the render carried out (from the edit decision list), once completed. */
-  edit?: EditResult | null;
+  edit?: EditSummary | null;
   /** The rendering stage's fidelity report (full mode), stored at completion. */
   fidelity?: FidelityReport | null;
   output_key: string | null;

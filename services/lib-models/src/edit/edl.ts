@@ -1,3 +1,4 @@
+import { AUDIO_MODES, CUT_KINDS, EASINGS, type EditSummary } from "@clipzy/contracts";
 import { z } from "zod";
 
 /**
@@ -16,8 +17,6 @@ export const EDL_VERSION = 1;
 
 const frame = z.number().int().min(0);
 const unit = z.number().min(0).max(1);
-
-export const EASINGS = ["linear", "ease-in", "ease-out", "ease-in-out"] as const;
 
 export const EdlTransitionSchema = z
   .object({
@@ -68,8 +67,6 @@ export const EdlSegmentSchema = z
   .strict()
   .refine((s) => s.source_out > s.source_in, "source_out must be after source_in");
 
-export const BOUNDARY_KINDS = ["source_cut", "jump", "punch_in"] as const;
-
 export const EdlBoundarySchema = z
   .object({
     /** Output frame of the cut (the first frame of the incoming segment's core). */
@@ -79,13 +76,11 @@ export const EdlBoundarySchema = z
      * Why the cut is visible: the source's own cut moved onto the beat, a jump within one shot,
      * or a change of framing on continuous footage (punch-in).
      */
-    kind: z.enum(BOUNDARY_KINDS),
+    kind: z.enum(CUT_KINDS),
     /** Signed distance to the nearest beat of the output's music (ms), null without beats. */
     beat_offset_ms: z.number().nullable(),
   })
   .strict();
-
-export const AUDIO_MODES = ["none", "continuous", "spliced"] as const;
 
 export const EdlAudioSchema = z
   .object({
@@ -199,21 +194,13 @@ export type EdlBoundary = z.infer<typeof EdlBoundarySchema>;
 export type EdlAudio = z.infer<typeof EdlAudioSchema>;
 export type EditDecisionList = z.infer<typeof EdlSchema>;
 
-/**
- * The result's `edit` object: cuts on the output timeline with their distance to the nearest beat,
- * the source spans used, and the transitions.
- */
-export interface EditResult {
-  duration_seconds: number;
-  cuts: { time_seconds: number; beat_offset_ms: number | null; kind: EdlBoundary["kind"] }[];
-  segments: { source_in_seconds: number; source_out_seconds: number; output_start_seconds: number }[];
-  transitions: { type: string; duration_ms: number; easing: string }[];
-  audio: EdlAudio["mode"];
-}
-
 const ms3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export function editResult(e: EditDecisionList): EditResult {
+/**
+ * The result's `edit` (EditSummary in @clipzy/contracts) of an EDL: cuts on the output timeline
+ * with their distance to the nearest beat, the source spans used, and the transitions.
+ */
+export function editSummary(e: EditDecisionList): EditSummary {
   const sec = (f: number) => ms3(f / e.fps);
   return {
     duration_seconds: sec(e.output.frames),

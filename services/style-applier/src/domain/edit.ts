@@ -1,5 +1,5 @@
+import { EASINGS } from "@clipzy/contracts";
 import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
-import { EASINGS } from "@clipzy/models/edit/edl";
 import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
 
 /**

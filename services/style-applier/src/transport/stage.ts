@@ -1,4 +1,4 @@
-import { type Quality, storageKeys } from "@clipzy/contracts";
+import { EDIT_SUMMARY_VERSION, type EditSummaryArtifact, type Quality, storageKeys } from "@clipzy/contracts";
 import {
   AnalyzedInputSchema,
   AudioAnalysisSchema,
@@ -6,6 +6,7 @@ import {
   StyleExtractionArtifactSchema,
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
+import { editSummary } from "@clipzy/models/edit/edl";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
@@ -53,6 +54,9 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
     );
     await store.putBytes(edl.colour.lut_key, cube, { contentType: "text/plain" });
     ctx.progress(0.8);
+    // What the job's result says of the edit, so the jobs service never reads the EDL's format.
+    const summary: EditSummaryArtifact = { version: EDIT_SUMMARY_VERSION, edit: editSummary(edl) };
+    await writeJson(store, key("edit_summary"), summary);
     return writeJson(store, key("style_application"), edl);
   };
 }

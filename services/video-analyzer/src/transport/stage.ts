@@ -1,7 +1,7 @@
 import { storageKeys } from "@clipzy/contracts";
 import { AnalysisCache } from "@clipzy/media/analysis-cache";
 import { analyzeVideo } from "@clipzy/media/analyze-video";
-import type { AnalyzedInput } from "@clipzy/models/artifacts";
+import { AnalyzedInputSchema } from "@clipzy/models/artifacts";
 import { encodeEstimates } from "@clipzy/models/video/motion-features";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { analyseInputs } from "@clipzy/platform/stage-inputs";
@@ -20,7 +20,7 @@ export function videoAnalysisStage(store: ObjectStore): StageHandler {
       const entry = await cache.key(ref.contentSha256, "video.json");
       const motionKey =
         (await cache.key(ref.contentSha256, "motion.bin")) ?? storageKeys.motionFeatures(task.jobId, role);
-      const { value, reused } = await cache.json<AnalyzedInput>(entry, async () => {
+      const { value, reused } = await cache.json(entry, AnalyzedInputSchema, async () => {
         const { analysis, frames } = await analyzeVideo(await store.readableLocation(ref.storageKey), {
           signal: ctx.signal,
           durationSeconds: ref.durationSeconds,
