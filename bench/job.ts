@@ -20,7 +20,9 @@ import { existsSync, mkdirSync, openAsBlob, renameSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { storageKeys } from "../services/lib-contracts/src/keys.js";
-import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
+import { probeMedia } from "../services/lib-media/src/ffmpeg.js";
+import { analysisSize, decodeArgs } from "../services/lib-media/src/frame-decoder.js";
+import { videoStreamInfo } from "../services/lib-media/src/probe.js";
 import { type EditDecisionList, EdlSchema } from "../services/lib-models/src/edit/edl.js";
 import { runTool, spawnTool } from "../services/lib-platform/src/process.js";
 import { beatFrames, makeEditedClip, type Shot, shotLengths } from "../test/support/edit-media.js";
@@ -86,7 +88,7 @@ const seconds = async (f: () => Promise<unknown>) => {
 };
 
 async function bareDecode(file: string): Promise<number> {
-  const info = await probeVideo(file);
+  const info = videoStreamInfo(await probeMedia(file), file);
   const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
   return seconds(async () => {
     const tool = spawnTool("ffmpeg", decodeArgs(file, { width, height }));

@@ -7,7 +7,9 @@
  * Generates (and caches) a 60 s 1080p30 H.264 file under .tmp/bench/.
  */
 import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
-import { analysisSize, decodeArgs, probeVideo } from "../services/lib-media/src/frame-decoder.js";
+import { probeMedia } from "../services/lib-media/src/ffmpeg.js";
+import { analysisSize, decodeArgs } from "../services/lib-media/src/frame-decoder.js";
+import { videoStreamInfo } from "../services/lib-media/src/probe.js";
 import { analyzeMotion } from "../services/lib-models/src/motion/analyze-motion.js";
 import { decodeEstimates, encodeEstimates } from "../services/lib-models/src/video/motion-features.js";
 import { SubjectDetector } from "../services/lib-models/src/video/subject.js";
@@ -23,7 +25,7 @@ const sampler = setInterval(() => {
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
 async function bareDecode(seconds?: number): Promise<number> {
-  const info = await probeVideo(file);
+  const info = videoStreamInfo(await probeMedia(file), file);
   const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
   const t0 = performance.now();
   const tool = spawnTool("ffmpeg", decodeArgs(file, { width, height, durationSeconds: seconds }));

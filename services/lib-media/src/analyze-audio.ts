@@ -5,7 +5,9 @@ import {
   emptyAnalysis,
 } from "@clipzy/models/audio/analyzer";
 import { fingerprintFromRaw } from "@clipzy/models/audio/fingerprint";
-import { decodePcm, NoAudioStreamError, probeAudio } from "./pcm-decoder.js";
+import { probeMedia } from "./ffmpeg.js";
+import { decodePcm, NoAudioStreamError } from "./pcm-decoder.js";
+import { audioStreamInfo } from "./probe.js";
 
 export type { AudioAnalysis } from "@clipzy/models/audio/analyzer";
 export { ANALYSIS_RATE } from "@clipzy/models/audio/analyzer";
@@ -30,7 +32,7 @@ export function emptyAudioAnalysis(): AudioAnalysis {
  * track's Chromaprint fingerprint. `input` is a local path or any URL ffmpeg reads.
  */
 export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}): Promise<AudioAnalysis> {
-  const probe = await probeAudio(input, opts.signal);
+  const probe = audioStreamInfo(await probeMedia(input, opts.signal));
   if (!probe.hasAudio) return emptyAudioAnalysis();
   const duration =
     opts.durationSeconds && opts.durationSeconds > 0 ? opts.durationSeconds : probe.durationSeconds;

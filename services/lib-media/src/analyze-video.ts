@@ -15,7 +15,9 @@ import { dominantColours } from "@clipzy/models/video/palette";
 import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
 import { cutFrequency, primaryTransition, shotStats } from "@clipzy/models/video/shot-stats";
 import { aspectRatioString, frameRateNumber } from "@clipzy/models/video/stream-format";
-import { analysisSize, decodeFrames, probeVideo, type StreamInfo } from "./frame-decoder.js";
+import { probeMedia } from "./ffmpeg.js";
+import { analysisSize, decodeFrames } from "./frame-decoder.js";
+import { videoStreamInfo } from "./probe.js";
 
 /**
  * What motion analysis needs of the analysed frames: the global motion of every frame pair,
@@ -47,7 +49,7 @@ export async function analyzeVideo(
   input: string,
   opts: AnalyzeVideoOptions = {},
 ): Promise<{ analysis: VideoAnalysis; frames: AnalysisFrames }> {
-  const info: StreamInfo = await probeVideo(input, opts.signal);
+  const info = videoStreamInfo(await probeMedia(input, opts.signal), input);
   const fps = info.fps > 0 ? info.fps : (opts.frameRate ?? 30);
   const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
   const duration =

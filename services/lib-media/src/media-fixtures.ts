@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { runTool } from "@clipzy/platform/process";
+import { runFfmpeg, spawnFfmpeg } from "./ffmpeg.js";
 
 /**
  * Writes generated media for tests and the benchmark (never used in production paths):
@@ -12,8 +12,7 @@ export async function writePcm(
   extraArgs: readonly string[] = ["-c:a", "pcm_s16le"],
 ): Promise<void> {
   const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  await runTool(
-    "ffmpeg",
+  await runFfmpeg(
     [
       "-hide_banner",
       "-loglevel",
@@ -36,15 +35,14 @@ export async function writePcm(
 
 /** Runs ffmpeg with the given arguments (quiet, overwrite). */
 export async function ffmpeg(args: readonly string[]): Promise<string> {
-  return runTool("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
+  return runFfmpeg(["-hide_banner", "-loglevel", "error", "-y", ...args]);
 }
 
 /** ffmpeg's own EBU R128 figures for a file (the `ebur128` filter summary). */
 export async function ffmpegEbur128(
   path: string,
 ): Promise<{ integrated: number; lra: number; truePeak: number | null }> {
-  const { spawnTool } = await import("@clipzy/platform/process");
-  const tool = spawnTool("ffmpeg", [
+  const tool = spawnFfmpeg([
     "-hide_banner",
     "-nostats",
     "-i",

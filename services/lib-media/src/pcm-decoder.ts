@@ -1,11 +1,12 @@
-import { ProcessError, readRecords, runTool, spawnTool } from "@clipzy/platform/process";
+import { ProcessError, readRecords } from "@clipzy/platform/process";
+import { spawnFfmpeg } from "./ffmpeg.js";
 
 /**
  * The one decode of the audio: ffmpeg `-vn -ac <channels> -ar <rate> -f f32le pipe:1`, streamed
  * as Float32Array blocks of `blockSamples` frames (interleaved; the last one may be shorter). With
  * `onFingerprint`, the same decode also feeds ffmpeg's chromaprint muxer (a second output on fd 3),
  * whose raw fingerprint is handed over once the decode ends. The child is killed when `signal`
- * aborts (spawnTool), and an input without an audio stream is reported as `NoAudioStreamError`
+ * aborts (spawnFfmpeg), and an input without an audio stream is reported as `NoAudioStreamError`
  * rather than a failure.
  */
 export class NoAudioStreamError extends Error {
@@ -67,7 +68,7 @@ export async function* decodePcm(input: string, opts: DecodeOptions): AsyncGener
   const channels = opts.channels ?? 1;
   const block = (opts.blockSamples ?? 8192) * channels;
   const fingerprint = opts.onFingerprint !== undefined;
-  const tool = spawnTool("ffmpeg", decodeArgs(input, opts.sampleRate, fingerprint, channels), {
+  const tool = spawnFfmpeg(decodeArgs(input, opts.sampleRate, fingerprint, channels), {
     signal: opts.signal,
     extraPipes: fingerprint ? 1 : 0,
   });
@@ -98,42 +99,4 @@ function mapError(e: unknown, input: string): unknown {
     return new NoAudioStreamError(input);
   }
   return e;
-}
-
-export interface AudioProbe {
-  hasAudio: boolean;
-  /** Channels of the first audio stream (0 without one). */
-  channels: number;
-  /** Duration in seconds (audio stream, else container), null if unknown. */
-  durationSeconds: number | null;
-}
-
-/** ffprobe: does the input have an audio stream, and how long is it. */
-export async function probeAudio(input: string, signal?: AbortSignal): Promise<AudioProbe> {
-  const out = await runTool(
-    "ffprobe",
-    [
-      "-v",
-      "error",
-      "-select_streams",
-      "a:0",
-      "-show_entries",
-      "stream=index,duration,channels:format=duration",
-      "-of",
-      "json",
-      input,
-    ],
-    { signal },
-  );
-  const j = JSON.parse(out) as {
-    streams?: { duration?: string; channels?: number }[];
-    format?: { duration?: string };
-  };
-  const hasAudio = (j.streams?.length ?? 0) > 0;
-  const d = Number(j.streams?.[0]?.duration ?? j.format?.duration);
-  return {
-    hasAudio,
-    channels: hasAudio ? (j.streams?.[0]?.channels ?? 1) : 0,
-    durationSeconds: Number.isFinite(d) && d > 0 ? d : null,
-  };
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTool } from "@clipzy/platform/process";
+import { runFfmpeg } from "./ffmpeg.js";
 
 export const W = 320;
 export const H = 180;
@@ -17,7 +17,7 @@ export function tempDir(prefix = "clipzy-va-"): { dir: string; cleanup: () => vo
 }
 
 export async function ffmpeg(args: string[]): Promise<void> {
-  await runTool("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args]);
+  await runFfmpeg(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args]);
 }
 
 const ENCODE = [

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { probeMedia, runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { type EditDecisionList, EdlSchema, type EdlSegment } from "@clipzy/models/edit/edl";
-import { runTool, spawnTool } from "@clipzy/platform/process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderArgs } from "./ffmpeg-args.js";
 
@@ -21,7 +21,7 @@ const src = join(dir, "src.mp4");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  await runTool("ffmpeg", [
+  await runFfmpeg([
     "-nostdin",
     "-v",
     "error",
@@ -90,16 +90,13 @@ const edl = (over: Partial<EditDecisionList>): EditDecisionList =>
 
 async function render(e: EditDecisionList, name: string): Promise<string> {
   const out = join(dir, name);
-  await runTool(
-    "ffmpeg",
-    renderArgs(e, src, out).filter((a) => a !== "-progress" && a !== "pipe:1"),
-  );
+  await runFfmpeg(renderArgs(e, src, out).filter((a) => a !== "-progress" && a !== "pipe:1"));
   return out;
 }
 
 /** ffmpeg's raw output of a file in a format (`-f …` arguments), in memory. */
 async function decode(file: string, format: string[]): Promise<Buffer> {
-  const tool = spawnTool("ffmpeg", ["-v", "error", "-i", file, ...format, "pipe:1"]);
+  const tool = spawnFfmpeg(["-v", "error", "-i", file, ...format, "pipe:1"]);
   const chunks: Buffer[] = [];
   tool.stdout.on("data", (c: Buffer) => chunks.push(c));
   await tool.done;
@@ -122,18 +119,8 @@ async function frameNumbers(file: string, w: number, h: number): Promise<number[
 }
 
 async function streamSeconds(file: string, stream: "v" | "a"): Promise<number> {
-  const s = await runTool("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    `${stream}:0`,
-    "-show_entries",
-    "stream=duration",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  return Number(s.trim());
+  const kind = stream === "v" ? "video" : "audio";
+  return Number((await probeMedia(file)).streams?.find((s) => s.codec_type === kind)?.duration);
 }
 
 async function pcm(file: string): Promise<Float32Array> {

@@ -3,13 +3,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
+import { spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { measureStyle } from "@clipzy/media/measure-style";
 import { AnalyzedInputSchema, StyleExtractionArtifactSchema } from "@clipzy/models/artifacts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { spawnTool } from "@clipzy/platform/process";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
@@ -32,7 +32,7 @@ export function renderingStage(store: ObjectStore): StageHandler {
     try {
       const out = join(dir, "output.mp4");
       const input = await store.readableLocation(edl.input_key);
-      const ff = spawnTool("ffmpeg", renderArgs(edl, input, out), { signal: ctx.signal });
+      const ff = spawnFfmpeg(renderArgs(edl, input, out), { signal: ctx.signal });
       ff.stdout.setEncoding("utf8");
       ff.stdout.on("data", (chunk: string) => {
         const t = progressSeconds(chunk);

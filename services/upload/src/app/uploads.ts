@@ -4,7 +4,7 @@ import { AppError, newId, storageKeys } from "@clipzy/contracts";
 import { type Collection, DuplicateKeyError } from "@clipzy/platform/docstore";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { decodeCheck, probeMedia } from "../adapters/ffprobe.js";
+import { decodeCheck, probeUpload } from "../adapters/media.js";
 import { checkLimits, interpretProbe, type MediaLimits, type MediaMetadata } from "../domain/probe.js";
 
 export interface VideoDoc {
@@ -207,7 +207,7 @@ export class UploadsService {
     signal?: AbortSignal,
   ): Promise<MediaMetadata> {
     const location = await this.deps.store.readableLocation(key);
-    const probe = await probeMedia(location, signal);
+    const probe = await probeUpload(location, signal);
     if (!probe) throw new AppError("invalid_media", "the file is not a video ffmpeg can read");
     const verdict = interpretProbe(probe, filename, size);
     if (!verdict.ok) throw new AppError("invalid_media", verdict.reason);

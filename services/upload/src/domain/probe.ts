@@ -1,3 +1,5 @@
+import { type ProbeJson, videoStream } from "@clipzy/media/probe";
+
 /** Turns ffprobe's JSON into the video metadata the API reports, or says why it is not a video. */
 export interface MediaMetadata {
   width: number;
@@ -10,22 +12,7 @@ export interface MediaMetadata {
   has_audio: boolean;
 }
 
-interface ProbeStream {
-  codec_type?: string;
-  codec_name?: string;
-  width?: number;
-  height?: number;
-  avg_frame_rate?: string;
-  r_frame_rate?: string;
-  duration?: string;
-  bit_rate?: string;
-  disposition?: { attached_pic?: number };
-}
-
-export interface ProbeJson {
-  streams?: ProbeStream[];
-  format?: { format_name?: string; duration?: string; bit_rate?: string; size?: string };
-}
+export type { ProbeJson } from "@clipzy/media/probe";
 
 export type ProbeVerdict = { ok: true; metadata: MediaMetadata } | { ok: false; reason: string };
 
@@ -39,7 +26,7 @@ function rate(r: string | undefined): number {
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function interpretProbe(probe: ProbeJson, filename: string, sizeBytes: number): ProbeVerdict {
-  const video = probe.streams?.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+  const video = videoStream(probe);
   if (!video) return { ok: false, reason: "the file has no video stream" };
   if (!video.width || !video.height) return { ok: false, reason: "the video stream has no frame size" };
   const duration = Number(probe.format?.duration ?? video.duration ?? 0);

@@ -1,15 +1,11 @@
-import { ProcessError, runTool } from "@clipzy/platform/process";
-import type { ProbeJson } from "../domain/probe.js";
+import { probeMedia, runFfmpeg } from "@clipzy/media/ffmpeg";
+import type { ProbeJson } from "@clipzy/media/probe";
+import { ProcessError } from "@clipzy/platform/process";
 
-/** Runs ffprobe on a path or URL; null when ffprobe cannot read it as media at all. */
-export async function probeMedia(location: string, signal?: AbortSignal): Promise<ProbeJson | null> {
+/** The one probe (probeMedia) of a path or URL; null when ffprobe cannot read it as media at all. */
+export async function probeUpload(location: string, signal?: AbortSignal): Promise<ProbeJson | null> {
   try {
-    const out = await runTool(
-      "ffprobe",
-      ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", location],
-      { signal },
-    );
-    return JSON.parse(out) as ProbeJson;
+    return await probeMedia(location, signal);
   } catch (err) {
     if (err instanceof ProcessError) return null;
     throw err;
@@ -27,7 +23,7 @@ export async function decodeCheck(location: string, signal?: AbortSignal): Promi
   ];
   for (const args of runs) {
     try {
-      await runTool("ffmpeg", ["-nostdin", ...args], { signal });
+      await runFfmpeg(["-nostdin", ...args], { signal });
     } catch (err) {
       if (err instanceof ProcessError)
         return err.stderrTail.trim().split("\n").slice(-1)[0] || "the video does not decode";
