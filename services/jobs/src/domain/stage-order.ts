@@ -1,3 +1,4 @@
+/** The order of a job's stages: where it starts, and what follows each stage for its mode. */
 import { lastStage, type Mode, STAGES, type StageName, stageIndex } from "@clipzy/contracts";
 
 /** The stage after `stage` for a job of `mode`, or null when `stage` is the job's last. */

@@ -1,6 +1,6 @@
 import { stagePercent } from "@clipzy/contracts";
 import { describe, expect, it } from "vitest";
-import { nextStage } from "./progress.js";
+import { nextStage } from "./stage-order.js";
 
 describe("stage progress mapping (seed 003)", () => {
   it("maps a stage's fraction onto its documented range", () => {
