@@ -55,15 +55,7 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
  * an active job passes.
  */
 export class JobCommands {
-  private readonly journal: JobEventLog;
-  private readonly orchestrator: Orchestrator;
-  private readonly now: () => Date;
-
-  constructor(private readonly deps: CommandDeps) {
-    this.journal = deps.journal;
-    this.orchestrator = deps.orchestrator;
-    this.now = deps.now;
-  }
+  constructor(private readonly deps: CommandDeps) {}
 
   /**
    * Creates a job, or with an idempotency key returns the job an earlier identical request
@@ -76,7 +68,7 @@ export class JobCommands {
       _id: `${input.tenantId}:${input.idempotencyKey}`,
       request_hash: input.requestHash ?? "",
       job_id: newId("job"),
-      created_at: this.now(),
+      created_at: this.deps.now(),
     };
     try {
       await this.deps.idempotency.insertOne(claim);
@@ -146,7 +138,7 @@ export class JobCommands {
         });
       }
     }
-    const now = this.now();
+    const now = this.deps.now();
     const doc: JobDoc = {
       _id: jobId,
       tenant_id: input.tenantId,
@@ -178,27 +170,27 @@ export class JobCommands {
       outbox: firstStage(),
     };
     await this.deps.jobs.insertOne(doc);
-    await this.journal.record(doc);
-    await this.orchestrator.dispatch(doc);
+    await this.deps.journal.record(doc);
+    await this.deps.orchestrator.dispatch(doc);
     this.deps.log.info({ job_id: doc._id, video_id: doc.video_id }, "job created");
     return doc;
   }
 
   async cancel(tenantId: string, jobId: string): Promise<JobDoc> {
-    const now = this.now();
-    const updated = await this.journal.update(
+    const now = this.deps.now();
+    const updated = await this.deps.journal.update(
       { _id: jobId, tenant_id: tenantId, status: { $in: ACTIVE_STATUSES } },
       { $set: { status: "cancelled", current_stage: null, updated_at: now, completed_at: now } },
     );
     if (!updated) {
-      const doc = await this.journal.get(tenantId, jobId);
+      const doc = await this.deps.journal.get(tenantId, jobId);
       throw new AppError("job_terminal", `job ${jobId} is already ${doc.status} and cannot be cancelled`, {
         job_id: jobId,
         status: doc.status,
       });
     }
     await publish(this.deps.broker, routes.jobCancelled, { jobId });
-    await this.orchestrator.announceTerminal(updated);
+    await this.deps.orchestrator.announceTerminal(updated);
     return updated;
   }
 }

@@ -47,15 +47,7 @@ const OUTBOX_SWEEP_LIMIT = 100;
  * it is the one that advanced the job.
  */
 export class Orchestrator {
-  private readonly journal: JobEventLog;
-  private readonly results: JobResults;
-  private readonly now: () => Date;
-
-  constructor(private readonly deps: OrchestratorDeps) {
-    this.journal = deps.journal;
-    this.results = deps.results;
-    this.now = deps.now;
-  }
+  constructor(private readonly deps: OrchestratorDeps) {}
 
   /**
    * A worker reported progress inside a stage. The common case (the job is already processing) is
@@ -67,22 +59,22 @@ export class Orchestrator {
   async onStageProgress(jobId: string, stage: string, fraction: number, input?: string): Promise<void> {
     if (!isStageName(stage)) return;
     const idx = stageIndex(stage);
-    const now = this.now();
+    const now = this.deps.now();
     let percent = stagePercent(stage, fraction);
     const part: Update = {};
     if (input && isInputRole(input)) {
-      const doc = this.journal.cached(jobId) ?? (await this.deps.jobs.findOne({ _id: jobId }));
+      const doc = this.deps.journal.cached(jobId) ?? (await this.deps.jobs.findOne({ _id: jobId }));
       if (!doc || !partsOf(doc, stage).includes(input)) return;
       percent = stagePercent(stage, stageFraction(doc, stage, input, fraction));
       part.$max = { [`stage_parts.${stage}.${input}.fraction`]: fraction };
     }
     const advance = () =>
-      this.journal.update(
+      this.deps.journal.update(
         { _id: jobId, status: "processing", done_index: { $lt: idx }, progress_percent: { $lt: percent } },
         { ...part, $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
       );
     if (await advance()) return;
-    const started = await this.journal.update(
+    const started = await this.deps.journal.update(
       { _id: jobId, status: "queued" },
       {
         $set: { status: "processing", started_at: now, current_stage: stage, updated_at: now },
@@ -136,11 +128,11 @@ export class Orchestrator {
       return;
     }
 
-    const now = this.now();
+    const now = this.deps.now();
     const guard = { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx } };
     const cost = costFields(stage, timing, reusedInputs);
     const started = doc.started_at ?? doc.created_at;
-    const completed = await this.journal.update(guard, {
+    const completed = await this.deps.journal.update(guard, {
       $set: {
         ...cost,
         status: "completed",
@@ -151,7 +143,7 @@ export class Orchestrator {
         started_at: started,
         completed_at: now,
         processing_time_seconds: Math.round((now.getTime() - started.getTime()) / 10) / 100,
-        ...(await this.results.ofCompleted(doc)),
+        ...(await this.deps.results.ofCompleted(doc)),
       },
     });
     if (completed) {
@@ -174,14 +166,14 @@ export class Orchestrator {
     set: Record<string, unknown> = {},
   ): Promise<JobDoc | null> {
     const idx = stageIndex(stage);
-    const now = this.now();
-    const advanced = await this.journal.update(
+    const now = this.deps.now();
+    const advanced = await this.deps.journal.update(
       { _id: doc._id, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: idx }, ...guard },
       {
         $set: {
           ...set,
           ...costFields(stage, cost.timing, cost.reused),
-          ...(stage === "style_extraction" ? { style_json: await this.results.style(doc._id) } : {}),
+          ...(stage === "style_extraction" ? { style_json: await this.deps.results.style(doc._id) } : {}),
           status: "processing",
           started_at: doc.started_at ?? now,
           done_index: idx,
@@ -207,9 +199,9 @@ export class Orchestrator {
     input: InputRole,
     part: PartDoc,
   ): Promise<JobDoc | null> {
-    const now = this.now();
+    const now = this.deps.now();
     const at = `stage_parts.${stage}.${input}`;
-    const recorded = await this.journal.update(
+    const recorded = await this.deps.journal.update(
       {
         _id: doc._id,
         status: { $in: ACTIVE_STATUSES },
@@ -237,10 +229,10 @@ export class Orchestrator {
    */
   async onStageFailed(jobId: string, stage: string, message: string, input?: string): Promise<void> {
     if (!isStageName(stage)) return;
-    const now = this.now();
+    const now = this.deps.now();
     // a part already done cannot fail either (a stale duplicate of it)
     const part = input && isInputRole(input) ? { [`stage_parts.${stage}.${input}.done`]: { $ne: true } } : {};
-    const failed = await this.journal.update(
+    const failed = await this.deps.journal.update(
       { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1, ...part },
       {
         $set: {
@@ -285,7 +277,7 @@ export class Orchestrator {
    * several instances a task may be published twice, which stages tolerate (they are idempotent).
    */
   async sweepOutbox(graceMs: number): Promise<number> {
-    const before = new Date(this.now().getTime() - graceMs);
+    const before = new Date(this.deps.now().getTime() - graceMs);
     // One equality query per stage rather than `$in`: FerretDB evaluates `$in` over a scan of every
     // job ever stored (34 ms a sweep at 300 jobs, growing), an equality in the backend (1 ms).
     const stalled: JobDoc[] = [];
