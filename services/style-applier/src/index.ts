@@ -1,6 +1,6 @@
 import { type StageWorker, startStageWorker } from "@clipzy/platform/stage-worker";
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
-import { styleApplicationStage } from "./transport/stage.js";
+import { styleApplicationStage } from "./app/style-application-stage.js";
 
 export function start(deps: WorkerDeps): Promise<StageWorker> {
   return startStageWorker({
