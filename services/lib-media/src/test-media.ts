@@ -20,7 +20,8 @@ export async function ffmpeg(args: string[]): Promise<void> {
   await runFfmpeg(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", ...args]);
 }
 
-const ENCODE = [
+/** The encode of every generated test clip: H.264, near-lossless, fast. */
+export const ENCODE = [
   "-c:v",
   "libx264",
   "-preset",
