@@ -18,8 +18,18 @@ import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/valid
 
 /** The job routes, added to `r` (whose id parameters are checked); a status read is the first. */
 export function jobRoutes(r: Router, b: Backends): void {
-  /** `summary`: without style_json and output URL, which JobResponse does not show. */
-  const getJob = async (req: Request, summary = false) => {
+  jobStateRoutes(r, b);
+  jobDownloadRoutes(r, b);
+  jobEventRoutes(r, b);
+}
+
+/**
+ * The job named by the request's `:jobId`. `summary`: without style_json and output URL, which
+ * JobResponse does not show.
+ */
+const jobReader =
+  (b: Backends) =>
+  async (req: Request, summary = false): Promise<Job> => {
     const { job } = await b.jobs.getJob({
       tenantId: req.tenantId,
       jobId: req.params.jobId as string,
@@ -27,6 +37,10 @@ export function jobRoutes(r: Router, b: Backends): void {
     });
     return job!;
   };
+
+/** Create, read, list, cancel, and the result. */
+function jobStateRoutes(r: Router, b: Backends): void {
+  const getJob = jobReader(b);
 
   r.get("/jobs/:jobId", async (req, res) => {
     res.json(envelope("Job retrieved", jobResponse(await getJob(req, true))));
@@ -98,6 +112,11 @@ export function jobRoutes(r: Router, b: Backends): void {
     const { job } = await b.jobs.cancelJob({ tenantId: req.tenantId, jobId: req.params.jobId });
     res.json(envelope("Job cancelled", jobResponse(job!)));
   });
+}
+
+/** What a completed job offers for download: its output video and its colour transfer. */
+function jobDownloadRoutes(r: Router, b: Backends): void {
+  const getJob = jobReader(b);
 
   /** The job, once completed: what only a completed job has is 409 before. */
   const completedJob = async (req: Parameters<typeof getJob>[0], what: string) => {
@@ -134,6 +153,11 @@ export function jobRoutes(r: Router, b: Backends): void {
       .type("text/plain")
       .send(await b.store.getBytes(key));
   });
+}
+
+/** The job's events as Server-Sent Events. */
+function jobEventRoutes(r: Router, b: Backends): void {
+  const getJob = jobReader(b);
 
   /**
    * Server-Sent Events from the job's event log, pushed by the jobs service as changes are
