@@ -6,6 +6,7 @@
 // are installed here too.
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
 import { ensureInfra } from "./infra.mjs";
+import { photosDir } from "./photos.mjs";
 import { ensureSchemathesis } from "./schemathesis.mjs";
 
 // chromium: the dashboard tests drive Debian's browser with puppeteer-core (nothing downloads one)
@@ -37,6 +38,12 @@ try {
   ensureSchemathesis();
 } catch (err) {
   fail(`schemathesis (the API fuzzer) cannot be installed: ${err.message}`);
+}
+// Real photographs (scikit-image's wheel, pinned) as backgrounds of the generated analysis clips.
+try {
+  photosDir();
+} catch (err) {
+  fail(`scikit-image's photographs cannot be installed: ${err.message}`);
 }
 const args = process.argv.slice(2);
 // With file filters one of the two projects may have nothing to run.

@@ -10,11 +10,12 @@ import {
 } from "@clipzy/models/video/frame-features";
 import { gradeFromProfile } from "@clipzy/models/video/grade-model";
 import { LabAccumulator } from "@clipzy/models/video/lab";
-import { MotionTracker, PAIR_STRIDE, pairAt } from "@clipzy/models/video/motion-features";
+import { MIN_TEXTURE, MotionTracker, PAIR_STRIDE, pairAt } from "@clipzy/models/video/motion-features";
 import { dominantColours } from "@clipzy/models/video/palette";
 import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
 import { cutFrequency, primaryTransition, shotStats } from "@clipzy/models/video/shot-stats";
 import { aspectRatioString, frameRateNumber } from "@clipzy/models/video/stream-format";
+import { TransitionFrameStore } from "@clipzy/models/video/transition-frames";
 import { probeMedia } from "./ffmpeg.js";
 import { analysisSize, decodeFrames } from "./frame-decoder.js";
 import { videoStreamInfo } from "./probe.js";
@@ -60,6 +61,8 @@ export async function analyzeVideo(
   // Two luma planes, alternating: the current frame and the previous one.
   const lumaBufs = [new Uint8Array(plane), new Uint8Array(plane)];
   const motion = new MotionTracker(width, height, expected);
+  // the frames around candidate transitions, for typing them by their pixels (bounded)
+  const kept = new TransitionFrameStore(width, height);
   let count = 0;
   const mad: number[] = [0];
   const large: number[] = [0];
@@ -88,6 +91,7 @@ export async function analyzeVideo(
       hist.push(histDistance(prevSig, sig));
       content.push(contentDistance(prevSig, sig));
     }
+    kept.push(luma, count ? content[count] : 0);
     colour.add(rgb, luma);
     lab.add(rgb);
     // Motion pair count−1 closes here; the pair before it is video pair count−1.
@@ -119,6 +123,17 @@ export async function analyzeVideo(
     content: Float32Array.from(content),
     residual,
     sigs,
+    typing: {
+      w: kept.w,
+      h: kept.h,
+      count,
+      frame: (k: number) => kept.get(k),
+      motion: (j: number) => {
+        const m = pairAt(estimates, j);
+        if (m.texture < MIN_TEXTURE || m.inliers < 0.5) return null;
+        return { tx: (m.tx * kept.w) / width, ty: (m.ty * kept.h) / height, a: m.a, b: m.b };
+      },
+    },
   };
   const transitions = detectTransitions(series);
   const shots: Shot[] = shotsFrom(transitions, count, fps);

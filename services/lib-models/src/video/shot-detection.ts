@@ -1,5 +1,6 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
+import { type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
 
 /**
  * Shot-boundary detection over per-frame features (pure).
@@ -33,9 +34,12 @@ export interface FeatureSeries {
   /** Mean absolute luma residual of pair i (0..255) after compensating its global (camera) motion. */
   residual: Float32Array;
   sigs: FrameSignature[];
+  /** The frames kept around candidate transitions, to type them by their pixels (else the thumbnails do). */
+  typing?: TypingInput;
 }
 
-export type TransitionKind = "cut" | "fade" | "dissolve" | "wipe";
+/** "other": a gradual transition that is neither a blend nor a wipe/slide (a zoom, a squeeze, …). */
+export type TransitionKind = "cut" | "fade" | "dissolve" | "wipe" | "other";
 
 export interface DetectedTransition {
   kind: TransitionKind;
@@ -53,6 +57,8 @@ export interface DetectedTransition {
   /** Gradual: the outgoing / incoming side is black (a fade out / a fade in). */
   toBlack?: boolean;
   fromBlack?: boolean;
+  /** Gradual, typed from the kept frames: what the pixels did (transition-typing.ts). */
+  family?: TransitionFamily;
 }
 
 export interface Shot {
@@ -543,10 +549,41 @@ function validateRegion(
   };
 }
 
+/**
+ * A detected gradual transition typed, and its span measured, by its pixels (when its frames were
+ * kept): a blend is a fade when it passes through black or white or starts or ends there, else a
+ * dissolve; a wipe or a slide is a wipe; the rest is "other".
+ */
+function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransition {
+  const typed = f.typing && typeTransition(f.typing, g.startFrame, g.startFrame + g.frames);
+  if (!typed) return g;
+  if (process.env.DEBUG_TYPING) console.log("typed", g.kind, g.startFrame, g.frames, JSON.stringify(typed.ratios), typed.family, typed.startFrame, typed.frames);
+  const kind: TransitionKind =
+    typed.family === "blend"
+      ? g.kind === "fade"
+        ? "fade"
+        : "dissolve"
+      : typed.family === "other"
+        ? "other"
+        : "wipe";
+  return {
+    ...g,
+    kind,
+    family: typed.family,
+    startFrame: typed.startFrame,
+    frames: typed.frames,
+    startSeconds: typed.startFrame / f.fps,
+    durationSeconds: typed.frames / f.fps,
+    easing: typed.family === "other" ? g.easing : classifyEasing(typed.progress),
+  };
+}
+
 /** Cuts and gradual transitions, in time order. */
 export function detectTransitions(f: FeatureSeries): DetectedTransition[] {
   const cuts = detectCuts(f);
-  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) });
+  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }).map((g) =>
+    typeByPixels(f, g),
+  );
   // A cut inside a gradual transition is part of it (e.g. the jump of a fade through white).
   const kept = cuts.filter(
     (c) => !gradual.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),

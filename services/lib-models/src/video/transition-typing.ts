@@ -1,0 +1,436 @@
+import type { MotionParams } from "./global-motion.js";
+
+/**
+ * Typing a gradual transition by what it does to pixels (pure).
+ *
+ * Over the frames of a candidate (video/transition-frames.ts keeps them, 64×36 luma), the outgoing
+ * shot's last frame A and the incoming shot's first frame B are carried along by each shot's own
+ * camera motion (the median global motion of the pairs just before / after, so a Ken Burns pan on
+ * either side is followed), giving A'(k) and B'(k) for every frame k in between. Three models are fitted
+ * to each frame F(k):
+ *  - blend: F ≈ α·A' + β·B' + c (least squares: a dissolve has α + β = 1, a fade through black
+ *    α, β falling to 0, through white c rising); progress p = (1 − α)/2 + β/2;
+ *  - switch: each pixel is A' or B' (a wipe of any shape: each pixel switches once); progress = the
+ *    share of pixels that tell A' and B' apart and read B';
+ *  - slide: A' pushed out and B' pushed in along one of four directions by d pixels (best d
+ *    searched); progress = d / frame size.
+ * Each model's residual (mean |F − model| over the inner frames) is divided by the mean |A' − B'|
+ * there. The family is the model of least residual ratio, or "other" (a zoom, a squeeze, a pixelise)
+ * when none explains the frames (ratio over OTHER_RATIO). The transition runs where the progress
+ * moves: a blend's linear fit of p over 0.1–0.9 carried out to 0 and 1 (xfade's and most editors'
+ * blends are linear), a wipe's or slide's first frame past 3 % and last frame short of 97 %.
+ */
+export type TransitionFamily = "blend" | "wipe" | "slide" | "other";
+
+export interface TypingInput {
+  /** Size of the stored frames. */
+  w: number;
+  h: number;
+  count: number;
+  frame: (k: number) => Uint8Array | null;
+  /** Camera motion of pair j (frame j → j+1) in stored-frame pixels, or null where not measured. */
+  motion: (j: number) => MotionParams | null;
+}
+
+export interface TypedTransition {
+  family: TransitionFamily;
+  /** Last frame before the change. */
+  startFrame: number;
+  /** Changed pairs. */
+  frames: number;
+  /** Residual ratios of the three models over the inner frames. */
+  ratios: { blend: number; switch: number; slide: number; proj: number; spread: number };
+  /** Progress per frame from startFrame to startFrame + frames (the winning model's). */
+  progress: number[];
+}
+
+/** A blend (or a slide) leaves at most this share of what the nearer end alone leaves. */
+export const BLEND_MAX = 0.3;
+/** A wipe, hard or soft, at most this. */
+export const OTHER_RATIO = 0.5;
+/** A wipe's blocks are spread between A' and B' (a blend's all read one mix). */
+const MIN_SPREAD = 0.18;
+const MARGIN = 8;
+const SPAN_EPS = 0.01;
+const DISTINCT = 20;
+
+interface Sim {
+  m00: number;
+  m01: number;
+  m10: number;
+  m11: number;
+  tx: number;
+  ty: number;
+}
+const ID: Sim = { m00: 1, m01: 0, m10: 0, m11: 1, tx: 0, ty: 0 };
+const fromParams = (p: MotionParams): Sim => ({
+  m00: 1 + p.a,
+  m01: -p.b,
+  m10: p.b,
+  m11: 1 + p.a,
+  tx: p.tx,
+  ty: p.ty,
+});
+/** x ↦ S(T(x)) */
+const compose = (S: Sim, T: Sim): Sim => ({
+  m00: S.m00 * T.m00 + S.m01 * T.m10,
+  m01: S.m00 * T.m01 + S.m01 * T.m11,
+  m10: S.m10 * T.m00 + S.m11 * T.m10,
+  m11: S.m10 * T.m01 + S.m11 * T.m11,
+  tx: S.m00 * T.tx + S.m01 * T.ty + S.tx,
+  ty: S.m10 * T.tx + S.m11 * T.ty + S.ty,
+});
+function inverse(S: Sim): Sim {
+  const det = S.m00 * S.m11 - S.m01 * S.m10;
+  const i00 = S.m11 / det;
+  const i01 = -S.m01 / det;
+  const i10 = -S.m10 / det;
+  const i11 = S.m00 / det;
+  return { m00: i00, m01: i01, m10: i10, m11: i11, tx: -(i00 * S.tx + i01 * S.ty), ty: -(i10 * S.tx + i11 * S.ty) };
+}
+function power(S: Sim, n: number): Sim {
+  let r = ID;
+  for (let k = 0; k < n; k++) r = compose(S, r);
+  return r;
+}
+
+/** dst(x) = src(S·x) (coordinates about the centre), bilinear; valid[i] = 0 where S·x falls outside. */
+function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, valid: Uint8Array) {
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const X = x - cx;
+      const Y = y - cy;
+      const sx = S.m00 * X + S.m01 * Y + S.tx + cx;
+      const sy = S.m10 * X + S.m11 * Y + S.ty + cy;
+      const i = y * w + x;
+      valid[i] = 1;
+      if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1) {
+        valid[i] = 0;
+        dst[i] = src[Math.min(h - 1, Math.max(0, Math.round(sy))) * w + Math.min(w - 1, Math.max(0, Math.round(sx)))];
+        continue;
+      }
+      const x0 = Math.min(w - 2, Math.floor(sx));
+      const y0 = Math.min(h - 2, Math.floor(sy));
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const j = y0 * w + x0;
+      dst[i] =
+        (1 - fy) * ((1 - fx) * src[j] + fx * src[j + 1]) + fy * ((1 - fx) * src[j + w] + fx * src[j + w + 1]);
+    }
+}
+
+/** 3×3 binomial blur (edges clamped): residuals then measure content, not interpolation and noise. */
+function blur(src: Uint8Array, w: number, h: number): Uint8Array {
+  const tmp = new Float32Array(w * h);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const r = y * w;
+      tmp[r + x] = 0.25 * src[r + Math.max(0, x - 1)] + 0.5 * src[r + x] + 0.25 * src[r + Math.min(w - 1, x + 1)];
+    }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      out[i] = Math.round(
+        0.25 * tmp[Math.max(0, y - 1) * w + x] + 0.5 * tmp[i] + 0.25 * tmp[Math.min(h - 1, y + 1) * w + x],
+      );
+    }
+  return out;
+}
+
+function medianMotion(inp: TypingInput, from: number, to: number): Sim {
+  const vals: MotionParams[] = [];
+  for (let j = Math.max(0, from); j <= Math.min(inp.count - 2, to); j++) {
+    const m = inp.motion(j);
+    if (m) vals.push(m);
+  }
+  if (!vals.length) return ID;
+  const med = (f: (m: MotionParams) => number) => {
+    const v = vals.map(f).sort((x, y) => x - y);
+    return v[v.length >> 1];
+  };
+  return fromParams({ tx: med((m) => m.tx), ty: med((m) => m.ty), a: med((m) => m.a), b: med((m) => m.b) });
+}
+
+interface FrameFit {
+  d: number;
+  /** What the nearer end alone leaves: min(Σ|F − A'|, Σ|F − B'|). */
+  base: number;
+  blend: number;
+  sw: number;
+  slide: number;
+  pBlend: number;
+  /** How far the blend is from A alone, and from B alone: |α − 1| + |β| + |c|/128, |α| + |β − 1| + |c|/128. */
+  offA: number;
+  offB: number;
+  pSwitch: number;
+  pSlide: number;
+  /** Per-block blend residual (F ≈ w·A' + (1 − w)·B' with one w per 4×4 block). */
+  proj: number;
+  /** Spread (standard deviation) of the blocks' w over blocks that tell A' and B' apart. */
+  spread: number;
+  /** 1 − the mean of the blocks' w: a wipe's progress, hard-edged or soft. */
+  pBlocks: number;
+}
+
+/** Solves the 3×3 system M·x = r (Cramer). */
+function solve3(M: number[][], r: number[]): [number, number, number] | null {
+  const det3 = (m: number[][]) =>
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+    m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  const D = det3(M);
+  if (Math.abs(D) < 1e-9) return null;
+  const col = (c: number) => M.map((row, i) => row.map((v, j) => (j === c ? r[i] : v)));
+  return [det3(col(0)) / D, det3(col(1)) / D, det3(col(2)) / D];
+}
+
+function fitFrame(F: Uint8Array, A: Float32Array, B: Float32Array, valid: Uint8Array, w: number, h: number): FrameFit {
+  const n = w * h;
+  // blend: F ≈ αA + βB + c
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let sa = 0;
+  let sb = 0;
+  let s1 = 0;
+  let sfa = 0;
+  let sfb = 0;
+  let sf = 0;
+  let d = 0;
+  let sw = 0;
+  let distinct = 0;
+  let toB = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) continue;
+    const a = A[i];
+    const b = B[i];
+    const f = F[i];
+    saa += a * a;
+    sbb += b * b;
+    sab += a * b;
+    sa += a;
+    sb += b;
+    s1++;
+    sfa += f * a;
+    sfb += f * b;
+    sf += f;
+    const dab = Math.abs(a - b);
+    d += dab;
+    const ea = Math.abs(f - a);
+    const eb = Math.abs(f - b);
+    da += ea;
+    db += eb;
+    sw += ea < eb ? ea : eb;
+    if (dab > DISTINCT) {
+      distinct++;
+      if (eb < ea) toB++;
+    }
+  }
+  const x = solve3(
+    [
+      [saa, sab, sa],
+      [sab, sbb, sb],
+      [sa, sb, s1],
+    ],
+    [sfa, sfb, sf],
+  ) ?? [1, 0, 0];
+  const [al, be, c] = x;
+  let blend = 0;
+  for (let i = 0; i < n; i++) if (valid[i]) blend += Math.abs(F[i] - al * A[i] - be * B[i] - c);
+  // slide: four directions, every shift
+  let slide = Number.POSITIVE_INFINITY;
+  let pSlide = 0;
+  for (let dir = 0; dir < 4; dir++) {
+    const horiz = dir < 2;
+    const L = horiz ? w : h;
+    for (let s = 0; s <= L; s++) {
+      let e = 0;
+      let cnt = 0;
+      for (let y = 0; y < h; y++)
+        for (let xx = 0; xx < w; xx++) {
+          // u: the coordinate along the slide, from where B enters (0) … to where A leaves.
+          const u = horiz ? (dir === 0 ? xx : w - 1 - xx) : dir === 2 ? y : h - 1 - y;
+          let src: Float32Array;
+          let v: number;
+          if (u < L - s) {
+            src = A;
+            v = u + s;
+          } else {
+            src = B;
+            v = u - (L - s);
+          }
+          const sx = horiz ? (dir === 0 ? v : w - 1 - v) : xx;
+          const sy = horiz ? y : dir === 2 ? v : h - 1 - v;
+          const j = sy * w + sx;
+          if (!valid[j]) continue;
+          e += Math.abs(F[y * w + xx] - src[j]);
+          cnt++;
+        }
+      const r = cnt ? (e / cnt) * s1 : Number.POSITIVE_INFINITY;
+      if (r < slide) {
+        slide = r;
+        pSlide = s / L;
+      }
+    }
+  }
+  // per-block blend: w per 4×4 block
+  let proj = 0;
+  let wsum = 0;
+  let w2sum = 0;
+  let wn = 0;
+  for (let by = 0; by < h; by += 4)
+    for (let bx = 0; bx < w; bx += 4) {
+      let num = 0;
+      let den = 0;
+      for (let y = by; y < Math.min(h, by + 4); y++)
+        for (let xx = bx; xx < Math.min(w, bx + 4); xx++) {
+          const i = y * w + xx;
+          if (!valid[i]) continue;
+          const ab = A[i] - B[i];
+          num += (F[i] - B[i]) * ab;
+          den += ab * ab;
+        }
+      const wb = den > 0 ? Math.min(1, Math.max(0, num / den)) : 0.5;
+      for (let y = by; y < Math.min(h, by + 4); y++)
+        for (let xx = bx; xx < Math.min(w, bx + 4); xx++) {
+          const i = y * w + xx;
+          if (valid[i]) proj += Math.abs(F[i] - wb * A[i] - (1 - wb) * B[i]);
+        }
+      if (den > 16 * DISTINCT * DISTINCT) {
+        wsum += wb;
+        w2sum += wb * wb;
+        wn++;
+      }
+    }
+  const wm = wn ? wsum / wn : 0;
+  const spread = wn ? Math.sqrt(Math.max(0, w2sum / wn - wm * wm)) : 0;
+  return {
+    d,
+    proj,
+    spread,
+    pBlocks: wn ? 1 - wm : 0,
+    base: Math.min(da, db),
+    blend,
+    sw,
+    slide,
+    pBlend: Math.min(1, Math.max(0, 0.5 * (1 - al) + 0.5 * be)),
+    offA: Math.abs(al - 1) + Math.abs(be) + Math.abs(c) / 128,
+    offB: Math.abs(al) + Math.abs(be - 1) + Math.abs(c) / 128,
+    pSwitch: distinct ? toB / distinct : 0,
+    pSlide,
+  };
+}
+
+/**
+ * The span where the frames are neither A nor B: from the last frame (before the middle) still
+ * within `eps` of A to the first frame (after it) within `eps` of B, by the distances offA / offB.
+ */
+function span(ks: number[], offA: number[], offB: number[], eps: number): [number, number] {
+  let mid = 0;
+  for (let i = 0; i < ks.length; i++) if (Math.min(offA[i], offB[i]) > Math.min(offA[mid], offB[mid])) mid = i;
+  let s = 0;
+  for (let i = 0; i <= mid; i++) if (offA[i] <= eps) s = i;
+  let e = ks.length - 1;
+  for (let i = ks.length - 1; i >= mid; i--) if (offB[i] <= eps) e = i;
+  return [ks[s], ks[e]];
+}
+
+/**
+ * Types the gradual transition whose changed pairs are s+1..e (s: the last frame before it, as
+ * detected) from the stored frames; null when they are not all stored.
+ */
+export function typeTransition(inp: TypingInput, s: number, e: number): TypedTransition | null {
+  const { w, h } = inp;
+  let s0 = s;
+  let e0 = e;
+  // A little outside the detected span, so a span detected short is measured whole.
+  while (s0 > Math.max(0, s - MARGIN) && inp.frame(s0 - 1)) s0--;
+  while (e0 < Math.min(inp.count - 1, e + MARGIN) && inp.frame(e0 + 1)) e0++;
+  const frames: Uint8Array[] = [];
+  for (let k = s0; k <= e0; k++) {
+    const px = inp.frame(k);
+    if (!px) return null;
+    frames.push(process.env.NOBLUR ? px : blur(px, w, h));
+  }
+  const Af = frames[0];
+  const Bf = frames[frames.length - 1];
+  const motA = medianMotion(inp, s0 - 6, s0 - 1);
+  const motB = medianMotion(inp, e0, e0 + 5);
+  const A = new Float32Array(w * h);
+  const B = new Float32Array(w * h);
+  const vA = new Uint8Array(w * h);
+  const vB = new Uint8Array(w * h);
+  const valid = new Uint8Array(w * h);
+  const ks: number[] = [];
+  const fits: FrameFit[] = [];
+  for (let k = s0; k <= e0; k++) {
+    // A'(k)(x) = A((T_A^(k−s0))⁻¹ x); B'(k)(x) = B(T_B^(e0−k) x)
+    if (process.env.FLIP) {
+      warp(Af, w, h, power(motA, k - s0), A, vA);
+      warp(Bf, w, h, inverse(power(motB, e0 - k)), B, vB);
+    } else if (process.env.NOMO) {
+      warp(Af, w, h, ID, A, vA);
+      warp(Bf, w, h, ID, B, vB);
+    } else {
+      warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
+      warp(Bf, w, h, power(motB, e0 - k), B, vB);
+    }
+    for (let i = 0; i < valid.length; i++) valid[i] = vA[i] & vB[i];
+    ks.push(k);
+    fits.push(fitFrame(frames[k - s0], A, B, valid, w, h));
+  }
+  // Residual ratios over the frames well inside (where the nearer end alone leaves at least a
+  // quarter of the most it leaves anywhere): near the ends every model fits.
+  let d = 0;
+  let rb = 0;
+  let rs = 0;
+  let rl = 0;
+  let rp = 0;
+  let sp = 0;
+  let spw = 0;
+  const top = Math.max(...fits.map((f) => f.base));
+  if (process.env.DEBUG_TYPING)
+    for (let i = 0; i < ks.length; i++)
+      console.log(ks[i], (fits[i].base / fits[i].d).toFixed(3), (fits[i].sw / fits[i].base).toFixed(3), (fits[i].blend / fits[i].base).toFixed(3), (fits[i].slide / fits[i].base).toFixed(3), fits[i].pSwitch.toFixed(2), fits[i].pBlend.toFixed(2), fits[i].offA.toFixed(3), fits[i].offB.toFixed(3));
+  for (let i = 0; i < ks.length; i++) {
+    if (fits[i].base < 0.25 * top) continue;
+    d += fits[i].base;
+    rb += fits[i].blend;
+    rs += fits[i].sw;
+    rl += fits[i].slide;
+    rp += fits[i].proj;
+    sp += fits[i].spread * fits[i].base;
+    spw += fits[i].base;
+  }
+  const ratios =
+    d > 0
+      ? { blend: rb / d, switch: rs / d, slide: rl / d, proj: rp / d, spread: spw ? sp / spw : 0 }
+      : { blend: 1, switch: 1, slide: 1, proj: 1, spread: 0 };
+  let family: TransitionFamily;
+  const wipe = Math.min(ratios.switch, ratios.proj);
+  if (ratios.blend <= BLEND_MAX && ratios.blend <= 1.5 * ratios.proj + 0.05) family = "blend";
+  else if (ratios.slide <= BLEND_MAX && ratios.slide < wipe) family = "slide";
+  else if (wipe <= OTHER_RATIO && ratios.spread >= MIN_SPREAD) family = "wipe";
+  else family = "other";
+  const ps = fits.map((f) =>
+    family === "blend" ? f.pBlend : family === "wipe" ? f.pBlocks : family === "slide" ? f.pSlide : f.pBlend,
+  );
+  let start = s;
+  let end = e;
+  if (family !== "other")
+    [start, end] = span(
+      ks,
+      ps,
+      ps.map((p) => 1 - p),
+      SPAN_EPS,
+    );
+  start = Math.max(s0, Math.min(start, e0 - 1));
+  end = Math.min(e0, Math.max(end, start + 1));
+  const progress = ps.slice(start - s0, end - s0 + 1);
+  return { family, startFrame: start, frames: end - start, ratios, progress };
+}
