@@ -45,7 +45,25 @@ const VISIBLE: Record<string, [number, number]> = {
   radial: [0.1, 1],
 };
 
-const COLOUR_PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png", "hubble_deep_field.jpg"];
+/** xfade transitions whose edge is a smoothstep ramp (circle, radial, open/close, diagonal, slices), not a hard line. */
+export const SOFT_EDGED = new Set([
+  "circleopen",
+  "circleclose",
+  "horzopen",
+  "vertclose",
+  "diagtl",
+  "radial",
+  "hlslice",
+]);
+
+const COLOUR_PHOTOS = [
+  "astronaut.png",
+  "chelsea.png",
+  "coffee.png",
+  "rocket.jpg",
+  "motorcycle_left.png",
+  "hubble_deep_field.jpg",
+];
 const TEXTURE_PHOTOS = ["brick.png", "grass.png", "gravel.png"];
 
 export const CLIP_W = 320;
@@ -172,6 +190,25 @@ function panChain(input: number, p: Pan, seconds: number, noiseSeed: number): st
   );
 }
 
+/** The filter graph's [v] as H.264 (yuv420p) at CLIP_FPS and this crf, one thread. */
+const encode = (crf: number) =>
+  [
+    "-map",
+    "[v]",
+    "-r",
+    CLIP_FPS,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-crf",
+    crf,
+    "-pix_fmt",
+    "yuv420p",
+    "-threads",
+    1,
+  ].map(String);
+
 /** Renders one case into `dir` (H.264 at crf 18); returns the file. */
 export async function makeTransitionClip(dir: string, photos: string, c: TransitionCase): Promise<string> {
   const out = join(dir, `${c.name}.mp4`);
@@ -182,24 +219,53 @@ export async function makeTransitionClip(dir: string, photos: string, c: Transit
     c.transition === "cut"
       ? "[a][b]concat=n=2:v=1:a=0[v]"
       : `[a][b]xfade=transition=${c.transition}:duration=${c.seconds}:offset=${(c.aSeconds - c.seconds).toFixed(4)}[v]`;
+  await ffmpeg([...inputs, "-filter_complex", `${a};${b};${join2}`, ...encode(18), out]);
+  return out;
+}
+
+export interface StillCase {
+  name: string;
+  photo: string;
+  /** Zoom factor reached at the end (1: a still camera). */
+  zoom: number;
+  seconds: number;
+  /** Sensor-noise strength (ffmpeg noise alls) and the H.264 crf. */
+  noise: number;
+  crf: number;
+  /** A small subject (a 24×24 crop of another photograph) drifting this many px/s; 0: none. */
+  subjectSpeed: number;
+}
+
+/**
+ * A still camera on a real photograph (or, with zoom > 1, a slow zoom about its centre: the frame
+ * scaled each frame by zoom^(t/seconds) at 4× and cropped), with temporal sensor noise, H.264 at
+ * `crf` and a small moving subject.
+ */
+export async function makeStillClip(dir: string, photos: string, c: StillCase): Promise<string> {
+  const out = join(dir, `${c.name}.mp4`);
+  const S = 4;
+  const zoom =
+    c.zoom === 1
+      ? `scale=${S * CLIP_W}:-2`
+      : `scale=w='${S * CLIP_W}*pow(${c.zoom},t/${c.seconds})':h=-2:eval=frame:flags=bicubic`;
+  const bg =
+    `[0]scale=${S * CLIP_W}:${S * CLIP_H}:force_original_aspect_ratio=increase,crop=${S * CLIP_W}:${S * CLIP_H},format=rgb24,` +
+    `loop=loop=-1:size=1,setpts=N/(${CLIP_FPS}*TB),${zoom},crop=${S * CLIP_W}:${S * CLIP_H},scale=${CLIP_W}:${CLIP_H}:flags=area,` +
+    `trim=duration=${c.seconds}[bg]`;
+  const subj = c.subjectSpeed
+    ? ";[1]scale=96:-2,crop=24:24,format=rgb24,loop=loop=-1:size=1," +
+      `setpts=N/(${CLIP_FPS}*TB),trim=duration=${c.seconds}[s]`
+    : "";
+  const over = c.subjectSpeed
+    ? `;[bg][s]overlay=x='100+${c.subjectSpeed}*t':y='80+8*sin(t*2)'[o];[o]`
+    : ";[bg]";
   await ffmpeg([
-    ...inputs,
+    "-i",
+    join(photos, c.photo),
+    ...(c.subjectSpeed ? ["-i", join(photos, "coffee.png")] : []),
     "-filter_complex",
-    `${a};${b};${join2}`,
-    "-map",
-    "[v]",
-    "-r",
-    String(CLIP_FPS),
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-crf",
-    "18",
-    "-pix_fmt",
-    "yuv420p",
-    "-threads",
-    "1",
+    `${bg}${subj}${over}noise=alls=${c.noise}:allf=t:all_seed=5,format=yuv420p[v]`,
+    ...encode(c.crf),
     out,
   ]);
   return out;

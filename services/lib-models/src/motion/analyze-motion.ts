@@ -1,8 +1,10 @@
+import type { PairMotion } from "../video/global-motion.js";
 import { MIN_TEXTURE, PAIR_STRIDE, pairAt, subjectAt } from "../video/motion-features.js";
-import type { PairMotion } from "./global-motion.js";
 import {
   motionIntensity,
   pairSpeed,
+  smoothMotion,
+  ZOOM_MIN_RATE,
   type ZoomSegment,
   zoomRates,
   zoomScale,
@@ -98,7 +100,6 @@ export async function analyzeMotion(
       raw.push(null);
     } else {
       raw.push(m);
-      speeds.push(pairSpeed(m, w, fps));
       inl += m.inliers;
       tex += m.texture;
       pairs.push({
@@ -123,10 +124,12 @@ export async function analyzeMotion(
   }
   if (opts.signal?.aborted)
     throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
+  for (const m of smoothMotion(raw, fps)) if (m) speeds.push(pairSpeed(m, w, fps));
   const rates = zoomRates(raw, fps);
   const valid = speeds.length;
   let zooming = 0;
-  for (let i = 0; i < rates.length; i++) if (!Number.isNaN(rates[i]) && Math.abs(rates[i]) >= 0.02) zooming++;
+  for (let i = 0; i < rates.length; i++)
+    if (!Number.isNaN(rates[i]) && Math.abs(rates[i]) >= ZOOM_MIN_RATE) zooming++;
   const binPairs = Math.max(1, Math.round(BIN_SECONDS * fps));
   const camera: number[] = [];
   const local: number[] = [];

@@ -43,14 +43,20 @@ export interface PrimaryTransition {
 /**
  * The transition the edit mostly uses: the most frequent gradual kind if gradual transitions make
  * at least a quarter of the edit points, with its median duration and majority easing; otherwise
- * a hard cut (duration 0, easing linear). Null without any edit point.
+ * a hard cut (duration 0, easing linear). Null without any edit point. "other" transitions (a zoom,
+ * a squeeze: no StyleJSON type) count as gradual edit points but name the kind only when nothing
+ * else does, as a dissolve (what the renderer plays for an xfade it has no name for).
  */
 export function primaryTransition(transitions: readonly DetectedTransition[]): PrimaryTransition | null {
   if (!transitions.length) return null;
   const gradual = transitions.filter((t) => t.kind !== "cut");
   if (gradual.length < 0.25 * transitions.length) return { type: "cut", duration_ms: 0, easing: "linear" };
   const byKind = new Map<string, DetectedTransition[]>();
-  for (const t of gradual) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), t]);
+  const typed = gradual.some((t) => t.kind !== "other") ? gradual.filter((t) => t.kind !== "other") : gradual;
+  for (const t of typed) {
+    const kind = t.kind === "other" ? "dissolve" : t.kind;
+    byKind.set(kind, [...(byKind.get(kind) ?? []), t]);
+  }
   const [kind, list] = [...byKind.entries()].sort((a, b) => b[1].length - a[1].length)[0];
   const durs = list.map((t) => t.durationSeconds).sort((a, b) => a - b);
   const med = durs[Math.floor((durs.length - 1) / 2)];

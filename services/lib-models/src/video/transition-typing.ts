@@ -3,22 +3,27 @@ import type { MotionParams } from "./global-motion.js";
 /**
  * Typing a gradual transition by what it does to pixels (pure).
  *
- * Over the frames of a candidate (video/transition-frames.ts keeps them, 64×36 luma), the outgoing
- * shot's last frame A and the incoming shot's first frame B are carried along by each shot's own
- * camera motion (the median global motion of the pairs just before / after, so a Ken Burns pan on
- * either side is followed), giving A'(k) and B'(k) for every frame k in between. Three models are fitted
- * to each frame F(k):
- *  - blend: F ≈ α·A' + β·B' + c (least squares: a dissolve has α + β = 1, a fade through black
- *    α, β falling to 0, through white c rising); progress p = (1 − α)/2 + β/2;
- *  - switch: each pixel is A' or B' (a wipe of any shape: each pixel switches once); progress = the
- *    share of pixels that tell A' and B' apart and read B';
- *  - slide: A' pushed out and B' pushed in along one of four directions by d pixels (best d
- *    searched); progress = d / frame size.
- * Each model's residual (mean |F − model| over the inner frames) is divided by the mean |A' − B'|
- * there. The family is the model of least residual ratio, or "other" (a zoom, a squeeze, a pixelise)
- * when none explains the frames (ratio over OTHER_RATIO). The transition runs where the progress
- * moves: a blend's linear fit of p over 0.1–0.9 carried out to 0 and 1 (xfade's and most editors'
- * blends are linear), a wipe's or slide's first frame past 3 % and last frame short of 97 %.
+ * Over the frames of a candidate and MARGIN frames either side (video/transition-frames.ts keeps
+ * them, 64×36 luma, blurred 3×3 here so residuals measure content, not interpolation and noise),
+ * the first frame A and the last frame B are carried along by each shot's own camera motion (the
+ * median global motion of the pairs just before / after, so a Ken Burns pan on either side is
+ * followed), giving A'(k) and B'(k) for every frame k between. Four models are fitted to each F(k):
+ *  - blend: F ≈ α·A' + β·B' + c, one α, β, c per frame (a dissolve has α + β = 1, a fade through
+ *    black α, β falling to 0, through white c rising); progress p = (1 − α)/2 + β/2;
+ *  - switch: each pixel is A' or B' (a hard-edged wipe of any shape);
+ *  - blocks: F ≈ w·A' + (1 − w)·B' with one w per 4×4 block (a soft-edged wipe); progress = 1 − the
+ *    mean w over blocks that tell A' and B' apart; the spread of w says whether the frame is
+ *    split (a wipe) or one mix (a blend);
+ *  - slide: A' pushed out and B' pushed in along one of four directions by d pixels (every d
+ *    tried); progress = d / frame size.
+ * Each residual (Σ|F − model|) is divided by what the nearer end alone leaves (min Σ|F − A'|,
+ * Σ|F − B'|), over the frames where that is at least a quarter of its maximum (near the ends every
+ * model fits). A blend: its ratio ≤ BLEND_MAX and near the blocks' (one mix explains the frame);
+ * a slide: ratio ≤ BLEND_MAX, under the wipe models'; a wipe: switch or blocks ≤ OTHER_RATIO with
+ * the blocks spread; anything else is "other" (a zoom, a blur). When an end has drifted from
+ * its own content by the detected span (content that changes by itself), no typing is given. The
+ * span is where the progress leaves 0 (within 1 %, or twice its noise on the margin frames) and
+ * reaches 1, moved at most MAX_SHIFT frames from the detected one.
  */
 export type TransitionFamily = "blend" | "wipe" | "slide" | "other";
 
@@ -42,6 +47,8 @@ export interface TypedTransition {
   ratios: { blend: number; switch: number; slide: number; proj: number; spread: number };
   /** Progress per frame from startFrame to startFrame + frames (the winning model's). */
   progress: number[];
+  /** Mean |A' − B'| per pixel (0..255): how far apart the two shots are. */
+  contrast: number;
 }
 
 /** A blend (or a slide) leaves at most this share of what the nearer end alone leaves. */
@@ -52,6 +59,10 @@ export const OTHER_RATIO = 0.5;
 const MIN_SPREAD = 0.18;
 const MARGIN = 8;
 const SPAN_EPS = 0.01;
+/** How far the measured span may move the detected one's ends. */
+const MAX_SHIFT = 4;
+/** How much of |A' − B'| an end may have drifted from its own frame at the detected span. */
+const MAX_DRIFT = 0.12;
 const DISTINCT = 20;
 
 interface Sim {
@@ -86,7 +97,14 @@ function inverse(S: Sim): Sim {
   const i01 = -S.m01 / det;
   const i10 = -S.m10 / det;
   const i11 = S.m00 / det;
-  return { m00: i00, m01: i01, m10: i10, m11: i11, tx: -(i00 * S.tx + i01 * S.ty), ty: -(i10 * S.tx + i11 * S.ty) };
+  return {
+    m00: i00,
+    m01: i01,
+    m10: i10,
+    m11: i11,
+    tx: -(i00 * S.tx + i01 * S.ty),
+    ty: -(i10 * S.tx + i11 * S.ty),
+  };
 }
 function power(S: Sim, n: number): Sim {
   let r = ID;
@@ -108,7 +126,10 @@ function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, 
       valid[i] = 1;
       if (sx < 0 || sy < 0 || sx > w - 1 || sy > h - 1) {
         valid[i] = 0;
-        dst[i] = src[Math.min(h - 1, Math.max(0, Math.round(sy))) * w + Math.min(w - 1, Math.max(0, Math.round(sx)))];
+        dst[i] =
+          src[
+            Math.min(h - 1, Math.max(0, Math.round(sy))) * w + Math.min(w - 1, Math.max(0, Math.round(sx)))
+          ];
         continue;
       }
       const x0 = Math.min(w - 2, Math.floor(sx));
@@ -128,7 +149,8 @@ function blur(src: Uint8Array, w: number, h: number): Uint8Array {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const r = y * w;
-      tmp[r + x] = 0.25 * src[r + Math.max(0, x - 1)] + 0.5 * src[r + x] + 0.25 * src[r + Math.min(w - 1, x + 1)];
+      tmp[r + x] =
+        0.25 * src[r + Math.max(0, x - 1)] + 0.5 * src[r + x] + 0.25 * src[r + Math.min(w - 1, x + 1)];
     }
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
@@ -158,14 +180,14 @@ interface FrameFit {
   d: number;
   /** What the nearer end alone leaves: min(Σ|F − A'|, Σ|F − B'|). */
   base: number;
+  /** Σ|F − A'| and Σ|F − B'|. */
+  da: number;
+  db: number;
   blend: number;
   sw: number;
   slide: number;
   pBlend: number;
-  /** How far the blend is from A alone, and from B alone: |α − 1| + |β| + |c|/128, |α| + |β − 1| + |c|/128. */
-  offA: number;
-  offB: number;
-  pSwitch: number;
+
   pSlide: number;
   /** Per-block blend residual (F ≈ w·A' + (1 − w)·B' with one w per 4×4 block). */
   proj: number;
@@ -187,7 +209,14 @@ function solve3(M: number[][], r: number[]): [number, number, number] | null {
   return [det3(col(0)) / D, det3(col(1)) / D, det3(col(2)) / D];
 }
 
-function fitFrame(F: Uint8Array, A: Float32Array, B: Float32Array, valid: Uint8Array, w: number, h: number): FrameFit {
+function fitFrame(
+  F: Uint8Array,
+  A: Float32Array,
+  B: Float32Array,
+  valid: Uint8Array,
+  w: number,
+  h: number,
+): FrameFit {
   const n = w * h;
   // blend: F ≈ αA + βB + c
   let saa = 0;
@@ -201,8 +230,6 @@ function fitFrame(F: Uint8Array, A: Float32Array, B: Float32Array, valid: Uint8A
   let sf = 0;
   let d = 0;
   let sw = 0;
-  let distinct = 0;
-  let toB = 0;
   let da = 0;
   let db = 0;
   for (let i = 0; i < n; i++) {
@@ -226,10 +253,6 @@ function fitFrame(F: Uint8Array, A: Float32Array, B: Float32Array, valid: Uint8A
     da += ea;
     db += eb;
     sw += ea < eb ? ea : eb;
-    if (dab > DISTINCT) {
-      distinct++;
-      if (eb < ea) toB++;
-    }
   }
   const x = solve3(
     [
@@ -315,28 +338,28 @@ function fitFrame(F: Uint8Array, A: Float32Array, B: Float32Array, valid: Uint8A
     spread,
     pBlocks: wn ? 1 - wm : 0,
     base: Math.min(da, db),
+    da,
+    db,
     blend,
     sw,
     slide,
     pBlend: Math.min(1, Math.max(0, 0.5 * (1 - al) + 0.5 * be)),
-    offA: Math.abs(al - 1) + Math.abs(be) + Math.abs(c) / 128,
-    offB: Math.abs(al) + Math.abs(be - 1) + Math.abs(c) / 128,
-    pSwitch: distinct ? toB / distinct : 0,
     pSlide,
   };
 }
 
 /**
  * The span where the frames are neither A nor B: from the last frame (before the middle) still
- * within `eps` of A to the first frame (after it) within `eps` of B, by the distances offA / offB.
+ * within `epsA` of A to the first frame (after it) within `epsB` of B, by the distances offA / offB.
  */
-function span(ks: number[], offA: number[], offB: number[], eps: number): [number, number] {
+function span(ks: number[], offA: number[], offB: number[], epsA: number, epsB: number): [number, number] {
   let mid = 0;
-  for (let i = 0; i < ks.length; i++) if (Math.min(offA[i], offB[i]) > Math.min(offA[mid], offB[mid])) mid = i;
+  for (let i = 0; i < ks.length; i++)
+    if (Math.min(offA[i], offB[i]) > Math.min(offA[mid], offB[mid])) mid = i;
   let s = 0;
-  for (let i = 0; i <= mid; i++) if (offA[i] <= eps) s = i;
+  for (let i = 0; i <= mid; i++) if (offA[i] <= epsA) s = i;
   let e = ks.length - 1;
-  for (let i = ks.length - 1; i >= mid; i--) if (offB[i] <= eps) e = i;
+  for (let i = ks.length - 1; i >= mid; i--) if (offB[i] <= epsB) e = i;
   return [ks[s], ks[e]];
 }
 
@@ -355,7 +378,7 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   for (let k = s0; k <= e0; k++) {
     const px = inp.frame(k);
     if (!px) return null;
-    frames.push(process.env.NOBLUR ? px : blur(px, w, h));
+    frames.push(blur(px, w, h));
   }
   const Af = frames[0];
   const Bf = frames[frames.length - 1];
@@ -370,16 +393,8 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   const fits: FrameFit[] = [];
   for (let k = s0; k <= e0; k++) {
     // A'(k)(x) = A((T_A^(k−s0))⁻¹ x); B'(k)(x) = B(T_B^(e0−k) x)
-    if (process.env.FLIP) {
-      warp(Af, w, h, power(motA, k - s0), A, vA);
-      warp(Bf, w, h, inverse(power(motB, e0 - k)), B, vB);
-    } else if (process.env.NOMO) {
-      warp(Af, w, h, ID, A, vA);
-      warp(Bf, w, h, ID, B, vB);
-    } else {
-      warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
-      warp(Bf, w, h, power(motB, e0 - k), B, vB);
-    }
+    warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
+    warp(Bf, w, h, power(motB, e0 - k), B, vB);
     for (let i = 0; i < valid.length; i++) valid[i] = vA[i] & vB[i];
     ks.push(k);
     fits.push(fitFrame(frames[k - s0], A, B, valid, w, h));
@@ -394,9 +409,6 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   let sp = 0;
   let spw = 0;
   const top = Math.max(...fits.map((f) => f.base));
-  if (process.env.DEBUG_TYPING)
-    for (let i = 0; i < ks.length; i++)
-      console.log(ks[i], (fits[i].base / fits[i].d).toFixed(3), (fits[i].sw / fits[i].base).toFixed(3), (fits[i].blend / fits[i].base).toFixed(3), (fits[i].slide / fits[i].base).toFixed(3), fits[i].pSwitch.toFixed(2), fits[i].pBlend.toFixed(2), fits[i].offA.toFixed(3), fits[i].offB.toFixed(3));
   for (let i = 0; i < ks.length; i++) {
     if (fits[i].base < 0.25 * top) continue;
     d += fits[i].base;
@@ -411,6 +423,13 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
     d > 0
       ? { blend: rb / d, switch: rs / d, slide: rl / d, proj: rp / d, spread: spw ? sp / spw : 0 }
       : { blend: 1, switch: 1, slide: 1, proj: 1, spread: 0 };
+  // Each end's content must stay itself, up to its camera motion, from the margin's edge to the
+  // detected span: content that changes by itself (an evolving pattern, a crowd) is no A' or B',
+  // and the thumbnails' typing stands.
+  const at = (k: number) => fits[Math.max(0, Math.min(ks.length - 1, k - s0))];
+  const dMean = Math.max(1, fits.reduce((t, f) => t + f.d, 0) / fits.length);
+  const drift = Math.max(at(s).da, at(e).db) / dMean;
+  if (drift > MAX_DRIFT) return null;
   let family: TransitionFamily;
   const wipe = Math.min(ratios.switch, ratios.proj);
   if (ratios.blend <= BLEND_MAX && ratios.blend <= 1.5 * ratios.proj + 0.05) family = "blend";
@@ -422,15 +441,24 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   );
   let start = s;
   let end = e;
-  if (family !== "other")
+  if (family !== "other") {
+    // The progress' own noise, where the frames are surely still A (or already B): the margin's
+    // frames well outside the detected span.
+    let nA = 0;
+    let nB = 0;
+    for (let k = s0 + 1; k <= Math.min(s0 + 3, s - 2); k++) nA = Math.max(nA, ps[k - s0]);
+    for (let k = e0 - 1; k >= Math.max(e0 - 3, e + 2); k--) nB = Math.max(nB, 1 - ps[k - s0]);
     [start, end] = span(
       ks,
       ps,
       ps.map((p) => 1 - p),
-      SPAN_EPS,
+      Math.max(SPAN_EPS, 2 * nA),
+      Math.max(SPAN_EPS, 2 * nB),
     );
-  start = Math.max(s0, Math.min(start, e0 - 1));
-  end = Math.min(e0, Math.max(end, start + 1));
+  }
+  start = Math.max(s - MAX_SHIFT, Math.min(start, e0 - 1));
+  end = Math.min(e + MAX_SHIFT, Math.max(end, start + 1));
   const progress = ps.slice(start - s0, end - s0 + 1);
-  return { family, startFrame: start, frames: end - start, ratios, progress };
+  const contrast = fits.reduce((t, f) => t + f.d, 0) / fits.length / (w * h);
+  return { family, startFrame: start, frames: end - start, ratios, progress, contrast };
 }
