@@ -415,21 +415,6 @@ function dominantCut(excess: Float32Array, a: number, b: number, cutFrames: Read
   return excess[top] >= DOMINANT_STEP * median(others);
 }
 
-/** Pixel evidence for a transition the thumbnails doubt: two distinct shots, clearly a blend, a wipe or a slide. */
-const PIXEL_CONTRAST = 12;
-const PIXEL_CLEAR = 0.3;
-function clearByPixels(f: FeatureSeries, s: number, e: number): boolean {
-  const t = f.typing && typeTransition(f.typing, s, e);
-  if (!t || t.family === "other" || t.contrast < PIXEL_CONTRAST) return false;
-  const r =
-    t.family === "blend"
-      ? t.ratios.blend
-      : t.family === "slide"
-        ? t.ratios.slide
-        : Math.min(t.ratios.switch, t.ratios.proj);
-  return r <= PIXEL_CLEAR;
-}
-
 function validateRegion(
   f: FeatureSeries,
   excess: Float32Array,
@@ -500,18 +485,10 @@ function validateRegion(
   // A flash or a wobble: the two ends look alike and nothing fades. Two similar-textured shots
   // (the same palette, the same kind of texture) look alike too to the thumbnails and histograms:
   // a dissolve between them still shows as an unmistakable blend that camera motion does not explain.
-  // Both gates below may reject two shots of one palette and texture; the kept frames, compared
-  // pixel by pixel after each shot's camera motion, still tell a blend or a wipe between them.
-  let pixels: boolean | undefined;
-  const byPixels = () => {
-    pixels ??= clearByPixels(f, a - 1, b);
-    return pixels;
-  };
   if (
     change < MIN_CHANGE &&
     !(fadeLike && Math.max(la, lb) - Math.min(la, lb, minLuma) > MIN_CHANGE) &&
-    (fadeLike || blendRatio > UNMISTAKABLE_BLEND || !(halves || unexplainedByMotion(f, a, b))) &&
-    !byPixels()
+    (fadeLike || blendRatio > UNMISTAKABLE_BLEND || !(halves || unexplainedByMotion(f, a, b)))
   )
     return null;
   if (Math.min(blendRatio, switchRatio) > MAX_RESIDUAL) return null;
@@ -520,8 +497,7 @@ function validateRegion(
   if (
     !fadeLike &&
     histDistance(A, B) < MIN_GRADUAL_HIST &&
-    Math.min(blendRatio, switchRatio) > UNMISTAKABLE_BLEND &&
-    !byPixels()
+    Math.min(blendRatio, switchRatio) > UNMISTAKABLE_BLEND
   )
     return null;
   // A hard cut with camera motion before or after it (a punch-in, then the window gliding): one
@@ -589,8 +565,9 @@ function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransiti
       : typed.family === "other"
         ? "other"
         : "wipe";
-  // Through black or white the luma ramps (extendFadeRamps) already measure the span, to ±1 frame.
-  if (kind === "fade") return { ...g, family: typed.family };
+  // A blend's span the detector measures already (through black or white by the luma ramps, to
+  // ±1 frame; a dissolve by the excess over its baseline); a wipe's or slide's its moving edge.
+  if (typed.family === "blend") return { ...g, kind, family: typed.family };
   return {
     ...g,
     kind,

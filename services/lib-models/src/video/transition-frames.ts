@@ -28,7 +28,7 @@ export class TransitionFrameStore {
 
   constructor(
     private readonly srcW: number,
-    private readonly srcH: number,
+    srcH: number,
     private readonly budget = 1500,
   ) {
     this.w = srcW >> 1;

@@ -22,8 +22,8 @@ import type { MotionParams } from "./global-motion.js";
  * a slide: ratio ≤ BLEND_MAX, under the wipe models'; a wipe: switch or blocks ≤ OTHER_RATIO with
  * the blocks spread; anything else is "other" (a zoom, a blur). When an end has drifted from
  * its own content by the detected span (content that changes by itself), no typing is given. The
- * span is where the progress leaves 0 (within 1 %, or twice its noise on the margin frames) and
- * reaches 1, moved at most MAX_SHIFT frames from the detected one.
+ * span is where the progress leaves 0 (within 1 %, 2 % for a blend, or twice its noise on the
+ * margin frames) and reaches 1, moved at most MAX_SHIFT frames from the detected one.
  */
 export type TransitionFamily = "blend" | "wipe" | "slide" | "other";
 
@@ -59,6 +59,8 @@ export const OTHER_RATIO = 0.5;
 const MIN_SPREAD = 0.18;
 const MARGIN = 8;
 const SPAN_EPS = 0.01;
+/** A blend's α and β are noisier than a share of pixels (a 45-frame dissolve moves 2.2 % a frame). */
+const BLEND_SPAN_EPS = 0.02;
 /** How far the measured span may move the detected one's ends. */
 const MAX_SHIFT = 4;
 /** How much of |A' − B'| an end may have drifted from its own frame at the detected span. */
@@ -252,7 +254,7 @@ function fitFrame(
     const eb = Math.abs(f - b);
     da += ea;
     db += eb;
-    sw += ea < eb ? ea : eb;
+    sw += Math.min(ea, eb);
   }
   const x = solve3(
     [
@@ -452,8 +454,8 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
       ks,
       ps,
       ps.map((p) => 1 - p),
-      Math.max(SPAN_EPS, 2 * nA),
-      Math.max(SPAN_EPS, 2 * nB),
+      Math.max(family === "blend" ? BLEND_SPAN_EPS : SPAN_EPS, 2 * nA),
+      Math.max(family === "blend" ? BLEND_SPAN_EPS : SPAN_EPS, 2 * nB),
     );
   }
   start = Math.max(s - MAX_SHIFT, Math.min(start, e0 - 1));
