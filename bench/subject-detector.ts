@@ -46,7 +46,7 @@ import {
   estimateMotion,
   type PairMotion,
 } from "../services/lib-models/src/video/global-motion.js";
-import { subjectAt } from "../services/lib-models/src/video/motion-features.js";
+import { subjectsAt } from "../services/lib-models/src/video/motion-features.js";
 import { SubjectDetector } from "../services/lib-models/src/video/subject.js";
 import { video1080p } from "./support/video-file.js";
 
@@ -269,7 +269,7 @@ async function measure(name: string, file: string, truth: Truth) {
   // (a) per frame: the detection of the pair ending at frame n (frame 0 has none), and the track
   const segErrors: (number | null)[] = [null];
   for (let i = 0; i + 1 < count; i++) {
-    const d = subjectAt(af.motion, i);
+    const d = subjectsAt(af.motion, i).find((c) => c.cue === "motion");
     segErrors.push(d ? frameError(truth, i + 1, (d.cx * W) / aw, (d.cy * H) / ah) : null);
   }
   const track = motion.subject_tracks?.[0];

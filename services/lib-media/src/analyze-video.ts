@@ -95,7 +95,7 @@ export async function analyzeVideo(
     colour.add(rgb, luma);
     lab.add(rgb);
     // Motion pair count−1 closes here; the pair before it is video pair count−1.
-    motion.push(luma, count >= 2 && mayBeCut(mad, hist, count - 1));
+    motion.push(luma, count >= 2 && mayBeCut(mad, hist, count - 1), rgb);
     sigs.push(sig);
     prevLuma = luma;
     prevSig = sig;

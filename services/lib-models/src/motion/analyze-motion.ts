@@ -1,5 +1,5 @@
 import type { PairMotion } from "../video/global-motion.js";
-import { MIN_TEXTURE, PAIR_STRIDE, pairAt, subjectAt } from "../video/motion-features.js";
+import { MIN_TEXTURE, PAIR_STRIDE, pairAt, subjectsAt } from "../video/motion-features.js";
 import {
   motionIntensity,
   pairSpeed,
@@ -10,8 +10,8 @@ import {
   zoomScale,
   zoomSegments,
 } from "./motion-metrics.js";
-import type { SubjectTrack } from "./subject-track.js";
-import { buildSubjectTracks, type FrameDetection, shotSpans } from "./subject-tracks.js";
+import type { SubjectTrack } from "./subject-track-types.js";
+import { buildSubjectTracks, type FrameCandidate, shotSpans } from "./subject-tracker.js";
 
 export interface MotionFrames {
   width: number;
@@ -85,7 +85,7 @@ export async function analyzeMotion(
   const pairs: (PairRecord | null)[] = [];
   const raw: (PairMotion | null)[] = [];
   const speeds: number[] = [];
-  const detections: FrameDetection[] = [];
+  const candidates: FrameCandidate[] = [];
   let inl = 0;
   let tex = 0;
   let lastYield = Date.now();
@@ -93,8 +93,7 @@ export async function analyzeMotion(
     // Pairs across a cut or inside a gradual transition measure no camera motion; nor do
     // textureless ones.
     const m = skip[i] ? null : pairAt(frames.motion, i);
-    const subject = skip[i] ? null : subjectAt(frames.motion, i);
-    if (subject) detections.push({ frame: i + 1, ...subject });
+    if (!skip[i]) for (const c of subjectsAt(frames.motion, i)) candidates.push({ frame: i + 1, ...c });
     if (!m || m.texture < MIN_TEXTURE) {
       pairs.push(null);
       raw.push(null);
@@ -157,7 +156,7 @@ export async function analyzeMotion(
     motion_intensity: Math.round(motionIntensity(speeds) * 10) / 10,
     zoom_usage: valid ? Math.round((1000 * zooming) / valid) / 10 : 0,
     zoom_segments: zoomSegments(rates, fps),
-    subject_tracks: buildSubjectTracks(detections, shotSpans(opts.transitions ?? [], count), {
+    subject_tracks: buildSubjectTracks(candidates, shotSpans(opts.transitions ?? [], count), {
       width: w,
       height: h,
       fps,

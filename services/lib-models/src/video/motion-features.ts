@@ -1,4 +1,5 @@
 import { buildPyramid, estimateMotion, type PairMotion, type Pyramid } from "./global-motion.js";
+import { SaliencyDetector } from "./saliency.js";
 import { type SubjectDetection, SubjectDetector } from "./subject.js";
 
 /**
@@ -16,10 +17,17 @@ import { type SubjectDetection, SubjectDetector } from "./subject.js";
 export const MIN_TEXTURE = 2;
 const RETRY_INLIERS = 0.8;
 
+/** Candidate subjects stored per pair: the strongest movers, then the most salient regions. */
+export const MOTION_CANDIDATES = 3;
+export const SALIENCY_CANDIDATES = 2;
+const CANDIDATE_FIELDS = ["x", "y", "w", "h", "s"] as const;
+
 /**
  * Values stored per pair, in this order (finest-level pixels of the analysis frame): the global
- * motion fit, then the moving subject of the later frame (video/subject.ts: centre, size,
- * strength; strength 0 when there is none).
+ * motion fit, then the subject candidates of the later frame, each centre, size and strength
+ * (strength 0: none): MOTION_CANDIDATES of what moves unlike the camera (video/subject.ts),
+ * strongest first, then SALIENCY_CANDIDATES of what stands out from the background
+ * (video/saliency.ts).
  */
 export const PAIR_FIELDS = [
   "tx",
@@ -29,13 +37,11 @@ export const PAIR_FIELDS = [
   "inliers",
   "residual",
   "texture",
-  "sx",
-  "sy",
-  "sw",
-  "sh",
-  "ss",
-] as const;
+  ...Array.from({ length: MOTION_CANDIDATES }, (_, k) => CANDIDATE_FIELDS.map((f) => `m${k}${f}`)).flat(),
+  ...Array.from({ length: SALIENCY_CANDIDATES }, (_, k) => CANDIDATE_FIELDS.map((f) => `s${k}${f}`)).flat(),
+];
 export const PAIR_STRIDE = PAIR_FIELDS.length;
+const CANDIDATES_AT = 7;
 
 export function pairAt(estimates: Float64Array, i: number): PairMotion {
   const o = i * PAIR_STRIDE;
@@ -50,12 +56,28 @@ export function pairAt(estimates: Float64Array, i: number): PairMotion {
   };
 }
 
-/** The subject detected in frame i+1 of pair i, or null. */
-export function subjectAt(estimates: Float64Array, i: number): SubjectDetection | null {
-  const o = i * PAIR_STRIDE;
-  const strength = estimates[o + 11];
-  if (!(strength > 0)) return null;
-  return { cx: estimates[o + 7], cy: estimates[o + 8], w: estimates[o + 9], h: estimates[o + 10], strength };
+export interface SubjectCandidate extends SubjectDetection {
+  /** "motion": it moves unlike the camera; "saliency": it stands out from the background. */
+  cue: "motion" | "saliency";
+}
+
+/** The subject candidates in frame i+1 of pair i (none, or up to MOTION_CANDIDATES + SALIENCY_CANDIDATES). */
+export function subjectsAt(estimates: Float64Array, i: number): SubjectCandidate[] {
+  const out: SubjectCandidate[] = [];
+  for (let k = 0; k < MOTION_CANDIDATES + SALIENCY_CANDIDATES; k++) {
+    const o = i * PAIR_STRIDE + CANDIDATES_AT + 5 * k;
+    const strength = estimates[o + 4];
+    if (!(strength > 0)) continue;
+    out.push({
+      cue: k < MOTION_CANDIDATES ? "motion" : "saliency",
+      cx: estimates[o],
+      cy: estimates[o + 1],
+      w: estimates[o + 2],
+      h: estimates[o + 3],
+      strength,
+    });
+  }
+  return out;
 }
 
 export class MotionTracker {
@@ -64,6 +86,7 @@ export class MotionTracker {
   private out: Float64Array;
   private n = 0;
   private readonly subjects: SubjectDetector;
+  private readonly salient: SaliencyDetector;
 
   constructor(
     readonly width: number,
@@ -72,16 +95,18 @@ export class MotionTracker {
   ) {
     this.out = new Float64Array(Math.max(1, expectedFrames) * PAIR_STRIDE);
     this.subjects = new SubjectDetector(width, height);
+    this.salient = new SaliencyDetector(width, height);
   }
 
   /**
    * Adds the next frame's 8-bit luma plane (not retained) and estimates the pair it closes (its
-   * global motion and its moving subject);
+   * global motion and its subject candidates; the salient ones only with the frame's `rgb`);
    * `restart`: the pair before that one may be a cut, so its motion is no start for this one.
    */
-  push(luma: Uint8Array, restart = false): void {
+  push(luma: Uint8Array, restart = false, rgb?: Uint8Array): void {
     const cur = buildPyramid(luma, this.width, this.height);
     if (restart) this.last = undefined;
+    const salient = rgb ? this.salient.detect(rgb, luma, SALIENCY_CANDIDATES) : [];
     if (this.prev) {
       let m = estimateMotion(this.prev, cur, this.last);
       if (this.last && m.inliers < RETRY_INLIERS) {
@@ -103,15 +128,21 @@ export class MotionTracker {
       this.out[o + 5] = m.residual;
       this.out[o + 6] = m.texture;
       // across a possible cut the compensated difference is the whole frame, not a subject
-      const subject =
+      const movers =
         restart || m.texture < MIN_TEXTURE
-          ? null
-          : this.subjects.detect(this.prev.levels[0].img, cur.levels[0].img, m);
-      this.out[o + 7] = subject?.cx ?? 0;
-      this.out[o + 8] = subject?.cy ?? 0;
-      this.out[o + 9] = subject?.w ?? 0;
-      this.out[o + 10] = subject?.h ?? 0;
-      this.out[o + 11] = subject?.strength ?? 0;
+          ? []
+          : this.subjects.detect(this.prev.levels[0].img, cur.levels[0].img, m, MOTION_CANDIDATES);
+      this.out.fill(0, o + CANDIDATES_AT, o + PAIR_STRIDE);
+      const put = (d: SubjectDetection, slot: number) => {
+        const p = o + CANDIDATES_AT + 5 * slot;
+        this.out[p] = d.cx;
+        this.out[p + 1] = d.cy;
+        this.out[p + 2] = d.w;
+        this.out[p + 3] = d.h;
+        this.out[p + 4] = d.strength;
+      };
+      for (let k = 0; k < movers.length; k++) put(movers[k], k);
+      for (let k = 0; k < salient.length; k++) put(salient[k], MOTION_CANDIDATES + k);
       this.n++;
     }
     this.prev = cur;
