@@ -4,7 +4,7 @@
  * box in every frame known by construction. Coordinates are the clip's pixels (W×H, 320×180).
  *
  * - backgrounds: real photographs (scikit-image's sample photos, `photos`) panning slowly or
- *   scrolling fast, a generated texture, a random-noise image, a flat colour; some with temporal
+ *   scrolling fast, a generated texture, a random-noise image (3-pixel grain), a flat colour; some with temporal
  *   sensor noise on top;
  * - subjects: a plain colour or a textured patch (a crop of another photograph), small to large;
  * - paths: linear, sinusoidal, stop-and-go (moving and still in turn).
@@ -12,6 +12,7 @@
  * A mask twin of each clip (the subject's box white, everything else black, same geometry) is
  * made on request, so a render of the clip's edit can be checked for the subject being whole.
  */
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mulberry32 } from "@clipzy/models/audio/synth";
 import { ENCODE, FPS, ffmpeg, H, W } from "./test-media.js";
@@ -21,11 +22,17 @@ export type PathKind = "linear" | "sine" | "stop-go";
 
 export interface SubjectClip {
   name: string;
+  /** Seeds what the clip draws at random (the noise background). */
+  seed: number;
   frames: number;
   background: BackgroundKind;
   /** The background photograph's file name (photo and scrolling backgrounds). */
   photo: string | null;
-  /** Background motion in the frame, pixels per frame (the camera's pan, or the scroll). */
+  /**
+   * Background motion in the frame, pixels per frame (the camera's pan, or the scroll); none on
+   * noise (a noise image panned, or under strong grain, reads as cuts to the shot detector: 3–9
+   * in 3 s) and on the flat wall.
+   */
   pan: { x: number; y: number };
   /** Temporal noise strength (ffmpeg `noise` alls), 0 for none. */
   grain: number;
@@ -34,6 +41,19 @@ export interface SubjectClip {
   /** The subject's top-left at frame n: an ffmpeg expression of n, and the same in TypeScript. */
   x: { expr: string; at: (n: number) => number };
   y: { expr: string; at: (n: number) => number };
+}
+
+/**
+ * A random-noise image (values 40–210 per channel), seeded here so that it is the same on every
+ * run and machine, as a binary PPM; returns its path.
+ */
+async function noiseImage(path: string, w: number, h: number, seed: number): Promise<string> {
+  const r = mulberry32(seed);
+  const header = Buffer.from(`P6\n${w} ${h}\n255\n`);
+  const body = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < body.length; i++) body[i] = 40 + Math.floor(170 * r());
+  await writeFile(path, Buffer.concat([header, body]));
+  return path;
 }
 
 /** The subject's box in frame n (top-left and size, pixels; overlay truncates the place). */
@@ -123,17 +143,18 @@ export function subjectClipSet(count: number, seed: number): SubjectClip[] {
     const pan =
       background === "scrolling"
         ? { x: sign * (2 + 2 * r()), y: 0.3 * (r() - 0.5) }
-        : background === "flat"
+        : background === "flat" || background === "noise"
           ? { x: 0, y: 0 }
           : { x: sign * (0.3 + 0.7 * r()), y: 0.2 * (r() - 0.5) };
     const colour = `0x${hex(30 + 200 * r())}${hex(30 + 200 * r())}${hex(30 + 200 * r())}`;
     clips.push({
       name: `${String(i + 1).padStart(2, "0")}-${background}-${kind}-${w}x${h}-${path}`,
+      seed: seed * 1000 + i,
       frames,
       background,
       photo,
       pan,
-      grain: background === "noise" || i % 4 === 1 ? 6 + Math.round(8 * r()) : 0,
+      grain: i % 4 === 1 ? 6 + Math.round(8 * r()) : 0,
       subject: { kind, w, h, colour, patch: kind === "textured" ? pick(COLOUR_PHOTOS) : null },
       path,
       x: path1d(path, 4, W - w - 4, frames, r, true),
@@ -163,9 +184,9 @@ export async function makeSubjectClip(
     c.background === "photo" || c.background === "scrolling"
       ? `movie=${join(photos, c.photo!)},format=rgb24,${canvas},loop=loop=-1:size=1`
       : c.background === "texture"
-        ? `nullsrc=s=${cw}x${ch},format=gbrp,geq=r='128+70*sin(X/23)*cos(Y/17)+50*sin((X+2*Y)/9)':g='128+60*cos(X/31+Y/11)+40*random(1)':b='128+80*sin(hypot(X-${cw / 3},Y-${ch / 2})/15)',format=rgb24,loop=loop=-1:size=1`
+        ? `nullsrc=s=${cw}x${ch},format=gbrp,geq=r='128+70*sin(X/23)*cos(Y/17)+50*sin((X+2*Y)/9)':g='128+60*cos(X/31+Y/11)+40*sin(X*Y/7)':b='128+80*sin(hypot(X-${cw / 3},Y-${ch / 2})/15)',format=rgb24,loop=loop=-1:size=1`
         : c.background === "noise"
-          ? `nullsrc=s=${cw}x${ch},format=gbrp,geq=r='40+170*random(1)':g='40+170*random(2)':b='40+170*random(3)',format=rgb24,loop=loop=-1:size=1`
+          ? `movie=${await noiseImage(join(dir, `${c.name}.noise.ppm`), Math.ceil(cw / 3), Math.ceil(ch / 3), c.seed)},scale=${cw}:${ch}:flags=bilinear,format=rgb24,loop=loop=-1:size=1`
           : `color=c=0x707a84:s=${cw}x${ch}:r=${FPS},format=rgb24`;
   const { w, h } = c.subject;
   const subject =
