@@ -6,6 +6,7 @@
 // are installed here too.
 import { bootstrap, FFMPEG, fail, pnpm } from "./bootstrap.mjs";
 import { ensureInfra } from "./infra.mjs";
+import { ensureOtio } from "./otio.mjs";
 import { photosDir } from "./photos.mjs";
 import { ensureSchemathesis } from "./schemathesis.mjs";
 
@@ -44,6 +45,13 @@ try {
   photosDir();
 } catch (err) {
   fail(`scikit-image's photographs cannot be installed: ${err.message}`);
+}
+// OpenTimelineIO and its FCP X XML and CMX 3600 adapters (PyPI, pinned), the reference reader of the
+// timeline exports in test/timeline-export.test.ts, into a venv of its own.
+try {
+  ensureOtio();
+} catch (err) {
+  fail(`OpenTimelineIO (the timeline exports' reference reader) cannot be installed: ${err.message}`);
 }
 const args = process.argv.slice(2);
 // With file filters one of the two projects may have nothing to run.

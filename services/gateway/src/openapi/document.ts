@@ -730,6 +730,7 @@ const OPERATIONS: Op[] = [
     },
     errors: { 404: ["job_not_found", "not_found"], 409: ["job_not_completed"] },
   },
+  ...timelineOperations(),
   {
     method: "get",
     path: "/jobs/{job_id}/events",
@@ -1021,4 +1022,58 @@ export function openApiDocument(): Json {
     },
   };
   return cached;
+}
+
+/**
+ * GET /jobs/{job_id}/timeline.{otio,fcpxml,edl}: the edit as a timeline for an editor (docs/api.md
+ * says what each format keeps and drops).
+ */
+function timelineOperations() {
+  const formats = [
+    {
+      ext: "otio",
+      id: "getJobTimelineOtio",
+      type: "application/json",
+      name: "OpenTimelineIO (otio_json)",
+      what:
+        "one video track of the segments as source ranges of the uploaded video at the edit's rate, " +
+        "transitions as OTIO transitions (in/out offsets around the cut), the music as an audio " +
+        "track, the beats as markers, the zoom and reframe keyframes in each clip's " +
+        "`metadata.clipzy`, and the grade as the URL of the job's `.cube` in the timeline's metadata",
+    },
+    {
+      ext: "fcpxml",
+      id: "getJobTimelineFcpxml",
+      type: "application/xml",
+      name: "Final Cut Pro XML (FCPXML 1.8, which DaVinci Resolve imports too)",
+      what:
+        "the same cuts, transitions as cross-dissolves of the same length, the crop and zooms as " +
+        "keyframed transforms, the music as a connected audio clip and the beats as markers",
+    },
+    {
+      ext: "edl",
+      id: "getJobTimelineEdl",
+      type: "text/plain",
+      name: "CMX 3600 EDL",
+      what: "the cuts and dissolves only (every other transition as a dissolve of its length), and the audio as A events",
+    },
+  ];
+  return formats.map(
+    (f): Op => ({
+      method: "get" as const,
+      path: `/jobs/{job_id}/timeline.${f.ext}`,
+      tag: "Jobs",
+      operationId: f.id,
+      summary: `Download the job's edit as ${f.name}`,
+      description:
+        `The completed job's edit as ${f.name}: ${f.what}. Media references point at the source's ` +
+        "`/videos/{video_id}/content` URL and carry the uploaded file's original name, so an editor " +
+        "can relink to a local copy. A `style_only` job made no edit: 409.",
+      parameters: [JOB_ID],
+      responses: {
+        200: { description: "The timeline.", content: { [f.type]: { schema: { type: "string" } } } },
+      },
+      errors: { 404: ["job_not_found"], 409: ["job_not_completed", "conflict"] },
+    }),
+  );
 }

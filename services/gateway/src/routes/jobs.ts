@@ -8,6 +8,7 @@ import {
   jobResponse,
   storageKeys,
 } from "@clipzy/contracts";
+import { TIMELINE_FORMATS } from "@clipzy/models/timeline/model";
 import type { Job } from "@clipzy/proto";
 import type { Request, Router } from "express";
 import type { Backends } from "../clients.js";
@@ -15,6 +16,7 @@ import { requireId } from "../http/ids.js";
 import { jsonBody } from "../http/json-body.js";
 import { sendRange } from "../http/range.js";
 import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
+import { timelineExport } from "./timeline.js";
 
 /** The job routes, added to `r` (whose id parameters are checked); a status read is the first. */
 export function jobRoutes(r: Router, b: Backends): void {
@@ -158,6 +160,15 @@ function jobDownloadRoutes(r: Router, b: Backends): void {
 /** The job's events as Server-Sent Events. */
 function jobEventRoutes(r: Router, b: Backends): void {
   const getJob = jobReader(b);
+
+  // the edit for an editor: OTIO, FCPXML or a CMX 3600 EDL (routes/timeline.ts)
+  for (const format of TIMELINE_FORMATS) {
+    r.get(`/jobs/:jobId/timeline.${format}`, async (req, res) => {
+      const job = await completedJob(req, "its timeline");
+      const t = await timelineExport(b, req, job, format);
+      res.attachment(t.filename).type(t.type).send(t.body);
+    });
+  }
 
   /**
    * Server-Sent Events from the job's event log, pushed by the jobs service as changes are
