@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type StageHandler, StageInputError } from "@clipzy/platform/stage-worker";
@@ -52,6 +52,8 @@ describe("the clipzy CLI against the embedded engine", () => {
   let source = "";
   let template = "";
   let failStyleApplication = false;
+  /** The job of the first `clipzy run`, exported by `clipzy jobs export`. */
+  let runJobId = "";
   /** While set, style_application waits for it: a job that stays running as long as a test needs. */
   let hold: Promise<void> | undefined;
   const env = () => ({ CLIPZY_URL: `http://127.0.0.1:${engine.port}`, HOME: home, XDG_STATE_HOME: "" });
@@ -87,11 +89,31 @@ describe("the clipzy CLI against the embedded engine", () => {
 
   it("`npx clipzy run` uploads, follows the stages, downloads a playable output and summarises the Style DNA", async () => {
     const out = join(dir, "out.mp4");
+    const timeline = join(dir, "out.fcpxml");
     const r = await clipzy(
-      ["run", source, "--template", template, "--quality", "low", "--duration", "2", "--out", out],
+      [
+        "run",
+        source,
+        "--template",
+        template,
+        "--quality",
+        "low",
+        "--duration",
+        "2",
+        "--out",
+        out,
+        "--timeline",
+        timeline,
+      ],
       "npx",
     );
     expect(r.code, r.stderr).toBe(0);
+    // --timeline: the edit as FCPXML (the format from the extension), a 2 s sequence
+    expect(r.stdout).toContain(`timeline: ${timeline} (fcpxml)`);
+    runJobId = /job (job_\w+) in/.exec(r.stdout)?.[1] ?? "";
+    const xml = await readFile(timeline, "utf8");
+    expect(xml).toContain(`<fcpxml version="1.8">`);
+    expect(xml).toMatch(/<sequence format="r1" duration="2s"/);
     expect(r.stderr).toMatch(/source: .* sent in .* \(.*\/s\)/);
     expect(r.stderr).toMatch(/template: .* sent in/);
     for (const stage of ["video_analysis", "audio_analysis", "style_extraction", "rendering"])
@@ -146,6 +168,34 @@ describe("the clipzy CLI against the embedded engine", () => {
     expect(cancel.code).toBe(1);
     expect(cancel.stderr).toMatch(/^clipzy: .*(completed|terminal).*/m);
     const gone = await clipzy(["jobs", "get", "job_doesnotexist1"]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain("job_doesnotexist1");
+  });
+
+  it("`clipzy jobs export` writes the job's edit as OTIO, FCPXML or an EDL; a bad format is a usage error", async () => {
+    const id = runJobId;
+    expect(id).toMatch(/^job_/);
+    const otio = join(dir, "export.otio");
+    const r = await clipzy(["jobs", "export", id, "--format", "otio", "--out", otio]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^timeline: ${otio} \\(otio, [\\d.]+ \\w?B\\)`));
+    const timeline = JSON.parse(await readFile(otio, "utf8"));
+    expect(timeline.OTIO_SCHEMA).toBe("Timeline.1");
+    expect(timeline.name).toBe(id);
+    const edl = join(dir, "export.edl");
+    const e = await clipzy(["--json", "jobs", "export", id, "--format", "edl", "--out", edl]);
+    expect(JSON.parse(e.stdout)).toMatchObject({ job_id: id, format: "edl", file: edl });
+    expect(await readFile(edl, "utf8")).toMatch(/^TITLE: job_\w+\nFCM: NON-DROP FRAME\n\n001 {2}AX/);
+    const bad = await clipzy(["jobs", "export", id, "--format", "xyz"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("otio, fcpxml, edl");
+    const missing = await clipzy(["jobs", "export", id]);
+    expect(missing.code).toBe(2);
+    const ext = await clipzy(["run", source, "--timeline", join(dir, "edit.mov")]);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toContain("the format comes from the extension");
+    // the API's refusal, exit 1
+    const gone = await clipzy(["jobs", "export", "job_doesnotexist1", "--format", "otio"]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("job_doesnotexist1");
   });

@@ -15,7 +15,17 @@ import {
   videoDetails,
   videoLine,
 } from "./format.js";
-import { defaultOutput, download, readStyle, templateVideo, uploadFile } from "./media.js";
+import {
+  defaultOutput,
+  download,
+  downloadTimeline,
+  readStyle,
+  TIMELINE_FORMATS,
+  type TimelineFormat,
+  templateVideo,
+  timelineFormatOf,
+  uploadFile,
+} from "./media.js";
 import { createProgress, type Progress } from "./progress.js";
 
 const env = loadEnv();
@@ -87,6 +97,7 @@ interface RunOptions {
   quality?: Quality;
   duration?: number;
   out?: string;
+  timeline?: string;
   webhook?: string;
   chunkSize?: number;
 }
@@ -111,6 +122,10 @@ program
   .addOption(new Option("--quality <quality>", "encoding quality").choices(QUALITIES))
   .option("--duration <seconds>", "a highlight edit of this length (config.duration_seconds)", positiveNumber)
   .option("--out <file.mp4>", "where to write the output (default <source>.clipzy.mp4)")
+  .option(
+    "--timeline <file>",
+    "also write the edit as a timeline for an editor: .otio, .fcpxml (or .xml) or .edl",
+  )
   .option("--webhook <url>", "a webhook for the job's terminal event")
   .option(
     "--chunk-size <bytes>",
@@ -127,6 +142,7 @@ program
       if (o.template && o.style) throw new CliError("give --template or --style, not both", EXIT.usage);
       const style = o.style ? await readStyle(o.style) : undefined;
       const out = o.out ?? defaultOutput(source);
+      const timeline = o.timeline ? { file: o.timeline, format: timelineFormatOf(o.timeline) } : null;
       const up = { stateDir: ctx.env.stateDir, progress: ctx.progress, chunkSize: o.chunkSize };
       const video = await uploadFile(ctx.client, source, { ...up, label: "source" });
       const templateId = o.template ? await templateVideo(ctx.client, o.template, up) : undefined;
@@ -152,13 +168,20 @@ program
         interactive: ctx.env.interactive,
       });
       const size = await download(ctx.client, job.job_id, out);
+      if (timeline) await downloadTimeline(ctx.client, job.job_id, timeline.format, timeline.file);
       const result = await unwrap(
         ctx.client.api.GET("/jobs/{job_id}/result", { params: { path: { job_id: job.job_id } } }),
       );
-      if (ctx.json) return printJson({ ...result, output_file: out });
+      if (ctx.json)
+        return printJson({
+          ...result,
+          output_file: out,
+          ...(timeline ? { timeline_file: timeline.file } : {}),
+        });
       print(
         `output: ${out} (${bytes(size)}), job ${job.job_id} in ${seconds(result.processing_time_seconds)}`,
       );
+      if (timeline) print(`timeline: ${timeline.file} (${timeline.format})`);
       if (result.edit) print(editSummary(result.edit));
       if (result.style_json) print(styleSummary(result.style_json));
     }),
@@ -268,6 +291,25 @@ jobs
       print(jobDetails(result));
       print(`output    ${o.out ?? result.output_video_url ?? "—"}`);
       if (result.style_json) print(styleSummary(result.style_json));
+    }),
+  );
+
+jobs
+  .command("export")
+  .description("a completed job's edit as a timeline for an editor (Resolve, Premiere, Final Cut)")
+  .argument("<job_id>")
+  .addOption(
+    new Option("--format <format>", "otio (OpenTimelineIO), fcpxml (Final Cut Pro XML) or edl (CMX 3600)")
+      .choices(TIMELINE_FORMATS)
+      .makeOptionMandatory(),
+  )
+  .option("--out <file>", "where to write it (default <job_id>.<format>)")
+  .action(
+    action(async (ctx, id: string, o: { format: TimelineFormat; out?: string }) => {
+      const out = o.out ?? `${id}.${o.format}`;
+      const size = await downloadTimeline(ctx.client, id, o.format, out);
+      if (ctx.json) return printJson({ job_id: id, format: o.format, file: out, bytes: size });
+      print(`timeline: ${out} (${o.format}, ${bytes(size)})`);
     }),
   );
 

@@ -102,8 +102,29 @@ export async function readStyle(path: string): Promise<StyleJsonInput> {
 export const defaultOutput = (source: string) => `${basename(source, extname(source))}.clipzy.mp4`;
 
 /** Streams the job's rendered output to a file. */
-export async function download(client: ClipzyClient, jobId: string, out: string): Promise<number> {
-  const res = await client.fetch(`/jobs/${encodeURIComponent(jobId)}/output`);
+export const download = (client: ClipzyClient, jobId: string, out: string) =>
+  downloadTo(client, `/jobs/${encodeURIComponent(jobId)}/output`, out);
+
+export const TIMELINE_FORMATS = ["otio", "fcpxml", "edl"] as const;
+export type TimelineFormat = (typeof TIMELINE_FORMATS)[number];
+
+/** Writes the job's edit as a timeline (GET /jobs/{id}/timeline.{format}) to a file. */
+export const downloadTimeline = (client: ClipzyClient, jobId: string, format: TimelineFormat, out: string) =>
+  downloadTo(client, `/jobs/${encodeURIComponent(jobId)}/timeline.${format}`, out);
+
+/** `--timeline FILE`: the format from the file's extension (.otio, .fcpxml or .xml, .edl). */
+export function timelineFormatOf(file: string): TimelineFormat {
+  const ext = extname(file).toLowerCase().slice(1);
+  if (ext === "xml") return "fcpxml";
+  if ((TIMELINE_FORMATS as readonly string[]).includes(ext)) return ext as TimelineFormat;
+  throw new CliError(
+    `--timeline ${file}: the format comes from the extension, one of .otio, .fcpxml (or .xml), .edl`,
+    EXIT.usage,
+  );
+}
+
+async function downloadTo(client: ClipzyClient, path: string, out: string): Promise<number> {
+  const res = await client.fetch(path);
   await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(out));
   return (await stat(out)).size;
 }

@@ -222,6 +222,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/timeline.edl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the job's edit as CMX 3600 EDL
+         * @description The completed job's edit as CMX 3600 EDL: the cuts and dissolves only (every other transition as a dissolve of its length), and the audio as A events. Media references point at the source's `/videos/{video_id}/content` URL and carry the uploaded file's original name, so an editor can relink to a local copy. A `style_only` job made no edit: 409.
+         */
+        get: operations["getJobTimelineEdl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/timeline.fcpxml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the job's edit as Final Cut Pro XML (FCPXML 1.8, which DaVinci Resolve imports too)
+         * @description The completed job's edit as Final Cut Pro XML (FCPXML 1.8, which DaVinci Resolve imports too): the same cuts, transitions as cross-dissolves of the same length, the crop and zooms as keyframed transforms, the music as a connected audio clip and the beats as markers. Media references point at the source's `/videos/{video_id}/content` URL and carry the uploaded file's original name, so an editor can relink to a local copy. A `style_only` job made no edit: 409.
+         */
+        get: operations["getJobTimelineFcpxml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/timeline.otio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the job's edit as OpenTimelineIO (otio_json)
+         * @description The completed job's edit as OpenTimelineIO (otio_json): one video track of the segments as source ranges of the uploaded video at the edit's rate, transitions as OTIO transitions (in/out offsets around the cut), the music as an audio track, the beats as markers, the zoom and reframe keyframes in each clip's `metadata.clipzy`, and the grade as the URL of the job's `.cube` in the timeline's metadata. Media references point at the source's `/videos/{video_id}/content` URL and carry the uploaded file's original name, so an editor can relink to a local copy. A `style_only` job made no edit: 409.
+         */
+        get: operations["getJobTimelineOtio"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{job_id}/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -1569,6 +1629,25 @@ export interface components {
         /**
          * @description Conflict. `error.code` is one of:
          *
+         *     - `job_not_completed`: the job is not completed (yet); `details` has its status (and error if failed)
+         *     - `conflict`: a request with the same Idempotency-Key is still being processed; retry shortly
+         */
+        Error409_job_not_completed_conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        code?: "job_not_completed" | "conflict";
+                    };
+                };
+            };
+        };
+        /**
+         * @description Conflict. `error.code` is one of:
+         *
          *     - `job_terminal`: the job is already completed, failed or cancelled
          */
         Error409_job_terminal: {
@@ -2083,6 +2162,93 @@ export interface operations {
             401: components["responses"]["Error401_unauthorized"];
             404: components["responses"]["Error404_job_not_found"];
             409: components["responses"]["Error409_job_not_completed"];
+            429: components["responses"]["Error429_rate_limited"];
+            500: components["responses"]["Error500_internal"];
+            503: components["responses"]["Error503_unavailable"];
+        };
+    };
+    getJobTimelineEdl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            401: components["responses"]["Error401_unauthorized"];
+            404: components["responses"]["Error404_job_not_found"];
+            409: components["responses"]["Error409_job_not_completed_conflict"];
+            429: components["responses"]["Error429_rate_limited"];
+            500: components["responses"]["Error500_internal"];
+            503: components["responses"]["Error503_unavailable"];
+        };
+    };
+    getJobTimelineFcpxml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            401: components["responses"]["Error401_unauthorized"];
+            404: components["responses"]["Error404_job_not_found"];
+            409: components["responses"]["Error409_job_not_completed_conflict"];
+            429: components["responses"]["Error429_rate_limited"];
+            500: components["responses"]["Error500_internal"];
+            503: components["responses"]["Error503_unavailable"];
+        };
+    };
+    getJobTimelineOtio: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The timeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            401: components["responses"]["Error401_unauthorized"];
+            404: components["responses"]["Error404_job_not_found"];
+            409: components["responses"]["Error409_job_not_completed_conflict"];
             429: components["responses"]["Error429_rate_limited"];
             500: components["responses"]["Error500_internal"];
             503: components["responses"]["Error503_unavailable"];
