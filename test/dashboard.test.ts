@@ -168,6 +168,20 @@ describe("the dashboard in headless Chromium", () => {
     expect(await page.$$eval(".swatch", (els) => els.length)).toBeGreaterThanOrEqual(9);
     expect(await waitText(page, "[data-testid=tempo]", /BPM|no tempo/)).toBeTruthy();
     expect(await page.$$eval(".timeline line.beat", (els) => els.length)).toBeGreaterThan(0);
+    // the exports beside the MP4: the .cube and the three timelines, fetched with the token on a click
+    expect(
+      await page.$$eval("[data-export]", (els) => els.map((e) => e.getAttribute("data-export"))),
+    ).toEqual(["cube", "otio", "fcpxml", "edl"]);
+    const [otio] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${base}/api/v1/jobs/${jobId}/timeline.otio`),
+      page.click("[data-export=otio]"),
+    ]);
+    expect(otio.status()).toBe(200);
+    expect(otio.request().headers().authorization).toBe(`Bearer ${TOKEN}`);
+    const saved = await fetch(`${base}/api/v1/jobs/${jobId}/timeline.otio`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect((await saved.json()).OTIO_SCHEMA).toBe("Timeline.1");
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-job.png"), fullPage: true });
     // phone-sized: one column, nothing wider than the screen
     await page.setViewport({ width: 390, height: 844 });

@@ -27,6 +27,55 @@ interface Strip {
   error?: string;
 }
 
+/** What an editor or colourist takes further: the grade as a LUT and the edit as a timeline. */
+const EXPORTS = [
+  { ext: "cube", path: "grade.cube", label: "Grade (.cube)" },
+  { ext: "otio", path: "timeline.otio", label: "OpenTimelineIO (.otio)" },
+  { ext: "fcpxml", path: "timeline.fcpxml", label: "Final Cut Pro XML (.fcpxml)" },
+  { ext: "edl", path: "timeline.edl", label: "CMX 3600 EDL (.edl)" },
+] as const;
+
+/**
+ * Download links for the job's exports. A link cannot send the bearer token (and these URLs take
+ * no ?access_token=), so a click fetches the file with it and saves what came back.
+ */
+function Downloads({ jobId }: { jobId: string }) {
+  const [error, setError] = useState<string | null>(null);
+  const save = async (e: Event, path: string, name: string) => {
+    e.preventDefault();
+    try {
+      const blob = await (await client.fetch(`/jobs/${jobId}/${path}`)).blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setError(null);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  return (
+    <>
+      <p class="downloads" data-testid="downloads">
+        {EXPORTS.map((x) => (
+          <a
+            key={x.ext}
+            href={client.url(`/jobs/${jobId}/${x.path}`)}
+            download={`${jobId}.${x.ext}`}
+            data-export={x.ext}
+            onClick={(e) => save(e, x.path, `${jobId}.${x.ext}`)}
+          >
+            {x.label}
+          </a>
+        ))}
+      </p>
+      {error && <p class="error small">{error}</p>}
+    </>
+  );
+}
+
 /** Frames of source, template and output at the same moments, side by side. */
 function useStrips(job: JobResponse | undefined, completed: boolean) {
   const [strips, setStrips] = useState<Strip[]>([]);
@@ -180,6 +229,7 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
               Download MP4
             </a>
           </p>
+          <Downloads jobId={job.job_id} />
         </section>
       )}
       <Deliveries jobId={job.job_id} />
