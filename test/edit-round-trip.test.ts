@@ -5,7 +5,7 @@ import { analyzeVideo } from "@clipzy/media/analyze-video";
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { beatFrames, FPS, makeEditedClip, shotLengths } from "./support/edit-media.js";
+import { FPS, makeBeatTemplate, makeEditedClip } from "./support/edit-media.js";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
 
@@ -90,13 +90,7 @@ describe("style transfer carries the template's editing", () => {
     dir = await fixtureDir(engine.dataDir);
     // the template: 5 shots, dissolves centred on every 5th beat of its 128 BPM track (2.64,
     // 4.99, 7.33, 9.68 s: an edit on the beat, every 2.34 s); shots 1 and 3 zoom
-    const lengths = shotLengths(beatFrames(128, 5, 340), 360, 12);
-    const t = await makeEditedClip(
-      dir,
-      "template.mp4",
-      lengths.map((frames, k) => ({ seed: 11 + k, frames, zoom: k % 2 === 1 ? 1.3 : undefined })),
-      { dissolveFrames: 12, bpm: 128 },
-    );
+    const t = await makeBeatTemplate(dir, "template.mp4", { frames: 360, dissolveFrames: 12 });
     const longShot = await makeEditedClip(dir, "long.mp4", [{ seed: 21, frames: 360 }], {
       dissolveFrames: 0,
       bpm: 100,

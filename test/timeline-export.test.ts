@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { ffmpeg } from "@clipzy/media/test-media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureOtio } from "../scripts/otio.mjs";
-import { beatFrames, makeEditedClip, shotLengths } from "./support/edit-media.js";
+import { makeBeatTemplate, makeEditedClip } from "./support/edit-media.js";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
 import { expectError } from "./support/shapes.js";
@@ -142,13 +142,7 @@ describe("timeline export (OTIO, FCPXML, CMX 3600) read back by OpenTimelineIO",
     // the template: dissolves of 14 frames (12 at 24 fps) on every 5th beat of a 128 BPM track, shots 1 and 3
     // zooming; the source: 4 shots of its own with music at 100 BPM. Both made at 30 fps and
     // resampled to 24 (see above).
-    const lengths = shotLengths(beatFrames(128, 5, 280), 300, 14);
-    const t30 = await makeEditedClip(
-      dir,
-      "template30.mp4",
-      lengths.map((frames, k) => ({ seed: 11 + k, frames, zoom: k % 2 === 1 ? 1.3 : undefined })),
-      { dissolveFrames: 14, bpm: 128 },
-    );
+    const t30 = await makeBeatTemplate(dir, "template30.mp4", { frames: 300, dissolveFrames: 14 });
     const s30 = await makeEditedClip(
       dir,
       "source30.mp4",

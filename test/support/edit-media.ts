@@ -112,3 +112,21 @@ export function beatFrames(bpm: number, every: number, before: number): number[]
     out.push(f);
   }
 }
+
+/**
+ * A template with a known edit: dissolves of `dissolveFrames` centred on every 5th beat of a
+ * 128 BPM drum track (an edit on the beat every 2.34 s), its odd shots zooming (1.3×).
+ */
+export function makeBeatTemplate(
+  dir: string,
+  name: string,
+  o: { frames: number; dissolveFrames: number },
+): ReturnType<typeof makeEditedClip> {
+  const lengths = shotLengths(beatFrames(128, 5, o.frames - 20), o.frames, o.dissolveFrames);
+  return makeEditedClip(
+    dir,
+    name,
+    lengths.map((frames, k) => ({ seed: 11 + k, frames, zoom: k % 2 === 1 ? 1.3 : undefined })),
+    { dissolveFrames: o.dissolveFrames, bpm: 128 },
+  );
+}
