@@ -1034,6 +1034,16 @@ function timelineOperations() {
       ext: "otio",
       id: "getJobTimelineOtio",
       type: "application/json",
+      schema: {
+        type: "object",
+        description: "An OpenTimelineIO Timeline.1 in its JSON serialisation.",
+        properties: {
+          OTIO_SCHEMA: { const: "Timeline.1" },
+          name: { type: "string" },
+          tracks: { type: "object", description: "The Stack.1 of the video and audio tracks." },
+        },
+        required: ["OTIO_SCHEMA", "name", "tracks"],
+      },
       name: "OpenTimelineIO (otio_json)",
       what:
         "one video track of the segments as source ranges of the uploaded video at the edit's rate, " +
@@ -1045,6 +1055,7 @@ function timelineOperations() {
       ext: "fcpxml",
       id: "getJobTimelineFcpxml",
       type: "application/xml",
+      schema: { type: "string" },
       name: "Final Cut Pro XML (FCPXML 1.8, which DaVinci Resolve imports too)",
       what:
         "the same cuts, transitions as cross-dissolves of the same length, the crop and zooms as " +
@@ -1054,6 +1065,7 @@ function timelineOperations() {
       ext: "edl",
       id: "getJobTimelineEdl",
       type: "text/plain",
+      schema: { type: "string" },
       name: "CMX 3600 EDL",
       what: "the cuts and dissolves only (every other transition as a dissolve of its length), and the audio as A events",
     },
@@ -1071,7 +1083,7 @@ function timelineOperations() {
         "can relink to a local copy. A `style_only` job made no edit: 409.",
       parameters: [JOB_ID],
       responses: {
-        200: { description: "The timeline.", content: { [f.type]: { schema: { type: "string" } } } },
+        200: { description: "The timeline.", content: { [f.type]: { schema: f.schema } } },
       },
       errors: { 404: ["job_not_found"], 409: ["job_not_completed", "conflict"] },
     }),

@@ -2243,7 +2243,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": string;
+                    "application/json": {
+                        name: string;
+                        /** @constant */
+                        OTIO_SCHEMA: "Timeline.1";
+                        /** @description The Stack.1 of the video and audio tracks. */
+                        tracks: Record<string, never>;
+                    };
                 };
             };
             401: components["responses"]["Error401_unauthorized"];

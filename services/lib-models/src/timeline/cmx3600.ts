@@ -25,8 +25,12 @@ export function cmx3600(edl: EditDecisionList, media: TimelineMedia): string {
   };
   const line = (n: number, channel: string, edit: string, src: [number, number], rec: [number, number]) =>
     `${String(n).padStart(3, "0")}  AX       ${channel.padEnd(5)} ${edit.padEnd(8)} ${tc(src[0])} ${tc(src[1])} ${tc(REC0 + rec[0])} ${tc(REC0 + rec[1])}`;
-  const from = [`* FROM CLIP NAME: ${media.filename}`, `* FROM FILE: ${media.url}`];
-  const out = [`TITLE: ${media.name}`, "FCM: NON-DROP FRAME", ""];
+  // one line each: a control character in a name cannot start a line of its own
+  const oneLine = (s: string) => s.replace(/\p{Cc}/gu, " ");
+  const name = oneLine(media.filename);
+  const url = oneLine(media.url);
+  const from = [`* FROM CLIP NAME: ${name}`, `* FROM FILE: ${url}`];
+  const out = [`TITLE: ${oneLine(media.name)}`, "FCM: NON-DROP FRAME", ""];
   let n = 0;
 
   // Where each segment's event starts, on the record side and in its source: `before` frames early
@@ -53,9 +57,9 @@ export function cmx3600(edl: EditDecisionList, media: TimelineMedia): string {
     out.push(
       line(n, "V", "C", [aOut, aOut], [rec[0], rec[0]]),
       line(n, "V", `D ${String(frames).padStart(3, "0")}`, src, rec),
-      `* FROM CLIP NAME: ${media.filename}`,
-      `* TO CLIP NAME: ${media.filename}`,
-      `* FROM FILE: ${media.url}`,
+      `* FROM CLIP NAME: ${name}`,
+      `* TO CLIP NAME: ${name}`,
+      `* FROM FILE: ${url}`,
       ...(transitionKind(t.type).dissolve ? [] : [`* CLIPZY TRANSITION: ${t.type}`]),
       "",
     );

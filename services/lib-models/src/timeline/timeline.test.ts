@@ -187,6 +187,12 @@ describe("CMX 3600", () => {
     expect(audio[2]).toBe("A");
     expect(text).toContain(`* FROM CLIP NAME: ${media.filename}`);
   });
+
+  it("a name with a line break stays on its comment line", () => {
+    const text = cmx3600(edl(), { ...media, filename: "a\n002  AX V C 00:00:00:00.mp4" });
+    expect(text).toContain("* FROM CLIP NAME: a 002  AX V C 00:00:00:00.mp4");
+    expect(text.split("\n").filter((l) => /^\d{3} /.test(l))).toHaveLength(5);
+  });
 });
 
 describe("FCPXML", () => {
