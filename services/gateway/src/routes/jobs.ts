@@ -116,7 +116,7 @@ function jobStateRoutes(r: Router, b: Backends): void {
   });
 }
 
-/** What a completed job offers for download: its output video and its colour transfer. */
+/** What a completed job offers for download: its output video, its colour transfer and its edit as a timeline. */
 function jobDownloadRoutes(r: Router, b: Backends): void {
   const getJob = jobReader(b);
 
@@ -155,11 +155,6 @@ function jobDownloadRoutes(r: Router, b: Backends): void {
       .type("text/plain")
       .send(await b.store.getBytes(key));
   });
-}
-
-/** The job's events as Server-Sent Events. */
-function jobEventRoutes(r: Router, b: Backends): void {
-  const getJob = jobReader(b);
 
   // the edit for an editor: OTIO, FCPXML or a CMX 3600 EDL (routes/timeline.ts)
   for (const format of TIMELINE_FORMATS) {
@@ -169,6 +164,11 @@ function jobEventRoutes(r: Router, b: Backends): void {
       res.attachment(t.filename).type(t.type).send(t.body);
     });
   }
+}
+
+/** The job's events as Server-Sent Events. */
+function jobEventRoutes(r: Router, b: Backends): void {
+  const getJob = jobReader(b);
 
   /**
    * Server-Sent Events from the job's event log, pushed by the jobs service as changes are
