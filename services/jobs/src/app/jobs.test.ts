@@ -11,7 +11,7 @@ import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
 import { GetJobRequestSchema } from "@clipzy/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sleep } from "../../../../test/support/wait.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { JobDoc, JobEventDoc } from "../domain/job.js";
 import { jobsGrpc } from "../transport/grpc.js";
 import { JobsService, type VideoInfo } from "./jobs.js";
@@ -510,7 +510,8 @@ describe("a templated job's analysis stages run as one task per input", () => {
 
   it("the outbox sweep and a restart's resume publish only the parts not done", async () => {
     const job = await create();
-    await sleep(50);
+    // both parts' first publish landed (a fixed pause lost the race under the full suite's load)
+    await waitFor("both parts published", () => tasks.length >= 2);
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
     tasks.length = 0;
     expect(await jobs.resumeActiveJobs()).toBe(1);
