@@ -7,8 +7,10 @@
 //
 //   ensureInfra()           installs / builds what is missing; binaries are cached under
 //                           $CLIPZY_INFRA_CACHE (default ~/.cache/clipzy-infra) and reused
-//   startInfra({ dir })     starts the three on free loopback ports under `dir`, waits until they
-//                           answer, and returns { env, state, stop }
+//   startInfra({ name })    starts the three on picked loopback ports (again on new ones when a
+//                           port was taken before its bind: withFreePorts), their data under the
+//                           system temp folder (never in the clone), waits until they answer, and
+//                           returns { env, state, stop }
 //   node scripts/infra.mjs ensure | start   (start runs them until Ctrl-C, printing the URLs)
 //
 // When MONGO_URL is a mongodb:// URL (a real MongoDB), FerretDB is not started and that URL is used.
@@ -21,6 +23,7 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -29,8 +32,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer, connect as tcpConnect } from "node:net";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { homedir, tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -197,11 +200,15 @@ function canListen(port) {
   });
 }
 
+/** Ports this process has handed out: never handed out twice, even after their server stopped. */
+const handedOut = new Set();
+
 /**
  * A loopback port that is free now, for a server started a moment later. It is picked below the
  * kernel's ephemeral range: a port from listen(0) is in that range, where every outgoing
- * connection and every other port-0 listener takes ports too, so parallel tests lost it to one
- * before their server bound it (EADDRINUSE).
+ * connection and every other port-0 listener takes ports too. Another process can still bind it
+ * between this pick and the server's bind: start servers through withFreePorts, which starts
+ * again on new ports when that happens.
  */
 export async function freePort() {
   let low = 32768;
@@ -211,24 +218,68 @@ export async function freePort() {
   const from = Math.max(1024, low - 12000);
   for (let i = 0; i < 200 && low - from >= 1000; i++) {
     const port = from + Math.floor(Math.random() * (low - from));
-    if (await canListen(port)) return port;
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port found below the ephemeral range (${from}-${low - 1})`);
 }
 
+/**
+ * True when a failed start says its port was taken: EADDRINUSE in the error's code or message,
+ * where a server's exit carries its log tail (Node and Erlang "eaddrinuse", PostgreSQL and Go
+ * "address already in use", MinIO "port is already in use").
+ */
+export function isPortClash(err) {
+  return /EADDRINUSE|address already in use|port is already in use|dist_port_already_used/i.test(
+    `${err?.code ?? ""} ${err?.message ?? err}`,
+  );
+}
+
+/**
+ * The one way the suite starts a server on picked ports: `start(ports)` gets `count` ports from
+ * `pick` (default freePort) and binds them; when it fails because one of them was taken between
+ * the pick and the bind (isPortClash), it runs again on new ports, up to `attempts` times. `start`
+ * must leave nothing running when it throws. Resolves to what `start` resolved to.
+ */
+export async function withFreePorts(what, count, start, { attempts = 5, pick = freePort } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const ports = [];
+    for (let i = 0; i < count; i++) ports.push(await pick());
+    const t0 = Date.now();
+    try {
+      return await start(ports);
+    } catch (err) {
+      if (attempt >= attempts || !isPortClash(err)) throw err;
+      say(
+        `${what}: a port of ${ports.join(", ")} was taken before it bound (found in ${Date.now() - t0} ms); starting again on new ports`,
+      );
+    }
+  }
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function logTail(logFile) {
+  try {
+    return readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+  } catch {
+    return "";
+  }
+}
 
 async function waitUntil(what, check, timeoutMs, logFile) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {}
+    } catch (err) {
+      if (err instanceof InfraError) throw err;
+    }
     if (Date.now() > deadline) {
-      let tail = "";
-      try {
-        tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
-      } catch {}
+      const tail = logTail(logFile);
       fail(`${what} did not become ready in ${timeoutMs / 1000} s${tail ? `; log tail:\n${tail}` : ""}`);
     }
     await sleep(200);
@@ -250,6 +301,30 @@ function spawnLogged(cmd, args, { env, log, cwd }) {
   const child = spawn(cmd, args, { env, cwd, stdio: ["ignore", fd, fd], detached: true });
   closeSync(fd);
   child.unref();
+  return child;
+}
+
+/**
+ * Spawns a server (its own process group, output appended to `log`) and waits until `ready()`;
+ * when it exits first or does not become ready in time, it is killed and the error carries the
+ * log's tail (so withFreePorts sees an EADDRINUSE there). Resolves to the child.
+ */
+async function serve(what, cmd, args, { env = process.env, cwd, log, ready, timeoutMs = 60_000 }) {
+  const child = spawnLogged(cmd, args, { env, cwd, log });
+  try {
+    await waitUntil(
+      what,
+      async () => {
+        if (!alive(child.pid)) fail(`${what} exited while starting; log ${log}, tail:\n${logTail(log)}`);
+        return ready(child);
+      },
+      timeoutMs,
+      log,
+    );
+  } catch (err) {
+    await stopPid(child.pid, "SIGKILL");
+    throw err;
+  }
   return child;
 }
 
@@ -305,26 +380,25 @@ function rabbitctl(state, args, timeoutMs = 60_000) {
   });
 }
 
+/**
+ * Starts this run's node on `state.rabbit`'s ports (also used to restart it: same ports, same
+ * data, as its clients expect) and waits until it accepts connections. It runs as the user
+ * running this (rabbitmq-server from /usr/lib/rabbitmq/bin, not the /usr/sbin wrapper that
+ * switches to the rabbitmq user), so its data may stay in this run's own directory.
+ */
 export async function startRabbit(state) {
   const r = state.rabbit;
   mkdirSync(join(r.base, "log"), { recursive: true });
-  const child = spawnLogged(rabbitBin("rabbitmq-server"), [], {
+  const child = await serve("RabbitMQ", rabbitBin("rabbitmq-server"), [], {
     env: rabbitEnv(state),
     log: join(r.base, "server.log"),
     cwd: r.base,
+    ready: async () =>
+      (await tcpOpen(r.port)) && rabbitctl(state, ["await_startup", "--timeout", "5"], 15_000).status === 0,
+    timeoutMs: 120_000,
   });
   r.pid = child.pid;
   writeFileSync(state.file, JSON.stringify(state, null, 2));
-  await waitUntil(
-    "RabbitMQ",
-    async () => {
-      if (!alive(child.pid)) fail(`rabbitmq-server exited; see ${join(r.base, "server.log")}`);
-      if (!(await tcpOpen(r.port))) return false;
-      return rabbitctl(state, ["await_startup", "--timeout", "5"], 15_000).status === 0;
-    },
-    120_000,
-    join(r.base, "server.log"),
-  );
 }
 
 /** Creates a virtual host (an isolated set of exchanges and queues) that guest may use. */
@@ -352,26 +426,38 @@ export async function stopRabbit(state) {
 
 /**
  * PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` user the Debian
- * package creates (runuser), owning its data directory.
+ * package creates (runuser). That user can enter neither a clone in a 0700 home nor this run's
+ * directory, so its cluster lives in a directory of its own under the system temp folder, owned
+ * by it; it reads nothing else but its binaries under /usr/lib/postgresql, and its output goes to a
+ * log file root opened.
  */
-function asPostgresUser(cmd, args) {
-  if (process.getuid?.() !== 0) return [cmd, args];
-  return ["runuser", ["-u", "postgres", "--", cmd, ...args]];
+function postgresUser() {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag) => Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
+  const uid = id("-u");
+  if (!Number.isInteger(uid) || uid <= 0)
+    fail("the postgres user is missing (it comes with Debian's postgresql package)");
+  return { uid, gid: id("-g") };
 }
 
-async function startPostgres(pg, log) {
-  const bin = postgresBin();
-  const tool = (name) => (bin ? join(bin, name) : name);
-  mkdirSync(pg.data, { recursive: true });
-  mkdirSync(pg.socket, { recursive: true });
-  if (process.getuid?.() === 0) {
-    const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-    const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-    if (!Number.isInteger(uid))
-      fail("the postgres user is missing (it comes with Debian's postgresql package)");
-    for (const d of [pg.base, pg.data, pg.socket]) chownSync(d, uid, gid);
+function asPostgresUser(user, cmd, args) {
+  return user ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+/** initdb into a fresh directory under the system temp folder that the cluster's user owns. */
+function initPostgres(pg) {
+  const user = postgresUser();
+  pg.base = mkdtempSync(join(tmpdir(), "clipzy-postgres-"));
+  pg.data = join(pg.base, "data");
+  pg.socket = join(pg.base, "sock");
+  mkdirSync(pg.socket);
+  if (user) {
+    for (const d of [pg.base, pg.socket]) chownSync(d, user.uid, user.gid);
+    const [cmd, args] = asPostgresUser(user, "test", ["-w", pg.base]);
+    if (spawnSync(cmd, args).status !== 0)
+      fail(`the postgres user cannot write ${pg.base}: the temp folder (TMPDIR) must be one it can enter`);
   }
-  const [initCmd, initArgs] = asPostgresUser(tool("initdb"), [
+  const [initCmd, initArgs] = asPostgresUser(user, tool("initdb"), [
     "-D",
     pg.data,
     "-U",
@@ -380,10 +466,18 @@ async function startPostgres(pg, log) {
     "--encoding=UTF8",
     "--no-instructions",
   ]);
-  const init = spawnSync(initCmd, initArgs, { encoding: "utf8" });
+  const init = spawnSync(initCmd, initArgs, { encoding: "utf8", cwd: pg.base });
   if (init.status !== 0) fail(`initdb failed: ${init.stderr || init.stdout}`);
+}
+
+function tool(name) {
+  const bin = postgresBin();
+  return bin ? join(bin, name) : name;
+}
+
+async function startPostgres(pg, log) {
   // A throwaway test cluster: no durability needed (the documents live as long as the run).
-  const [cmd, args] = asPostgresUser(tool("postgres"), [
+  const [cmd, args] = asPostgresUser(postgresUser(), tool("postgres"), [
     "-D",
     pg.data,
     "-p",
@@ -399,41 +493,37 @@ async function startPostgres(pg, log) {
     "-c",
     "full_page_writes=off",
   ]);
-  const child = spawnLogged(cmd, args, { env: process.env, log, cwd: pg.base });
   const isReady = tool("pg_isready");
-  await waitUntil(
-    "PostgreSQL",
-    async () => {
-      if (!alive(child.pid)) fail(`postgres exited; see ${log}`);
-      return (
-        spawnSync(isReady, ["-h", "127.0.0.1", "-p", String(pg.port), "-U", "clipzy", "-q"]).status === 0
-      );
-    },
-    60_000,
+  return serve("PostgreSQL", cmd, args, {
     log,
-  );
-  return child;
+    cwd: pg.base,
+    ready: () =>
+      spawnSync(isReady, ["-h", "127.0.0.1", "-p", String(pg.port), "-U", "clipzy", "-q"]).status === 0,
+  });
 }
 
-export async function startInfra({ dir = join(ROOT, ".infra", "run", String(process.pid)) } = {}) {
+/**
+ * Starts RabbitMQ, MinIO and FerretDB (on PostgreSQL or SQLite; none when MONGO_URL names a real
+ * MongoDB) on picked loopback ports, each started again on new ports when one was taken before it
+ * bound (withFreePorts). Their data lives under the system temp folder, never in the clone: one
+ * directory of this run's own (`clipzy-infra-<name>-…`, its path in `state.dir`) and PostgreSQL's
+ * own (`clipzy-postgres-…`, owned by the user it runs as); `stop()` removes both unless
+ * CLIPZY_KEEP_INFRA is set. `pick` replaces freePort (the suite's own test of the retry uses it).
+ */
+export async function startInfra({ name = String(process.pid), pick = freePort } = {}) {
   const bins = binaries();
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `clipzy-infra-${name}-`));
   const external = isExternalMongo();
   const state = {
     file: join(dir, "state.json"),
     dir,
     rabbit: {
-      node: `clipzy${process.pid}@localhost`,
-      port: await freePort(),
-      distPort: await freePort(),
+      node: `clipzy${process.pid}-${basename(dir).slice(-6)}@localhost`,
       base: join(dir, "rabbitmq"),
       home: join(dir, "rabbitmq", "home"),
     },
-    minio: { port: await freePort(), consolePort: await freePort(), dir: join(dir, "minio") },
-    ferret: external
-      ? undefined
-      : { port: await freePort(), dir: join(dir, "ferretdb"), backend: ferretBackend() },
+    minio: { dir: join(dir, "minio") },
+    ferret: external ? undefined : { dir: join(dir, "ferretdb"), backend: ferretBackend() },
     pids: {},
   };
   const r = state.rabbit;
@@ -443,11 +533,13 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
   writeFileSync(join(r.base, "advanced.config"), "[].\n");
   writeFileSync(join(r.base, "rabbitmq-env.conf"), "");
   writeFileSync(join(r.home, ".erlang.cookie"), `CLIPZY${process.pid}${Date.now()}`, { mode: 0o400 });
+  const save = () => writeFileSync(state.file, JSON.stringify(state, null, 2));
+  save();
 
   const stop = async () => {
     const tasks = [];
     if (state.pids.minio) tasks.push(stopPid(state.pids.minio));
-    if (state.pids.ferret)
+    if (state.pids.ferret || state.pids.postgres)
       tasks.push(
         stopPid(state.pids.ferret).then(() => state.pids.postgres && stopPid(state.pids.postgres, "SIGINT")),
       );
@@ -456,84 +548,104 @@ export async function startInfra({ dir = join(ROOT, ".infra", "run", String(proc
     try {
       current = JSON.parse(readFileSync(state.file, "utf8"));
     } catch {}
-    tasks.push(stopRabbit(current).catch(() => undefined));
+    if (current.rabbit.pid) tasks.push(stopRabbit(current).catch(() => undefined));
     await Promise.all(tasks);
-    if (!process.env.CLIPZY_KEEP_INFRA) rmSync(dir, { recursive: true, force: true });
+    if (process.env.CLIPZY_KEEP_INFRA)
+      say(`kept the servers' data in ${[dir, state.postgres?.base].filter(Boolean).join(" and ")}`);
+    else for (const d of [dir, state.postgres?.base]) if (d) rmSync(d, { recursive: true, force: true });
+  };
+  const options = { pick };
+  const startMinio = () =>
+    withFreePorts(
+      "MinIO",
+      2,
+      async ([port, consolePort]) => {
+        const log = join(dir, "minio.log");
+        const child = await serve(
+          "MinIO",
+          bins.minio,
+          [
+            "server",
+            state.minio.dir,
+            "--quiet",
+            "--address",
+            `127.0.0.1:${port}`,
+            "--console-address",
+            `127.0.0.1:${consolePort}`,
+          ],
+          {
+            env: {
+              ...process.env,
+              MINIO_ROOT_USER: "clipzy",
+              MINIO_ROOT_PASSWORD: "clipzy-secret",
+              MINIO_BROWSER: "off",
+              MINIO_UPDATE: "off",
+              HOME: dir,
+            },
+            cwd: dir,
+            log,
+            ready: async () =>
+              (
+                await fetch(`http://127.0.0.1:${port}/minio/health/ready`, {
+                  signal: AbortSignal.timeout(2000),
+                })
+              ).status === 200,
+          },
+        );
+        Object.assign(state.minio, { port, consolePort });
+        state.pids.minio = child.pid;
+      },
+      options,
+    );
+  const startRabbitOnFreePorts = () =>
+    withFreePorts(
+      "RabbitMQ",
+      2,
+      async ([port, distPort]) => {
+        Object.assign(r, { port, distPort });
+        await startRabbit(state);
+      },
+      options,
+    );
+  const startDocstore = async () => {
+    if (!state.ferret) return;
+    const backendArgs = ["-sqlite-dir", state.ferret.dir];
+    if (state.ferret.backend === "postgresql") {
+      const pg = {};
+      state.postgres = pg;
+      initPostgres(pg);
+      await withFreePorts(
+        "PostgreSQL",
+        1,
+        async ([port]) => {
+          pg.port = port;
+          state.pids.postgres = (await startPostgres(pg, join(dir, "postgres.log"))).pid;
+        },
+        options,
+      );
+      backendArgs.push("-postgresql-url", `postgres://clipzy@127.0.0.1:${pg.port}/postgres`);
+    }
+    // FerretDB binds port 0 (the kernel's choice, no race) and logs the address it got once bound.
+    const log = join(dir, "ferretdb.log");
+    const boundPort = () => /msg=ready uri=mongodb:\/\/127\.0\.0\.1:(\d+)/.exec(logTail(log))?.[1];
+    const child = await serve(
+      "FerretDB",
+      bins.ferretdb,
+      ["-listen", "127.0.0.1:0", ...backendArgs, "-log-level", "warn"],
+      { log, cwd: dir, ready: async () => boundPort() !== undefined && tcpOpen(Number(boundPort())) },
+    );
+    state.ferret.port = Number(boundPort());
+    state.pids.ferret = child.pid;
   };
   try {
-    const minio = spawnLogged(
-      bins.minio,
-      [
-        "server",
-        state.minio.dir,
-        "--quiet",
-        "--address",
-        `127.0.0.1:${state.minio.port}`,
-        "--console-address",
-        `127.0.0.1:${state.minio.consolePort}`,
-      ],
-      {
-        env: {
-          ...process.env,
-          MINIO_ROOT_USER: "clipzy",
-          MINIO_ROOT_PASSWORD: "clipzy-secret",
-          MINIO_BROWSER: "off",
-          MINIO_UPDATE: "off",
-          HOME: dir,
-        },
-        log: join(dir, "minio.log"),
-      },
-    );
-    state.pids.minio = minio.pid;
-    let ferret;
-    if (state.ferret) {
-      const backendArgs = ["-sqlite-dir", state.ferret.dir];
-      if (state.ferret.backend === "postgresql") {
-        const pg = { port: await freePort(), base: join(dir, "postgres") };
-        pg.data = join(pg.base, "data");
-        pg.socket = join(pg.base, "sock");
-        state.postgres = pg;
-        mkdirSync(pg.base, { recursive: true });
-        state.pids.postgres = (await startPostgres(pg, join(dir, "postgres.log"))).pid;
-        backendArgs.push("-postgresql-url", `postgres://clipzy@127.0.0.1:${pg.port}/postgres`);
-      }
-      ferret = spawnLogged(
-        bins.ferretdb,
-        ["-listen", `127.0.0.1:${state.ferret.port}`, ...backendArgs, "-log-level", "warn"],
-        { env: process.env, log: join(dir, "ferretdb.log"), cwd: dir },
-      );
-      state.pids.ferret = ferret.pid;
-    }
-    writeFileSync(state.file, JSON.stringify(state, null, 2));
-    await Promise.all([
-      startRabbit(state),
-      waitUntil(
-        "MinIO",
-        async () => {
-          if (!alive(minio.pid)) fail(`minio exited; see ${join(dir, "minio.log")}`);
-          const res = await fetch(`http://127.0.0.1:${state.minio.port}/minio/health/ready`);
-          return res.status === 200;
-        },
-        60_000,
-        join(dir, "minio.log"),
-      ),
-      ferret
-        ? waitUntil(
-            "FerretDB",
-            async () => {
-              if (!alive(ferret.pid)) fail(`ferretdb exited; see ${join(dir, "ferretdb.log")}`);
-              return tcpOpen(state.ferret.port);
-            },
-            60_000,
-            join(dir, "ferretdb.log"),
-          )
-        : Promise.resolve(),
-    ]);
+    const started = await Promise.allSettled([startRabbitOnFreePorts(), startMinio(), startDocstore()]);
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
   } catch (err) {
     await stop();
     throw err;
   }
-  writeFileSync(state.file, JSON.stringify(state, null, 2));
+  save();
   const env = {
     BROKER_URL: `amqp://guest:guest@127.0.0.1:${r.port}/?heartbeat=5`,
     MONGO_URL: external ? process.env.MONGO_URL : `mongodb://127.0.0.1:${state.ferret.port}/clipzy`,
@@ -561,8 +673,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ensureInfra();
     } else if (cmd === "start") {
       ensureInfra();
-      const { env, stop } = await startInfra();
+      const { env, state, stop } = await startInfra();
       for (const [k, v] of Object.entries(env)) process.stdout.write(`export ${k}='${v}'\n`);
+      say(`state: ${state.file}`);
       say("running; Ctrl-C stops them");
       const bye = () => stop().then(() => process.exit(0));
       process.on("SIGINT", bye);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
 import { closedPort, startHoldingProxy } from "./support/proxy.js";
+import { sleep, waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "services/cli/bin/clipzy.js");
@@ -35,14 +36,6 @@ function collect(child: ChildProcess): Promise<Ran> & { stderrSoFar(): string } 
   });
   const done = new Promise<Ran>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
   return Object.assign(done, { stderrSoFar: () => stderr });
-}
-
-async function until(fn: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe("the clipzy CLI against the embedded engine", () => {
@@ -233,7 +226,7 @@ describe("the clipzy CLI against the embedded engine", () => {
   it("Ctrl-C while the job runs cancels it (no terminal: without asking) and exits 130", async () => {
     const child = start(["run", source, "--out", join(dir, "interrupted.mp4")], env());
     const r = collect(child);
-    await until(() => /job (job_\w+) queued/.test(r.stderrSoFar()));
+    await waitFor("the job queued", () => /job (job_\w+) queued/.test(r.stderrSoFar()));
     const jobId = /job (job_\w+) queued/.exec(r.stderrSoFar())![1];
     child.kill("SIGINT");
     const done = await r;
@@ -260,15 +253,15 @@ describe("the clipzy CLI against the embedded engine", () => {
       });
       const closed = new Promise<number | null>((r) => child.on("close", r));
       const prompts = () => out.split("? [y/N]").length - 1;
-      await until(() => /job (job_\w+) queued/.test(out));
+      await waitFor("the job queued", () => /job (job_\w+) queued/.test(out));
       const jobId = /job (job_\w+) queued/.exec(out)![1];
       child.stdin!.write("\x03");
-      await until(() => prompts() === 1);
+      await waitFor("the first prompt", () => prompts() === 1);
       child.stdin!.write("n\r"); // keep going
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       expect((await engine.api(`/api/v1/jobs/${jobId}`)).body.data.status).not.toBe("cancelled");
       child.stdin!.write("\x03");
-      await until(() => prompts() === 2);
+      await waitFor("the second prompt", () => prompts() === 2);
       child.stdin!.write("y\r");
       const code = await closed;
       expect(code, out).toBe(130);
@@ -294,7 +287,7 @@ describe("the clipzy CLI against the embedded engine", () => {
       const first = start(["style", big, "--url", proxy.url], env());
       const r1 = collect(first);
       await proxy.holding; // the link dies mid-upload…
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       first.kill("SIGKILL"); // …and the laptop is closed
       await r1;
       proxy.release();

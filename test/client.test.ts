@@ -16,6 +16,7 @@ import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
 import { closedPort } from "./support/proxy.js";
 import { startReceiver } from "./support/receiver.js";
+import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -92,10 +93,8 @@ describe("the typed client (@clipzy/client)", () => {
       const job = await unwrap(
         c.api.POST("/jobs", { body: { video_id, webhook_url: r.url, config: { mode: "style_only" } } }),
       );
-      const deadline = Date.now() + 30_000;
-      while (r.got.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+      await waitFor("a webhook", () => r.got.length > 0, 30_000);
       const got = r.got[0];
-      expect(got).toBeDefined();
       const { secrets } = await unwrap(c.api.GET("/webhooks/secret"));
       const keys = secrets.map((s) => s.secret);
       const payload = verifyWebhook(keys, got.raw, got.headers);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
 import { expectError } from "./support/shapes.js";
+import { waitFor } from "./support/wait.js";
 
 /**
  * Colour transfer end to end on footage with photographic statistics: a template job transfers
@@ -33,12 +34,14 @@ describe("colour transfer and fidelity (end to end)", () => {
     return res.body.data.video_id as string;
   };
   const done = async (jobId: string) => {
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const { body } = await engine.api(`/api/v1/jobs/${jobId}`, { headers: A });
-      if (["completed", "failed", "cancelled"].includes(body.data.status)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      `job ${jobId} to finish`,
+      async () => {
+        const { body } = await engine.api(`/api/v1/jobs/${jobId}`, { headers: A });
+        return ["completed", "failed", "cancelled"].includes(body.data.status);
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
     const res = await engine.api(`/api/v1/jobs/${jobId}/result`, { headers: A });
     expect(res.body.data?.status ?? res.body).toBe("completed");
     return res.body.data;

@@ -5,6 +5,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 /** Screenshots are kept as test artifacts (gitignored). */
@@ -132,14 +133,15 @@ describe("the dashboard in headless Chromium", () => {
     await page.waitForSelector(row);
     // the list follows the job's events: sample what the page shows until it reads 100%
     const seen = new Set<string>();
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const text = await page.$eval(row, (el) => el.textContent ?? "");
-      seen.add(text);
-      if (text === "100%") break;
-      if (Date.now() > deadline) throw new Error(`progress stuck at ${text}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      "the row to read 100%",
+      async () => {
+        const text = await page.$eval(row, (el) => el.textContent ?? "");
+        seen.add(text);
+        return text === "100%";
+      },
+      { timeoutMs: 90_000, intervalMs: 50, detail: () => `seen: ${[...seen].join(", ")}` },
+    );
     const values = [...seen].map((s) => Number.parseInt(s, 10));
     expect(
       values.some((v) => v > 0 && v < 100),

@@ -4,20 +4,16 @@
  * an upload still half-sent and idle connections open, SIGTERM makes it exit within its drain
  * deadline (issue 11: it used to hang until SIGKILL).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ALL_STAGE_QUEUES } from "@clipzy/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script without type declarations
-import { freePort } from "../scripts/infra.mjs";
+import { spawnEngine } from "./support/engine-process.js";
 
-const ROOT = join(import.meta.dirname, "..");
 const DRAIN_TIMEOUT_SECONDS = 6;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let child: ChildProcess;
 let exited: Promise<{ code: number | null; at: number }>;
@@ -26,32 +22,15 @@ let logFile = "";
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "clipzy-drain-"));
-  const port: number = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  logFile = join(dir, "engine.log");
-  const fd = openSync(logFile, "a");
-  child = spawn(process.execPath, [join(ROOT, "services", "engine", "dist", "main.js")], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      PORT: String(port),
-      DATA_DIR: join(dir, "data"),
-      DRAIN_TIMEOUT_SECONDS: String(DRAIN_TIMEOUT_SECONDS),
-      RATE_LIMIT_PER_MINUTE: "0",
-    },
-    stdio: ["ignore", fd, fd],
-  });
-  exited = new Promise((resolve) => child.once("exit", (code) => resolve({ code, at: Date.now() })));
-  const deadline = Date.now() + 60_000;
-  while (
-    !(await fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`engine did not start; ${logFile}`);
-    await sleep(100);
-  }
+  ({
+    child,
+    exited,
+    base,
+    log: logFile,
+  } = await spawnEngine(dir, {
+    DRAIN_TIMEOUT_SECONDS: String(DRAIN_TIMEOUT_SECONDS),
+    RATE_LIMIT_PER_MINUTE: "0",
+  }));
 });
 
 afterAll(() => {

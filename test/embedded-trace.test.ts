@@ -4,7 +4,7 @@
  * with the gRPC client and server span pair between gateway, jobs and upload although no call
  * crosses the network.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { openAsBlob } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { STAGE_NAMES } from "@clipzy/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script without type declarations
-import { freePort } from "../scripts/infra.mjs";
+import { spawnEngine } from "./support/engine-process.js";
 import { makeClip } from "./support/media.js";
 import { type OtlpReceiver, settled, startOtlpReceiver, traceTree } from "./support/otlp.js";
+import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const CLIENT = 3;
@@ -29,37 +29,17 @@ let base = "";
 beforeAll(async () => {
   otlp = await startOtlpReceiver();
   dir = await mkdtemp(join(tmpdir(), "clipzy-trace-"));
-  const port: number = await freePort();
-  base = `http://127.0.0.1:${port}`;
   const register = join(ROOT, "services", "lib-platform", "dist", "telemetry-register.js");
-  child = spawn(
-    process.execPath,
-    ["--import", register, join(ROOT, "services", "engine", "dist", "main.js")],
+  ({ child, base } = await spawnEngine(
+    dir,
     {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        PORT: String(port),
-        DATA_DIR: join(dir, "data"),
-        RATE_LIMIT_PER_MINUTE: "0",
-        LOG_LEVEL: "warn",
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: "200",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
+      RATE_LIMIT_PER_MINUTE: "0",
+      LOG_LEVEL: "warn",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: "200",
     },
-  );
-  for (
-    let i = 0;
-    !(await fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    i++
-  ) {
-    if (i > 600 || child.exitCode !== null) throw new Error("engine did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    ["--import", register],
+  ));
 });
 
 afterAll(async () => {
@@ -85,13 +65,15 @@ describe("tracing in embedded mode", () => {
       })
     ).json();
     const jobId: string = created.data.job_id;
-    for (let i = 0; ; i++) {
-      const job = (await (await fetch(`${base}/api/v1/jobs/${jobId}`)).json()).data;
-      if (job.status === "completed") break;
-      expect(job.status, JSON.stringify(job)).not.toMatch(/failed|cancelled/);
-      if (i > 1200) throw new Error("job did not complete in 120 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      "the job to complete",
+      async () => {
+        const job = (await (await fetch(`${base}/api/v1/jobs/${jobId}`)).json()).data;
+        expect(job.status, JSON.stringify(job)).not.toMatch(/failed|cancelled/);
+        return job.status === "completed";
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
     const traceId = () =>
       otlp.spans.find((s) => s.name === "jobs: completed" && s.attributes["clipzy.job_id"] === jobId)
         ?.traceId;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { sleep } from "./support/wait.js";
 
 /** Descriptors this process (the engine runs in it) holds on files under `dir`. */
 async function openFilesUnder(dir: string): Promise<string[]> {
@@ -48,7 +49,7 @@ describe("downloads the client abandons close their file", () => {
       expect(await abandon(`${base}/api/v1/jobs/${jobId}/output`, { range: "bytes=100-" })).toBe(206);
       expect(await abandon(`${base}/api/v1/videos/${videoId}/content`)).toBe(200);
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     expect(await openFilesUnder(storage)).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureSchemathesis } from "../scripts/schemathesis.mjs";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { sleep } from "./support/wait.js";
 
 const HOOKS_DIR = join(dirname(fileURLToPath(import.meta.url)), "fuzz");
 const TOKEN = "tok_fuzz";
@@ -100,7 +101,7 @@ describe("Schemathesis against the running engine", () => {
     for (let i = 0; i < 600; i++) {
       const { body } = await engine.api(`/api/v1/jobs/${jobId}`, { headers: auth });
       if (body.data.status === "completed") break;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   }, 600_000);
   afterAll(() => engine?.cleanup());

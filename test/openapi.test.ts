@@ -9,6 +9,7 @@ import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
 import { loadOpenApi, type OpenApi, OpenApiMismatch } from "./support/openapi.js";
 import { expectError } from "./support/shapes.js";
+import { waitFor } from "./support/wait.js";
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -265,13 +266,15 @@ describe("OpenAPI document, docs page and response validation", () => {
     expect((await api("/api/v1/webhooks/secret/rotate", { method: "POST" })).status).toBe(200);
 
     // The cancellation's webhook arrives; its body is the document's WebhookPayload.
-    const deadline = Date.now() + 20_000;
     let deliveries: any[] = [];
-    while (Date.now() < deadline) {
-      deliveries = (await api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
-      if (deliveries[0]?.state === "delivered" && hooks.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      "the cancellation's webhook delivered",
+      async () => {
+        deliveries = (await api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
+        return deliveries[0]?.state === "delivered" && hooks.length > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     expect(deliveries[0]?.state).toBe("delivered");
     const payload = openapi.compile("#/components/schemas/WebhookPayload");
     expect(payload(hooks[0]), JSON.stringify(payload.errors)).toBe(true);

@@ -4,6 +4,7 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
+import { sleep } from "./support/wait.js";
 
 /** A real stage handler that crashes once in the middle of its work. */
 describe("a stage that crashes mid-stage", () => {
@@ -21,9 +22,9 @@ describe("a stage that crashes mid-stage", () => {
                 attempts.push(ctx.attempt);
                 if (ctx.attempt === 0) {
                   // past the first progress interval (1 s): a later stage's first report waits that long
-                  await new Promise((r) => setTimeout(r, 1100));
+                  await sleep(1100);
                   ctx.progress(0.6);
-                  await new Promise((r) => setTimeout(r, 300));
+                  await sleep(300);
                   throw new Error("simulated crash in the middle of motion analysis");
                 }
                 return handler(task, ctx);

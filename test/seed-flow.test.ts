@@ -4,6 +4,7 @@ import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
 import { type Receiver, startReceiver } from "./support/receiver.js";
 import { expectEnvelope, expectJobResponse, expectStyleJson, expectVideoResponse } from "./support/shapes.js";
+import { waitFor } from "./support/wait.js";
 
 /** The documented flow of seeds 000, 001 and 004, request for request, on embedded defaults. */
 describe("the documented flow (seeds 000, 001, 004)", () => {
@@ -122,11 +123,11 @@ describe("the documented flow (seeds 000, 001, 004)", () => {
   });
 
   it("calls the webhook on completion with the envelope and the flat fields", async () => {
-    const deadline = Date.now() + 10_000;
-    while (!receiver.got.some((h) => h.body.job_id === jobId) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    const hook = receiver.got.find((h) => h.body.job_id === jobId)!;
-    expect(hook).toBeDefined();
+    const hook = await waitFor(
+      "the job's webhook",
+      () => receiver.got.find((h) => h.body.job_id === jobId),
+      10_000,
+    );
     expect(hook.body).toMatchObject({
       success: true,
       job_id: jobId,

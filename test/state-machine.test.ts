@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
 import { expectError, expectJobResponse, STAGES } from "./support/shapes.js";
+import { sleep, waitFor } from "./support/wait.js";
 
 const RANGES: Record<string, [number, number]> = {
   video_analysis: [1, 20],
@@ -102,11 +103,10 @@ describe("job state machine (seed 003)", () => {
     const done = await engine.waitFor(created.job_id, (j) => j.status === "cancelled", 5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(done.completed_at).not.toBeNull();
-    const deadline = Date.now() + 5000;
-    while (ffmpegChildren().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor("no ffmpeg children", () => ffmpegChildren().length === 0, 5000);
     expect(ffmpegChildren()).toEqual([]);
     // and it stays cancelled: no late stage event revives it
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const later = (await engine.api(`/api/v1/jobs/${created.job_id}`)).body.data;
     expect(later.status).toBe("cancelled");
     expect(later.progress_percent).toBe(done.progress_percent);
@@ -122,7 +122,7 @@ describe("job state machine (seed 003)", () => {
     const created = (await engine.api("/api/v1/jobs", json({ video_id: shortVideo }))).body.data;
     const res = await engine.api(`/api/v1/jobs/${created.job_id}/cancel`, { method: "POST" });
     expect(res.body.data.status).toBe("cancelled");
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect((await engine.api(`/api/v1/jobs/${created.job_id}`)).body.data.status).toBe("cancelled");
   });
 });

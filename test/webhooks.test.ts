@@ -5,23 +5,18 @@ import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
 import { startReceiver } from "./support/receiver.js";
 import { expectError } from "./support/shapes.js";
-
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from "./support/wait.js";
 
 /** Waits until the job's (single) webhook delivery is in `state`, and returns it. */
 function deliveryIn(engine: TestEngine, jobId: string, state: string, timeoutMs?: number): Promise<any> {
-  return until(async () => {
-    const [d] = (await engine.api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
-    return d?.state === state ? d : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `the delivery of ${jobId} to be ${state}`,
+    async () => {
+      const [d] = (await engine.api(`/api/v1/jobs/${jobId}/webhook-deliveries`)).body.data.deliveries;
+      return d?.state === state ? d : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 describe("webhooks: signed, retried, recorded, replayable, and never to private addresses", () => {
@@ -118,7 +113,7 @@ describe("webhooks: signed, retried, recorded, replayable, and never to private 
         "/api/v1/jobs",
         json({ video_id: videoId, webhook_url: url, config: { mode: "style_only" } }),
       );
-      const got = await until(() => r.got[0]);
+      const got = await waitFor("a signed webhook", () => r.got[0]);
       expect(String(got.headers["webhook-signature"]).split(" ")).toHaveLength(2);
       for (const s of rotated)
         expect(() =>

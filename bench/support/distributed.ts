@@ -1,5 +1,4 @@
 /** Distributed mode for the benchmarks: the real servers of scripts/infra.mjs and every service as its own process. */
-import { join } from "node:path";
 // @ts-expect-error: plain ESM script without type declarations
 import { ensureInfra, startInfra } from "../../scripts/infra.mjs";
 import { Cluster, type ClusterOptions } from "../../test/support/cluster.js";
@@ -18,7 +17,7 @@ export async function withDistributed<T>(
   options: Omit<ClusterOptions, "infra"> = {},
 ): Promise<T> {
   ensureInfra();
-  const infra = await startInfra({ dir: join(process.cwd(), ".infra", "run", `${name}-${process.pid}`) });
+  const infra = await startInfra({ name: `${name}-${process.pid}` });
   let cluster: Cluster | undefined;
   try {
     cluster = await Cluster.start({

@@ -311,6 +311,7 @@ describe("the services started with the manifests' environment (telemetry regist
   it("dev: every service's config accepts its Deployment's environment (tracing off)", async () => {
     const objs = built.get("overlays/dev")!;
     const queue = clipzyOf(objs);
+    expect(queue.length, "the dev overlay's clipzy Deployments").toBeGreaterThan(0);
     // two at a time: the machine has two cores
     const next = async (): Promise<void> => {
       const d = queue.shift();

@@ -17,8 +17,8 @@ import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { startBroker, stopBroker } from "../support/infra.js";
 import { makeClip, probe } from "../support/media.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
+import { sleep, waitFor } from "../support/wait.js";
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const TERMINAL = ["completed", "failed", "cancelled"];
 
 let cluster: Cluster;
@@ -32,13 +32,8 @@ function expectMonotonic(states: any[]): void {
   expect(p, "progress never goes backward").toEqual([...p].sort((a, b) => a - b));
 }
 
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}; logs: ${cluster.dir}`);
-    await sleep(25);
-  }
-}
+/** Where a timed-out wait points to. */
+const logs = () => `logs: ${cluster.dir}`;
 
 async function job(videoId: string, extra: Record<string, unknown> = {}): Promise<string> {
   const id = await cluster.createJob({ video_id: videoId, config: { quality: "low" }, ...extra });
@@ -72,9 +67,10 @@ describe("distributed faults", () => {
         if (!killedAt && j.current_stage === victim && j.progress_percent > 86) {
           killedAt = j;
           await cluster.kill(`${WORKER_OF[victim]}-1`, "SIGKILL");
-          await waitUntil(
+          await waitFor(
             "the broker saw the consumer go",
             async () => (await cluster.consumerCounts())[`stage.${victim}`] === 0,
+            { detail: logs },
           );
           await sleep(500);
           cluster.startWorker(victim, 2);
@@ -120,7 +116,7 @@ describe("distributed faults", () => {
     expect(states.at(-1).status, JSON.stringify(states.at(-1))).toBe("completed");
     expectMonotonic(states);
     // The terminal event crossed the restarted broker to the webhooks service.
-    await waitUntil("webhook", () => hooks.got.some((h) => h.body.job_id === jobId));
+    await waitFor("webhook", () => hooks.got.some((h) => h.body.job_id === jobId), { detail: logs });
     // Every worker consumes again, and the whole pipeline works after the restart.
     await cluster.ready();
     const after = await job(smallId);
@@ -143,10 +139,13 @@ describe("distributed faults", () => {
     expect(listed.status, JSON.stringify(listed.body)).toBe(200);
     const before = listed.body.total;
     const ids = [await job(smallId), await job(smallId), await job(smallId)];
-    await waitUntil("a job processing", async () =>
-      (await Promise.all(ids.map((id) => cluster.api(`/api/v1/jobs/${id}`)))).some(
-        (r) => r.body.data?.status === "processing",
-      ),
+    await waitFor(
+      "a job processing",
+      async () =>
+        (await Promise.all(ids.map((id) => cluster.api(`/api/v1/jobs/${id}`)))).some(
+          (r) => r.body.data?.status === "processing",
+        ),
+      { detail: logs },
     );
     await cluster.kill("jobs", "SIGKILL");
     await sleep(1000);
@@ -203,8 +202,10 @@ describe("distributed faults", () => {
     for (const name of [...cluster.procs.keys()]) {
       if (STAGE_NAMES.some((s) => name.startsWith(`${WORKER_OF[s]}-`))) await cluster.kill(name, "SIGTERM");
     }
-    await waitUntil("no stage consumers", async () =>
-      Object.values(await cluster.consumerCounts()).every((n) => n === 0),
+    await waitFor(
+      "no stage consumers",
+      async () => Object.values(await cluster.consumerCounts()).every((n) => n === 0),
+      { detail: logs },
     );
     const broker = await connectBroker(cluster.brokerUrl);
     const store = await connectObjectStore(cluster.env.OBJECT_STORE_URL);
@@ -222,21 +223,29 @@ describe("distributed faults", () => {
     /** Waits until the jobs service applied `stage`'s completion: the next stage runs, or the job completed. */
     const advanced = (jobId: string, stage: StageName) => {
       const next = STAGE_NAMES[STAGE_NAMES.indexOf(stage) + 1];
-      return waitUntil(`${jobId} past ${stage}`, async () => {
-        const j = (await cluster.api(`/api/v1/jobs/${jobId}`)).body.data;
-        return next ? j.current_stage === next || TERMINAL.includes(j.status) : TERMINAL.includes(j.status);
-      });
+      return waitFor(
+        `${jobId} past ${stage}`,
+        async () => {
+          const j = (await cluster.api(`/api/v1/jobs/${jobId}`)).body.data;
+          return next ? j.current_stage === next || TERMINAL.includes(j.status) : TERMINAL.includes(j.status);
+        },
+        { detail: logs },
+      );
     };
     const drained = () =>
-      waitUntil("jobs.events drained", async () => {
-        const conn = await amqp.connect(cluster.brokerUrl);
-        try {
-          const ch = await conn.createChannel();
-          return (await ch.checkQueue("jobs.events")).messageCount === 0;
-        } finally {
-          await conn.close();
-        }
-      });
+      waitFor(
+        "jobs.events drained",
+        async () => {
+          const conn = await amqp.connect(cluster.brokerUrl);
+          try {
+            const ch = await conn.createChannel();
+            return (await ch.checkQueue("jobs.events")).messageCount === 0;
+          } finally {
+            await conn.close();
+          }
+        },
+        { detail: logs },
+      );
 
     const reference = await job(smallId);
     const scrambled = await job(smallId);

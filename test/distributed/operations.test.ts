@@ -17,24 +17,19 @@ import { startBroker, stopBroker } from "../support/infra.js";
 import { makeClip } from "../support/media.js";
 import { type OtlpReceiver, renderTrace, settled, startOtlpReceiver, traceTree } from "../support/otlp.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
+import { sleep, waitFor } from "../support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const REGISTER = join(ROOT, "services", "lib-platform", "dist", "telemetry-register.js");
 const DRAIN_TIMEOUT_SECONDS = 15;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let cluster: Cluster;
 let otlp: OtlpReceiver;
 let hooks: Receiver;
 let clip: string;
 
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}; logs: ${cluster.dir}`);
-    await sleep(50);
-  }
-}
+/** Where a timed-out wait points to. */
+const logs = () => `logs: ${cluster.dir}`;
 
 /** Prometheus text → value of each sample (`name{labels}` as written by prom-client). */
 async function scrape(name: string): Promise<Map<string, number>> {
@@ -113,15 +108,19 @@ describe("operations (distributed, tracing on)", () => {
     });
     const states = await cluster.poll(jobId);
     expect(states.at(-1).status, JSON.stringify(states.at(-1))).toBe("completed");
-    await waitUntil("webhook delivered", () => hooks.got.some((h) => h.body.job_id === jobId));
+    await waitFor("webhook delivered", () => hooks.got.some((h) => h.body.job_id === jobId), {
+      detail: logs,
+    });
 
     // The job's trace: the one its first stage task was published in.
     const traceOf = () =>
       otlp.spans.find(
         (s) => s.name === "jobs: start video_analysis" && s.attributes["clipzy.job_id"] === jobId,
       )?.traceId;
-    await waitUntil("the job's spans exported", () =>
-      otlp.spans.some((s) => s.name === "webhook attempt" && s.attributes["clipzy.job_id"] === jobId),
+    await waitFor(
+      "the job's spans exported",
+      () => otlp.spans.some((s) => s.name === "webhook attempt" && s.attributes["clipzy.job_id"] === jobId),
+      { detail: logs },
     );
     const traceId = traceOf()!;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -232,14 +231,19 @@ describe("operations (distributed, tracing on)", () => {
     expect(await grpcHealth(cluster.ports.jobs)).toBe("SERVING");
     await stopBroker();
     try {
-      for (const n of watched) await waitUntil(`${n} unready`, async () => (await ready(n)) === 503, 30_000);
+      for (const n of watched)
+        await waitFor(`${n} unready`, async () => (await ready(n)) === 503, {
+          timeoutMs: 30_000,
+          detail: logs,
+        });
       const body = await (await fetch(`${await cluster.opsUrl("renderer-1")}/readyz`)).json();
       expect(body.error.code).toBe("unavailable");
       expect(body.error.details.checks.broker).not.toBe("up");
       expect(body.error.details.checks.object_store).toBe("up");
-      await waitUntil(
+      await waitFor(
         "jobs' gRPC health NOT_SERVING",
         async () => (await grpcHealth(cluster.ports.jobs)) === "NOT_SERVING",
+        { detail: logs },
       );
       // The gateway needs no broker: it stays ready.
       expect(await ready("gateway")).toBe(200);
@@ -248,10 +252,14 @@ describe("operations (distributed, tracing on)", () => {
       await startBroker();
     }
     for (const n of watched)
-      await waitUntil(`${n} ready again`, async () => (await ready(n)) === 200, 60_000);
-    await waitUntil(
+      await waitFor(`${n} ready again`, async () => (await ready(n)) === 200, {
+        timeoutMs: 60_000,
+        detail: logs,
+      });
+    await waitFor(
       "jobs' gRPC health SERVING",
       async () => (await grpcHealth(cluster.ports.jobs)) === "SERVING",
+      { detail: logs },
     );
     await cluster.ready();
   });
@@ -260,7 +268,9 @@ describe("operations (distributed, tracing on)", () => {
     const long = await makeClip(join(cluster.dir, "long.mp4"), { seconds: 8, width: 640, height: 360 });
     const videoId = await cluster.upload(long);
     cluster.startWorker("rendering", 2);
-    await waitUntil("two renderers", async () => (await cluster.consumerCounts())["stage.rendering"] === 2);
+    await waitFor("two renderers", async () => (await cluster.consumerCounts())["stage.rendering"] === 2, {
+      detail: logs,
+    });
     const jobId = await cluster.createJob({ video_id: videoId, config: { quality: "high" } });
     let victim = "";
     let other = "";
@@ -330,8 +340,10 @@ describe("operations (distributed, tracing on)", () => {
       // Half the file is in; the gateway is told to stop, then the rest arrives.
       setTimeout(async () => {
         gateway.child.kill("SIGTERM");
-        await waitUntil("gateway draining", async () =>
-          (await cluster.logLines("gateway")).some((l) => l.msg === "draining"),
+        await waitFor(
+          "gateway draining",
+          async () => (await cluster.logLines("gateway")).some((l) => l.msg === "draining"),
+          { detail: logs },
         ).catch(reject);
         // Draining: a new connection is refused, the open upload goes on.
         await expect(fetch(`${cluster.base}/healthz`)).rejects.toThrow();
@@ -344,14 +356,14 @@ describe("operations (distributed, tracing on)", () => {
     const videoId = res.body.data.video_id;
     expect(await gateway.exited, "the gateway exits cleanly after the upload").toBe(0);
     cluster.startService("gateway");
-    await waitUntil(
+    await waitFor(
       "gateway back",
       () =>
         fetch(`${cluster.base}/healthz`).then(
           (r) => r.ok,
           () => false,
         ),
-      120_000,
+      { timeoutMs: 120_000, detail: logs },
     );
     const got = await cluster.api(`/api/v1/videos/${videoId}`);
     expect(got.status).toBe(200);

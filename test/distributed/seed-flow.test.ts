@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { makeClip, probe } from "../support/media.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
+import { waitFor } from "../support/wait.js";
 
 let cluster: Cluster;
 let clip: string;
@@ -79,9 +80,10 @@ describe("distributed mode: seed flow", () => {
     expect((await ranged.arrayBuffer()).byteLength).toBe(100);
 
     // The webhook arrived through the broker and the webhooks service.
-    const deadline = Date.now() + 20_000;
-    while (!hooks.got.some((h) => h.body.job_id === jobId) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    await waitFor("the job's webhook", () => hooks.got.some((h) => h.body.job_id === jobId), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const hook = hooks.got.find((h) => h.body.job_id === jobId)?.body;
     expect(hook?.status).toBe("completed");
     expect(hook?.output_video_url).toMatch(/X-Amz-Signature=/);

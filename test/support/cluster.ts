@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { openAsBlob, openSync, readFileSync } from "node:fs";
+import { openAsBlob, openSync, readFileSync, renameSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,8 +15,9 @@ import { basename, join } from "node:path";
 import { ALL_STAGE_QUEUES, EXCHANGE, STAGE_NAMES, type StageName } from "@clipzy/contracts";
 import amqp from "amqplib";
 // @ts-expect-error: plain ESM script without type declarations
-import { addVhost, freePort } from "../../scripts/infra.mjs";
+import { addVhost, withFreePorts } from "../../scripts/infra.mjs";
 import type { InfraInfo } from "./infra.js";
+import { sleep, waitFor } from "./wait.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -37,8 +38,6 @@ export interface Proc {
   /** Stopped on purpose (kill): its exit is no failure to start. */
   killed?: boolean;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const tcpOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -109,46 +108,58 @@ export class Cluster {
       STAGE_MAX_DELIVERIES: "5",
       // tests poll fast; 0 turns the per-token limit off
       RATE_LIMIT_PER_MINUTE: "0",
-      // every process serves /metrics, /healthz, /readyz on a port of its own (see opsUrl); those
-      // started later than start() bind a free one
+      // every process serves /metrics, /healthz, /readyz on a port of its own: port 0, the one it
+      // got is read back from its log (opsUrl)
       METRICS_HOST: "127.0.0.1",
       METRICS_PORT: "0",
       ...extra,
     };
   }
 
+  /**
+   * Starts every service on ports picked just before (the gRPC services and the gateway are
+   * addressed by the others, so their ports are known before they start); when one was taken
+   * before its service bound it, everything is stopped and started again on new ports
+   * (withFreePorts, the retry every test server goes through). The failed attempt's logs are
+   * kept beside the new ones as `<name>.port-clash-<n>.log`.
+   */
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const id = `c${randomUUID().slice(0, 8)}`;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-${id}-`));
     const real = options.infra ?? (await import("./infra.js")).infra();
     addVhost(JSON.parse(readFileSync(real.stateFile, "utf8")), id);
-    const ports = {
-      upload: await freePort(),
-      jobs: await freePort(),
-      webhooks: await freePort(),
-      gateway: await freePort(),
-    };
-    const c = new Cluster(id, dir, ports, options.env ?? {}, real, options.nodeArgs);
-    // Metrics ports chosen here, not by the services (port 0): ten processes binding ephemeral
-    // ports at once could take a gRPC port picked above before its service binds it.
-    const ops = async () => ({ METRICS_PORT: String(await freePort()) });
-    try {
-      for (const service of ["upload", "jobs", "webhooks", "gateway"])
-        c.startService(service, service, await ops());
-      for (const stage of STAGE_NAMES) {
-        for (let i = 1; i <= (options.workers ?? 1); i++) c.startWorker(stage, i, await ops());
+    let attempt = 0;
+    return withFreePorts("the cluster's services", 4, async ([upload, jobs, webhooks, gateway]: number[]) => {
+      attempt++;
+      const c = new Cluster(
+        id,
+        dir,
+        { upload, jobs, webhooks, gateway },
+        options.env ?? {},
+        real,
+        options.nodeArgs,
+      );
+      try {
+        for (const service of ["upload", "jobs", "webhooks", "gateway"]) c.startService(service);
+        for (const stage of STAGE_NAMES) {
+          for (let i = 1; i <= (options.workers ?? 1); i++) c.startWorker(stage, i);
+        }
+        await c.ready(options.readyTimeoutMs);
+      } catch (err) {
+        await c.stop();
+        for (const p of c.procs.values())
+          renameSync(p.log, p.log.replace(/\.log$/, `.port-clash-${attempt}.log`));
+        throw new Error(`${(err as Error).message}\nlogs: ${dir}`);
       }
-      await c.ready(options.readyTimeoutMs);
-    } catch (err) {
-      await c.stop();
-      throw new Error(`${(err as Error).message}\nlogs: ${dir}`);
-    }
-    return c;
+      return c;
+    });
   }
 
   /**
    * Spawns `services/<service>/dist/main.js` with only the cluster's environment; `cpus` (a
-   * taskset list such as "0" or "0-1") pins the process to those cores.
+   * taskset list such as "0" or "0-1") pins the process to those cores. A gRPC service or the
+   * gateway started again binds its first port, which its clients know (the port is below the
+   * ephemeral range, so no outgoing connection takes it meanwhile).
    */
   startService(service: string, name = service, env: Record<string, string> = {}, cpus?: string): Proc {
     const prev = this.procs.get(name);
@@ -194,16 +205,20 @@ export class Cluster {
   /** Waits until every gRPC service and the gateway accept connections and every stage queue has its consumers. */
   async ready(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const check = async (what: string, ok: () => Promise<boolean>) => {
-      while (!(await ok().catch(() => false))) {
-        for (const p of this.procs.values()) {
-          if (p.child.exitCode !== null && !p.killed)
-            throw new Error(`${p.name} exited (${p.child.exitCode}) while starting`);
-        }
-        if (Date.now() > deadline) throw new Error(`cluster not ready: ${what}`);
-        await sleep(100);
-      }
-    };
+    const check = (what: string, ok: () => Promise<boolean>) =>
+      waitFor(
+        what,
+        async () => {
+          for (const p of this.procs.values()) {
+            if (p.child.exitCode !== null && !p.killed) {
+              const tail = readFileSync(p.log, "utf8").split("\n").slice(-20).join("\n");
+              throw new Error(`${p.name} exited (${p.child.exitCode}) while starting; log tail:\n${tail}`);
+            }
+          }
+          return ok().catch(() => false);
+        },
+        { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 100, detail: () => "cluster not ready" },
+      );
     await check("gRPC ports", async () =>
       (await Promise.all([this.ports.upload, this.ports.jobs, this.ports.webhooks].map(tcpOpen))).every(
         Boolean,
@@ -310,30 +325,30 @@ export class Cluster {
   ): Promise<any[]> {
     const { intervalMs = 100, timeoutMs = 150_000 } = options;
     const seen: any[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const r = await this.api(`/api/v1/jobs/${jobId}`).catch(() => undefined);
-      if (r?.status === 200) {
+    await waitFor(
+      `job ${jobId} to finish`,
+      async () => {
+        const r = await this.api(`/api/v1/jobs/${jobId}`).catch(() => undefined);
+        if (r?.status !== 200) return false;
         seen.push(r.body.data);
         await options.onState?.(r.body.data);
-        if (["completed", "failed", "cancelled"].includes(r.body.data.status)) return seen;
-      }
-      await sleep(intervalMs);
-    }
-    throw new Error(
-      `job ${jobId} did not finish in ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}; logs: ${this.dir}`,
+        return ["completed", "failed", "cancelled"].includes(r.body.data.status);
+      },
+      { timeoutMs, intervalMs, detail: () => `last: ${JSON.stringify(seen.at(-1))}; logs: ${this.dir}` },
     );
+    return seen;
   }
 
   /** `http://127.0.0.1:<METRICS_PORT>` of a running process, read from its "metrics listening" log line. */
   async opsUrl(name: string, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = (await this.logLines(name)).filter((l) => l.msg === "metrics listening").at(-1);
-      if (line) return `http://127.0.0.1:${line.port}`;
-      if (Date.now() > deadline) throw new Error(`${name} has no metrics port; logs: ${this.dir}`);
-      await sleep(100);
-    }
+    return waitFor(
+      `${name}'s metrics port`,
+      async () => {
+        const line = (await this.logLines(name)).filter((l) => l.msg === "metrics listening").at(-1);
+        return line && `http://127.0.0.1:${line.port}`;
+      },
+      { timeoutMs, intervalMs: 100, detail: () => `logs: ${this.dir}` },
+    );
   }
 
   /** Parsed JSON log lines of one process. */

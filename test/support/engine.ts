@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type Engine, type EngineHooks, loadEngineConfig, startEngine } from "@clipzy/engine";
 import { loadOpenApi } from "./openapi.js";
+import { waitFor } from "./wait.js";
 
 export interface TestEngine extends Engine {
   api(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
@@ -61,38 +62,37 @@ export async function startTestEngine(
     return api("/api/v1/videos/upload", { method: "POST", body: form });
   };
 
+  const terminal = (j: any) => ["completed", "failed", "cancelled"].includes(j.status);
   const poll: TestEngine["poll"] = async (jobId, intervalMs = 100, timeoutMs = 90_000) => {
     const seen: any[] = [];
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const { body } = await api(`/api/v1/jobs/${jobId}`);
-      seen.push(body.data);
-      if (["completed", "failed", "cancelled"].includes(body.data.status)) return seen;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-    throw new Error(`job ${jobId} did not finish in ${timeoutMs} ms; last: ${JSON.stringify(seen.at(-1))}`);
+    await waitFor(
+      `job ${jobId} to finish`,
+      async () => {
+        const { body } = await api(`/api/v1/jobs/${jobId}`);
+        seen.push(body.data);
+        return terminal(body.data);
+      },
+      { timeoutMs, intervalMs, detail: () => `last: ${JSON.stringify(seen.at(-1))}` },
+    );
+    return seen;
   };
 
-  const waitFor: TestEngine["waitFor"] = async (
-    jobId,
-    until = (j) => ["completed", "failed", "cancelled"].includes(j.status),
-    timeoutMs = 90_000,
-  ) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const { body } = await api(`/api/v1/jobs/${jobId}`);
-      if (until(body.data)) return body.data;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${jobId}: condition not reached in ${timeoutMs} ms`);
-  };
+  const waitForJob: TestEngine["waitFor"] = (jobId, until = terminal, timeoutMs = 90_000) =>
+    waitFor(
+      `job ${jobId} to reach the condition`,
+      async () => {
+        const { body } = await api(`/api/v1/jobs/${jobId}`);
+        return until(body.data) && body.data;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
 
   return {
     ...engine,
     api,
     upload,
     poll,
-    waitFor,
+    waitFor: waitForJob,
     async cleanup() {
       await engine.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -24,9 +24,22 @@ describe("open mode is loopback only", () => {
 
   it("listens on any address once keys are configured, and on loopback without", async () => {
     const keyed = await start({ ...deps, host: "0.0.0.0", tokens: parseApiKeys(["t:a"]) });
-    await keyed.stop();
+    try {
+      expect(keyed.server.address()).toMatchObject({ address: "0.0.0.0", port: keyed.port });
+      // it answers, and asks for the key
+      const res = await fetch(`http://127.0.0.1:${keyed.port}/api/v1/jobs`);
+      expect(res.status).toBe(401);
+    } finally {
+      await keyed.stop();
+    }
     const open = await start({ ...deps, host: "127.0.0.1", tokens: new Map() });
-    await open.stop();
+    try {
+      expect(open.server.address()).toMatchObject({ address: "127.0.0.1", port: open.port });
+      expect((await fetch(`http://127.0.0.1:${open.port}/healthz`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
+    expect(open.server.listening).toBe(false);
   });
 
   it("knows loopback names and parses keys strictly", () => {

@@ -3,6 +3,7 @@ import { AppError } from "@clipzy/contracts";
 import { GetJobResponseSchema, JobService, UploadService } from "@clipzy/proto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../../../test/support/wait.js";
 import {
   addService,
   type ClientOptions,
@@ -43,7 +44,7 @@ const jobsImpl: ServiceImpl<typeof JobService> = {
     return {};
   },
   async countActiveJobs(req, ctx) {
-    if (req.videoId === "slow") await new Promise((r) => setTimeout(r, 1000));
+    if (req.videoId === "slow") await sleep(1000);
     if (req.videoId === "hang") {
       await new Promise((r) => ctx.signal.addEventListener("abort", r, { once: true }));
       sawCancel(ctx.signal.reason);
@@ -57,7 +58,7 @@ const jobsImpl: ServiceImpl<typeof JobService> = {
       // then an endless stream until the client hangs up
       while (!ctx.signal.aborted) {
         yield { seq: 0n };
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
     } finally {
       streamClosed();
@@ -226,7 +227,7 @@ describe.each(transports)("protobuf-es ↔ grpc-js bridge: $name", (transport) =
     const hangUp = new AbortController();
     const call = jobs.countActiveJobs({ videoId: "hang" }, { signal: hangUp.signal });
     setTimeout(() => hangUp.abort(new Error("caller left")), 50);
-    await expect(call).rejects.toBeDefined();
+    await expect(call).rejects.toThrow();
     await seen; // the service's ctx.signal fired
     jobs.close();
   });

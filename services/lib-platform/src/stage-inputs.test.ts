@@ -5,11 +5,11 @@ import { storageKeys } from "@clipzy/contracts";
 import type { VideoRef } from "@clipzy/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { sleep } from "../../../test/support/wait.js";
 import { FsObjectStore } from "./objectstore/fs.js";
 import { analyseInputs, readInputArtifacts } from "./stage-inputs.js";
 
 const ref = (videoId: string, durationSeconds: number) => ({ videoId, durationSeconds }) as VideoRef;
-const tick = () => new Promise((r) => setTimeout(r, 5));
 const Role = z.object({ role: z.string() });
 
 describe("analyseInputs", () => {
@@ -32,7 +32,7 @@ describe("analyseInputs", () => {
       async ({ role }, progress) => {
         events.push(`start ${role}`);
         for (let i = 1; i <= 4; i++) {
-          await tick();
+          await sleep(5);
           progress(i / 4);
         }
         events.push(`end ${role}`);

@@ -1,5 +1,6 @@
 import { routes, type StageName, stagePercent } from "@clipzy/contracts";
 import { describe, expect, it } from "vitest";
+import { sleep } from "../../../test/support/wait.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { createLogger } from "./log.js";
 import { decode, publish } from "./messaging.js";
@@ -40,7 +41,7 @@ describe("stage worker progress", () => {
       async (_task, ctx) => {
         for (let i = 0; i <= 1000; i++) {
           ctx.progress(i / 1000);
-          if (i % 100 === 0) await new Promise((r) => setTimeout(r, 20));
+          if (i % 100 === 0) await sleep(20);
         }
         return "artifact";
       },
@@ -65,7 +66,7 @@ describe("stage worker progress", () => {
       "style_extraction",
       async (_task, ctx) => {
         ctx.progress(0.5);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         ctx.progress(0.9);
         return "artifact";
       },

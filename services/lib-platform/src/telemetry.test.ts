@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { argsShape, currentTraceParent, telemetryEnabled, traceContextOf } from "./telemetry.js";
 
@@ -33,6 +34,10 @@ describe("telemetry helpers", () => {
 
   it("without the SDK, nothing is stored or propagated (tracing off costs nothing)", () => {
     expect(currentTraceParent()).toBeNull();
-    expect(traceContextOf("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")).toBeDefined();
+    // no propagator is registered: a carried traceparent yields no span context
+    expect(
+      trace.getSpanContext(traceContextOf("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")),
+    ).toBe(undefined);
+    expect(traceContextOf(undefined)).toBe(ROOT_CONTEXT);
   });
 });

@@ -11,6 +11,7 @@ import { consumeRoutes, decode, on } from "@clipzy/platform/messaging";
 import { FsObjectStore } from "@clipzy/platform/objectstore";
 import { GetJobRequestSchema } from "@clipzy/proto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { JobDoc, JobEventDoc } from "../domain/job.js";
 import { jobsGrpc } from "../transport/grpc.js";
 import { JobsService, type VideoInfo } from "./jobs.js";
@@ -75,8 +76,6 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await rm(dir, { recursive: true, force: true });
   });
 
-  const settle = () => new Promise((r) => setTimeout(r, 50));
-
   it("answers status reads of an unchanged job with one message, and a new one after a change", async () => {
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     const grpc = jobsGrpc(jobs, new FsObjectStore({ root: dir }));
@@ -93,11 +92,11 @@ describe("JobsService orchestration against duplicated and reordered events", ()
 
   it("publishes the next stage once for a duplicated stage-done event", async () => {
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["stage.video_analysis"]);
     await jobs.onStageDone(job._id, "video_analysis");
     await jobs.onStageDone(job._id, "video_analysis");
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["stage.video_analysis", "stage.audio_analysis"]);
     const doc = await jobs.get("t", job._id);
     expect(doc).toMatchObject({
@@ -126,7 +125,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await jobs.onStageProgress(job._id, "video_analysis", 0.5);
     await jobs.onStageDone(job._id, "video_analysis");
     await jobs.onStageFailed(job._id, "video_analysis", "boom");
-    await settle();
+    await sleep(50);
     expect(await jobs.get("t", job._id)).toMatchObject({
       status: "cancelled",
       current_stage: null,
@@ -141,7 +140,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     await jobs.onStageDone(job._id, "video_analysis");
     await jobs.onStageFailed(job._id, "video_analysis", "a redelivered duplicate gave up");
     await jobs.onStageFailed(job._id, "motion_analysis", "not the running stage either");
-    await settle();
+    await sleep(50);
     expect(await jobs.get("t", job._id)).toMatchObject({
       status: "processing",
       current_stage: "audio_analysis",
@@ -163,22 +162,22 @@ describe("JobsService orchestration against duplicated and reordered events", ()
       return real(key, body, headers);
     };
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual([]); // stranded: before the outbox this job waited for a restart
     expect(await jobs.sweepOutbox(60_000)).toBe(0); // not stalled yet
     await jobs.onStageDone(job._id, "video_analysis"); // the same for an advance
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual([]);
     expect(await jobs.sweepOutbox(0)).toBe(1);
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["stage.audio_analysis"]);
     expect(await jobs.sweepOutbox(0)).toBe(0); // published once
     // a first publish lost the same way
     lost = 1;
     const second = (await jobs.create({ tenantId: "t", videoId: video.video_id })).job;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(await jobs.sweepOutbox(0)).toBe(1);
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["stage.audio_analysis", "stage.video_analysis"]);
     expect((await jobs.get("t", second._id)).status).toBe("queued");
   });
@@ -187,7 +186,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
     await jobs.onStageFailed(job._id, "video_analysis", "no frames");
     await jobs.onStageFailed(job._id, "video_analysis", "no frames");
-    await settle();
+    await sleep(50);
     expect(await jobs.get("t", job._id)).toMatchObject({
       status: "failed",
       error: { stage: "video_analysis", message: "no frames" },
@@ -218,10 +217,10 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     const stream = (async () => {
       for await (const e of jobs.watch("t", job._id, 0, AbortSignal.timeout(5000))) seen.push(e.seq);
     })();
-    await settle();
+    await sleep(50);
     expect(seen).toEqual([1]); // the log so far, then it waits
     await jobs.onStageProgress(job._id, "video_analysis", 0.5);
-    await settle();
+    await sleep(50);
     expect(seen).toEqual([1, 2, 3]);
     await jobs.cancel("t", job._id);
     await stream; // ended by the terminal event, not by the timeout
@@ -256,10 +255,10 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     const streams = seen.map(async (into) => {
       for await (const e of watched.watch("t", job._id, 0, AbortSignal.timeout(5000))) into.push(e.seq);
     });
-    await settle();
+    await sleep(50);
     expect(reads).toBe(1); // the 20 first reads were one query
     await watched.onStageProgress(job._id, "video_analysis", 0.5); // recorded here: handed over
-    await settle();
+    await sleep(50);
     expect(reads).toBe(1);
     await jobs.cancel("t", job._id); // another instance's write: only its broadcast tells
     watched.onJobChanged(job._id, 4, jobs.instanceId);
@@ -292,7 +291,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     const stream = (async () => {
       for await (const e of other.watch("t", job._id, 1, AbortSignal.timeout(5000))) seen.push(e.job.status);
     })();
-    await settle(); // the stream has read the log and now waits for a change notice
+    await sleep(50); // the stream has read the log and now waits for a change notice
     await jobs.cancel("t", job._id); // written by the first instance: only its broadcast wakes `other`
     await stream;
     expect(seen).toEqual(["cancelled"]);
@@ -386,7 +385,6 @@ describe("a templated job's analysis stages run as one task per input", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const settle = () => new Promise((r) => setTimeout(r, 50));
   const create = async () =>
     (await jobs.create({ tenantId: "t", videoId: video.video_id, templateVideoId: template.video_id })).job;
   const timing = (queued: number, wall: number) => ({
@@ -406,15 +404,15 @@ describe("a templated job's analysis stages run as one task per input", () => {
     ]) {
       tasks.length = 0;
       const job = await create();
-      await settle();
+      await sleep(50);
       expect(tasks).toEqual(["video_analysis:source", "video_analysis:template"]);
       await jobs.onStageDone(job._id, "video_analysis", timing(0.1, 2), [], order[0]);
-      await settle();
+      await sleep(50);
       expect(tasks).toHaveLength(2); // one part is not the stage
       const before = await stored(job._id);
       expect(before).toMatchObject({ current_stage: "video_analysis", done_index: -1 });
       await jobs.onStageDone(job._id, "video_analysis", timing(0.2, 5), ["template"], order[1]);
-      await settle();
+      await sleep(50);
       expect(tasks.slice(2)).toEqual(["audio_analysis:source", "audio_analysis:template"]);
       const doc = await stored(job._id);
       expect(doc).toMatchObject({ current_stage: "audio_analysis", done_index: 0, progress_percent: 21 });
@@ -445,13 +443,13 @@ describe("a templated job's analysis stages run as one task per input", () => {
     for (let round = 0; round < 5; round++) {
       tasks.length = 0;
       const job = await create();
-      await settle();
+      await sleep(50);
       await Promise.all([
         jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source"),
         jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template"),
         jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template"), // and a redelivery
       ]);
-      await settle();
+      await sleep(50);
       expect(tasks.filter((t) => t.startsWith("audio_analysis")).sort()).toEqual([
         "audio_analysis:source",
         "audio_analysis:template",
@@ -474,7 +472,7 @@ describe("a templated job's analysis stages run as one task per input", () => {
     const advanced = await stored(job._id);
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
     await jobs.onStageFailed(job._id, "video_analysis", "a late duplicate gave up", "source");
-    await settle();
+    await sleep(50);
     expect(await stored(job._id)).toMatchObject({ version: advanced.version, status: "processing" });
     expect(tasks.filter((t) => t.startsWith("audio_analysis"))).toHaveLength(2);
   });
@@ -501,7 +499,7 @@ describe("a templated job's analysis stages run as one task per input", () => {
     expect((await stored(job._id)).status).toBe("processing");
     await jobs.onStageFailed(job._id, "video_analysis", "no frames", "source");
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source"); // too late
-    await settle();
+    await sleep(50);
     expect(await stored(job._id)).toMatchObject({
       status: "failed",
       error: { stage: "video_analysis", message: "no frames" },
@@ -512,11 +510,12 @@ describe("a templated job's analysis stages run as one task per input", () => {
 
   it("the outbox sweep and a restart's resume publish only the parts not done", async () => {
     const job = await create();
-    await settle();
+    // both parts' first publish landed (a fixed pause lost the race under the full suite's load)
+    await waitFor("both parts published", () => tasks.length >= 2);
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "template");
     tasks.length = 0;
     expect(await jobs.resumeActiveJobs()).toBe(1);
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["video_analysis:source"]);
 
     // the advance's publish lost after the first part of the next stage went out
@@ -527,12 +526,12 @@ describe("a templated job's analysis stages run as one task per input", () => {
       return real(key, body, headers);
     };
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1), [], "source");
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["video_analysis:source", "audio_analysis:source"]);
     await jobs.onStageDone(job._id, "audio_analysis", timing(0, 1), [], "source");
-    await new Promise((r) => setTimeout(r, 5)); // the sweep takes jobs last changed before now − grace
+    await sleep(5); // the sweep takes jobs last changed before now − grace
     expect(await jobs.sweepOutbox(0)).toBe(1);
-    await settle();
+    await sleep(50);
     expect(tasks.slice(2)).toEqual(["audio_analysis:template"]);
     expect(await jobs.sweepOutbox(0)).toBe(0);
 
@@ -542,16 +541,16 @@ describe("a templated job's analysis stages run as one task per input", () => {
       .updateOne({ _id: job._id }, { $set: { "stage_parts.audio_analysis.template.done": true } });
     tasks.length = 0;
     await jobs.resumeActiveJobs();
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["motion_analysis:source", "motion_analysis:template"]);
     expect((await stored(job._id)).current_stage).toBe("motion_analysis");
   });
 
   it("a job without a template keeps one task per stage", async () => {
     const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
-    await settle();
+    await sleep(50);
     await jobs.onStageDone(job._id, "video_analysis", timing(0, 1));
-    await settle();
+    await sleep(50);
     expect(tasks).toEqual(["video_analysis:whole", "audio_analysis:whole"]);
     expect((await stored(job._id)).stage_timings?.video_analysis).toEqual(timing(0, 1));
   });

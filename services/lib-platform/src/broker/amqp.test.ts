@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import amqp from "amqplib";
 import { describe, expect, it } from "vitest";
 import { infra, startBroker, stopBroker } from "../../../../test/support/infra.js";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { connectBroker } from "../connect.js";
 import { AmqpBroker } from "./amqp.js";
 import { brokerContract } from "./broker.contract.js";
@@ -10,15 +11,6 @@ import type { Broker } from "./port.js";
 const url = () => infra().env.BROKER_URL;
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 brokerContract("AmqpBroker (RabbitMQ)", () => connectBroker(url()));
 
 describe("AmqpBroker specifics", () => {
@@ -36,7 +28,7 @@ describe("AmqpBroker specifics", () => {
       got.push(dec(m.body));
     });
     await b.publish(k, enc("on another exchange"));
-    await waitFor(() => got.length === 1, "delivery");
+    await waitFor("delivery", () => got.length === 1);
     await b.close();
     await expect(connectBroker(`${url()}&publishTimeoutMs=-1`)).rejects.toThrow(/publishTimeoutMs/);
   });
@@ -56,7 +48,7 @@ describe("AmqpBroker specifics", () => {
     await b.consume({ name: q, bindings: [k] }, async (m) => {
       got.push(`${dec(m.body)}|${m.headers.h}|${m.deliveryCount}`);
     });
-    await waitFor(() => got.length === 1, "delivery");
+    await waitFor("delivery", () => got.length === 1);
     expect(got).toEqual(["kept|1|0"]);
     await b.close();
   });
@@ -72,13 +64,13 @@ describe("AmqpBroker specifics", () => {
     });
     await b.declareQueue({ name: q, bindings: [k] });
     await b.publish(k, enc("task"));
-    await waitFor(() => started, "first delivery");
+    await waitFor("first delivery", () => started);
     const got: number[] = [];
     await b.consume({ name: q, bindings: [k] }, async (m) => {
       got.push(m.deliveryCount);
     });
     await a.close(); // the connection goes away with the message unacked
-    await waitFor(() => got.length === 1, "redelivery");
+    await waitFor("redelivery", () => got.length === 1);
     expect(got).toEqual([1]);
     await b.close();
   });
@@ -94,7 +86,7 @@ describe("AmqpBroker specifics", () => {
       { maxDeliveries: 2 },
     );
     await b.publish(k, enc("bad"), { why: "x" });
-    await waitFor(async () => (await b.deadLetters(q)).length === 1, "dead letter");
+    await waitFor("dead letter", async () => (await b.deadLetters(q)).length === 1);
     expect((await b.deadLetters(q)).length).toBe(1); // reading did not remove it
     const ch = await (await amqp.connect(url())).createChannel();
     expect((await ch.checkQueue(`${q}.dead`)).messageCount).toBe(1);
@@ -116,19 +108,19 @@ describe("AmqpBroker specifics", () => {
       broadcast.push(dec(m.body));
     });
     await b.publish(k, enc("before"));
-    await waitFor(() => got.length === 1, "first delivery");
+    await waitFor("first delivery", () => got.length === 1);
 
     await stopBroker();
-    await waitFor(() => events.includes("disconnected"), "disconnect noticed");
+    await waitFor("disconnect noticed", () => events.includes("disconnected"));
     const during = b.publish(k, enc("during")); // waits for the broker, then for its confirm
     await sleep(500);
     await startBroker();
     await during;
-    await waitFor(() => events.includes("reconnected"), "reconnect", 60_000);
-    await waitFor(() => got.length === 2, "delivery after restart", 60_000);
+    await waitFor("reconnect", () => events.includes("reconnected"), 60_000);
+    await waitFor("delivery after restart", () => got.length === 2, 60_000);
     await b.publish(k, enc("after"));
     await b.publish(sub.k, enc("broadcast after"));
-    await waitFor(() => got.length === 3 && broadcast.length === 1, "deliveries after restart", 30_000);
+    await waitFor("deliveries after restart", () => got.length === 3 && broadcast.length === 1, 30_000);
     expect(got).toEqual(["before", "during", "after"]);
     await b.close();
   });

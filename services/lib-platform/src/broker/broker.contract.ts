@@ -4,23 +4,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { Broker, BrokerMessage } from "./port.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 function gate(): { promise: Promise<void>; open: () => void; fail: (e: Error) => void } {
   let open!: () => void;
@@ -65,7 +53,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       }
       await b.publish(k("x"), enc("one"));
       await b.publish(k("y"), enc("sentinel"));
-      await waitFor(() => got.a.length === 1 && got.b.length === 1 && got.c.length === 1, "deliveries");
+      await waitFor("deliveries", () => got.a.length === 1 && got.b.length === 1 && got.c.length === 1);
       expect(got.a).toEqual([`${k("x")}:one`]);
       expect(got.b).toEqual([`${k("x")}:one`]);
       // Publishes from one publisher are ordered: had "x" reached queue c it would come first.
@@ -82,7 +70,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       await b.publish(k("a"), enc("1"));
       await b.publish(k("b"), enc("2"));
       await b.publish(k("c"), enc("3"));
-      await waitFor(() => keys.length === 2, "two deliveries");
+      await waitFor("two deliveries", () => keys.length === 2);
       expect(keys.sort()).toEqual([k("a"), k("b")].sort());
     });
 
@@ -97,7 +85,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       await b.consume(spec, async (m) => {
         got.push(m);
       });
-      await waitFor(() => got.length === 3, "queued messages");
+      await waitFor("queued messages", () => got.length === 3);
       await sleep(50);
       expect(got.map((m) => dec(m.body))).toEqual(["m0", "m1", "m2"]);
       expect(got.map((m) => m.headers["x-trace"])).toEqual(["t0", "t1", "t2"]);
@@ -113,7 +101,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
         got.push(dec(m.body));
       });
       await b.publish(k("early"), enc("kept"));
-      await waitFor(() => got.length >= 1, "delivery");
+      await waitFor("delivery", () => got.length >= 1);
       await sleep(50);
       expect(got).toEqual(["kept"]);
     });
@@ -130,7 +118,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       await b.consume(spec, async (m) => {
         got.push(dec(m.body));
       });
-      await waitFor(() => got.length === 1, "delivery");
+      await waitFor("delivery", () => got.length === 1);
       expect(got).toEqual(["original"]);
     });
 
@@ -151,7 +139,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       }
       const n = 20;
       for (let i = 0; i < n; i++) await b.publish(k("rr"), enc(String(i)));
-      await waitFor(() => seen.one.length + seen.two.length === n, "all messages");
+      await waitFor("all messages", () => seen.one.length + seen.two.length === n);
       await sleep(50);
       const all = [...seen.one, ...seen.two];
       expect(new Set(all).size).toBe(n);
@@ -181,7 +169,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
         },
         { prefetch: 3 },
       );
-      await waitFor(() => done === n, "all handled");
+      await waitFor("all handled", () => done === n);
       expect(maxInFlight).toBeLessThanOrEqual(3);
       expect(maxInFlight).toBeGreaterThan(1);
     });
@@ -197,7 +185,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
         if (m.deliveryCount < 2) throw new Error("transient");
       });
       await b.publish(k("r"), enc("task"), { h: "v" });
-      await waitFor(() => counts.length === 3, "three deliveries");
+      await waitFor("three deliveries", () => counts.length === 3);
       await sleep(300);
       expect(counts).toEqual([0, 1, 2]);
       expect(bodies).toEqual(["task|v", "task|v", "task|v"]);
@@ -218,7 +206,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
         good.push(m.deliveryCount);
       });
       await b.publish(k("o"), enc("x"));
-      await waitFor(() => good.length === 1, "good consumer got it");
+      await waitFor("good consumer got it", () => good.length === 1);
       expect(good[0]).toBe(badCalls);
     });
 
@@ -235,7 +223,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
         { maxDeliveries: 3 },
       );
       await b.publish(k("d"), enc("poison"), { why: "test" });
-      await waitFor(async () => (await b.deadLetters(q("dead"))).length === 1, "dead letter");
+      await waitFor("dead letter", async () => (await b.deadLetters(q("dead"))).length === 1);
       await sleep(300);
       expect(counts).toEqual([0, 1, 2]);
       const [dead] = await b.deadLetters(q("dead"));
@@ -263,7 +251,7 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       );
       await b.publish(k("c"), enc("ok"));
       await b.publish(k("c"), enc("fail"));
-      await waitFor(() => firstSeen.length === 2, "both in flight");
+      await waitFor("both in flight", () => firstSeen.length === 2);
 
       let cancelled = false;
       const cancelling = sub1.cancel().then(() => {
@@ -279,12 +267,12 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       gateOk.open();
       gateFail.fail(new Error("stopping"));
       await cancelling;
-      await waitFor(() => second.length === 1, "unacked message redelivered");
+      await waitFor("unacked message redelivered", () => second.length === 1);
       expect(dec(second[0].body)).toBe("fail");
       expect(second[0].deliveryCount).toBe(1);
 
       await b.publish(k("c"), enc("after"));
-      await waitFor(() => second.length === 2, "new message to remaining consumer");
+      await waitFor("new message to remaining consumer", () => second.length === 2);
       await sleep(50);
       expect(dec(second[1].body)).toBe("after");
       expect(firstSeen).toEqual(["ok", "fail"]);
@@ -310,14 +298,14 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       });
       await b.publish(k("bc"), enc("1"));
       await b.publish(k("bc"), enc("2"));
-      await waitFor(() => s1.length === 2 && s2.length === 2 && queued.length === 2, "broadcast");
+      await waitFor("broadcast", () => s1.length === 2 && s2.length === 2 && queued.length === 2);
       expect(s1).toEqual(["1", "2"]);
       expect(s2).toEqual(["1", "2"]);
       expect(queued).toEqual(["1", "2"]);
 
       await sub1.cancel();
       await b.publish(k("bc"), enc("3"));
-      await waitFor(() => s2.length === 3, "remaining subscriber");
+      await waitFor("remaining subscriber", () => s2.length === 3);
       await sleep(50);
       expect(s1).toEqual(["1", "2"]);
     });
@@ -332,7 +320,8 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       });
       await b.publish(k("f"), enc("1"));
       await b.publish(k("f"), enc("2"));
-      await waitFor(() => got.includes("2"), "second message");
+      await waitFor("second message", () => got.includes("2"));
+      expect(got[0], "the failing handler saw the first").toBe("1");
     });
 
     it("queueStats counts ready messages and consumers; ping answers while open", async () => {
@@ -343,19 +332,19 @@ export function brokerContract(name: string, makeBroker: () => Promise<Broker>):
       expect(await b.queueStats(q("never-declared"))).toEqual({ messages: 0, consumers: 0 });
       await b.declareQueue(spec);
       for (let i = 0; i < 3; i++) await b.publish(k("s"), enc(`m${i}`));
-      await waitFor(async () => (await b.queueStats(spec.name)).messages === 3, "three ready messages");
+      await waitFor("three ready messages", async () => (await b.queueStats(spec.name)).messages === 3);
       expect((await b.queueStats(spec.name)).consumers).toBe(0);
       const held = gate();
       const sub = await b.consume(spec, () => held.promise, { prefetch: 1 });
       // One delivered and unacked, two still ready, one consumer.
-      await waitFor(async () => {
+      await waitFor("one consumer, two ready", async () => {
         const s = await b.queueStats(spec.name);
         return s.messages === 2 && s.consumers === 1;
-      }, "one consumer, two ready");
+      });
       held.open();
-      await waitFor(async () => (await b.queueStats(spec.name)).messages === 0, "drained");
+      await waitFor("drained", async () => (await b.queueStats(spec.name)).messages === 0);
       await sub.cancel();
-      await waitFor(async () => (await b.queueStats(spec.name)).consumers === 0, "consumer gone");
+      await waitFor("consumer gone", async () => (await b.queueStats(spec.name)).consumers === 0);
     });
 
     it("close stops delivery and later operations fail", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sleep, waitFor } from "../../../../test/support/wait.js";
 import { brokerContract } from "./broker.contract.js";
 import { MemoryBroker } from "./memory.js";
 
@@ -18,7 +19,7 @@ describe("MemoryBroker specifics", () => {
     expect(calls).toBe(0);
     await p;
     expect(calls).toBe(0);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect(calls).toBe(2);
     await b.close();
   });
@@ -33,7 +34,7 @@ describe("MemoryBroker specifics", () => {
     });
     await b.publish("k", new Uint8Array([1]));
     await b.publish("k", new Uint8Array([2]));
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(errors.map(([e, what]) => [(e as Error).message, what])).toEqual([
       ["handler broke", "broadcast handler for k failed"],
     ]);
@@ -49,7 +50,7 @@ describe("MemoryBroker specifics", () => {
       if (m.deliveryCount === 0) throw new Error("once");
     });
     await b.publish("k", new Uint8Array([1]));
-    while (at.length < 2) await new Promise((r) => setTimeout(r, 10));
+    await waitFor("the redelivery", () => at.length >= 2, { intervalMs: 10 });
     expect(at[1] - at[0]).toBeGreaterThanOrEqual(140);
     await b.close();
   });

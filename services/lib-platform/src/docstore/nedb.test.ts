@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../../../test/support/wait.js";
 import { docStoreContract } from "./docstore.contract.js";
 import { NedbDocStore } from "./nedb.js";
 import { type Doc, DuplicateKeyError } from "./port.js";
@@ -79,8 +80,10 @@ describe("NedbDocStore specifics", () => {
     const c = store.collection<Job>("t");
     await c.ensureIndex({ fields: { at: 1 }, expireAfterSeconds: 0 });
     await c.insertOne({ _id: "old", status: "x", at: new Date(Date.now() - 1000) });
-    const deadline = Date.now() + 2000;
-    while ((await c.count({})) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await waitFor("the expired documents removed", async () => (await c.count({})) === 0, {
+      timeoutMs: 2000,
+      intervalMs: 10,
+    });
     expect(await c.count({})).toBe(0);
     await store.close();
   });

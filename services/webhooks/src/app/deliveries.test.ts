@@ -3,6 +3,7 @@ import { NedbDocStore } from "@clipzy/platform/docstore";
 import { createLogger } from "@clipzy/platform/log";
 import { JobSchema } from "@clipzy/proto";
 import { afterEach, describe, expect, it } from "vitest";
+import { sleep } from "../../../../test/support/wait.js";
 import { Deliveries, type DeliveryDoc } from "./deliveries.js";
 
 const job = (n: number) =>
@@ -25,7 +26,7 @@ describe("webhook deliveries shared by two webhooks instances", () => {
       deliveries: docs.collection<DeliveryDoc>("webhook_deliveries"),
       send: async (url) => {
         sent.push(url);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
         if (hang) await new Promise(() => {}); // dies mid-send: never records the attempt
         if (sent.length <= failFirst) return { statusCode: 503, error: "HTTP 503" };
         return { statusCode: 200, error: null };
@@ -66,13 +67,13 @@ describe("webhook deliveries shared by two webhooks instances", () => {
       const t0 = Date.now();
       await one.enqueue(job(1));
       // a second enqueue while the first pass is sending must not wait for the sweep either
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       await one.enqueue(job(2));
       const deliveries = docs.collection<DeliveryDoc>("webhook_deliveries");
       for (let i = 0; i < 100; i++) {
         const all = await deliveries.find({});
         if (all.length === 2 && all.every((d) => d.state === "delivered")) break;
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       for (const d of await deliveries.find({})) {
         expect(d.state).toBe("delivered");
@@ -94,10 +95,10 @@ describe("webhook deliveries shared by two webhooks instances", () => {
     await dying.init();
     await dying.enqueue(job(1));
     void dying.sendDue(); // hangs inside send
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     await other.sendDue();
     expect(alive).toEqual([]); // claimed by the dying instance
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
     await other.sendDue();
     expect(dead).toEqual(["https://hooks.example.com/1"]);
     expect(alive).toEqual(["https://hooks.example.com/1"]);
