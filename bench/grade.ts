@@ -18,11 +18,11 @@ import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
 import { naturalSceneChain } from "../services/lib-media/src/test-media.js";
 import {
   candidateMaps,
-  colourFilter,
+  colorFilter,
   decodeSample,
   distributionTransfer,
   toLab,
-} from "../services/lib-models/src/video/colour-transfer.js";
+} from "../services/lib-models/src/video/color-transfer.js";
 import { labToRgb, rgbToLab, w1Lab } from "../services/lib-models/src/video/lab.js";
 import { runTool } from "../services/lib-platform/src/process.js";
 
@@ -113,7 +113,7 @@ const encode = (vf: string, out: string) => [
 ];
 const variants = {
   bare: encode("eq=contrast=1.05:saturation=1.05", `${dir}/grade-bare.mp4`),
-  curves: encode(colourFilter(transfer.curves), `${dir}/grade-curves.mp4`),
+  curves: encode(colorFilter(transfer.curves), `${dir}/grade-curves.mp4`),
   lut3d: encode(`lut3d=file=${cube}:interp=tetrahedral`, `${dir}/grade-lut3d.mp4`),
 };
 const times: Record<string, number[]> = { bare: [], curves: [], lut3d: [], remeasure: [] };

@@ -17,6 +17,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 // @ts-expect-error: plain ESM script without type declarations
 import { freePort } from "../scripts/infra.mjs";
 import { makeClip } from "../test/support/media.js";
@@ -36,7 +37,6 @@ const HOSTILE = [
   "vid_'; --",
 ];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
 
 interface Sample {

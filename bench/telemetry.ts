@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 // @ts-expect-error: plain ESM script without type declarations
 import { freePort } from "../scripts/infra.mjs";
 import { startOtlpReceiver } from "../test/support/otlp.js";
@@ -19,7 +20,6 @@ const ROOT = join(import.meta.dirname, "..");
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Run {
   startupMs: number;

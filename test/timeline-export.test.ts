@@ -84,12 +84,7 @@ describe("timeline export (OTIO, FCPXML, CMX 3600) read back by OpenTimelineIO",
     return res.body.data.job_id as string;
   };
   const finish = async (jobId: string) => {
-    const deadline = Date.now() + JOB_TIMEOUT;
-    while (Date.now() < deadline) {
-      const { body } = await api(`/jobs/${jobId}`);
-      if (["completed", "failed", "cancelled"].includes(body.data.status)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await engine.waitFor(jobId, undefined, JOB_TIMEOUT);
     const res = await api(`/jobs/${jobId}/result`);
     expect(res.body.data?.status, JSON.stringify(res.body)).toBe("completed");
     return res.body.data;

@@ -33,7 +33,7 @@ export const FieldFidelitySchema = z
 
 const TRANSFER_METHOD = z.enum(["reinhard", "mkl", "hm-mkl-hm"]);
 
-export const ColourFidelitySchema = z
+export const ColorFidelitySchema = z
   .object({
     method: z
       .enum(["distribution", "parametric", "none"])
@@ -73,7 +73,7 @@ export const FidelityReportSchema = z
       .object({ width: z.number().int(), height: z.number().int(), frames: z.number().int() })
       .strict()
       .describe("The low-resolution decode of the output the style was re-extracted from."),
-    colour: ColourFidelitySchema,
+    colour: ColorFidelitySchema,
     fields: z.array(FieldFidelitySchema),
     summary: z
       .object({
@@ -89,5 +89,5 @@ export const FidelityReportSchema = z
 
 export type Verdict = z.infer<typeof VerdictSchema>;
 export type FieldFidelity = z.infer<typeof FieldFidelitySchema>;
-export type ColourFidelity = z.infer<typeof ColourFidelitySchema>;
+export type ColorFidelity = z.infer<typeof ColorFidelitySchema>;
 export type FidelityReport = z.infer<typeof FidelityReportSchema>;

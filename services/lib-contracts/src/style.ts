@@ -92,7 +92,7 @@ export const PacingSchema = z
  */
 const labValue = z.number().min(-200).max(200);
 const quantiles = z.array(labValue).length(64);
-export const ColourProfileSchema = z
+export const ColorProfileSchema = z
   .object({
     space: z.literal("cielab-d65"),
     mean: z.array(labValue).length(3),
@@ -123,7 +123,7 @@ export const StyleJsonSchema = z
     audio_fingerprint: AudioFingerprintSchema.nullable().optional(),
     pacing: PacingSchema.nullable().optional(),
     // Extension (absent from styles made before it, and allowed to be absent when supplied).
-    color_profile: ColourProfileSchema.nullable().optional(),
+    color_profile: ColorProfileSchema.nullable().optional(),
   })
   .passthrough();
 
@@ -168,7 +168,7 @@ const AspectRatioInput = z
   );
 
 const { transition_ms, beat_ms } = STYLE_LIMITS;
-export type ColourProfileJson = z.infer<typeof ColourProfileSchema>;
+export type ColorProfileJson = z.infer<typeof ColorProfileSchema>;
 
 /**
  * The fields of a user-supplied StyleJSON whose input is narrower than what the engine reports

@@ -60,7 +60,7 @@ export async function analyzeAudio(input: string, opts: AnalyzeAudioOptions = {}
     })) {
       analyzer.push(block);
       // keep the last 1 % for the analysis itself
-      if (duration && duration > 0) report(Math.min(0.99, analyzer.secondsAnalysed / duration));
+      if (duration && duration > 0) report(Math.min(0.99, analyzer.secondsAnalyzed / duration));
     }
   } catch (e) {
     if (e instanceof NoAudioStreamError) return emptyAudioAnalysis();

@@ -1,5 +1,5 @@
 import type { VideoAnalysis } from "@clipzy/models/video/analysis";
-import { ColourAccumulator, histQuantile } from "@clipzy/models/video/colour-stats";
+import { ColorAccumulator, histQuantile } from "@clipzy/models/video/color-stats";
 import {
   computeSignature,
   contentDistance,
@@ -11,7 +11,7 @@ import {
 import { gradeFromProfile } from "@clipzy/models/video/grade-model";
 import { LabAccumulator } from "@clipzy/models/video/lab";
 import { MIN_TEXTURE, MotionTracker, PAIR_STRIDE, pairAt } from "@clipzy/models/video/motion-features";
-import { dominantColours } from "@clipzy/models/video/palette";
+import { dominantColors } from "@clipzy/models/video/palette";
 import { detectTransitions, mayBeCut, type Shot, shotsFrom } from "@clipzy/models/video/shot-detection";
 import { cutFrequency, primaryTransition, shotStats } from "@clipzy/models/video/shot-stats";
 import { aspectRatioString, frameRateNumber } from "@clipzy/models/video/stream-format";
@@ -69,7 +69,7 @@ export async function analyzeVideo(
   const hist: number[] = [0];
   const content: number[] = [0];
   const sigs: FrameSignature[] = [];
-  const colour = new ColourAccumulator();
+  const colour = new ColorAccumulator();
   const lab = new LabAccumulator();
   let prevLuma: Uint8Array | null = null;
   let prevSig: FrameSignature | null = null;
@@ -137,10 +137,10 @@ export async function analyzeVideo(
   };
   const transitions = detectTransitions(series);
   const shots: Shot[] = shotsFrom(transitions, count, fps);
-  const analysedSeconds = count / fps;
+  const analyzedSeconds = count / fps;
   const summary = colour.summary();
-  const colourProfile = lab.profile();
-  const palette = dominantColours(colour.reservoir, colour.reservoirCount, 5);
+  const colorProfile = lab.profile();
+  const palette = dominantColors(colour.reservoir, colour.reservoirCount, 5);
   const cutsOnly = transitions.filter((t) => t.kind === "cut");
   const gradual = transitions.filter((t) => t.kind !== "cut");
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -154,11 +154,11 @@ export async function analyzeVideo(
       height: info.displayHeight,
       fps,
       fps_fraction: `${info.fpsNum}/${info.fpsDen}`,
-      duration_seconds: info.durationSeconds ?? analysedSeconds,
+      duration_seconds: info.durationSeconds ?? analyzedSeconds,
     },
     aspect_ratio: aspectRatioString(info.displayWidth, info.displayHeight),
     frame_rate: frameRateNumber(fps),
-    duration_seconds: info.durationSeconds ?? analysedSeconds,
+    duration_seconds: info.durationSeconds ?? analyzedSeconds,
     analysis: { width, height, frames: count },
     transitions: transitions.map((t) => ({
       type: t.kind,
@@ -178,7 +178,7 @@ export async function analyzeVideo(
       duration_seconds: r4(s.durationSeconds),
     })),
     shot_stats: shotStats(shots),
-    cut_frequency: r4(cutFrequency(transitions, analysedSeconds)),
+    cut_frequency: r4(cutFrequency(transitions, analyzedSeconds)),
     primary_transition: primaryTransition(transitions),
     colour: {
       mean_rgb: summary.meanRgb.map(r4) as [number, number, number],
@@ -186,9 +186,9 @@ export async function analyzeVideo(
       chroma_mean: summary.chromaMean.map(r4) as [number, number, number],
       chroma_rms: r4(summary.chromaRms),
     },
-    colour_profile: colourProfile,
+    colour_profile: colorProfile,
     colour_sample: Buffer.from(colour.reservoir.subarray(0, colour.reservoirCount * 3)).toString("base64"),
-    grade: gradeFromProfile(colourProfile),
+    grade: gradeFromProfile(colorProfile),
     palette,
     evidence: {
       frames_analysed: count,

@@ -3,13 +3,13 @@ import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { audioStyleFields } from "@clipzy/models/style/audio-style";
 import { composeStyle } from "@clipzy/models/style/compose";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
-import type { ColourProfile } from "@clipzy/models/video/lab";
+import type { ColorProfile } from "@clipzy/models/video/lab";
 import { analyzeAudio, emptyAudioAnalysis } from "./analyze-audio.js";
 import { analyzeVideo } from "./analyze-video.js";
 
 export interface MeasuredStyle {
   style: StyleJson;
-  profile: ColourProfile;
+  profile: ColorProfile;
   lufs: number | null;
   measuredOn: { width: number; height: number; frames: number };
 }

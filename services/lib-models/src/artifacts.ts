@@ -1,4 +1,4 @@
-import { ColourProfileSchema, type StyleJson, StyleJsonSchema } from "@clipzy/contracts";
+import { ColorProfileSchema, type StyleJson, StyleJsonSchema } from "@clipzy/contracts";
 import { z } from "zod";
 import type { AudioAnalysis } from "./audio/analyzer.js";
 import type { MotionAnalysis } from "./motion/analyze-motion.js";
@@ -63,7 +63,7 @@ export const AnalyzedInputSchema = z
     analysis: z
       .object({
         version: z.literal(2),
-        colour_profile: ColourProfileSchema,
+        colour_profile: ColorProfileSchema,
         colour_sample: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
         transitions: z.array(z.object({}).passthrough()),
       })

@@ -1,9 +1,9 @@
-import type { ColourFidelity, FidelityReport, FieldFidelity, StyleJson, Verdict } from "@clipzy/contracts";
-import type { ColourTransfer } from "./video/colour-transfer.js";
+import type { ColorFidelity, FidelityReport, FieldFidelity, StyleJson, Verdict } from "@clipzy/contracts";
+import type { ColorTransfer } from "./video/color-transfer.js";
 
-export type { ColourFidelity, FidelityReport, FieldFidelity, Verdict } from "@clipzy/contracts";
+export type { ColorFidelity, FidelityReport, FieldFidelity, Verdict } from "@clipzy/contracts";
 
-import { type ColourProfile, w1Lab } from "./video/lab.js";
+import { type ColorProfile, w1Lab } from "./video/lab.js";
 
 /**
  * The fidelity report: how close the render came to the style it was asked for. The rendering
@@ -21,9 +21,9 @@ export interface FidelityInput {
    * "cuts 5 on source music", "transition fade", "zoom", "audio_style".
    */
   applied: readonly string[];
-  colour: ColourTransfer | null;
+  colour: ColorTransfer | null;
   /** Colour profiles: the source's (from its analysis), the output's, and the template's (if any). */
-  profiles: { source: ColourProfile; output: ColourProfile; template: ColourProfile | null };
+  profiles: { source: ColorProfile; output: ColorProfile; template: ColorProfile | null };
   /** Integrated loudness of the output (LUFS), null without audio. */
   outputLufs: number | null;
   measuredOn: FidelityReport["measured_on"];
@@ -168,7 +168,7 @@ export function fidelityReport(f: FidelityInput): FidelityReport {
   const src = tpl ? w1Lab(f.profiles.source.quantiles, tpl.quantiles) : null;
   const out = tpl ? w1Lab(f.profiles.output.quantiles, tpl.quantiles) : null;
   const share = src !== null && out !== null && src > 1e-6 ? 1 - out / src : null;
-  const colour: ColourFidelity = {
+  const colour: ColorFidelity = {
     method,
     candidate: f.colour?.candidate ?? null,
     source_to_template: src === null ? null : round(src),

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { sleep } from "../../../test/support/wait.js";
 import { FsObjectStore } from "./objectstore/fs.js";
-import { analyseInputs, readInputArtifacts } from "./stage-inputs.js";
+import { analyzeInputs, readInputArtifacts } from "./stage-inputs.js";
 
 const ref = (videoId: string, durationSeconds: number) => ({ videoId, durationSeconds }) as VideoRef;
 const Role = z.object({ role: z.string() });
 
-describe("analyseInputs", () => {
+describe("analyzeInputs", () => {
   let root = "";
   let store: FsObjectStore;
   beforeAll(async () => {
@@ -24,7 +24,7 @@ describe("analyseInputs", () => {
   it("starts the template's work before the source's ends, with monotonic combined progress, one artifact each", async () => {
     const events: string[] = [];
     const seen: number[] = [];
-    const key = await analyseInputs(
+    const key = await analyzeInputs(
       store,
       { jobId: "job_1", source: ref("vid_s", 30), template: ref("vid_t", 10) },
       "video_analysis",
@@ -59,7 +59,7 @@ describe("analyseInputs", () => {
     const roles: string[] = [];
     const task = { jobId: "job_2", source: ref("vid_s", 30), template: ref("vid_t", 10) };
     for (const input of ["template", "source"]) {
-      await analyseInputs(
+      await analyzeInputs(
         store,
         { ...task, input },
         "audio_analysis",
@@ -80,7 +80,7 @@ describe("analyseInputs", () => {
   });
 
   it("has no template artifact without a template", async () => {
-    await analyseInputs(
+    await analyzeInputs(
       store,
       { jobId: "job_3", source: ref("vid_s", 3) },
       "video_analysis",

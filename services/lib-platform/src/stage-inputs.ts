@@ -44,7 +44,7 @@ export function stageInputs(task: TaskInputs): StageInput[] {
  * input's own fraction, monotonic, weighted by its span), so it stays monotonic too. Returns the
  * key of the first artifact stored.
  */
-export async function analyseInputs<T>(
+export async function analyzeInputs<T>(
   store: ObjectStore,
   task: TaskInputs & Pick<StageTask, "jobId">,
   stage: StageName,

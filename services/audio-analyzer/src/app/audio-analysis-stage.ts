@@ -2,7 +2,7 @@ import { AnalysisCache } from "@clipzy/media/analysis-cache";
 import { analyzeAudio, emptyAudioAnalysis } from "@clipzy/media/analyze-audio";
 import { AudioAnalysisSchema } from "@clipzy/models/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { analyseInputs } from "@clipzy/platform/stage-inputs";
+import { analyzeInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 /**
@@ -12,7 +12,7 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
 export function audioAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const cache = new AnalysisCache(store, task.tenantId);
-    return analyseInputs(store, task, "audio_analysis", ctx.progress, async ({ role, ref }, progress) => {
+    return analyzeInputs(store, task, "audio_analysis", ctx.progress, async ({ role, ref }, progress) => {
       // A video without an audio stream passes this stage with an empty result.
       if (!ref.hasAudio) {
         progress(1);

@@ -1,5 +1,5 @@
 import {
-  ColourFidelitySchema,
+  ColorFidelitySchema,
   EditSummarySchema,
   ERROR_CODES,
   FidelityReportSchema,
@@ -262,7 +262,7 @@ component("FieldFidelity", FieldFidelitySchema, {
     "from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a " +
     "`verdict`: `within`/`outside` the tolerance, `not_applied` (reported, not judged) or `unmeasured`.",
 });
-component("ColourFidelity", ColourFidelitySchema, {
+component("ColorFidelity", ColorFidelitySchema, {
   description:
     "Colour distance (Wasserstein-1 summed over L*, a*, b*, Lab units) from the untouched source and from " +
     "the output to the template's colour distribution, and `share_of_the_way` = 1 − output/source " +

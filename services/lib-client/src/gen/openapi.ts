@@ -592,7 +592,7 @@ export interface components {
             stage: "video_analysis" | "audio_analysis";
         };
         /** @description Colour distance (Wasserstein-1 summed over L*, a*, b*, Lab units) from the untouched source and from the output to the template's colour distribution, and `share_of_the_way` = 1 − output/source (`within` from 0.7). `method` says how the colour was transferred: `distribution` (from the style's `color_profile`), `parametric` (from the six `color_grade` numbers) or `none`. */
-        ColourFidelity: {
+        ColorFidelity: {
             candidate: {
                 /** @enum {string} */
                 chroma: "reinhard" | "mkl" | "hm-mkl-hm";
@@ -690,7 +690,7 @@ export interface components {
         };
         /** @description How close the render came to the style it applied. The rendering stage re-extracts the output's style from a low-resolution decode of the file it wrote (`measured_on`) and compares it field by field: each `color_grade` field (±10), `aspect_ratio` (equal), `frame_rate` (±0.5 fps), `cut_frequency` (±20%, at least ±0.25), primary transition type (equal) and duration (±100 ms), `zoom_usage` (±10), `tempo_bpm` (±2%), integrated loudness `loudness_lufs` (±1 LU). */
         FidelityReport: {
-            colour: components["schemas"]["ColourFidelity"];
+            colour: components["schemas"]["ColorFidelity"];
             fields: components["schemas"]["FieldFidelity"][];
             measured_on: {
                 frames: number;

@@ -165,7 +165,7 @@ export class AudioAnalyzer {
     this.spectral.push(mix);
   }
 
-  get secondsAnalysed(): number {
+  get secondsAnalyzed(): number {
     return this.samples / this.sampleRate;
   }
 

@@ -101,11 +101,11 @@ const TRANSFER_METHOD = z.enum(["reinhard", "mkl", "hm-mkl-hm"]);
 const knots = z.array(z.number()).length(17);
 
 /**
- * The job's one colour transfer (video/colour-transfer.ts): per-plane Y, U, V curves and the
+ * The job's one colour transfer (video/color-transfer.ts): per-plane Y, U, V curves and the
  * ffmpeg filter that applies them on the joined output, plus the .cube export of the same
  * transfer (identity when there is none) that GET /jobs/{id}/grade.cube serves.
  */
-export const EdlColourSchema = z
+export const EdlColorSchema = z
   .object({
     transfer: z
       .object({
@@ -154,7 +154,7 @@ export const EdlSchema = z
     beats_ms: z.array(z.number().min(0)),
     beat_source: z.enum(["source_music", "target_tempo", "none"]),
     audio: EdlAudioSchema,
-    colour: EdlColourSchema,
+    colour: EdlColorSchema,
     encode: EdlEncodeSchema,
     /** What of the style was applied, for people reading the artifact. */
     applied: z.array(z.string()),

@@ -1,6 +1,6 @@
 import type { ColorGrade, Transition } from "@clipzy/contracts";
 import type { VideoAnalysis } from "../video/analysis.js";
-import type { ColourProfile } from "../video/lab.js";
+import type { ColorProfile } from "../video/lab.js";
 
 /** What visualStyleFields needs of a motion analysis (structurally the motion-analyzer's artifact). */
 export interface MotionSummary {
@@ -11,7 +11,7 @@ export interface MotionSummary {
 
 export interface VisualStyleFields {
   color_grade: ColorGrade | null;
-  color_profile: ColourProfile | null;
+  color_profile: ColorProfile | null;
   aspect_ratio: string | null;
   frame_rate: number | null;
   cut_frequency: number | null;
@@ -39,10 +39,10 @@ export function visualStyleFields(video: VideoAnalysis, motion: MotionSummary | 
   const clarities = video.transitions.map((t) => t.clarity);
   const edits = clarities.length ? clarities.reduce((a, b) => a + b, 0) / clarities.length : 0.7;
   const motionEv = motion ? clamp01(motion.evidence.valid_share * motion.evidence.mean_inliers) : 0.3;
-  const colourEv = clamp01(ev.colour_spread / 0.2);
+  const colorEv = clamp01(ev.colour_spread / 0.2);
   const lengthEv = clamp01(ev.frames_analysed / (3 * Math.max(1, video.frame_rate)));
   const confidence =
-    Math.round(1000 * clamp01(0.35 * edits + 0.3 * motionEv + 0.25 * colourEv + 0.1 * lengthEv)) / 1000;
+    Math.round(1000 * clamp01(0.35 * edits + 0.3 * motionEv + 0.25 * colorEv + 0.1 * lengthEv)) / 1000;
   const pt = video.primary_transition;
   return {
     color_grade: video.grade,

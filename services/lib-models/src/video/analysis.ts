@@ -1,6 +1,6 @@
 import type { ColorGrade } from "@clipzy/contracts";
-import type { ColourProfile } from "./lab.js";
-import type { PaletteColour } from "./palette.js";
+import type { ColorProfile } from "./lab.js";
+import type { PaletteColor } from "./palette.js";
 import type { DetectedTransition } from "./shot-detection.js";
 import type { PrimaryTransition, ShotStats } from "./shot-stats.js";
 
@@ -38,11 +38,11 @@ export interface VideoAnalysis {
     chroma_rms: number;
   };
   /** The colour distribution in CIELAB (what colour transfer matches). */
-  colour_profile: ColourProfile;
+  colour_profile: ColorProfile;
   /** A uniform sample of the analysed pixels, packed rgb24, base64 (RESERVOIR_SIZE pixels at most). */
   colour_sample: string;
   grade: ColorGrade;
-  palette: PaletteColour[];
+  palette: PaletteColor[];
   /** Evidence behind extraction_confidence. */
   evidence: {
     frames_analysed: number;

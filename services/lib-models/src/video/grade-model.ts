@@ -1,5 +1,5 @@
 import type { ColorGrade } from "@clipzy/contracts";
-import type { ColourProfile } from "./lab.js";
+import type { ColorProfile } from "./lab.js";
 import { solve } from "./linalg.js";
 
 /**
@@ -110,12 +110,12 @@ function qAt(q: readonly number[], p: number): number {
 
 const soft = (x: number) => roundGrade(100 * Math.tanh(x));
 
-export function gradeFromProfile(p: ColourProfile): ColorGrade {
+export function gradeFromProfile(p: ColorProfile): ColorGrade {
   return roundedGrade(rawGrade(p));
 }
 
 /** The numbers before rounding (for inverting them smoothly). */
-export function rawGrade(p: ColourProfile): ColorGrade {
+export function rawGrade(p: ColorProfile): ColorGrade {
   const L = p.quantiles.L;
   const q25 = qAt(L, 0.25);
   const q75 = qAt(L, 0.75);
@@ -148,7 +148,7 @@ function roundedGrade(g: ColorGrade): ColorGrade {
 export function forwardGradeFor(
   sample: readonly [number, number, number][],
   change: ColorGrade,
-  profileOf: (pts: readonly [number, number, number][]) => ColourProfile,
+  profileOf: (pts: readonly [number, number, number][]) => ColorProfile,
 ): ColorGrade {
   const base = rawGrade(profileOf(sample));
   const target = GRADE_KEYS.map((k) => clampGrade(base[k] + change[k]));

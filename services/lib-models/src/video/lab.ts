@@ -3,7 +3,7 @@
  * and chosen in. Pixels are gamma-encoded sRGB (what the analysis decode gives), linearised with
  * the sRGB curve, to XYZ, to L*a*b*.
  *
- * A distribution is summarised as a ColourProfile: mean, covariance and QUANTILE_LEVELS marginal
+ * A distribution is summarised as a ColorProfile: mean, covariance and QUANTILE_LEVELS marginal
  * quantiles of L, a and b. Wasserstein-1 between two 1-D distributions is ∫|F⁻¹(p) − G⁻¹(p)| dp,
  * so it is computed from the quantiles alone (mid-point rule over QUANTILE_LEVELS levels: exact to
  * within the spread of one 1/64 slice of each distribution).
@@ -12,7 +12,7 @@ export const QUANTILE_LEVELS = 64;
 
 export type Lab = [number, number, number];
 
-export interface ColourProfile {
+export interface ColorProfile {
   /** CIELAB D65 from sRGB-encoded pixels. */
   space: "cielab-d65";
   /** Mean L*, a*, b*. */
@@ -116,7 +116,7 @@ export class LabAccumulator {
     }
   }
 
-  profile(): ColourProfile {
+  profile(): ColorProfile {
     const n = Math.max(1, this.n);
     const m: Lab = [this.s1[0] / n, this.s1[1] / n, this.s1[2] / n];
     const c = (k: number, i: number, j: number) => this.s2[k] / n - m[i] * m[j];
@@ -147,7 +147,7 @@ export class LabAccumulator {
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function roundProfile(p: ColourProfile): ColourProfile {
+function roundProfile(p: ColorProfile): ColorProfile {
   return {
     ...p,
     mean: p.mean.map(r3) as Lab,
@@ -190,13 +190,13 @@ export function sampleQuantiles(values: Float64Array): number[] {
 }
 
 /** Lab quantiles of a set of Lab points. */
-export function labQuantiles(points: readonly Lab[]): ColourProfile["quantiles"] {
+export function labQuantiles(points: readonly Lab[]): ColorProfile["quantiles"] {
   const ch = (c: number) => sampleQuantiles(Float64Array.from(points, (p) => p[c]));
   return { L: ch(0), a: ch(1), b: ch(2) };
 }
 
 /** Wasserstein-1 distance summed over L, a and b, in Lab units (ΔE-like). */
-export function w1Lab(p: ColourProfile["quantiles"], q: ColourProfile["quantiles"]): number {
+export function w1Lab(p: ColorProfile["quantiles"], q: ColorProfile["quantiles"]): number {
   let s = 0;
   for (const c of ["L", "a", "b"] as const)
     for (let k = 0; k < QUANTILE_LEVELS; k++) s += Math.abs(p[c][k] - q[c][k]);
@@ -204,7 +204,7 @@ export function w1Lab(p: ColourProfile["quantiles"], q: ColourProfile["quantiles
 }
 
 /** The profile of a set of sRGB points (0..1), e.g. a pixel sample after a transfer. */
-export function profileOfPoints(points: readonly [number, number, number][]): ColourProfile {
+export function profileOfPoints(points: readonly [number, number, number][]): ColorProfile {
   const lab = points.map((p) =>
     rgb8ToLab(Math.round(p[0] * 255), Math.round(p[1] * 255), Math.round(p[2] * 255)),
   );

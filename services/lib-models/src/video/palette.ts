@@ -1,14 +1,14 @@
 /**
  * Dominant colours by k-means (deterministic k-means++ seeding) on a pixel sample, packed rgb24.
  */
-export interface PaletteColour {
+export interface PaletteColor {
   hex: string;
   rgb: [number, number, number];
   /** Share of the sample, 0..1. */
   share: number;
 }
 
-export function dominantColours(samples: Uint8Array, count: number, k = 5, iterations = 12): PaletteColour[] {
+export function dominantColors(samples: Uint8Array, count: number, k = 5, iterations = 12): PaletteColor[] {
   if (count === 0) return [];
   k = Math.min(k, count);
   const px = (i: number, c: number) => samples[i * 3 + c];

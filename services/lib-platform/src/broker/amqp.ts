@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import amqp, {
   type Channel,
   type ChannelModel,
@@ -56,8 +57,6 @@ export interface AmqpBrokerOptions {
 const COUNT_HEADER = "x-clipzy-delivery-count";
 const KEY_HEADER = "x-clipzy-routing-key";
 const DEAD_SUFFIX = ".dead";
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function toHeaders(raw: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Db,
   type Document,
@@ -33,8 +34,6 @@ function isDuplicateKey(err: unknown): boolean {
 
 const isNotImplemented = (err: unknown) =>
   err instanceof MongoServerError && (err.code === 238 || /not implemented/i.test(err.message));
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** How long a per-document update lock is held at most before another process may take it over. */
 const LOCK_LEASE_MS = 10_000;

@@ -2,7 +2,7 @@ import { AnalyzedInputSchema } from "@clipzy/models/artifacts";
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
 import { decodeEstimates } from "@clipzy/models/video/motion-features";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { analyseInputs, readInputArtifact } from "@clipzy/platform/stage-inputs";
+import { analyzeInputs, readInputArtifact } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 /**
@@ -12,7 +12,7 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
  */
 export function motionAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) =>
-    analyseInputs(store, task, "motion_analysis", ctx.progress, async ({ role }, progress) => {
+    analyzeInputs(store, task, "motion_analysis", ctx.progress, async ({ role }, progress) => {
       const video = await readInputArtifact(store, task.jobId, "video_analysis", role, AnalyzedInputSchema);
       const { key, ...dims } = video.motion;
       const motion = decodeEstimates(await store.getBytes(key));

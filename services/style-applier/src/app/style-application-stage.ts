@@ -7,7 +7,7 @@ import {
 } from "@clipzy/models/artifacts";
 import { audioFilterChain } from "@clipzy/models/audio/render-model";
 import { editSummary } from "@clipzy/models/edit/edl";
-import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/colour-transfer";
+import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/color-transfer";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
@@ -44,7 +44,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       inputKey: src.storageKey,
       quality: task.quality as Quality,
       lutKey: storageKeys.gradeLut(task.jobId),
-      sourceColour: { profile: va.colour_profile, sample: Buffer.from(va.colour_sample, "base64") },
+      sourceColor: { profile: va.colour_profile, sample: Buffer.from(va.colour_sample, "base64") },
       audioFilters: (target) =>
         target.audio_style ? audioFilterChain(target.audio_style, audio.source) : null,
     });

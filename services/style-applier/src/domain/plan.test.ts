@@ -47,7 +47,7 @@ const points = Array.from(
 const profile = profileOfPoints(points);
 
 const base = {
-  sourceColour: { profile, sample },
+  sourceColor: { profile, sample },
   source: {
     width: 1280,
     height: 720,

@@ -1,12 +1,12 @@
 import type { ColorGrade, Quality, StyleJson } from "@clipzy/contracts";
 import { EDL_VERSION, type EditDecisionList, EdlSchema } from "@clipzy/models/edit/edl";
 import {
-  type ColourTransfer,
-  colourFilter,
+  type ColorTransfer,
+  colorFilter,
   distributionTransfer,
   parametricTransfer,
-} from "@clipzy/models/video/colour-transfer";
-import type { ColourProfile } from "@clipzy/models/video/lab";
+} from "@clipzy/models/video/color-transfer";
+import type { ColorProfile } from "@clipzy/models/video/lab";
 import { type EditSource, planEdit } from "./edit.js";
 
 /**
@@ -15,7 +15,7 @@ import { type EditSource, planEdit } from "./edit.js";
  * beat, transitions, framing and zooms, domain/edit.ts) and the encode settings it is rendered
  * with: colour (one transfer for the job: by distribution when the target carries a
  * color_profile, else the parametric grade model's change from the source's six numbers to the
- * target's; see @clipzy/models/video/colour-transfer), aspect ratio (a crop that follows the subject), frame rate,
+ * target's; see @clipzy/models/video/color-transfer), aspect ratio (a crop that follows the subject), frame rate,
  * audio style (filter chain from the audio model), and the quality preset.
  */
 export interface SourceFacts {
@@ -98,7 +98,7 @@ export interface PlanInput {
   quality: Quality;
   lutKey: string;
   /** The source's colour distribution and pixel sample (rgb24) from its analysis. */
-  sourceColour: { profile: ColourProfile; sample: Uint8Array } | null;
+  sourceColor: { profile: ColorProfile; sample: Uint8Array } | null;
   audioFilters: (target: StyleJson) => string | null;
 }
 
@@ -109,7 +109,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
   let fps = s.frame_rate;
   let fraction = fpsFraction(s.frame_rate, s.fps_fraction);
   let aspect: number | null = null;
-  let colour: ColourTransfer | null = null;
+  let colour: ColorTransfer | null = null;
   let audio: string | null = null;
   if (p.foreign) {
     aspect = parseAspect(p.target.aspect_ratio);
@@ -121,7 +121,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
       fraction = fpsFraction(target, null);
       applied.push(`frame_rate ${target}`);
     }
-    colour = colourTransfer(p);
+    colour = colorTransfer(p);
     if (colour) applied.push(`color_grade (${colour.method})`);
     audio = s.has_audio ? p.audioFilters(p.target) : null;
     if (audio) applied.push("audio_style");
@@ -160,19 +160,19 @@ export function planEdl(p: PlanInput): EditDecisionList {
       filters: audio,
       bitrate_kbps: q.audio_bitrate_kbps,
     },
-    colour: { transfer: colour, filter: colour ? colourFilter(colour.curves) : null, lut_key: p.lutKey },
+    colour: { transfer: colour, filter: colour ? colorFilter(colour.curves) : null, lut_key: p.lutKey },
     encode: { crf: q.crf, preset: q.preset, max_height: q.max_height },
     applied,
   });
 }
 
 /** By distribution when the target has a colour profile; else by the six numbers' change. */
-function colourTransfer(p: PlanInput): ColourTransfer | null {
-  if (!p.sourceColour) return null;
+function colorTransfer(p: PlanInput): ColorTransfer | null {
+  if (!p.sourceColor) return null;
   if (p.target.color_profile)
-    return distributionTransfer(p.sourceColour.profile, p.sourceColour.sample, p.target.color_profile);
+    return distributionTransfer(p.sourceColor.profile, p.sourceColor.sample, p.target.color_profile);
   const change = gradeDelta(p.target.color_grade, p.sourceStyle.color_grade);
-  return change ? parametricTransfer(change, p.sourceColour.sample) : null;
+  return change ? parametricTransfer(change, p.sourceColor.sample) : null;
 }
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));

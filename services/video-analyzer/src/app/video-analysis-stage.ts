@@ -4,7 +4,7 @@ import { analyzeVideo } from "@clipzy/media/analyze-video";
 import { AnalyzedInputSchema } from "@clipzy/models/artifacts";
 import { encodeEstimates } from "@clipzy/models/video/motion-features";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { analyseInputs } from "@clipzy/platform/stage-inputs";
+import { analyzeInputs } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 
 /**
@@ -16,7 +16,7 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
 export function videoAnalysisStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const cache = new AnalysisCache(store, task.tenantId);
-    return analyseInputs(store, task, "video_analysis", ctx.progress, async ({ role, ref }, progress) => {
+    return analyzeInputs(store, task, "video_analysis", ctx.progress, async ({ role, ref }, progress) => {
       const entry = await cache.key(ref.contentSha256, "video.json");
       const motionKey =
         (await cache.key(ref.contentSha256, "motion.bin")) ?? storageKeys.motionFeatures(task.jobId, role);

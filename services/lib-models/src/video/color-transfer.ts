@@ -1,7 +1,7 @@
 import type { ColorGrade } from "@clipzy/contracts";
 import { applyGrade, forwardGradeFor } from "./grade-model.js";
 import {
-  type ColourProfile,
+  type ColorProfile,
   type Lab,
   labQuantiles,
   labToRgb,
@@ -15,7 +15,7 @@ import { solve } from "./linalg.js";
  * Colour transfer by distribution: one transfer for the whole job, from the source's colour
  * distribution to the template's, so it cannot flicker.
  *
- * Candidates, built in CIELAB from the two ColourProfiles:
+ * Candidates, built in CIELAB from the two ColorProfiles:
  *  - "reinhard": per-channel mean and standard deviation (Reinhard et al. 2001);
  *  - "mkl": the Monge–Kantorovich linear map between the two Gaussians (mean and covariance),
  *    A = Σs^-½ (Σs^½ Σt Σs^½)^½ Σs^-½ (Pitié & Kokaram 2007; color-matcher's MKL);
@@ -45,7 +45,7 @@ export interface YuvCurves {
 
 export const IDENTITY_CURVES: YuvCurves = { y: [...CURVE_KNOTS], u: [...CURVE_KNOTS], v: [...CURVE_KNOTS] };
 
-export interface ColourTransfer {
+export interface ColorTransfer {
   /** "distribution": built from the template's colour_profile; "parametric": from the six grade numbers. */
   method: "distribution" | "parametric";
   /** The candidates the luma and the chroma curves were taken from (null for parametric). */
@@ -116,7 +116,7 @@ function curveExpression(knots: readonly number[]): string {
 }
 
 /** The render's colour filter: 8-bit limited-range YUV, then one table per plane. */
-export function colourFilter(c: YuvCurves): string {
+export function colorFilter(c: YuvCurves): string {
   return `format=yuv420p,lutyuv=y='${curveExpression(c.y)}':u='${curveExpression(c.u)}':v='${curveExpression(c.v)}'`;
 }
 
@@ -265,13 +265,13 @@ export function mklMap(ms: readonly number[], Ss: M3, mt: readonly number[], St:
   };
 }
 
-export function reinhardMap(s: ColourProfile, t: ColourProfile): LabMap {
-  const sd = (p: ColourProfile, i: number) => Math.sqrt(Math.max(1, p.covariance[i * 4]));
+export function reinhardMap(s: ColorProfile, t: ColorProfile): LabMap {
+  const sd = (p: ColorProfile, i: number) => Math.sqrt(Math.max(1, p.covariance[i * 4]));
   const k = [0, 1, 2].map((i) => sd(t, i) / sd(s, i));
   return (p) => [0, 1, 2].map((i) => t.mean[i] + (p[i] - s.mean[i]) * k[i]) as Lab;
 }
 
-function channelMaps(from: ColourProfile["quantiles"], to: ColourProfile["quantiles"]): LabMap {
+function channelMaps(from: ColorProfile["quantiles"], to: ColorProfile["quantiles"]): LabMap {
   const m = [quantileMap(from.L, to.L), quantileMap(from.a, to.a), quantileMap(from.b, to.b)];
   return (p) => [m[0](p[0]), m[1](p[1]), m[2](p[2])];
 }
@@ -288,7 +288,7 @@ function moments(points: readonly Lab[]): { mean: Lab; cov: M3 } {
 }
 
 /** color-matcher's compound: histogram matching, MKL on the matched pixels, histogram matching again. */
-export function hmMklHmMap(source: ColourProfile, sample: readonly Lab[], t: ColourProfile): LabMap {
+export function hmMklHmMap(source: ColorProfile, sample: readonly Lab[], t: ColorProfile): LabMap {
   const hm1 = channelMaps(source.quantiles, t.quantiles);
   const s1 = sample.map(hm1);
   const m1 = moments(s1);
@@ -356,16 +356,16 @@ export const toLab = (p: Rgb) =>
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 /** Lab quantiles of the sample as the curves render it. */
-export function renderedQuantiles(c: YuvCurves, sample: readonly Rgb[]): ColourProfile["quantiles"] {
+export function renderedQuantiles(c: YuvCurves, sample: readonly Rgb[]): ColorProfile["quantiles"] {
   const tables = curveTables(c);
   return labQuantiles(sample.map((p) => toLab(applyCurves(tables, p))));
 }
 
 /** The three candidates as exact maps in Lab (the bench bakes them into 3D LUTs to compare). */
 export function candidateMaps(
-  source: ColourProfile,
+  source: ColorProfile,
   sampleLab: readonly Lab[],
-  template: ColourProfile,
+  template: ColorProfile,
 ): Record<TransferMethod, LabMap> {
   return {
     reinhard: reinhardMap(source, template),
@@ -379,10 +379,10 @@ export function candidateMaps(
  * source's pixel sample against the template's quantiles, the closest chosen.
  */
 export function distributionTransfer(
-  source: ColourProfile,
+  source: ColorProfile,
   sampleRgb: Uint8Array,
-  template: ColourProfile,
-): ColourTransfer {
+  template: ColorProfile,
+): ColorTransfer {
   // Every fourth pixel of the sample (4096 of 16384) builds, fits and compares the candidates:
   // the curves need no more, and the stage stays short (it runs on the event loop).
   const sample = decodeSample(sampleRgb).filter((_, i) => i % 4 === 0);
@@ -390,7 +390,7 @@ export function distributionTransfer(
   const maps = candidateMaps(source, sampleLab, template);
   const probe = sample;
   const fitted: { method: TransferMethod; curves: YuvCurves }[] = [];
-  const candidates: ColourTransfer["candidates"] = [];
+  const candidates: ColorTransfer["candidates"] = [];
   for (const method of TRANSFER_METHODS) {
     const after = sampleLab.map((p) => {
       const o = maps[method](p);
@@ -423,7 +423,7 @@ export function distributionTransfer(
  * The fallback without a colour_profile: the parametric grade model's forward grade that moves
  * the source sample's six numbers by `change` (target − source), in curve form.
  */
-export function parametricTransfer(change: ColorGrade, sampleRgb: Uint8Array): ColourTransfer {
+export function parametricTransfer(change: ColorGrade, sampleRgb: Uint8Array): ColorTransfer {
   const sample = decodeSample(sampleRgb);
   const forward = forwardGradeFor(sample, change, profileOfPoints);
   const after = sample.map((p) => applyGrade(forward, p[0], p[1], p[2]));
@@ -431,6 +431,6 @@ export function parametricTransfer(change: ColorGrade, sampleRgb: Uint8Array): C
 }
 
 /** W1 of a pixel sample (as it is, or through curves) to a profile's quantiles. */
-export function sampleDistance(sampleRgb: Uint8Array, to: ColourProfile, curves = IDENTITY_CURVES): number {
+export function sampleDistance(sampleRgb: Uint8Array, to: ColorProfile, curves = IDENTITY_CURVES): number {
   return r2(w1Lab(renderedQuantiles(curves, decodeSample(sampleRgb)), to.quantiles));
 }

@@ -6,7 +6,7 @@
 export const RESERVOIR_SIZE = 16384;
 const SAMPLES_PER_FRAME = 256;
 
-export class ColourAccumulator {
+export class ColorAccumulator {
   readonly lumaHist = new Float64Array(256);
   private sumC = [0, 0, 0];
   private sumC2 = 0;
@@ -97,7 +97,7 @@ export class ColourAccumulator {
     }
   }
 
-  summary(): ColourSummary & { meanRgb: [number, number, number] } {
+  summary(): ColorSummary & { meanRgb: [number, number, number] } {
     const n = Math.max(1, this.nC);
     const m: [number, number, number] = [this.sumC[0] / n, this.sumC[1] / n, this.sumC[2] / n];
     const ms = this.sumC2 / n - (m[0] ** 2 + m[1] ** 2 + m[2] ** 2);
@@ -117,8 +117,8 @@ export class ColourAccumulator {
   }
 }
 
-/** Colour statistics of a clip, accumulated over every analysed pixel (see colour-stats.ts). */
-export interface ColourSummary {
+/** Colour statistics of a clip, accumulated over every analysed pixel (see color-stats.ts). */
+export interface ColorSummary {
   /** Luma histogram, 256 bins (counts). */
   lumaHist: Float64Array;
   /** Mean chroma (R−Y, G−Y, B−Y) over pixels with luma in 0.03..0.97, 0..1 units. */

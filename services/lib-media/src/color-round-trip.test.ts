@@ -2,7 +2,7 @@ import type { ColorGrade } from "@clipzy/contracts";
 import { fidelityReport } from "@clipzy/models/fidelity";
 import { composeStyle } from "@clipzy/models/style/compose";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
-import { colourFilter, distributionTransfer } from "@clipzy/models/video/colour-transfer";
+import { colorFilter, distributionTransfer } from "@clipzy/models/video/color-transfer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeVideo, type VideoAnalysis } from "./analyze-video.js";
 import { ffmpeg, makeClip, naturalSceneChain, tempDir } from "./test-media.js";
@@ -93,7 +93,7 @@ describe.each(LOOKS)("colour round trip: $name", (look) => {
       "-i",
       file("source.mp4"),
       "-vf",
-      `${colourFilter(transfer.curves)},format=yuv420p`,
+      `${colorFilter(transfer.curves)},format=yuv420p`,
       ...encode,
       file(`o-${tag}.mp4`),
     ]);
