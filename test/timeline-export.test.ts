@@ -10,6 +10,7 @@ import { makeBeatTemplate, makeEditedClip } from "./support/edit-media.js";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
 import { expectError } from "./support/shapes.js";
+import { waitFor } from "./support/wait.js";
 
 /**
  * The timeline exports (GET /jobs/{id}/timeline.{otio,fcpxml,edl}) read back with the reference
@@ -84,7 +85,12 @@ describe("timeline export (OTIO, FCPXML, CMX 3600) read back by OpenTimelineIO",
     return res.body.data.job_id as string;
   };
   const finish = async (jobId: string) => {
-    await engine.waitFor(jobId, undefined, JOB_TIMEOUT);
+    await waitFor(
+      `job ${jobId} to end`,
+      async () =>
+        ["completed", "failed", "cancelled"].includes((await api(`/jobs/${jobId}`)).body.data?.status),
+      { timeoutMs: JOB_TIMEOUT, intervalMs: 200 },
+    );
     const res = await api(`/jobs/${jobId}/result`);
     expect(res.body.data?.status, JSON.stringify(res.body)).toBe("completed");
     return res.body.data;

@@ -69,7 +69,7 @@ export async function analyzeVideo(
   const hist: number[] = [0];
   const content: number[] = [0];
   const sigs: FrameSignature[] = [];
-  const colour = new ColorAccumulator();
+  const colorStats = new ColorAccumulator();
   const lab = new LabAccumulator();
   let prevLuma: Uint8Array | null = null;
   let prevSig: FrameSignature | null = null;
@@ -92,7 +92,7 @@ export async function analyzeVideo(
       content.push(contentDistance(prevSig, sig));
     }
     kept.push(luma, count ? content[count] : 0);
-    colour.add(rgb, luma);
+    colorStats.add(rgb, luma);
     lab.add(rgb);
     // Motion pair count−1 closes here; the pair before it is video pair count−1.
     motion.push(luma, count >= 2 && mayBeCut(mad, hist, count - 1), rgb);
@@ -138,9 +138,9 @@ export async function analyzeVideo(
   const transitions = detectTransitions(series);
   const shots: Shot[] = shotsFrom(transitions, count, fps);
   const analyzedSeconds = count / fps;
-  const summary = colour.summary();
+  const summary = colorStats.summary();
   const colorProfile = lab.profile();
-  const palette = dominantColors(colour.reservoir, colour.reservoirCount, 5);
+  const palette = dominantColors(colorStats.reservoir, colorStats.reservoirCount, 5);
   const cutsOnly = transitions.filter((t) => t.kind === "cut");
   const gradual = transitions.filter((t) => t.kind !== "cut");
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -187,7 +187,9 @@ export async function analyzeVideo(
       chroma_rms: r4(summary.chromaRms),
     },
     colour_profile: colorProfile,
-    colour_sample: Buffer.from(colour.reservoir.subarray(0, colour.reservoirCount * 3)).toString("base64"),
+    colour_sample: Buffer.from(colorStats.reservoir.subarray(0, colorStats.reservoirCount * 3)).toString(
+      "base64",
+    ),
     grade: gradeFromProfile(colorProfile),
     palette,
     evidence: {

@@ -36,7 +36,7 @@ export interface SubjectClip {
   pan: { x: number; y: number };
   /** Temporal noise strength (ffmpeg `noise` alls), 0 for none. */
   grain: number;
-  subject: { kind: "plain" | "textured"; w: number; h: number; colour: string; patch: string | null };
+  subject: { kind: "plain" | "textured"; w: number; h: number; color: string; patch: string | null };
   path: PathKind;
   /** The subject's top-left at frame n: an ffmpeg expression of n, and the same in TypeScript. */
   x: { expr: string; at: (n: number) => number };
@@ -61,7 +61,7 @@ export function subjectBox(c: SubjectClip, n: number): { x: number; y: number; w
   return { x: Math.trunc(c.x.at(n)), y: Math.trunc(c.y.at(n)), w: c.subject.w, h: c.subject.h };
 }
 
-const COLOUR_PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png"];
+const COLOR_PHOTOS = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png"];
 const TEXTURE_PHOTOS = ["brick.png", "grass.png", "gravel.png"];
 const BACKGROUNDS: BackgroundKind[] = ["photo", "scrolling", "texture", "photo", "noise", "flat"];
 const PATHS: PathKind[] = ["linear", "sine", "stop-go"];
@@ -137,7 +137,7 @@ export function subjectClipSet(count: number, seed: number): SubjectClip[] {
     const frames = path === "stop-go" ? 120 : 90;
     const photo =
       background === "photo" || background === "scrolling"
-        ? pick(background === "photo" ? [...COLOUR_PHOTOS, ...TEXTURE_PHOTOS] : COLOUR_PHOTOS)
+        ? pick(background === "photo" ? [...COLOR_PHOTOS, ...TEXTURE_PHOTOS] : COLOR_PHOTOS)
         : null;
     const sign = r() < 0.5 ? -1 : 1;
     const pan =
@@ -146,7 +146,7 @@ export function subjectClipSet(count: number, seed: number): SubjectClip[] {
         : background === "flat" || background === "noise"
           ? { x: 0, y: 0 }
           : { x: sign * (0.3 + 0.7 * r()), y: 0.2 * (r() - 0.5) };
-    const colour = `0x${hex(30 + 200 * r())}${hex(30 + 200 * r())}${hex(30 + 200 * r())}`;
+    const color = `0x${hex(30 + 200 * r())}${hex(30 + 200 * r())}${hex(30 + 200 * r())}`;
     clips.push({
       name: `${String(i + 1).padStart(2, "0")}-${background}-${kind}-${w}x${h}-${path}`,
       seed: seed * 1000 + i,
@@ -155,7 +155,7 @@ export function subjectClipSet(count: number, seed: number): SubjectClip[] {
       photo,
       pan,
       grain: i % 4 === 1 ? 6 + Math.round(8 * r()) : 0,
-      subject: { kind, w, h, colour, patch: kind === "textured" ? pick(COLOUR_PHOTOS) : null },
+      subject: { kind, w, h, color, patch: kind === "textured" ? pick(COLOR_PHOTOS) : null },
       path,
       x: path1d(path, 4, W - w - 4, frames, r, true),
       y: path1d(path, 4, H - h - 4, frames, r, false),
@@ -192,7 +192,7 @@ export async function makeSubjectClip(
   const subject =
     c.subject.kind === "textured"
       ? `movie=${join(photos, c.subject.patch!)},format=rgb24,scale=${w * 4}:-2,crop=${w}:${h},loop=loop=-1:size=1`
-      : `color=c=${c.subject.colour}:s=${w}x${h}:r=${FPS},format=rgb24`;
+      : `color=c=${c.subject.color}:s=${w}x${h}:r=${FPS},format=rgb24`;
   const layers = (bg: string, fg: string, grain: number) =>
     `${bg},fps=${FPS},setpts=N/FRAME_RATE/TB,crop=${W}:${H}:x='${bx}':y='${by}'[bg];` +
     `${fg},fps=${FPS},setpts=N/FRAME_RATE/TB[fg];` +

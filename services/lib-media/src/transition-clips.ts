@@ -56,7 +56,7 @@ export const SOFT_EDGED = new Set([
   "hlslice",
 ]);
 
-const COLOUR_PHOTOS = [
+const COLOR_PHOTOS = [
   "astronaut.png",
   "chelsea.png",
   "coffee.png",
@@ -140,11 +140,11 @@ export function transitionCases(seed: number, count: number): TransitionCase[] {
     let pa: string;
     let pb: string;
     if (similar) {
-      pa = pick([...TEXTURE_PHOTOS, ...COLOUR_PHOTOS]);
+      pa = pick([...TEXTURE_PHOTOS, ...COLOR_PHOTOS]);
       pb = TEXTURE_PHOTOS.includes(pa) && r() < 0.5 ? pick(TEXTURE_PHOTOS.filter((p) => p !== pa)) : pa;
     } else {
-      pa = pick(COLOUR_PHOTOS);
-      pb = pick([...COLOUR_PHOTOS, ...TEXTURE_PHOTOS].filter((p) => p !== pa));
+      pa = pick(COLOR_PHOTOS);
+      pb = pick([...COLOR_PHOTOS, ...TEXTURE_PHOTOS].filter((p) => p !== pa));
     }
     const a = pan(r, pa);
     const b = pan(r, pb);

@@ -44,7 +44,7 @@ describe("rhythm primitives", () => {
   });
 });
 
-function analyse(pattern: Pattern, bpm: number, seconds: number) {
+function analyze(pattern: Pattern, bpm: number, seconds: number) {
   const tr = drumTrack({ bpm, seconds, pattern, seed: bpm + 1 });
   const sa = new SpectralAnalyzer(defaultSpectralConfig(48000));
   for (let i = 0; i < tr.samples.length; i += 5000) sa.push(tr.samples.subarray(i, i + 5000));
@@ -57,7 +57,7 @@ describe("trackBeats on in-memory synthetic drums", () => {
     ["rock", 72],
     ["funk16", 170],
   ] as const)("%s at %d BPM: tempo within 1 %, beats on the beat", (pattern, bpm) => {
-    const { truth, result } = analyse(pattern, bpm, 6);
+    const { truth, result } = analyze(pattern, bpm, 6);
     expect(Math.abs(result.bpm! / bpm - 1)).toBeLessThan(0.01);
     const offsets = truth.beats.map((t) => Math.min(...result.beats.map((b) => Math.abs(b.timeSeconds - t))));
     expect(Math.max(...offsets)).toBeLessThan(0.03);

@@ -80,9 +80,9 @@ export class SaliencyDetector {
         const x = 2 * gx + 1;
         const i = y * w + x;
         const k = 3 * i;
-        const colour = ((rgb[k] >> 5) * LEVELS + (rgb[k + 1] >> 5)) * LEVELS + (rgb[k + 2] >> 5);
+        const color = ((rgb[k] >> 5) * LEVELS + (rgb[k + 1] >> 5)) * LEVELS + (rgb[k + 2] >> 5);
         const grad = Math.abs(luma[i + 1] - luma[i - 1]) + Math.abs(luma[i + w] - luma[i - w]);
-        const bin = colour * 2 + (grad > GRADIENT ? 1 : 0);
+        const bin = color * 2 + (grad > GRADIENT ? 1 : 0);
         bins[gy * gw + gx] = bin;
         cnt[bin]++;
         sx[bin] += gx;

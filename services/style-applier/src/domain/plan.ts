@@ -109,7 +109,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
   let fps = s.frame_rate;
   let fraction = fpsFraction(s.frame_rate, s.fps_fraction);
   let aspect: number | null = null;
-  let colour: ColorTransfer | null = null;
+  let transfer: ColorTransfer | null = null;
   let audio: string | null = null;
   if (p.foreign) {
     aspect = parseAspect(p.target.aspect_ratio);
@@ -121,8 +121,8 @@ export function planEdl(p: PlanInput): EditDecisionList {
       fraction = fpsFraction(target, null);
       applied.push(`frame_rate ${target}`);
     }
-    colour = colorTransfer(p);
-    if (colour) applied.push(`color_grade (${colour.method})`);
+    transfer = colorTransfer(p);
+    if (transfer) applied.push(`color_grade (${transfer.method})`);
     audio = s.has_audio ? p.audioFilters(p.target) : null;
     if (audio) applied.push("audio_style");
   }
@@ -160,7 +160,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
       filters: audio,
       bitrate_kbps: q.audio_bitrate_kbps,
     },
-    colour: { transfer: colour, filter: colour ? colorFilter(colour.curves) : null, lut_key: p.lutKey },
+    colour: { transfer, filter: transfer ? colorFilter(transfer.curves) : null, lut_key: p.lutKey },
     encode: { crf: q.crf, preset: q.preset, max_height: q.max_height },
     applied,
   });
