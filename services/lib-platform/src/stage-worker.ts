@@ -68,133 +68,50 @@ const CANCELLED_MEMORY = 1000;
 const defaultConcurrency = (stage: StageName): number =>
   INPUT_STAGES.includes(stage) ? INPUT_ROLES.length : 1;
 
+/** What one worker's tasks share: its broker, stage, handler and policies, and its running tasks. */
+interface WorkerState {
+  readonly broker: Broker;
+  readonly stage: StageName;
+  readonly handler: StageHandler;
+  readonly log: Logger;
+  readonly maxDeliveries: number;
+  readonly progressIntervalMs: number;
+  readonly tasks: CancelRegistry;
+  stopping: boolean;
+}
+
 export async function startStageWorker(options: StageWorkerOptions): Promise<StageWorker> {
-  const { broker, stage, log } = options;
-  const handler = options.wrapHandler ? options.wrapHandler(stage, options.handler) : options.handler;
-  const maxDeliveries = options.maxDeliveries ?? 5;
-  const interval = options.progressIntervalMs ?? 1000;
-  const tasks = new CancelRegistry(CANCELLED_MEMORY);
-  let stopping = false;
+  const { broker, stage } = options;
+  const w: WorkerState = {
+    broker,
+    stage,
+    handler: options.wrapHandler ? options.wrapHandler(stage, options.handler) : options.handler,
+    log: options.log,
+    maxDeliveries: options.maxDeliveries ?? 5,
+    progressIntervalMs: options.progressIntervalMs ?? 1000,
+    tasks: new CancelRegistry(CANCELLED_MEMORY),
+    stopping: false,
+  };
 
   const cancelSub = await broker.subscribe(routes.jobCancelled.key, async (raw) => {
-    tasks.cancel(decode(routes.jobCancelled, raw).jobId);
+    w.tasks.cancel(decode(routes.jobCancelled, raw).jobId);
   });
 
   const queue = queues.stage(stage);
   const unwatch = watchQueue(broker, queue.name);
-  const runTask = async (task: StageTask, raw: BrokerMessage) => {
-    const deliveryCount = raw.deliveryCount;
-    const input = task.input; // the part of the stage this task is (absent: the whole stage)
-    const jobLog = log.child({
-      job_id: task.jobId,
-      stage,
-      ...(input ? { input } : {}),
-      attempt: deliveryCount,
-    });
-    if (tasks.isCancelled(task.jobId)) {
-      jobLog.info("task for a cancelled job dropped");
-      return "cancelled";
-    }
-    if (stopping) throw new TaskReleased(); // prefetched while the consumer was being cancelled
-    jobLog.info("stage started");
-    const running = tasks.start(task.jobId);
-    const { signal } = running.controller;
-    const timing = startTiming(Number(raw.headers[PUBLISHED_AT_HEADER]));
-    const reusedInputs = new Set<string>();
-    const progress = progressThrottle(stage, interval, (fraction) =>
-      publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction, input }).catch((err) =>
-        jobLog.warn({ err }, "progress event not published"),
-      ),
-    );
-    try {
-      progress(0);
-      const artifactKey = await measureTools(timing.tools, () =>
-        handler(task, {
-          signal,
-          progress,
-          log: jobLog,
-          attempt: deliveryCount,
-          reused: (input) => reusedInputs.add(input),
-        }),
-      );
-      if (signal.reason instanceof TaskReleased) throw signal.reason;
-      if (signal.aborted) return "cancelled"; // the job is terminal, nothing to report
-      await publish(broker, routes.stageDone, {
-        jobId: task.jobId,
-        stage,
-        artifactKey,
-        input,
-        timing: timing.finish(),
-        reusedInputs: [...reusedInputs].sort(), // source, template: however the inputs interleaved
-      });
-      jobLog.info({ artifact_key: artifactKey }, "stage done");
-      return "done";
-    } catch (err) {
-      const outcome = failureOutcome(err, { stage, signal, deliveryCount, maxDeliveries });
-      switch (outcome.kind) {
-        case "release": // nack: another worker (or this one, restarted) redoes the task
-          jobLog.info("stage released for redelivery: worker stopping");
-          throw signal.reason;
-        case "cancelled":
-          jobLog.info("stage stopped: job cancelled");
-          return "cancelled";
-        case "failed":
-          jobLog.error({ err }, "stage failed");
-          await publish(broker, routes.stageFailed, {
-            jobId: task.jobId,
-            stage,
-            message: outcome.message,
-            input,
-          });
-          return "failed";
-        case "retry":
-          jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
-          throw err;
-      }
-    } finally {
-      running.done();
-    }
-  };
-
   const taskSub: Subscription = await consumeRoutes(
     broker,
     queue,
-    on(routes.stageTask(stage), (task, raw) =>
-      inSpan(
-        `stage ${stage}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            "clipzy.job_id": task.jobId,
-            "clipzy.stage": stage,
-            ...(task.input ? { "clipzy.input": task.input } : {}),
-            "clipzy.attempt": raw.deliveryCount,
-          },
-        },
-        async (span) => {
-          const started = performance.now();
-          let outcome = "retry";
-          try {
-            outcome = await runTask(task, raw);
-          } catch (err) {
-            if (err instanceof TaskReleased) outcome = "released";
-            throw err;
-          } finally {
-            span.setAttribute("clipzy.outcome", outcome);
-            metrics.stageDuration.observe({ stage, outcome }, (performance.now() - started) / 1000);
-          }
-        },
-      ),
-    ),
-    { prefetch: options.concurrency ?? defaultConcurrency(stage), maxDeliveries: maxDeliveries + 1 },
+    on(routes.stageTask(stage), (task, raw) => tracedTask(w, task, raw)),
+    { prefetch: options.concurrency ?? defaultConcurrency(stage), maxDeliveries: w.maxDeliveries + 1 },
   );
 
   return {
     async stop(graceMs = 0) {
-      stopping = true;
+      w.stopping = true;
       unwatch();
       const drained = taskSub.cancel(); // no new deliveries; resolves when running tasks settled
-      const timer = setTimeout(() => tasks.abortAll(new TaskReleased()), graceMs);
+      const timer = setTimeout(() => w.tasks.abortAll(new TaskReleased()), graceMs);
       try {
         await drained;
       } finally {
@@ -203,4 +120,106 @@ export async function startStageWorker(options: StageWorkerOptions): Promise<Sta
       await cancelSub.cancel();
     },
   };
+}
+
+/** One delivery as a span `stage <name>` in the job's trace, timed by its outcome. */
+function tracedTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Promise<void> {
+  const attributes = {
+    "clipzy.job_id": task.jobId,
+    "clipzy.stage": w.stage,
+    ...(task.input ? { "clipzy.input": task.input } : {}),
+    "clipzy.attempt": raw.deliveryCount,
+  };
+  return inSpan(`stage ${w.stage}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
+    const started = performance.now();
+    let outcome = "retry";
+    try {
+      outcome = await runTask(w, task, raw);
+    } catch (err) {
+      if (err instanceof TaskReleased) outcome = "released";
+      throw err;
+    } finally {
+      span.setAttribute("clipzy.outcome", outcome);
+      metrics.stageDuration.observe({ stage: w.stage, outcome }, (performance.now() - started) / 1000);
+    }
+  });
+}
+
+/**
+ * Runs the handler and reports its end: StageDone, or what the failure policy says (release,
+ * cancelled, failed, retry). Resolves to the outcome; throws to nack (release, retry).
+ */
+async function runTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Promise<string> {
+  const { broker, stage } = w;
+  const deliveryCount = raw.deliveryCount;
+  const input = task.input; // the part of the stage this task is (absent: the whole stage)
+  const jobLog = w.log.child({
+    job_id: task.jobId,
+    stage,
+    ...(input ? { input } : {}),
+    attempt: deliveryCount,
+  });
+  if (w.tasks.isCancelled(task.jobId)) {
+    jobLog.info("task for a cancelled job dropped");
+    return "cancelled";
+  }
+  if (w.stopping) throw new TaskReleased(); // prefetched while the consumer was being cancelled
+  jobLog.info("stage started");
+  const running = w.tasks.start(task.jobId);
+  const { signal } = running.controller;
+  const timing = startTiming(Number(raw.headers[PUBLISHED_AT_HEADER]));
+  const reusedInputs = new Set<string>();
+  const progress = progressThrottle(stage, w.progressIntervalMs, (fraction) =>
+    publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction, input }).catch((err) =>
+      jobLog.warn({ err }, "progress event not published"),
+    ),
+  );
+  try {
+    progress(0);
+    const artifactKey = await measureTools(timing.tools, () =>
+      w.handler(task, {
+        signal,
+        progress,
+        log: jobLog,
+        attempt: deliveryCount,
+        reused: (input) => reusedInputs.add(input),
+      }),
+    );
+    if (signal.reason instanceof TaskReleased) throw signal.reason;
+    if (signal.aborted) return "cancelled"; // the job is terminal, nothing to report
+    await publish(broker, routes.stageDone, {
+      jobId: task.jobId,
+      stage,
+      artifactKey,
+      input,
+      timing: timing.finish(),
+      reusedInputs: [...reusedInputs].sort(), // source, template: however the inputs interleaved
+    });
+    jobLog.info({ artifact_key: artifactKey }, "stage done");
+    return "done";
+  } catch (err) {
+    const outcome = failureOutcome(err, { stage, signal, deliveryCount, maxDeliveries: w.maxDeliveries });
+    switch (outcome.kind) {
+      case "release": // nack: another worker (or this one, restarted) redoes the task
+        jobLog.info("stage released for redelivery: worker stopping");
+        throw signal.reason;
+      case "cancelled":
+        jobLog.info("stage stopped: job cancelled");
+        return "cancelled";
+      case "failed":
+        jobLog.error({ err }, "stage failed");
+        await publish(broker, routes.stageFailed, {
+          jobId: task.jobId,
+          stage,
+          message: outcome.message,
+          input,
+        });
+        return "failed";
+      case "retry":
+        jobLog.warn({ err }, "stage attempt failed; the task will be redelivered");
+        throw err;
+    }
+  } finally {
+    running.done();
+  }
 }
