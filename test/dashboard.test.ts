@@ -195,7 +195,7 @@ describe("the dashboard in headless Chromium", () => {
       headers: { range: "bytes=0-99" },
     });
     expect(range.status).toBe(206); // what the player uses
-  });
+  }, 240_000); // its waits allow 90 s each: a loaded machine reports where it got stuck, not the test's timeout
 
   it("cancels from the list and shows the API's message for an error", async () => {
     const videos = await (
