@@ -45,7 +45,7 @@ export function Swatches({ label, colours }: { label: string; colours: string[] 
   );
 }
 
-const BEAT_COLOURS = { bass: "#e4572e", mid: "#f3a712", high: "#29b6f6" } as const;
+const BEAT_COLORS = { bass: "#e4572e", mid: "#f3a712", high: "#29b6f6" } as const;
 
 /** Ticks every second under a lane of `durationMs`. */
 function secondTicks(durationMs: number, x: (ms: number) => number) {
@@ -72,7 +72,7 @@ function Timeline({ style }: { style: StyleJson }) {
             x2={x(b.timestamp_ms)}
             y1={70}
             y2={70 - 12 - 50 * b.confidence}
-            stroke={BEAT_COLOURS[b.frequency]}
+            stroke={BEAT_COLORS[b.frequency]}
             class="beat"
           />
         ))}
@@ -83,7 +83,7 @@ function Timeline({ style }: { style: StyleJson }) {
         </strong>{" "}
         · {beats.length} beats (
         {(["bass", "mid", "high"] as const).map((f) => (
-          <span key={f} class="legend" style={{ color: BEAT_COLOURS[f] }}>
+          <span key={f} class="legend" style={{ color: BEAT_COLORS[f] }}>
             {" "}
             ■ {f}
           </span>

@@ -5,6 +5,7 @@
  * its length in frame pairs) is known by construction. Never imported by production code.
  */
 import { join } from "node:path";
+import { mulberry32 } from "@clipzy/models/audio/synth";
 import { ffmpeg } from "./test-media.js";
 
 export type TransitionFamily = "blend" | "wipe" | "other";
@@ -101,18 +102,6 @@ export interface TransitionCase {
   frames: number;
 }
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pan(r: () => number, photo: string): Pan {
   const scaleW = 400 + Math.round(r() * 80);
   const speed = 6 + r() * 18; // px/s at 320×180: a slow Ken Burns drift
@@ -129,7 +118,7 @@ function pan(r: () => number, photo: string): Pan {
 
 /** `count` seeded cases: every listed xfade transition in turn (0.3–1.5 s), a hard cut every fifth. */
 export function transitionCases(seed: number, count: number): TransitionCase[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const names = Object.keys(XFADE_FAMILIES);
   const out: TransitionCase[] = [];

@@ -24,8 +24,8 @@ import type { SubjectDetection } from "./subject.js";
  * (motion/subject-tracker.ts), which prefers what also moves.
  */
 const LEVELS = 8;
-const COLOURS = LEVELS * LEVELS * LEVELS;
-const BINS = COLOURS * 2;
+const COLORS = LEVELS * LEVELS * LEVELS;
+const BINS = COLORS * 2;
 /** Luma gradient (|dx| + |dy| over ±1 pixel) above which a cell counts as textured. */
 const GRADIENT = 24;
 /** Spatial variance, as a share of a uniform spread's, at which a bin stops being salient. */
