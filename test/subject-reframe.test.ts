@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { makeSubjectClip, type SubjectClip, subjectBox, subjectClipSet } from "@clipzy/media/subject-clips";
 import { EdlSchema } from "@clipzy/models/edit/edl";
-import { renderArgs } from "@clipzy/renderer/domain/ffmpeg-args";
+import { renderArgs } from "@clipzy/media/render-graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photosDir } from "../scripts/photos.mjs";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";

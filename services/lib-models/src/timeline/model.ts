@@ -51,7 +51,7 @@ export const branchFrames = (s: EdlSegment) =>
  * The picture at one frame of a segment's branch (0 = its first handle frame): the source point at
  * the centre of the output (normalised 0..1 of the source frame) and the magnification relative to
  * the aspect crop filling the output (1 = the crop window itself). Mirrors the renderer's framing
- * (services/renderer/src/domain/ffmpeg-args.ts framingFilters): a still window of 1/from of the crop,
+ * (services/lib-media/src/render-graph.ts framingFilters): a still window of 1/from of the crop,
  * following the subject's path when it has one, or a zoom from → to at a constant rate over the
  * branch around a fixed centre, windows clamped to the frame.
  */

@@ -12,7 +12,7 @@ import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import { progressSeconds, renderArgs } from "../domain/ffmpeg-args.js";
+import { progressSeconds, renderArgs } from "@clipzy/media/render-graph";
 
 /**
  * Executes the edit decision list in one ffmpeg run into a temp file and stores it as the job's

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { probeMedia, runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { type EditDecisionList, EdlSchema, type EdlSegment } from "@clipzy/models/edit/edl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderArgs } from "./ffmpeg-args.js";
+import { renderArgs } from "./render-graph.js";
 
 /**
  * The renderer executing edit decision lists with real ffmpeg, on a source whose every frame
