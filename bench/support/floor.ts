@@ -1,6 +1,7 @@
 /** The commands issue 14's floor and the render are measured with (bench/job.ts, bench/render.ts). */
-import type { EditDecisionList } from "../../services/lib-models/src/edit/edl.js";
+
 import { renderArgs } from "../../services/lib-media/src/render-graph.js";
+import type { EditDecisionList } from "../../services/lib-models/src/edit/edl.js";
 
 /**
  * The floor's encode: `input` with a simple `eq` grade at the EDL's encoder settings (libx264

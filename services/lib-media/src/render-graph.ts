@@ -1,8 +1,8 @@
 import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
 
 /**
- * The ffmpeg command line executing an edit decision list in one run, built here and executed
-  * by the stages that render (spawnFfmpeg in ./ffmpeg.ts). The source is decoded once and split into one branch per segment; each
+ * The ffmpeg command line executing an edit decision list in one run, built here and run by the
+ * stages that render. The source is decoded once and split into one branch per segment; each
  * branch trims its frames (core plus transition handles, holding the edge frame where the plan
  * says so), frames them (subject-centred crop; slow zooms through `perspective`, which resamples
  * at sub-pixel precision — bench/zoom.ts measured zoompan's integer steps as 10× the centre

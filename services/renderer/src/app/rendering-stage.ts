@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
 import { spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { measureStyle } from "@clipzy/media/measure-style";
+import { progressSeconds, renderArgs } from "@clipzy/media/render-graph";
 import { AnalyzedInputSchema, StyleExtractionArtifactSchema } from "@clipzy/models/artifacts";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
@@ -12,7 +13,6 @@ import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
-import { progressSeconds, renderArgs } from "@clipzy/media/render-graph";
 
 /**
  * Executes the edit decision list in one ffmpeg run into a temp file and stores it as the job's
