@@ -6,10 +6,18 @@ import { z } from "zod";
  * Built by @clipzy/models/fidelity; this is its public shape.
  */
 export const VerdictSchema = z
-  .enum(["within", "outside", "not_applied", "unmeasured"])
+  .enum(["within", "outside", "unreachable", "not_applied", "unmeasured"])
   .describe(
-    "`within`/`outside` the stated tolerance; `not_applied`: the render did not apply this field " +
+    "`within`/`outside` the stated tolerance; `unreachable`: outside, and the engine knows it cannot " +
+      "reach the request (its `reason` says why); `not_applied`: the render did not apply this field " +
       "(reported, not judged); `unmeasured`: one side could not be measured.",
+  );
+
+const reason = z
+  .string()
+  .nullable()
+  .describe(
+    "Why an `unreachable` verdict cannot be reached (e.g. the limiting it would need); null otherwise.",
   );
 
 const value = z.union([z.number(), z.string()]).nullable();
@@ -28,6 +36,7 @@ export const FieldFidelitySchema = z
     tolerance: z.string().describe('The stated tolerance: "±10", "±0.5 fps", "±1 LU", "±2%", "equal", …'),
     applied: z.boolean().describe("Whether the render applied this field."),
     verdict: VerdictSchema,
+    reason,
   })
   .strict();
 
@@ -63,6 +72,27 @@ export const ColorFidelitySchema = z
       ),
     min_share: z.number().describe("Tolerance: the share the output must reach (0.7)."),
     verdict: VerdictSchema,
+    reason,
+  })
+  .strict();
+
+/** One round of the closed loop: a proxy of the planned edit rendered, re-measured and corrected. */
+export const FidelityRoundSchema = z
+  .object({
+    round: z.number().int().min(1).describe("1 for the plan as first made."),
+    measured_on: z
+      .object({ width: z.number().int(), height: z.number().int(), frames: z.number().int() })
+      .strict()
+      .describe("The proxy this round measured."),
+    changed: z
+      .array(z.string())
+      .describe(
+        'What this round changed before its proxy, e.g. "color residual", "gain +3.2 dB"; empty in round 1.',
+      ),
+    colour_share: z.number().nullable().describe("The proxy's colour share of the way."),
+    fields: z
+      .array(z.object({ field: z.string(), achieved: value, verdict: VerdictSchema }).strict())
+      .describe("Each applied field as measured on the proxy."),
   })
   .strict();
 
@@ -75,10 +105,14 @@ export const FidelityReportSchema = z
       .describe("The low-resolution decode of the output the style was re-extracted from."),
     colour: ColorFidelitySchema,
     fields: z.array(FieldFidelitySchema),
+    rounds: z
+      .array(FidelityRoundSchema)
+      .describe("The closed loop's rounds on proxies before the final encode, first to last."),
     summary: z
       .object({
         within: z.number().int(),
         outside: z.number().int(),
+        unreachable: z.number().int(),
         not_applied: z.number().int(),
         unmeasured: z.number().int(),
       })
@@ -90,4 +124,5 @@ export const FidelityReportSchema = z
 export type Verdict = z.infer<typeof VerdictSchema>;
 export type FieldFidelity = z.infer<typeof FieldFidelitySchema>;
 export type ColorFidelity = z.infer<typeof ColorFidelitySchema>;
+export type FidelityRound = z.infer<typeof FidelityRoundSchema>;
 export type FidelityReport = z.infer<typeof FidelityReportSchema>;

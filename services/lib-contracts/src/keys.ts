@@ -38,6 +38,8 @@ export const storageKeys = {
   /** One input's low-resolution frame features, written by video analysis for motion analysis. */
   motionFeatures: (jobId: string, input: string) => `artifacts/${jobId}/motion-${input}.bin`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
+  /** The last proxy the closed loop rendered before the final encode; GET /jobs/{id}/preview serves it. */
+  preview: (jobId: string) => `artifacts/${jobId}/preview.mp4`,
   jobPrefix: (jobId: string) => `artifacts/${jobId}/`,
   /**
    * A video's analyses, cached by content (sha256 of its bytes) within a tenant: every video of

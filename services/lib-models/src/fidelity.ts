@@ -1,7 +1,14 @@
-import type { ColorFidelity, FidelityReport, FieldFidelity, StyleJson, Verdict } from "@clipzy/contracts";
+import type {
+  ColorFidelity,
+  FidelityReport,
+  FidelityRound,
+  FieldFidelity,
+  StyleJson,
+  Verdict,
+} from "@clipzy/contracts";
 import type { ColorTransfer } from "./video/color-transfer.js";
 
-export type { ColorFidelity, FidelityReport, FieldFidelity, Verdict } from "@clipzy/contracts";
+export type { ColorFidelity, FidelityReport, FidelityRound, FieldFidelity, Verdict } from "@clipzy/contracts";
 
 import { type ColorProfile, w1Lab } from "./video/lab.js";
 
@@ -27,6 +34,13 @@ export interface FidelityInput {
   /** Integrated loudness of the output (LUFS), null without audio. */
   outputLufs: number | null;
   measuredOn: FidelityReport["measured_on"];
+  /** The closed loop's rounds on proxies (empty when none ran). */
+  rounds?: readonly FidelityRound[];
+  /**
+   * Fields ("color_grade.contrast", "loudness_lufs", "colour" for the colour share) the engine
+   * knows it cannot reach, with the reason: an `outside` verdict on one of them reads `unreachable`.
+   */
+  unreachable?: Readonly<Record<string, string>>;
 }
 
 /** Tolerances, stated once (docs/rendering.md, "Fidelity report", lists the same). */
@@ -75,6 +89,7 @@ function numeric(
     tolerance: label,
     applied,
     verdict,
+    reason: null,
   };
 }
 
@@ -91,7 +106,7 @@ function text(
       : requested === achieved
         ? "within"
         : "outside";
-  return { field, requested, achieved, difference: null, tolerance: "equal", applied, verdict };
+  return { field, requested, achieved, difference: null, tolerance: "equal", applied, verdict, reason: null };
 }
 
 export function fidelityReport(f: FidelityInput): FidelityReport {
@@ -183,16 +198,27 @@ export function fidelityReport(f: FidelityInput): FidelityReport {
           : share >= TOLERANCES.colour_share
             ? "within"
             : "outside",
+    reason: null,
   };
-  const count = (v: Verdict) => fields.filter((x) => x.verdict === v).length + (colour.verdict === v ? 1 : 0);
+  const unreachable = f.unreachable ?? {};
+  const judged = <T extends { verdict: Verdict; reason: string | null }>(x: T, name: string): T =>
+    x.verdict === "outside" && unreachable[name]
+      ? { ...x, verdict: "unreachable", reason: unreachable[name] }
+      : x;
+  const judgedFields = fields.map((x) => judged(x, x.field));
+  const judgedColour = judged(colour, "colour");
+  const count = (v: Verdict) =>
+    judgedFields.filter((x) => x.verdict === v).length + (judgedColour.verdict === v ? 1 : 0);
   return {
     version: 1,
     measured_on: f.measuredOn,
-    colour,
-    fields,
+    colour: judgedColour,
+    fields: judgedFields,
+    rounds: [...(f.rounds ?? [])],
     summary: {
       within: count("within"),
       outside: count("outside"),
+      unreachable: count("unreachable"),
       not_applied: count("not_applied"),
       unmeasured: count("unmeasured"),
     },

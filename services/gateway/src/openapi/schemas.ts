@@ -3,6 +3,7 @@ import {
   EditSummarySchema,
   ERROR_CODES,
   FidelityReportSchema,
+  FidelityRoundSchema,
   FieldFidelitySchema,
   ID_FORMATS,
   JOB_STATUSES,
@@ -260,7 +261,13 @@ component("FieldFidelity", FieldFidelitySchema, {
   description:
     "One applied StyleJSON field: `requested` (the applied StyleJSON's value), `achieved` (re-extracted " +
     "from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a " +
-    "`verdict`: `within`/`outside` the tolerance, `not_applied` (reported, not judged) or `unmeasured`.",
+    "`verdict`: `within`/`outside` the tolerance, `unreachable` (outside, with the `reason` it cannot be " +
+    "reached), `not_applied` (reported, not judged) or `unmeasured`.",
+});
+component("FidelityRound", FidelityRoundSchema, {
+  description:
+    "One round of the closed loop before the final encode: a low-resolution proxy of the planned edit, " +
+    "re-measured; `changed` says what the round corrected before rendering it.",
 });
 component("ColorFidelity", ColorFidelitySchema, {
   description:

@@ -603,10 +603,11 @@ export interface components {
             method: "distribution" | "parametric" | "none";
             min_share: number;
             output_to_template: number | null;
+            reason: string | null;
             share_of_the_way: number | null;
             source_to_template: number | null;
             /** @enum {string} */
-            verdict: "within" | "outside" | "not_applied" | "unmeasured";
+            verdict: "within" | "outside" | "unreachable" | "not_applied" | "unmeasured";
         };
         /**
          * @description `msg_` followed by 24 hexadecimal digits (the delivery's `webhook-id`).
@@ -697,25 +698,45 @@ export interface components {
                 height: number;
                 width: number;
             };
+            rounds: components["schemas"]["FidelityRound"][];
             summary: {
                 not_applied: number;
                 outside: number;
                 unmeasured: number;
+                unreachable: number;
                 within: number;
             };
             /** @constant */
             version: 1;
         };
-        /** @description One applied StyleJSON field: `requested` (the applied StyleJSON's value), `achieved` (re-extracted from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a `verdict`: `within`/`outside` the tolerance, `not_applied` (reported, not judged) or `unmeasured`. */
+        /** @description One round of the closed loop before the final encode: a low-resolution proxy of the planned edit, re-measured; `changed` says what the round corrected before rendering it. */
+        FidelityRound: {
+            changed: string[];
+            colour_share: number | null;
+            fields: {
+                achieved: number | string | null;
+                field: string;
+                /** @enum {string} */
+                verdict: "within" | "outside" | "unreachable" | "not_applied" | "unmeasured";
+            }[];
+            measured_on: {
+                frames: number;
+                height: number;
+                width: number;
+            };
+            round: number;
+        };
+        /** @description One applied StyleJSON field: `requested` (the applied StyleJSON's value), `achieved` (re-extracted from the output), `difference` (achieved − requested, null for text), the stated `tolerance` and a `verdict`: `within`/`outside` the tolerance, `unreachable` (outside, with the `reason` it cannot be reached), `not_applied` (reported, not judged) or `unmeasured`. */
         FieldFidelity: {
             achieved: number | string | null;
             applied: boolean;
             difference: number | null;
             field: string;
+            reason: string | null;
             requested: number | string | null;
             tolerance: string;
             /** @enum {string} */
-            verdict: "within" | "outside" | "not_applied" | "unmeasured";
+            verdict: "within" | "outside" | "unreachable" | "not_applied" | "unmeasured";
         };
         Health: {
             /** @constant */
