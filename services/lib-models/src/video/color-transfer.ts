@@ -1,5 +1,5 @@
 import type { ColorGrade } from "@clipzy/contracts";
-import { applyGrade, forwardGradeFor } from "./grade-model.js";
+import { applyGradeToSample, forwardGradeFor } from "./grade-model.js";
 import {
   type ColorProfile,
   type Lab,
@@ -421,12 +421,18 @@ export function distributionTransfer(
 
 /**
  * The fallback without a colour_profile: the parametric grade model's forward grade that moves
- * the source sample's six numbers by `change` (target − source), in curve form.
+ * the source sample's six numbers by `change` (target − source), in curve form. The curves cannot
+ * follow the model exactly (per plane, fitted to marginals), so the solve measures what the curves
+ * fitted to each candidate grade render, not the model's own output.
  */
 export function parametricTransfer(change: ColorGrade, sampleRgb: Uint8Array): ColorTransfer {
   const sample = decodeSample(sampleRgb);
-  const forward = forwardGradeFor(sample, change, profileOfPoints);
-  const after = sample.map((p) => applyGrade(forward, p[0], p[1], p[2]));
+  const throughCurves = (before: readonly Rgb[], after: Rgb[]) => {
+    const tables = curveTables(fitCurves(before, after));
+    return before.map((p) => applyCurves(tables, p));
+  };
+  const forward = forwardGradeFor(sample, change, profileOfPoints, throughCurves);
+  const after = applyGradeToSample(forward, sample);
   return { method: "parametric", candidate: null, candidates: [], curves: fitCurves(sample, after) };
 }
 
