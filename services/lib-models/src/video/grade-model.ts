@@ -137,11 +137,12 @@ const roundGrade = (v: number) => Math.round(clampGrade(v));
  *    the darkest photograph, a star field, at −83) and 100·tanh(Δ/22) above (q95 = 100 reads 86);
  *  - shadows: the 5th percentile of L*, 100·tanh(Δ/6.7) below (black at 5 % reads −80: real
  *    photographs often have it) and 100·tanh(Δ/30) above.
- * The ratio scale: f(x) = 40·x for x ≥ 0 and 14·x + 14·tanh(x/0.54) below (the same slope, 40 per
- * octave, at the reference; never under 14 per octave), then a soft knee above |f| = 90 so it stays
- * inside ±100 (under 10 per octave only past ±95: chroma spread under 0.3 ΔE or above 75, contrast
- * IQR under 0.3 or above 100, beyond what 8-bit footage carries). Every number is monotonic in the
- * strength of a look; only greyscale, flat or pure-primary footage reaches ±100.
+ * The ratio scale: f(x) = 34·x for x ≥ 0 and 14·x + 14·tanh(x/0.7) below (the same slope, 34 per
+ * octave, at the reference; never under 14 per octave), then a soft knee past |f| = 90,
+ * 90 + 10·tanh((|f| − 90)/10), so it stays inside ±100: a halving moves it by more than 10 for x
+ * in −5.8..2.8 (chroma spread 0.25..100 ΔE, L* IQR 0.3..120), beyond which 8-bit footage carries
+ * no more. Every number is monotonic in the strength of a look; only greyscale (a spread under
+ * about 0.15 ΔE) or flat footage rounds to ±100, never a clamp inside that range.
  */
 export const REFERENCE = { a: 10.6, b: 11.6, chroma: 14.0, iqr: 17.2, q05: 7.2, q95: 72.8 };
 
