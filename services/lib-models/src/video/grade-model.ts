@@ -230,11 +230,11 @@ export function forwardGradeFor(
   const target = GRADE_KEYS.map((k) => clampGrade(base[k] + change[k]));
   const toGrade = (x: number[]) =>
     Object.fromEntries(GRADE_KEYS.map((k, i) => [k, x[i]])) as unknown as ColorGrade;
-  // 2048 points decide six numbers well enough. Damped Gauss–Newton on the six fields with a
+  // 1024 points decide six numbers well enough. Damped Gauss–Newton on the six fields with a
   // numerical Jacobian: the numbers are smooth in the forward parameters (smooth scales of
   // statistics) above the sample's 8-bit and quantile steps, so the difference step is 6, not less.
   const H = 6;
-  const step = Math.max(1, Math.floor(sample.length / 2048));
+  const step = Math.max(1, Math.floor(sample.length / 1024));
   const sub = sample.filter((_, i) => i % step === 0);
   // Forward parameters are internal, allowed past ±100 (never a StyleJSON value), but saturation
   // not under −100 (every pixel at the pivot: a negative factor would invert the chroma).
