@@ -22,8 +22,9 @@ import type { SubjectTrack, SubjectTrackPoint } from "./subject-track-types.js";
  *    A chain may start and end anywhere; with no mover in the shot it is made of salient regions
  *    alone (the saliency fallback). Same-frame candidates of the other cue within the gate of
  *    the chain's own join it (its colour region beside its motion).
- * 2. The chain's candidates are smoothed over ±SMOOTH_SECONDS (strength-weighted centre, median
- *    size) and sampled POINTS_PER_SECOND times a second; samples with none near them take the
+ * 2. The chain's candidates are smoothed over ±SMOOTH_SECONDS (centre weighted by strength and
+ *    by how much of the chain's usual extent, its USUAL_SIZE_QUANTILE, the box spans: one edge
+ *    of a plain subject says less of its centre than a box around it; median size) and sampled POINTS_PER_SECOND times a second; samples with none near them take the
  *    line between their neighbours. A shot gets a track when its chain shows on MIN_COVERAGE of
  *    its frames and its points' median confidence reaches MIN_TRACK_CONFIDENCE. Confidence is
  *    the summed strength near the point (at most 1) over the frames near it.
@@ -35,7 +36,7 @@ export const MIN_COVERAGE = 0.3;
  * 0.017 (median) and 0.04 (90th percentile) on an evolving fractal with no subject.
  */
 export const MIN_TRACK_CONFIDENCE = 0.1;
-export const SMOOTH_SECONDS = 0.1;
+export const SMOOTH_SECONDS = 0.2;
 export const POINTS_PER_SECOND = 10;
 export const GATE = 0.12;
 export const STOP_SECONDS = 3;
@@ -47,6 +48,7 @@ export const JUMP_COST = 10;
 export const MAX_JUMP = 2;
 export const SPEED = 0.6;
 export const REACH_SECONDS = 0.3;
+export const USUAL_SIZE_QUANTILE = 0.8;
 
 export interface FrameCandidate extends SubjectCandidate {
   frame: number;
@@ -149,6 +151,12 @@ function sampleTrack(
 ): SubjectTrack | null {
   const { width, height, fps } = size;
   const step = Math.max(1, Math.round(fps / POINTS_PER_SECOND));
+  const quantile = (key: "w" | "h") => {
+    const v = chain.map((d) => d[key]).sort((a, b) => a - b);
+    return Math.max(1e-6, v[Math.min(v.length - 1, Math.floor(USUAL_SIZE_QUANTILE * v.length))]);
+  };
+  const typicalW = quantile("w");
+  const typicalH = quantile("h");
   const sampled: { frame: number; point: Omit<SubjectTrackPoint, "frame"> | null }[] = [];
   let lo = 0;
   for (let f = shot.start_frame; f < shot.end_frame; f += step) {
@@ -160,7 +168,13 @@ function sampleTrack(
       continue;
     }
     const wsum = near.reduce((s, d) => s + d.strength, 0);
-    const at = (key: "cx" | "cy") => near.reduce((s, d) => s + d.strength * d[key], 0) / wsum;
+    // a box narrower than the subject's usual one (a plain subject's one edge) says less of
+    // where its centre is
+    const at = (key: "cx" | "cy") => {
+      const [ext, usual] = key === "cx" ? ["w" as const, typicalW] : ["h" as const, typicalH];
+      const wt = near.map((d) => d.strength * Math.min(1, d[ext] / usual));
+      return near.reduce((s, d, i) => s + wt[i] * d[key], 0) / wt.reduce((a, b) => a + b, 0);
+    };
     const med = (key: "w" | "h") => {
       const v = near.map((d) => d[key]).sort((a, b) => a - b);
       return v[v.length >> 1];

@@ -1,7 +1,7 @@
 import { EASINGS } from "@clipzy/contracts";
 import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
 import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
-import { subjectPath } from "./reframe-path.js";
+import { MAX_EDIT_KEYS, MAX_KEYS_PER_SECOND, subjectPath } from "./reframe-path.js";
 
 /**
  * The editing half of style application, as pure code: the target's cut rhythm, transition and
@@ -492,6 +492,7 @@ export function planEdit(opts: {
   }
   const zooming = opts.foreign ? zoomingSegments(lengths, target.zoom_usage) : lengths.map(() => false);
   const rate = zoomRate(target.motion_intensity);
+  const keyRate = Math.min(MAX_KEYS_PER_SECOND, MAX_EDIT_KEYS / Math.max(1, outFrames / fps));
   const segments: EdlSegment[] = lengths.map((len, k) => {
     const p = starts[k];
     const centre = subjectCentre(src.subjects, p, p + len);
@@ -501,7 +502,7 @@ export function planEdit(opts: {
     const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * (pre + len + post)) / fps)) : base[k];
     // a moving subject is followed when the framing holds still; a zoom frames its mean place
     const win = { width: (opts.window?.width ?? 1) / base[k], height: (opts.window?.height ?? 1) / base[k] };
-    const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps, win) : null;
+    const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps, win, keyRate) : null;
     const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre, ...(path ? { path } : {}) };
     const shot = src.shots[shotOf(src.shots, p)] ?? { start: p, end: p + len };
     const lastShot = src.shots[shotOf(src.shots, p + len - 1)] ?? { start: p, end: p + len };

@@ -16,7 +16,19 @@
  */
 import type { TrackPoint } from "./edit.js";
 
-export const SLACK_SHARE = 0.5;
+export const SLACK_SHARE = 0.3;
+/** The corridor's least half-width (share of the frame): a subject as large as the window does not put a keyframe on every frame. */
+export const MIN_HALF = 0.01;
+/** The path may bend every this many seconds at most (on a curve it bends at every chance). */
+export const KEY_STEP_SECONDS = 0.15;
+/**
+ * Keyframes a second at most, and over a whole edit: the render evaluates every keyframe on every
+ * frame, and the graph is one command-line argument (Linux takes 128 KiB; 2400 keyframes of both
+ * axes are about 80 KiB). Past the budget the bends are further apart: the corridor holds at
+ * those frames, and between them the window moves in a straight line.
+ */
+export const MAX_KEYS_PER_SECOND = 1 / KEY_STEP_SECONDS;
+export const MAX_EDIT_KEYS = 1200;
 export const MAX_POINT_GAP_SECONDS = 0.5;
 /** The subject's size in a frame: at least this quantile of its track's sizes over the segment. */
 export const SIZE_QUANTILE = 0.8;
@@ -40,6 +52,7 @@ export function subjectPath(
   to: number,
   fps: number,
   window: { width: number; height: number } = { width: 1, height: 1 },
+  keysPerSecond = MAX_KEYS_PER_SECOND,
 ): PathKey[] | null {
   const n = to - from;
   if (n < 2) return null;
@@ -63,15 +76,26 @@ export function subjectPath(
       }
       sum += p[key];
       seen++;
-      const half = Math.max(0, (SLACK_SHARE * (win - Math.max(floor, p[size]))) / 2);
+      const half = Math.max(MIN_HALF, (SLACK_SHARE * (win - Math.max(floor, p[size]))) / 2);
       const a = Math.max(win / 2, p[key] - half);
       const b = Math.min(1 - win / 2, p[key] + half);
       // a subject at the frame's edge: the window as near it as the frame allows
       if (a <= b) [lo[f], hi[f]] = [a, b];
       else lo[f] = hi[f] = Math.min(1 - win / 2, Math.max(win / 2, p[key]));
     }
-    return tautString(lo, hi, sum / seen);
+    // the corridor at every step-th frame (and the last): the path bends only there
+    return tautString(
+      frames.map((f) => lo[f]),
+      frames.map((f) => hi[f]),
+      sum / seen,
+      frames,
+    );
   };
+  // keyframes every KEY_STEP_SECONDS at most, fewer when the budget asks
+  const step = Math.max(1, Math.round(KEY_STEP_SECONDS * fps), Math.ceil(fps / keysPerSecond));
+  const frames: number[] = [];
+  for (let f = 0; f < n - 1; f += step) frames.push(f);
+  frames.push(n - 1);
   const xs = axis("cx", "w", window.width);
   const ys = axis("cy", "h", window.height);
   const at = [...new Set([...xs, ...ys].map((k) => k.at))].sort((a, b) => a - b);
@@ -134,8 +158,8 @@ function lerpKeys(keys: readonly { at: number; v: number }[], at: number): numbe
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /**
- * The shortest path x(f), f = 0..n−1, with lo[f] ≤ x(f) ≤ hi[f] (lo ≤ hi), as its bends (and
- * ends): piecewise linear between them. Its ends are free, so flat: it starts at the level the
+ * The shortest path x(f), f = 0..n−1 (at abscissae `xs`, increasing; 0..n−1 when absent), with
+ * lo[f] ≤ x(f) ≤ hi[f] (lo ≤ hi), as its bends (and ends): piecewise linear between them. Its ends are free, so flat: it starts at the level the
  * corridor's first narrowing forces (the top of the common range when the corridor next rises
  * above it, its bottom when it falls), likewise at the end; a corridor with one level common to
  * all frames gives a flat path at the one nearest `prefer`.
@@ -144,6 +168,7 @@ export function tautString(
   lo: ArrayLike<number>,
   hi: ArrayLike<number>,
   prefer: number,
+  xs: ArrayLike<number> = Array.from({ length: lo.length }, (_, i) => i),
 ): { at: number; v: number }[] {
   const n = lo.length;
   const level = (order: number[]): number | null => {
@@ -157,8 +182,8 @@ export function tautString(
     }
     return null;
   };
-  const frames = Array.from({ length: n }, (_, f) => f);
-  const y0 = level(frames);
+  const order = Array.from({ length: n }, (_, f) => f);
+  const y0 = level(order);
   if (y0 === null) {
     let L = Number.NEGATIVE_INFINITY;
     let U = Number.POSITIVE_INFINITY;
@@ -166,16 +191,16 @@ export function tautString(
     const v = Math.min(U, Math.max(L, prefer));
     return n > 1
       ? [
-          { at: 0, v },
-          { at: n - 1, v },
+          { at: xs[0], v },
+          { at: xs[n - 1], v },
         ]
-      : [{ at: 0, v }];
+      : [{ at: xs[0], v }];
   }
-  const yN = level(frames.reverse())!;
+  const yN = level(order.reverse())!;
   const low = (f: number) => (f === n - 1 ? yN : lo[f]);
   const high = (f: number) => (f === n - 1 ? yN : hi[f]);
-  const out = [{ at: 0, v: y0 }];
-  let ax = 0;
+  const out = [{ at: xs[0], v: y0 }];
+  let ai = 0;
   let ay = y0;
   // the funnel from the apex: the tightest upper and lower slopes so far, and where they are
   let upS = Number.POSITIVE_INFINITY;
@@ -183,15 +208,16 @@ export function tautString(
   let upI = 0;
   let loI = 0;
   const bend = (i: number, v: number) => {
-    out.push({ at: i, v });
-    [ax, ay] = [i, v];
+    out.push({ at: xs[i], v });
+    [ai, ay] = [i, v];
     upS = Number.POSITIVE_INFINITY;
     loS = Number.NEGATIVE_INFINITY;
     return i + 1;
   };
   for (let f = 1; f < n; ) {
-    const sU = (high(f) - ay) / (f - ax);
-    const sL = (low(f) - ay) / (f - ax);
+    const dx = xs[f] - xs[ai];
+    const sU = (high(f) - ay) / dx;
+    const sL = (low(f) - ay) / dx;
     // ties go to the farther point, so a straight stretch bends once, at its end
     if (sU <= upS) {
       // the corridor's top comes below the funnel's bottom edge: the path bends over that edge's point
@@ -212,6 +238,6 @@ export function tautString(
     }
     f++;
   }
-  if (out[out.length - 1].at !== n - 1) out.push({ at: n - 1, v: yN });
+  if (out[out.length - 1].at !== xs[n - 1]) out.push({ at: xs[n - 1], v: yN });
   return out;
 }
