@@ -2,8 +2,9 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, startTestEngine, type TestEngine } from "./support/engine.js";
+import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
+import { reframeJob } from "./support/reframe.js";
 
 const run = promisify(execFile);
 const ff = (args: string[]) => run("ffmpeg", ["-v", "error", "-y", ...args]);
@@ -71,17 +72,7 @@ describe("subject-aware reframing", () => {
   afterAll(() => engine?.cleanup());
 
   it("keeps the moving subject inside a 9:16 crop on ≥ 95% of frames (a centre crop loses it on over a fifth)", async () => {
-    const res = await engine.api(
-      "/api/v1/jobs",
-      json({
-        video_id: videoId,
-        config: { quality: "low", style_json: { version: "1.0", aspect_ratio: "9:16", cut_frequency: 0 } },
-      }),
-    );
-    expect(res.status).toBe(200);
-    const done = await engine.waitFor(res.body.data.job_id);
-    expect(done.status).toBe("completed");
-    const result = (await engine.api(`/api/v1/jobs/${done.job_id}/result`)).body.data;
+    const result = await reframeJob(engine, videoId);
     const out = new URL(result.output_video_url).pathname;
     const { stdout: dims } = await run("ffprobe", [
       "-v",

@@ -7,13 +7,14 @@ import { makeSubjectClip, type SubjectClip, subjectBox, subjectClipSet } from "@
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { photosDir } from "../scripts/photos.mjs";
-import { json, startTestEngine, type TestEngine } from "./support/engine.js";
+import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir } from "./support/media.js";
+import { reframeJob } from "./support/reframe.js";
 
 const run = promisify(execFile);
 
 /**
- * Subject-following reframing 16:9 → 9:16 on a seeded randomised set of generated clips
+ * Subject-following reframing 16:9 → 9:16 on seeded randomised sets of generated clips
  * (services/lib-media/src/subject-clips.ts): real photographs (scikit-image's) panning or
  * scrolling, a generated texture, noise, a flat wall; plain and textured subjects from 20×20 to
  * 64×56 px moving on linear, sinusoidal and stop-and-go paths, at 320×180. Each clip goes through
@@ -23,27 +24,48 @@ const run = promisify(execFile);
  * frame keeps the subject whole when at least 90% of its box's pixels show and none touches the
  * output's left or right edge. A centre crop's share is computed from the known boxes.
  */
-const SEED = 21;
-const COUNT = 24;
 const GOAL = 0.95;
+/**
+ * Two sets: the one the tracker and the reframe path were tuned on (seed 21, clips 1–24), and
+ * one held out while tuning (seed 2112, clips 25–36 of the generator's cycle: other
+ * background × path × size × kind mixes, other photographs, colours, pans and speeds), each
+ * asserted on what it reaches (docs/analysis.md has both tables).
+ */
+const SETS = [
+  { name: "tuning set", seed: 21, count: 24, first: 0, atGoal: 23, least: 0.85, twice: true, mean: 0.98 },
+  // clip 25 (a 20×20 plain subject on a photograph) loses to a persistent salient region of the
+  // photograph: 32%, about its centre crop's share (see docs/analysis.md)
+  {
+    name: "held-out set",
+    seed: 2112,
+    count: 12,
+    first: 24,
+    atGoal: 11,
+    least: 0.3,
+    twice: false,
+    mean: 0.93,
+  },
+];
 
 interface Row {
   clip: SubjectClip;
   whole: number;
   centre: number;
   segments: number;
+  keys: number;
 }
 
-describe("subject-following 9:16 reframing on a randomised clip set", () => {
+describe("subject-following 9:16 reframing on randomised clip sets", () => {
   let engine: TestEngine;
   let dir = "";
-  const clips = subjectClipSet(COUNT, SEED);
+  const sets = SETS.map((s) => ({ ...s, clips: subjectClipSet(s.count, s.seed, s.first) }));
   const files = new Map<string, { file: string; mask: string }>();
 
   beforeAll(async () => {
     engine = await startTestEngine();
     dir = await fixtureDir(engine.dataDir);
     const photos = photosDir();
+    const clips = sets.flatMap((s) => s.clips);
     for (let i = 0; i < clips.length; i += 2)
       await Promise.all(
         clips.slice(i, i + 2).map(async (c) => {
@@ -51,53 +73,46 @@ describe("subject-following 9:16 reframing on a randomised clip set", () => {
           files.set(c.name, { file: made.file, mask: made.mask! });
         }),
       );
-  }, 240_000);
+  }, 360_000);
   afterAll(() => engine?.cleanup());
 
-  it(`keeps the subject whole in the 9:16 crop on ≥ ${100 * GOAL}% of frames on most of ${COUNT} clips, and on ≥ 60% on each`, async () => {
-    const rows: Row[] = [];
-    for (let i = 0; i < clips.length; i += 2)
-      rows.push(...(await Promise.all(clips.slice(i, i + 2).map((c) => measure(c)))));
-    if (process.env.CLIPZY_PRINT_FIGURES) {
-      const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(6);
-      console.log(`clip${" ".repeat(38)}frames  segments  reframe  centre crop`);
-      for (const r of rows)
+  for (const set of sets)
+    it(`${set.name} (seed ${set.seed}, ${set.count} clips): the subject whole in the 9:16 crop on ≥ ${100 * GOAL}% of frames on ${set.atGoal}, on ≥ ${100 * set.least}%${set.twice ? " and twice the centre crop's share" : ""} on each`, async () => {
+      const rows: Row[] = [];
+      for (let i = 0; i < set.clips.length; i += 2)
+        rows.push(...(await Promise.all(set.clips.slice(i, i + 2).map((c) => measure(c)))));
+      if (process.env.CLIPZY_PRINT_FIGURES) {
+        const pct = (v: number) => `${(100 * v).toFixed(1)}%`.padStart(6);
+        console.log(`${set.name}, seed ${set.seed}`);
+        console.log(`clip${" ".repeat(38)}frames  segments  keys  reframe  centre crop`);
+        for (const r of rows)
+          console.log(
+            `${r.clip.name.padEnd(42)}${String(r.clip.frames).padStart(6)}  ${String(r.segments).padStart(8)}  ${String(r.keys).padStart(4)}  ${pct(r.whole)}   ${pct(r.centre)}`,
+          );
+        const mean = (k: "whole" | "centre") => rows.reduce((s, r) => s + r[k], 0) / rows.length;
         console.log(
-          `${r.clip.name.padEnd(42)}${String(r.clip.frames).padStart(6)}  ${String(r.segments).padStart(8)}  ${pct(r.whole)}   ${pct(r.centre)}`,
+          `mean${" ".repeat(50)}${pct(mean("whole"))}   ${pct(mean("centre"))}; at ≥ ${100 * GOAL}%: ${rows.filter((r) => r.whole >= GOAL).length}/${rows.length}; lowest ${pct(Math.min(...rows.map((r) => r.whole)))}`,
         );
-      const mean = (k: "whole" | "centre") => rows.reduce((s, r) => s + r[k], 0) / rows.length;
-      console.log(
-        `mean${" ".repeat(44)}${pct(mean("whole"))}   ${pct(mean("centre"))}; lowest ${pct(Math.min(...rows.map((r) => r.whole)))}`,
-      );
-    }
-    // Issue 21's goal is GOAL on every clip; reached on 18 of these 24 (see docs/analysis.md:
-    // plain subjects on textures that stop, a large plain subject on a fast scroll, and a
-    // textured subject of its background's own colours fall short). What holds is asserted.
-    expect(rows.filter((r) => r.whole >= GOAL).length).toBeGreaterThanOrEqual(18);
-    for (const r of rows)
-      expect({ clip: r.clip.name, whole: r.whole >= 0.6 && r.whole >= 2 * r.centre }).toEqual({
-        clip: r.clip.name,
-        whole: true,
-      });
-    expect(rows.reduce((s, r) => s + r.whole, 0) / rows.length).toBeGreaterThanOrEqual(0.9);
-    // the set is not one a centre crop already frames
-    expect(rows.reduce((s, r) => s + r.centre, 0) / rows.length).toBeLessThan(0.5);
-  }, 600_000);
+      }
+      // Issue 21's goal is GOAL on every clip; what each set reaches is asserted (see docs/analysis.md)
+      expect(rows.filter((r) => r.whole >= GOAL).length).toBeGreaterThanOrEqual(set.atGoal);
+      for (const r of rows)
+        expect({
+          clip: r.clip.name,
+          whole: r.whole >= set.least && (!set.twice || r.whole >= 2 * r.centre),
+        }).toEqual({
+          clip: r.clip.name,
+          whole: true,
+        });
+      expect(rows.reduce((s, r) => s + r.whole, 0) / rows.length).toBeGreaterThanOrEqual(set.mean);
+      // the set is not one a centre crop already frames
+      expect(rows.reduce((s, r) => s + r.centre, 0) / rows.length).toBeLessThan(0.5);
+    }, 600_000);
 
   async function measure(c: SubjectClip): Promise<Row> {
     const { file, mask } = files.get(c.name)!;
     const videoId = (await engine.upload(file)).body.data.video_id;
-    const res = await engine.api(
-      "/api/v1/jobs",
-      json({
-        video_id: videoId,
-        config: { quality: "low", style_json: { version: "1.0", aspect_ratio: "9:16", cut_frequency: 0 } },
-      }),
-    );
-    expect(res.status).toBe(200);
-    const done = await engine.waitFor(res.body.data.job_id, undefined, 180_000);
-    expect(done.status).toBe("completed");
-    const result = (await engine.api(`/api/v1/jobs/${done.job_id}/result`)).body.data;
+    const result = await reframeJob(engine, videoId, 180_000);
     const jobDir = dirname(new URL(result.output_video_url).pathname);
     const edl = EdlSchema.parse(JSON.parse(await readFile(join(jobDir, "style_application.json"), "utf8")));
     expect(edl.crop.width).toBeLessThan(edl.source.width);
@@ -127,6 +142,7 @@ describe("subject-following 9:16 reframing on a randomised clip set", () => {
       whole: whole / edl.output.frames,
       centre: centre / c.frames,
       segments: edl.segments.length,
+      keys: edl.segments.reduce((s, g) => s + (g.zoom.path?.length ?? 0), 0),
     };
   }
 });

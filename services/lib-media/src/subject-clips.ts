@@ -124,12 +124,16 @@ function path1d(
   };
 }
 
-/** The set: `count` clips from `seed`, cycling through backgrounds, paths and sizes. */
-export function subjectClipSet(count: number, seed: number): SubjectClip[] {
+/**
+ * The set: `count` clips from `seed`, cycling through backgrounds, paths and sizes from the
+ * `first` clip of the cycle on (a set from another seed and `first` mixes them differently:
+ * the cycle of background × path × size × kind repeats every 120 clips).
+ */
+export function subjectClipSet(count: number, seed: number, first = 0): SubjectClip[] {
   const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const clips: SubjectClip[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < first + count; i++) {
     const background = BACKGROUNDS[i % BACKGROUNDS.length];
     const path = PATHS[i % PATHS.length];
     const [w, h] = SIZES[Math.floor(i / 2) % SIZES.length];

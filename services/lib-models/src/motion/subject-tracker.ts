@@ -5,24 +5,29 @@ import type { SubjectTrack, SubjectTrackPoint } from "./subject-track-types.js";
  * Per-frame subject candidates (movers, video/subject.ts; salient regions, video/saliency.ts)
  * linked into one track per shot.
  *
- * 1. Tracklets: frame by frame, each candidate joins the tracklet whose last place is nearest
- *    (within GATE of the frame width, or 0.75 of the subject's size when larger), seen at most
- *    MAX_GAP_SECONDS before, taking at most one candidate of each cue per frame; otherwise it
- *    starts one. A mover that stops keeps its tracklet through its salient region, if it has one.
- * 2. The subject is the tracklet with the best score: the sum of its candidates' strengths (a
- *    salient region counts SALIENCY_WEIGHT of a mover: persistence and evidence) × a size factor
- *    (the square root of its median area against a 1/40 of the frame, within 0.5–2) × centrality
- *    (1 − its mean distance from the centre, as a share of the half-diagonal, × 0.5). With no mover
- *    in the shot, the best salient tracklet is the subject (the saliency fallback).
- * 3. Tracking through stops and misses: tracklets that go on within STOP_SECONDS after the chosen
- *    chain ends (or before it starts) from near its end place (GATE) are joined to it (their part
- *    beyond it), best score first, until none is left; frames between keep the chain's place
- *    interpolated (a stopped subject stays where it stopped).
- * 4. The chain's candidates are smoothed over ±SMOOTH_SECONDS (strength-weighted centre, median
- *    size) and sampled POINTS_PER_SECOND times a second. A shot gets a track when its chain shows
- *    on MIN_COVERAGE of its frames and its points' median confidence reaches
- *    MIN_TRACK_CONFIDENCE. Confidence is the summed strength near the point (at most 1) over the
- *    frames near it.
+ * 1. The subject's path is the best chain of candidates through the shot, at most one a frame,
+ *    found by dynamic programming over all of them (a Viterbi search, so one strong stretch is
+ *    not given up for a nearer weak one, and a wrong turn early does not decide the rest). A
+ *    chain's score is the sum of its candidates' worth minus the cost of each step:
+ *    - worth: strength × cue (a salient region counts SALIENCY_WEIGHT of a mover) × size (the
+ *      square root of its area against 1/40 of the frame, within SIZE_RANGE) × centrality
+ *      (1 − its distance from the centre, as a share of the half-diagonal, × 0.5). Persistence
+ *      is the sum itself: what is seen on more frames collects more;
+ *    - a step from a candidate to one up to STOP_SECONDS later (so a subject that stops, and so
+ *      leaves no residual, is held where it stopped until it moves again) costs STEP_COST × its
+ *      length (frame widths), plus JUMP_COST × how far it goes beyond what the subject can cover
+ *      (GATE of the frame width or 0.75 of its size, and SPEED frame widths a second over at most
+ *      REACH_SECONDS of the gap), capped at MAX_JUMP (the chain may drop one subject for
+ *      another, at a price).
+ *    A chain may start and end anywhere; with no mover in the shot it is made of salient regions
+ *    alone (the saliency fallback). Same-frame candidates of the other cue within the gate of
+ *    the chain's own join it (its colour region beside its motion).
+ * 2. The chain's candidates are smoothed over ±SMOOTH_SECONDS (centre weighted by strength and
+ *    by how much of the chain's usual extent, its USUAL_SIZE_QUANTILE, the box spans: one edge
+ *    of a plain subject says less of its centre than a box around it; median size) and sampled POINTS_PER_SECOND times a second; samples with none near them take the
+ *    line between their neighbours. A shot gets a track when its chain shows on MIN_COVERAGE of
+ *    its frames and its points' median confidence reaches MIN_TRACK_CONFIDENCE. Confidence is
+ *    the summed strength near the point (at most 1) over the frames near it.
  */
 export const MIN_COVERAGE = 0.3;
 /**
@@ -34,21 +39,19 @@ export const MIN_TRACK_CONFIDENCE = 0.1;
 export const SMOOTH_SECONDS = 0.2;
 export const POINTS_PER_SECOND = 10;
 export const GATE = 0.12;
-export const MAX_GAP_SECONDS = 0.5;
 export const STOP_SECONDS = 3;
 export const SALIENCY_WEIGHT = 0.5;
+export const SIZE_RANGE = [0.7, 1.4] as const;
+export const STEP_COST = 1;
+export const FLOOR = 0.02;
+export const JUMP_COST = 10;
+export const MAX_JUMP = 2;
+export const SPEED = 0.6;
+export const REACH_SECONDS = 0.3;
+export const USUAL_SIZE_QUANTILE = 0.8;
 
 export interface FrameCandidate extends SubjectCandidate {
   frame: number;
-}
-
-interface Tracklet {
-  points: FrameCandidate[];
-  score: number;
-  /** Its place in its latest frame (updated once a frame's candidates are all placed). */
-  at: FrameCandidate;
-  /** The cues it has a candidate of in its latest frame. */
-  cues: Set<string>;
 }
 
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
@@ -73,96 +76,68 @@ export function buildSubjectTracks(
   return tracks;
 }
 
-/** The chosen subject's candidates in one shot, in frame order (steps 1–3 above). */
+/** The chosen subject's candidates in one shot, in frame order (step 1 above). */
 export function subjectChain(
   inShot: readonly FrameCandidate[],
   size: { width: number; height: number; fps: number },
 ): FrameCandidate[] {
   const { width, height, fps } = size;
-  const maxGap = Math.max(1, Math.round(MAX_GAP_SECONDS * fps));
-  const gateOf = (a: FrameCandidate, b: FrameCandidate) =>
-    Math.max(GATE * width, 0.75 * Math.max(a.w, a.h, b.w, b.h));
-  const dist = (a: FrameCandidate, b: FrameCandidate) => Math.hypot(a.cx - b.cx, a.cy - b.cy);
-  const byFrame = [...inShot].sort((a, b) => a.frame - b.frame || b.strength - a.strength);
-  const tracklets: Tracklet[] = [];
-  let active: Tracklet[] = [];
-  for (let i = 0; i < byFrame.length; ) {
-    const frame = byFrame[i].frame;
-    let j = i;
-    while (j < byFrame.length && byFrame[j].frame === frame) j++;
-    active = active.filter((t) => frame - t.at.frame <= maxGap);
-    const touched = new Set<Tracklet>();
-    // strongest first: each joins the longest tracklet within the gate of its place in its
-    // latest frame before this one, one candidate of each cue a frame
-    for (const c of byFrame.slice(i, j)) {
-      let best: Tracklet | null = null;
-      for (const t of active) {
-        if (touched.has(t) && t.cues.has(c.cue)) continue;
-        if (dist(t.at, c) <= gateOf(t.at, c) && (!best || t.points.length > best.points.length)) best = t;
-      }
-      if (!best) {
-        best = { points: [], score: 0, at: c, cues: new Set() };
-        tracklets.push(best);
-        active.push(best);
-      }
-      if (!touched.has(best)) best.cues.clear();
-      best.points.push(c);
-      best.cues.add(c.cue);
-      touched.add(best);
-    }
-    // each tracklet's place in this frame: its candidates' strength-weighted mean
-    for (const t of touched) {
-      const now = t.points.filter((p) => p.frame === frame);
-      const wsum = now.reduce((s, p) => s + p.strength, 0);
-      const mean = (key: "cx" | "cy" | "w" | "h") => now.reduce((s, p) => s + p.strength * p[key], 0) / wsum;
-      t.at = {
-        ...now[0],
-        cx: mean("cx"),
-        cy: mean("cy"),
-        w: Math.max(...now.map((p) => p.w)),
-        h: Math.max(...now.map((p) => p.h)),
-      };
-    }
-    i = j;
-  }
+  const nodes = [...inShot].sort((a, b) => a.frame - b.frame || b.strength - a.strength);
+  const n = nodes.length;
+  if (n === 0) return [];
   const frameArea = width * height;
   const halfDiagonal = Math.hypot(width, height) / 2;
-  for (const t of tracklets) {
-    const evidence = t.points.reduce(
-      (s, p) => s + p.strength * (p.cue === "motion" ? 1 : SALIENCY_WEIGHT),
-      0,
+  const worth = nodes.map((p) => {
+    const sizeFactor = Math.min(
+      SIZE_RANGE[1],
+      Math.max(SIZE_RANGE[0], Math.sqrt((p.w * p.h) / (frameArea / 40))),
     );
-    const areas = t.points.map((p) => p.w * p.h).sort((a, b) => a - b);
-    const sizeFactor = Math.min(2, Math.max(0.5, Math.sqrt(areas[areas.length >> 1] / (frameArea / 40))));
-    const off =
-      t.points.reduce((s, p) => s + Math.hypot(p.cx - width / 2, p.cy - height / 2), 0) / t.points.length;
-    t.score = evidence * sizeFactor * (1 - 0.5 * Math.min(1, off / halfDiagonal));
-  }
-  const movers = tracklets.filter((t) => t.points.some((p) => p.cue === "motion"));
-  const pool = movers.length > 0 ? movers : tracklets;
-  const first = pool.reduce((a, b) => (b.score > a.score ? b : a));
-  let chain = [...first.points];
-  const used = new Set<Tracklet>([first]);
-  const stop = Math.round(STOP_SECONDS * fps);
-  for (;;) {
-    const head = chain[0];
-    const tail = chain[chain.length - 1];
-    // a tracklet may overlap the chain: only its part beyond the chain's end (or before its start) joins
-    let join: { t: Tracklet; points: FrameCandidate[]; after: boolean } | null = null;
-    for (const t of tracklets) {
-      if (used.has(t) || (join && t.score <= join.t.score)) continue;
-      const later = t.points.filter((p) => p.frame > tail.frame);
-      const earlier = t.points.filter((p) => p.frame < head.frame);
-      const a = later[0];
-      const z = earlier[earlier.length - 1];
-      if (a && a.frame - tail.frame <= stop && dist(a, tail) <= gateOf(a, tail))
-        join = { t, points: later, after: true };
-      else if (z && head.frame - z.frame <= stop && dist(z, head) <= gateOf(z, head))
-        join = { t, points: earlier, after: false };
+    const off = Math.min(1, Math.hypot(p.cx - width / 2, p.cy - height / 2) / halfDiagonal);
+    return p.strength * (p.cue === "motion" ? 1 : SALIENCY_WEIGHT) * sizeFactor * (1 - 0.5 * off) - FLOOR;
+  });
+  const gateOf = (a: FrameCandidate, b: FrameCandidate) =>
+    Math.max(GATE * width, 0.75 * Math.max(a.w, a.h, b.w, b.h));
+  const maxGap = Math.max(1, Math.round(STOP_SECONDS * fps));
+  const reachFrames = Math.max(1, Math.round(REACH_SECONDS * fps));
+  const perFrame = (SPEED * width) / fps;
+  const stepCost = (a: FrameCandidate, b: FrameCandidate) => {
+    const d = Math.hypot(a.cx - b.cx, a.cy - b.cy);
+    const reach = gateOf(a, b) + perFrame * Math.min(reachFrames, b.frame - a.frame);
+    return (STEP_COST * d) / width + Math.min(MAX_JUMP, (JUMP_COST * Math.max(0, d - reach)) / width);
+  };
+  // best[j]: the best chain's score ending at node j; from[j]: its previous node (−1: it starts)
+  const best = new Float64Array(n);
+  const from = new Int32Array(n).fill(-1);
+  let lo = 0;
+  let top = 0;
+  for (let j = 0; j < n; j++) {
+    const b = nodes[j];
+    while (nodes[lo].frame < b.frame - maxGap) lo++;
+    let score = 0;
+    for (let i = lo; i < j && nodes[i].frame < b.frame; i++) {
+      const s = best[i] - stepCost(nodes[i], b);
+      if (s > score) {
+        score = s;
+        from[j] = i;
+      }
     }
-    if (!join) break;
-    used.add(join.t);
-    chain = join.after ? [...chain, ...join.points] : [...join.points, ...chain];
+    best[j] = score + worth[j];
+    if (best[j] > best[top]) top = j;
+  }
+  const path: number[] = [];
+  for (let j = top; j >= 0; j = from[j]) path.push(j);
+  path.reverse();
+  // the other cue's candidates beside the chain's own, frame by frame
+  const chain: FrameCandidate[] = [];
+  let k = 0;
+  for (const j of path) {
+    const c = nodes[j];
+    while (k < n && nodes[k].frame < c.frame) k++;
+    chain.push(c);
+    for (let i = k; i < n && nodes[i].frame === c.frame; i++) {
+      const o = nodes[i];
+      if (o.cue !== c.cue && Math.hypot(o.cx - c.cx, o.cy - c.cy) <= gateOf(o, c)) chain.push(o);
+    }
   }
   return chain;
 }
@@ -176,6 +151,12 @@ function sampleTrack(
 ): SubjectTrack | null {
   const { width, height, fps } = size;
   const step = Math.max(1, Math.round(fps / POINTS_PER_SECOND));
+  const quantile = (key: "w" | "h") => {
+    const v = chain.map((d) => d[key]).sort((a, b) => a - b);
+    return Math.max(1e-6, v[Math.min(v.length - 1, Math.floor(USUAL_SIZE_QUANTILE * v.length))]);
+  };
+  const typicalW = quantile("w");
+  const typicalH = quantile("h");
   const sampled: { frame: number; point: Omit<SubjectTrackPoint, "frame"> | null }[] = [];
   let lo = 0;
   for (let f = shot.start_frame; f < shot.end_frame; f += step) {
@@ -187,7 +168,13 @@ function sampleTrack(
       continue;
     }
     const wsum = near.reduce((s, d) => s + d.strength, 0);
-    const at = (key: "cx" | "cy") => near.reduce((s, d) => s + d.strength * d[key], 0) / wsum;
+    // a box narrower than the subject's usual one (a plain subject's one edge) says less of
+    // where its centre is
+    const at = (key: "cx" | "cy") => {
+      const [ext, usual] = key === "cx" ? ["w" as const, typicalW] : ["h" as const, typicalH];
+      const wt = near.map((d) => d.strength * Math.min(1, d[ext] / usual));
+      return near.reduce((s, d, i) => s + wt[i] * d[key], 0) / wt.reduce((a, b) => a + b, 0);
+    };
     const med = (key: "w" | "h") => {
       const v = near.map((d) => d[key]).sort((a, b) => a - b);
       return v[v.length >> 1];

@@ -1,5 +1,5 @@
 import type { MotionParams } from "./global-motion.js";
-import { histMedian, RegionFinder, sampleGrid } from "./regions.js";
+import { histMedian, type Region, RegionFinder, sampleGrid } from "./regions.js";
 
 /**
  * The main moving subject of a frame pair: what moves unlike the camera (pure, typed arrays).
@@ -31,6 +31,72 @@ const MIN_EXCESS = 10;
 /** Smallest region, in grid cells (2×2 pixels each). */
 const MIN_PIXELS = 3;
 const BINS = 1024;
+/** Regions looked at beyond `keep`, for the edge pairs. */
+const EXTRA_REGIONS = 3;
+/** A pair's edges overlap across by at least this share of the longer one... */
+const PAIR_OVERLAP = 0.6;
+/** ...and lie at most this many times their overlap apart. */
+const PAIR_GAP = 1.5;
+/** The weaker edge carries at least this share of the stronger one's energy. */
+const PAIR_WEIGHT = 0.25;
+
+/**
+ * A plain (untextured) mover leaves only its leading and trailing edges in the residual: two
+ * regions side by side along its motion, each no longer along it than across, of about the same
+ * extent across it. Such pairs are one subject: strongest first, a region joins an earlier one
+ * when their extents across overlap by PAIR_OVERLAP of the longer, they lie at most PAIR_GAP ×
+ * that overlap apart along the other axis, and it carries PAIR_WEIGHT of the earlier one's
+ * energy. Approximate: two movers side by side, of the same height, as close as they are tall,
+ * are joined too.
+ */
+function edgePairs(regions: readonly Region[]): { r: Region; pair: boolean }[] {
+  const out: { r: Region; pair: boolean }[] = [];
+  for (const r of regions) {
+    const into = out.find(({ r: a }) => pairable(a, r));
+    if (!into) {
+      out.push({ r: { ...r }, pair: false });
+      continue;
+    }
+    const a = into.r;
+    a.weight += r.weight;
+    a.sx += r.sx;
+    a.sy += r.sy;
+    a.count += r.count;
+    a.minX = Math.min(a.minX, r.minX);
+    a.maxX = Math.max(a.maxX, r.maxX);
+    a.minY = Math.min(a.minY, r.minY);
+    a.maxY = Math.max(a.maxY, r.maxY);
+    into.pair = true;
+  }
+  return out.sort((a, b) => b.r.weight - a.r.weight);
+}
+
+function pairable(a: Region, b: Region): boolean {
+  if (b.weight < PAIR_WEIGHT * a.weight) return false;
+  const [aw, ah, bw, bh] = [
+    a.maxX - a.minX + 1,
+    a.maxY - a.minY + 1,
+    b.maxX - b.minX + 1,
+    b.maxY - b.minY + 1,
+  ];
+  const ox = Math.min(a.maxX, b.maxX) - Math.max(a.minX, b.minX) + 1;
+  const oy = Math.min(a.maxY, b.maxY) - Math.max(a.minY, b.minY) + 1;
+  // side by side horizontally (apart in x, overlapping in y, each taller than wide), or one above the other
+  const pair = (
+    gap: number,
+    overlap: number,
+    along1: number,
+    across1: number,
+    along2: number,
+    across2: number,
+  ) =>
+    gap > 0 &&
+    along1 <= across1 &&
+    along2 <= across2 &&
+    overlap >= PAIR_OVERLAP * Math.max(across1, across2) &&
+    gap <= PAIR_GAP * overlap;
+  return pair(-ox, oy, aw, ah, bw, bh) || pair(-oy, ox, ah, aw, bh, bw);
+}
 
 export class SubjectDetector {
   private readonly res: Float32Array;
@@ -106,13 +172,15 @@ export class SubjectDetector {
       mask[i] = res[i] > threshold ? 1 : 0;
       excess[i] = Math.max(0, res[i] - threshold);
     }
-    const { regions, total } = this.finder.regions(mask, excess, keep);
+    const found = this.finder.regions(mask, excess, keep + EXTRA_REGIONS);
+    const { total } = found;
+    const regions = edgePairs(found.regions.filter((r) => r.count >= MIN_PIXELS)).slice(0, keep);
     const out: SubjectDetection[] = [];
-    for (const r of regions) {
-      if (r.count < MIN_PIXELS) continue;
-      // centre in the earlier frame (grid cell → pixel) → where the camera took it in the later frame
-      const px = 2 * (r.sx / r.weight) + 1 - cx0;
-      const py = 2 * (r.sy / r.weight) + 1 - cy0;
+    for (const { r, pair } of regions) {
+      // centre in the earlier frame (grid cell → pixel) → where the camera took it in the later
+      // frame; a plain mover's pair of edges: the middle of their box
+      const px = 2 * (pair ? (r.minX + r.maxX) / 2 : r.sx / r.weight) + 1 - cx0;
+      const py = 2 * (pair ? (r.minY + r.maxY) / 2 : r.sy / r.weight) + 1 - cy0;
       out.push({
         cx: A * px - m.b * py + m.tx + cx0,
         cy: m.b * px + A * py + m.ty + cy0,

@@ -46,7 +46,16 @@ export function editSource(
     has_audio: hasAudio,
     activity: motion ? activity(motion, frames, fps) : null,
     subjects: (motion?.subject_tracks ?? []).flatMap((t) =>
-      t.points.map((p): TrackPoint => ({ frame: at(p.frame), cx: p.cx, cy: p.cy, confidence: p.confidence })),
+      t.points.map(
+        (p): TrackPoint => ({
+          frame: at(p.frame),
+          cx: p.cx,
+          cy: p.cy,
+          w: p.w,
+          h: p.h,
+          confidence: p.confidence,
+        }),
+      ),
     ),
   };
 }

@@ -10,7 +10,6 @@ import {
   placeSegments,
   planEdit,
   subjectCentre,
-  subjectPath,
   xfadeType,
   zoomingSegments,
   zoomRate,
@@ -312,35 +311,15 @@ describe("transitions, zooms and framing", () => {
 
   it("centres crop and zoom on a tracked subject, and on the frame without one", () => {
     const pts = [
-      { frame: 10, cx: 0.2, cy: 0.4, confidence: 1 },
-      { frame: 20, cx: 0.4, cy: 0.4, confidence: 1 },
-      { frame: 200, cx: 0.9, cy: 0.1, confidence: 0.5 },
+      { frame: 10, cx: 0.2, cy: 0.4, w: 0.1, h: 0.1, confidence: 1 },
+      { frame: 20, cx: 0.4, cy: 0.4, w: 0.1, h: 0.1, confidence: 1 },
+      { frame: 200, cx: 0.9, cy: 0.1, w: 0.1, h: 0.1, confidence: 0.5 },
     ];
     expect(subjectCentre(pts, 0, 100)).toEqual({ cx: 0.3, cy: 0.4 });
     expect(subjectCentre(pts, 100, 300)).toEqual({ cx: 0.9, cy: 0.1 });
     expect(subjectCentre(pts, 300, 400)).toEqual({ cx: 0.5, cy: 0.5 });
     const plan = planEdit({ source: source({ subjects: pts }), target: target(), foreign: true });
     expect(plan.segments[0].zoom).toMatchObject({ cx: 0.3, cy: 0.4 });
-  });
-});
-
-describe("subjectPath", () => {
-  const moving = Array.from({ length: 31 }, (_, i) => ({
-    frame: i * 3,
-    cx: 0.2 + i * 0.02,
-    cy: 0.5,
-    confidence: 0.8,
-  }));
-  it("keyframes a moving subject every half second, from the segment's start", () => {
-    const path = subjectPath(moving, 0, 90, 30)!;
-    expect(path.map((k) => k.at)).toEqual([0, 15, 30, 45, 60, 75, 89]);
-    expect(path[0].cx).toBeCloseTo(0.22, 3);
-    expect(path.at(-1)!.cx).toBeGreaterThan(0.75);
-  });
-  it("gives no path for a still subject or an unseen one", () => {
-    const still = moving.map((p) => ({ ...p, cx: 0.4 }));
-    expect(subjectPath(still, 0, 90, 30)).toBeNull();
-    expect(subjectPath(moving, 200, 300, 30)).toBeNull();
   });
 });
 

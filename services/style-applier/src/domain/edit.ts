@@ -1,6 +1,7 @@
 import { EASINGS } from "@clipzy/contracts";
 import type { EdlBoundary, EdlSegment, EdlTransition, EdlZoom } from "@clipzy/models/edit/edl";
 import { nearestOffset, pacedCutTimes } from "@clipzy/models/style/pacing";
+import { MAX_EDIT_KEYS, MAX_KEYS_PER_SECOND, subjectPath } from "./reframe-path.js";
 
 /**
  * The editing half of style application, as pure code: the target's cut rhythm, transition and
@@ -40,6 +41,9 @@ export interface TrackPoint {
   frame: number;
   cx: number;
   cy: number;
+  /** The subject's size (share of the source's width and height). */
+  w: number;
+  h: number;
   confidence: number;
 }
 
@@ -402,34 +406,6 @@ function subjectCentreOrNull(
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
-/** Keyframe spacing of a subject path (s): the window glides between them, never jumps. */
-export const PATH_STEP_SECONDS = 0.5;
-
-/**
- * The subject's path over a segment's source frames [from, to): keyframes every
- * PATH_STEP_SECONDS at the confidence-weighted mean position of the track points within half a
- * step (frames from `from`); null when the subject is seen at fewer than two of them or hardly
- * moves (under 2% of the frame), where one centre (subjectCentre) frames it as well.
- */
-export function subjectPath(
-  points: readonly TrackPoint[],
-  from: number,
-  to: number,
-  fps: number,
-): { at: number; cx: number; cy: number }[] | null {
-  const step = Math.max(1, Math.round(PATH_STEP_SECONDS * fps));
-  const keys: { at: number; cx: number; cy: number }[] = [];
-  for (let f = from; f < to + step / 2; f += step) {
-    const at = Math.min(f, to - 1);
-    const c = subjectCentreOrNull(points, at - step / 2, at + step / 2);
-    if (c) keys.push({ at: at - from, ...c });
-    if (at === to - 1) break;
-  }
-  if (keys.length < 2) return null;
-  const span = (k: "cx" | "cy") => Math.max(...keys.map((p) => p[k])) - Math.min(...keys.map((p) => p[k]));
-  return span("cx") < 0.02 && span("cy") < 0.02 ? null : keys;
-}
-
 /** The whole edit: cut frames, placement, boundary kinds, transitions, framing and zooms. */
 export function planEdit(opts: {
   source: EditSource;
@@ -438,6 +414,8 @@ export function planEdit(opts: {
   foreign: boolean;
   /** A highlight edit of this length (seconds), or the source's length when absent. */
   durationSeconds?: number | null;
+  /** The output's window on the source (share of its width and height; the aspect crop), whole when absent. */
+  window?: { width: number; height: number };
 }): EditPlan {
   const { source: src, target } = opts;
   const fps = src.fps;
@@ -514,6 +492,7 @@ export function planEdit(opts: {
   }
   const zooming = opts.foreign ? zoomingSegments(lengths, target.zoom_usage) : lengths.map(() => false);
   const rate = zoomRate(target.motion_intensity);
+  const keyRate = Math.min(MAX_KEYS_PER_SECOND, MAX_EDIT_KEYS / Math.max(1, outFrames / fps));
   const segments: EdlSegment[] = lengths.map((len, k) => {
     const p = starts[k];
     const centre = subjectCentre(src.subjects, p, p + len);
@@ -522,7 +501,8 @@ export function planEdit(opts: {
     // the zoom runs through the handles too (the renderer spreads it over every frame it draws)
     const to = zooming[k] ? Math.min(4, base[k] * Math.exp((rate * (pre + len + post)) / fps)) : base[k];
     // a moving subject is followed when the framing holds still; a zoom frames its mean place
-    const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps) : null;
+    const win = { width: (opts.window?.width ?? 1) / base[k], height: (opts.window?.height ?? 1) / base[k] };
+    const path = base[k] === round4(to) ? subjectPath(src.subjects, p, p + len, fps, win, keyRate) : null;
     const zoom: EdlZoom = { from: base[k], to: round4(to), ...centre, ...(path ? { path } : {}) };
     const shot = src.shots[shotOf(src.shots, p)] ?? { start: p, end: p + len };
     const lastShot = src.shots[shotOf(src.shots, p + len - 1)] ?? { start: p, end: p + len };

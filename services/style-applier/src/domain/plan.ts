@@ -135,6 +135,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
     target: p.target,
     foreign: p.foreign,
     durationSeconds: p.durationSeconds,
+    window: { width: crop.width / s.width, height: crop.height / s.height },
   });
   if (edit.boundaries.length)
     applied.push(`cuts ${edit.boundaries.length} on ${edit.beat_source.replace("_", " ")}`);
