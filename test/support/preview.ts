@@ -48,13 +48,15 @@ export async function standInPreview(dataDir: string, jobId: string): Promise<Bu
   return bytes;
 }
 
+type StageTask = Parameters<StageHandler>[0];
+
 export interface PreviewHooks {
   /** The engine's data directory (known once it started). */
   dataDir(): string;
   /** Awaited before style_application runs: the job has no preview until it resolves. */
-  beforePreview?(jobId: string): Promise<void> | void;
+  beforePreview?(jobId: string, task: StageTask): Promise<void> | void;
   /** Awaited before the final encode (rendering) runs: the job stays processing, preview in place. */
-  beforeRender?(jobId: string): Promise<void> | void;
+  beforeRender?(jobId: string, task: StageTask): Promise<void> | void;
 }
 
 /**
@@ -67,14 +69,14 @@ export function previewHooks(o: PreviewHooks): EngineHooks {
     wrapHandler: (stage, handler): StageHandler => {
       if (stage === "style_application")
         return async (task, ctx) => {
-          await o.beforePreview?.(task.jobId);
+          await o.beforePreview?.(task.jobId, task);
           const key = await handler(task, ctx);
           if (!PREVIEW_FROM_THE_LOOP) await standInPreview(o.dataDir(), task.jobId);
           return key;
         };
       if (stage === "rendering")
         return async (task, ctx) => {
-          await o.beforeRender?.(task.jobId);
+          await o.beforeRender?.(task.jobId, task);
           return handler(task, ctx);
         };
       return handler;
