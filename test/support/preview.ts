@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { storageKeys } from "@clipzy/contracts";
 import type { EngineHooks } from "@clipzy/engine";
-import { FsObjectStore } from "@clipzy/platform/objectstore";
+import { FsObjectStore, type ObjectStore } from "@clipzy/platform/objectstore";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { fixtureDir, makeClip } from "./media.js";
 
@@ -41,9 +41,12 @@ const made = new Map<string, Promise<string>>();
  * Puts the stand-in proxy at storageKeys.preview(jobId) in the engine's store under `dataDir`, as
  * the style-applier will; returns the bytes stored.
  */
-export async function standInPreview(dataDir: string, jobId: string): Promise<Buffer> {
-  const bytes = await readFile(await standInClip(dataDir));
-  const store = new FsObjectStore({ root: join(dataDir, "storage") });
+export const standInPreview = (dataDir: string, jobId: string): Promise<Buffer> =>
+  putStandInPreview(new FsObjectStore({ root: join(dataDir, "storage") }), dataDir, jobId);
+
+/** The same into any object store (MinIO in distributed mode); the clip is made under `dir`. */
+export async function putStandInPreview(store: ObjectStore, dir: string, jobId: string): Promise<Buffer> {
+  const bytes = await readFile(await standInClip(dir));
   await store.putBytes(storageKeys.preview(jobId), bytes, { contentType: "video/mp4" });
   return bytes;
 }

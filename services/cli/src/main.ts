@@ -142,7 +142,7 @@ program
     "after",
     "\nCtrl-C while the job runs cancels it (after asking, on a terminal); during the upload it stops\n" +
       "the upload, and running the same command again resumes it where it stopped.\n" +
-      "--preview: saved once the first proxy exists, and again at the end if a later round replaced it;\n" +
+      "--preview: saved once the first proxy exists, and the last one again once the job completed;\n" +
       "a job that completes without one still writes the output, then exits 1 saying why.",
   )
   .action(
