@@ -152,7 +152,7 @@ describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
     expect(output.bytes.equals(stored!)).toBe(false);
   }, 120_000);
 
-  it("a style_only job says it renders no video; a job that completed without one says so", async () => {
+  it("a style_only job says it renders no video; a job that completed or was cancelled without one says so", async () => {
     const videoId = await upload(source, A);
     const styleOnly = await engine.api(
       "/api/v1/jobs",
@@ -181,6 +181,21 @@ describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
       `job ${fullId} completed without a preview; its output is at GET /jobs/${fullId}/output`,
     );
     expect(none.body.error.details.status).toBe("completed");
+
+    // a job cancelled before its first proxy never has one
+    const cancelled = await engine.api(
+      "/api/v1/jobs",
+      json({ video_id: videoId, config: { quality: "low" } }, A),
+    );
+    const cancelledId: string = cancelled.body.data.job_id;
+    await jobOf(cancelledId, (j) => j.current_stage === "style_application" || isTerminalStatus(j.status));
+    expect(
+      (await engine.api(`/api/v1/jobs/${cancelledId}/cancel`, { method: "POST", headers: A })).status,
+    ).toBe(200);
+    const gone = await preview(cancelledId);
+    expectError(gone, 404, "not_found");
+    expect(gone.body.message).toBe(`job ${cancelledId} is cancelled and rendered no preview`);
+    held(beforePreview, cancelledId).open();
   }, 120_000);
 
   it("unknown, malformed and non-ASCII ids are 404 job_not_found; another method is 405 with Allow", async () => {
