@@ -6,7 +6,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
-import { gate, previewHooks, storedPreview } from "./support/preview.js";
+import { gate, previewHooks, standInPreview, storedPreview } from "./support/preview.js";
 import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -259,7 +259,7 @@ describe("the dashboard in headless Chromium", () => {
       const e = v as HTMLVideoElement;
       return { src: e.src, width: e.videoWidth, height: e.videoHeight, duration: e.duration, muted: e.muted };
     });
-    expect(shown.src).toBe(`${base}/api/v1/jobs/${previewJob}/preview?access_token=${TOKEN}`);
+    expect(shown.src).toBe(`${base}/api/v1/jobs/${previewJob}/preview?access_token=${TOKEN}&v=1`);
     expect(shown.muted).toBe(true);
     const stored = await storedPreview(engine.dataDir, previewJob);
     const proxyFile = join(engine.dataDir, "fixtures", "shown-preview.mp4");
@@ -270,6 +270,21 @@ describe("the dashboard in headless Chromium", () => {
     expect(
       await page.$eval("[data-testid=percent]", (e) => Number.parseInt(e.textContent ?? "", 10)),
     ).toBeLessThan(100);
+    // a later round replaces the proxy: the page notices and plays the new one
+    const round2 = await standInPreview(engine.dataDir, previewJob, 2);
+    await writeFile(proxyFile, round2);
+    const next = await probe(proxyFile);
+    expect([next.width, next.height]).not.toEqual([proxy.width, proxy.height]);
+    await page.waitForFunction(
+      (w: number) => {
+        const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
+        return (
+          v?.getAttribute("data-version") === "2" && v.readyState >= 2 && v.videoWidth === w && !v.paused
+        );
+      },
+      { timeout: 30_000 },
+      next.width,
+    );
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-preview.png"), fullPage: true });
     expect((await jobState()).status).toBe("processing"); // held before its final encode all along
 

@@ -21,16 +21,20 @@ import { fixtureDir, makeClip } from "./media.js";
  */
 export const PREVIEW_FROM_THE_LOOP = false;
 
-/** A small real MP4, unlike any output (160×90, 2 s, hue-shifted bars, no audio), made once per data dir. */
-async function standInClip(dataDir: string): Promise<string> {
-  const path = join(await fixtureDir(dataDir), "stand-in-preview.mp4");
+/**
+ * A small real MP4 unlike any output (hue-shifted bars, no audio), made once per directory: round
+ * 1 is 160×90 for 2 s; a later round (a loop's next proxy replacing the first) 192×108 for 3 s.
+ */
+async function standInClip(dir: string, round: number): Promise<string> {
+  const path = join(await fixtureDir(dir), `stand-in-preview-${round}.mp4`);
+  const size = round === 1 ? "160x90" : "192x108";
   made.set(
     path,
     made.get(path) ??
       makeClip(path, {
-        seconds: 2,
+        seconds: round === 1 ? 2 : 3,
         audio: false,
-        source: "testsrc2=size=160x90:rate=12,hue=h=90",
+        source: `testsrc2=size=${size}:rate=12,hue=h=${90 * round}`,
       }),
   );
   return made.get(path)!;
@@ -38,15 +42,20 @@ async function standInClip(dataDir: string): Promise<string> {
 const made = new Map<string, Promise<string>>();
 
 /**
- * Puts the stand-in proxy at storageKeys.preview(jobId) in the engine's store under `dataDir`, as
- * the style-applier will; returns the bytes stored.
+ * Puts the stand-in proxy of `round` at storageKeys.preview(jobId) in the engine's store under
+ * `dataDir`, as the style-applier will (each round replacing the last); returns the bytes stored.
  */
-export const standInPreview = (dataDir: string, jobId: string): Promise<Buffer> =>
-  putStandInPreview(new FsObjectStore({ root: join(dataDir, "storage") }), dataDir, jobId);
+export const standInPreview = (dataDir: string, jobId: string, round = 1): Promise<Buffer> =>
+  putStandInPreview(new FsObjectStore({ root: join(dataDir, "storage") }), dataDir, jobId, round);
 
 /** The same into any object store (MinIO in distributed mode); the clip is made under `dir`. */
-export async function putStandInPreview(store: ObjectStore, dir: string, jobId: string): Promise<Buffer> {
-  const bytes = await readFile(await standInClip(dir));
+export async function putStandInPreview(
+  store: ObjectStore,
+  dir: string,
+  jobId: string,
+  round = 1,
+): Promise<Buffer> {
+  const bytes = await readFile(await standInClip(dir, round));
   await store.putBytes(storageKeys.preview(jobId), bytes, { contentType: "video/mp4" });
   return bytes;
 }

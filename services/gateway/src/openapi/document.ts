@@ -728,7 +728,8 @@ const OPERATIONS: Op[] = [
       "Before the final encode, the engine renders low-resolution proxies of the planned edit, " +
       "re-measures them and corrects the plan (the rounds of `fidelity`). The last proxy is served " +
       "here as soon as it exists, while the job is still `processing`, and stays after it completes; " +
-      "each round replaces it (`Cache-Control: no-store`). A single HTTP `Range` is honoured (206). " +
+      "each round replaces it (`Cache-Control: no-store`; a player may add a query of its own, which is " +
+      "ignored, to load a replaced proxy afresh). A single HTTP `Range` is honoured (206). " +
       "Before the first proxy exists: 404 `not_found` with a sentence saying why and `details` " +
       "(`job_id`, `status`, `current_stage`); a `style_only` job renders no video and never has one.",
     parameters: [JOB_ID, RANGE, ACCESS_TOKEN],
