@@ -23,11 +23,11 @@ export const PREVIEW_FROM_THE_LOOP = false;
 
 /**
  * A small real MP4 unlike any output (hue-shifted bars, no audio), made once per directory: round
- * 1 is 160×90 for 2 s; a later round (a loop's next proxy replacing the first) 192×108 for 3 s.
+ * 1 is 160×90 for 2 s; a later round (a loop's next proxy replacing the first) 224×126 for 3 s.
  */
 async function standInClip(dir: string, round: number): Promise<string> {
   const path = join(await fixtureDir(dir), `stand-in-preview-${round}.mp4`);
-  const size = round === 1 ? "160x90" : "192x108";
+  const size = round === 1 ? "160x90" : "224x126";
   made.set(
     path,
     made.get(path) ??
