@@ -1,0 +1,195 @@
+import {
+  type ColorGrade,
+  type FidelityReport,
+  type FidelityRound,
+  FidelityRoundSchema,
+  type StyleJson,
+} from "@clipzy/contracts";
+import { z } from "zod";
+import { TOLERANCES } from "./fidelity.js";
+import {
+  type ColorTransfer,
+  composeCurves,
+  distributionTransfer,
+  parametricTransfer,
+  type YuvCurves,
+} from "./video/color-transfer.js";
+import type { ColorProfile } from "./video/lab.js";
+
+/**
+ * The closed loop's model, pure: what a round on a proxy measured (FidelityRound), how good a
+ * round is (loopScore), and what the next round changes (nextCorrections): the colour by a
+ * residual transfer measured from the proxy and composed onto the curves it rendered with, the
+ * loudness by the exact remaining gain (secant steps when a limiter bends the response), zoom
+ * and cut counts by what the proxy read back short of the request. The style-applier runs it
+ * (render a proxy, re-measure it as the fidelity stage does, correct) for at most
+ * LOOP_MAX_ROUNDS rounds and keeps the best round's plan for the final encode.
+ */
+export const LOOP_MAX_ROUNDS = 3;
+
+/** artifacts/<job>/closed_loop.json: the rounds and what the loop found it cannot reach. */
+export const CLOSED_LOOP_VERSION = 1;
+export const ClosedLoopArtifactSchema = z
+  .object({
+    version: z.literal(CLOSED_LOOP_VERSION),
+    /** The round whose plan the final encode uses (1-based; 0 when no round ran). */
+    chosen: z.number().int().min(0),
+    rounds: z.array(FidelityRoundSchema),
+    /** Field ("color_grade.contrast", "loudness_lufs", "colour") → why it cannot be reached. */
+    unreachable: z.record(z.string(), z.string()),
+  })
+  .strict();
+export type ClosedLoopArtifact = z.infer<typeof ClosedLoopArtifactSchema>;
+
+/** What a round changes against the plan as first made. */
+export interface Corrections {
+  /** The colour curves to render with (null: the plan's own). */
+  curves: YuvCurves | null;
+  /** Added to the loudness target (LU): what the proxies measured short of it. */
+  trimDb: number;
+  /** The zoom_usage and cut_frequency the edit is planned for (null: the requested ones). */
+  zoomUsage: number | null;
+  cutFrequency: number | null;
+}
+
+export const NO_CORRECTIONS: Corrections = { curves: null, trimDb: 0, zoomUsage: null, cutFrequency: null };
+
+/** A round as the report records it: each applied field as measured on the proxy. */
+export function roundOf(n: number, changed: readonly string[], report: FidelityReport): FidelityRound {
+  return {
+    round: n,
+    measured_on: report.measured_on,
+    changed: [...changed],
+    colour_share: report.colour.share_of_the_way,
+    fields: report.fields
+      .filter((f) => f.applied)
+      .map((f) => ({ field: f.field, achieved: f.achieved, verdict: f.verdict })),
+  };
+}
+
+const OUTSIDE = new Set(["outside", "unreachable"]);
+
+/** Fields outside their tolerance on a report (applied ones; "colour" for the colour share). */
+export function outsideFields(report: FidelityReport): string[] {
+  const out = report.fields.filter((f) => f.applied && OUTSIDE.has(f.verdict)).map((f) => f.field);
+  if (OUTSIDE.has(report.colour.verdict)) out.push("colour");
+  return out;
+}
+
+/**
+ * How far a round is from done, lower is better: fields outside first, then their excess over
+ * the tolerance (in tolerances), then the colour share short of the goal.
+ */
+export function loopScore(report: FidelityReport): number {
+  let excess = 0;
+  for (const f of report.fields) {
+    if (!f.applied || !OUTSIDE.has(f.verdict) || f.difference === null) continue;
+    const tol = toleranceOf(f.field, f.requested);
+    excess += Math.min(10, Math.abs(f.difference) / tol - 1);
+  }
+  const share = report.colour.share_of_the_way;
+  const colourShort = share === null ? 0 : Math.max(0, TOLERANCES.colour_share - share) * 10;
+  return 100 * outsideFields(report).length + excess + colourShort;
+}
+
+function toleranceOf(field: string, requested: number | string | null): number {
+  if (field.startsWith("color_grade.")) return TOLERANCES.color_grade;
+  if (field === "loudness_lufs") return TOLERANCES.loudness_lu;
+  if (field === "zoom_usage") return TOLERANCES.zoom_usage;
+  if (field === "frame_rate") return TOLERANCES.frame_rate;
+  if (field === "primary_transition.duration_ms") return TOLERANCES.transition_duration_ms;
+  if (field === "cut_frequency")
+    return Math.max(TOLERANCES.cut_frequency_min, TOLERANCES.cut_frequency_share * Number(requested ?? 0));
+  return 1;
+}
+
+const GRADE = ["temperature", "tint", "saturation", "contrast", "highlights", "shadows"] as const;
+
+export interface LoopState {
+  requested: StyleJson;
+  /** The transfer the plan was made with (its curves are what round 1 rendered). */
+  transfer: ColorTransfer | null;
+  template: ColorProfile | null;
+  /** Each round so far: its corrections and its report, first to last. */
+  history: {
+    corrections: Corrections;
+    report: FidelityReport;
+    proxy: { profile: ColorProfile; sample: Uint8Array };
+  }[];
+}
+
+/**
+ * The next round's corrections from the last round's measurement, or null when nothing that is
+ * outside can be corrected. `changed` says what, for the round's record.
+ */
+export function nextCorrections(s: LoopState): { corrections: Corrections; changed: string[] } | null {
+  const last = s.history[s.history.length - 1];
+  const field = (name: string) => last.report.fields.find((f) => f.field === name && f.applied);
+  const out = new Set(outsideFields(last.report));
+  const c: Corrections = { ...last.corrections };
+  const changed: string[] = [];
+  const current = c.curves ?? s.transfer?.curves ?? null;
+
+  // colour: a residual transfer from the proxy to the target, composed onto the rendered curves
+  const gradeOut = GRADE.filter((k) => out.has(`color_grade.${k}`));
+  if (current && s.transfer && (out.has("colour") || gradeOut.length)) {
+    if (s.transfer.method === "distribution" && s.template && out.has("colour")) {
+      const residual = distributionTransfer(last.proxy.profile, last.proxy.sample, s.template);
+      c.curves = composeCurves(residual.curves, current);
+      changed.push("color residual (distribution)");
+    } else if (s.requested.color_grade && gradeOut.length) {
+      const change = {} as ColorGrade;
+      for (const k of GRADE) {
+        const f = field(`color_grade.${k}`);
+        change[k] = gradeOut.includes(k) && typeof f?.difference === "number" ? -Math.round(f.difference) : 0;
+      }
+      const residual = parametricTransfer(change, last.proxy.sample);
+      c.curves = composeCurves(residual.curves, current);
+      changed.push(`color residual (${gradeOut.map((k) => `${k} ${fmtSigned(change[k])}`).join(", ")})`);
+    }
+  }
+
+  // loudness: the remaining gain, scaled by the response the rounds so far measured
+  const loud = field("loudness_lufs");
+  if (out.has("loudness_lufs") && typeof loud?.difference === "number") {
+    const step = -loud.difference / responseSlope(s.history);
+    c.trimDb = round2(c.trimDb + Math.max(-30, Math.min(30, step)));
+    changed.push(`gain ${fmtSigned(round2(c.trimDb - last.corrections.trimDb))} dB`);
+  }
+
+  // counts: plan for the request moved by what the proxy read short of it
+  const zoom = field("zoom_usage");
+  if (out.has("zoom_usage") && typeof zoom?.difference === "number" && s.requested.zoom_usage !== null) {
+    const base = c.zoomUsage ?? s.requested.zoom_usage;
+    c.zoomUsage = Math.max(0, Math.min(100, Math.round(base - zoom.difference)));
+    changed.push(`zoom_usage planned ${c.zoomUsage}`);
+  }
+  const cuts = field("cut_frequency");
+  if (
+    out.has("cut_frequency") &&
+    typeof cuts?.difference === "number" &&
+    s.requested.cut_frequency !== null
+  ) {
+    const base = c.cutFrequency ?? s.requested.cut_frequency;
+    c.cutFrequency = Math.max(0, round2(base - cuts.difference));
+    changed.push(`cut_frequency planned ${c.cutFrequency}`);
+  }
+  return changed.length ? { corrections: c, changed } : null;
+}
+
+/** Measured loudness change per dB of trim over the last two rounds that moved it (1 without). */
+function responseSlope(history: LoopState["history"]): number {
+  for (let i = history.length - 1; i > 0; i--) {
+    const a = history[i - 1];
+    const b = history[i];
+    const dt = b.corrections.trimDb - a.corrections.trimDb;
+    const la = a.report.fields.find((f) => f.field === "loudness_lufs")?.achieved;
+    const lb = b.report.fields.find((f) => f.field === "loudness_lufs")?.achieved;
+    if (Math.abs(dt) > 0.05 && typeof la === "number" && typeof lb === "number")
+      return Math.max(0.3, Math.min(1.2, (lb - la) / dt));
+  }
+  return 1;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const fmtSigned = (x: number) => (x >= 0 ? `+${x}` : String(x));
