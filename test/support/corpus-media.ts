@@ -12,11 +12,11 @@ import { drumTrack, mulberry32 } from "@clipzy/models/audio/synth";
  * one ffmpeg run of shots (a lavfi pattern, a fractal, noise, a real-photo pan from scikit-image's
  * photographs), joined by cuts or transitions on or off the beat, some zooming, graded over the
  * whole range (templates) and carrying music: percussive drums (high crest factor), a sustained
- * chord, speech (espeak-ng), real music (frozen-bubble-data), or none. Small: 192×108, 25 fps.
+ * chord, speech (espeak-ng), real music (frozen-bubble-data), or none. Small: 160×90, 25 fps, 3 s.
  */
 const run = promisify(execFile);
-export const CW = 192;
-export const CH = 108;
+export const CW = 160;
+export const CH = 90;
 export const CFPS = 25;
 
 export type Content = "pattern" | "fractal" | "noise" | "photo" | "natural";
@@ -96,7 +96,7 @@ export function corpusPairs(seed: number, count: number): CorpusPair[] {
     return {
       name: `t${k}`,
       content: [pick(r, contents), pick(r, contents), pick(r, contents)],
-      seconds: 4,
+      seconds: 3,
       music: musics[k % 5],
       bpm: Math.round(between(r, 90, 150)),
       cuts,
@@ -144,7 +144,7 @@ function shotChain(c: Content, seed: number, frames: number, zoom: boolean, phot
       chain = `${source("noise", seed, CW, CH, CFPS)},gblur=sigma=${between(r, 0.5, 2).toFixed(2)},${trim}`;
       break;
     case "natural":
-      chain = `nullsrc=s=${CW}x${CH}:r=${CFPS},format=gbrp,geq=r='110+80*sin(X/17+T)*cos(Y/11)':g='100+60*cos((X+2*Y)/23-T)':b='90+70*sin(hypot(X-96,Y-54)/9)',noise=alls=6:allf=t,${trim}`;
+      chain = `nullsrc=s=${CW}x${CH}:r=${CFPS},format=gbrp,geq=r='110+80*sin(X/17+T)*cos(Y/11)':g='100+60*cos((X+2*Y)/23-T)':b='90+70*sin(hypot(X-80,Y-45)/9)',noise=alls=6:allf=t,${trim}`;
       break;
     case "photo": {
       const photo = join(photos, pick(r, PHOTOS));

@@ -11,10 +11,10 @@ import {
   type ColorTransfer,
   composeCurves,
   distributionTransfer,
-  parametricTransfer,
   type YuvCurves,
 } from "./video/color-transfer.js";
 import type { ColorProfile } from "./video/lab.js";
+import { renderSample, solveResidual } from "./video/residual-transfer.js";
 
 /**
  * The closed loop's model, pure: what a round on a proxy measured (FidelityRound), how good a
@@ -37,6 +37,8 @@ export const ClosedLoopArtifactSchema = z
     rounds: z.array(FidelityRoundSchema),
     /** Field ("color_grade.contrast", "loudness_lufs", "colour") → why it cannot be reached. */
     unreachable: z.record(z.string(), z.string()),
+    /** Wall time of the loop (its intermediate, its rounds), seconds: what the loop adds to the job. */
+    seconds: z.object({ intermediate: z.number().min(0), total: z.number().min(0) }).strict(),
   })
   .strict();
 export type ClosedLoopArtifact = z.infer<typeof ClosedLoopArtifactSchema>;
@@ -122,31 +124,56 @@ export interface LoopState {
  * The next round's corrections from the last round's measurement, or null when nothing that is
  * outside can be corrected. `changed` says what, for the round's record.
  */
-export function nextCorrections(s: LoopState): { corrections: Corrections; changed: string[] } | null {
+export interface NextRound {
+  corrections: Corrections;
+  changed: string[];
+  /** What the colour re-solve predicts the next proxy measures (null when it did not run). */
+  predicted: ColourPrediction | null;
+}
+
+export interface ColourPrediction {
+  grade: ColorGrade;
+  /** Share of the way to the template, when there is one. */
+  share: number | null;
+}
+
+export function nextCorrections(s: LoopState): NextRound | null {
   const last = s.history[s.history.length - 1];
   const field = (name: string) => last.report.fields.find((f) => f.field === name && f.applied);
   const out = new Set(outsideFields(last.report));
   const c: Corrections = { ...last.corrections };
   const changed: string[] = [];
   const current = c.curves ?? s.transfer?.curves ?? null;
+  let predicted: ColourPrediction | null = null;
 
-  // colour: a residual transfer from the proxy to the target, composed onto the rendered curves
+  // colour: a residual transfer from the proxy to the template (distribution), then a re-solve of
+  // the six numbers (and W1) on the proxy's pixels as that leaves them, composed onto the curves
   const gradeOut = GRADE.filter((k) => out.has(`color_grade.${k}`));
   if (current && s.transfer && (out.has("colour") || gradeOut.length)) {
+    let curves = current;
+    let sample = last.proxy.sample;
     if (s.transfer.method === "distribution" && s.template && out.has("colour")) {
-      const residual = distributionTransfer(last.proxy.profile, last.proxy.sample, s.template);
-      c.curves = composeCurves(residual.curves, current);
+      const residual = distributionTransfer(last.proxy.profile, sample, s.template);
+      curves = composeCurves(residual.curves, curves);
+      sample = renderSample(sample, residual.curves);
       changed.push("color residual (distribution)");
-    } else if (s.requested.color_grade && gradeOut.length) {
-      const change = {} as ColorGrade;
-      for (const k of GRADE) {
-        const f = field(`color_grade.${k}`);
-        change[k] = gradeOut.includes(k) && typeof f?.difference === "number" ? -Math.round(f.difference) : 0;
-      }
-      const residual = parametricTransfer(change, last.proxy.sample);
-      c.curves = composeCurves(residual.curves, current);
-      changed.push(`color residual (${gradeOut.map((k) => `${k} ${fmtSigned(change[k])}`).join(", ")})`);
     }
+    const solved = solveResidual(sample, {
+      grade: s.requested.color_grade,
+      template: s.transfer.method === "distribution" ? s.template : null,
+      sourceToTemplate: last.report.colour.source_to_template,
+    });
+    if (solved) {
+      const src = last.report.colour.source_to_template;
+      predicted = {
+        grade: solved.predicted.grade,
+        share: solved.predicted.w1 !== null && src ? 1 - solved.predicted.w1 / src : null,
+      };
+      curves = composeCurves(solved.curves, curves);
+      const moved = gradeOut.map((k) => `${k} → ${Math.round(solved.predicted.grade[k])}`);
+      changed.push(`color re-solve${moved.length ? ` (${moved.join(", ")})` : ""}`);
+    }
+    if (curves !== current) c.curves = curves;
   }
 
   // loudness: the remaining gain, scaled by the response the rounds so far measured
@@ -174,7 +201,41 @@ export function nextCorrections(s: LoopState): { corrections: Corrections; chang
     c.cutFrequency = Math.max(0, round2(base - cuts.difference));
     changed.push(`cut_frequency planned ${c.cutFrequency}`);
   }
-  return changed.length ? { corrections: c, changed } : null;
+  return changed.length ? { corrections: c, changed, predicted } : null;
+}
+
+/**
+ * Colour targets the loop could not reach and why: a field (or the colour share) still outside
+ * on the chosen round, for which the last re-solve, the best the per-plane curves found on the
+ * proxy's own pixels, also stayed outside.
+ */
+export function unreachableColour(
+  report: FidelityReport,
+  predicted: ColourPrediction | null,
+  requested: StyleJson,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!predicted) return out;
+  const outside = new Set(outsideFields(report));
+  for (const k of GRADE) {
+    const want = requested.color_grade?.[k];
+    const best = predicted.grade[k];
+    if (
+      !outside.has(`color_grade.${k}`) ||
+      want === undefined ||
+      Math.abs(best - want) <= TOLERANCES.color_grade
+    )
+      continue;
+    out[`color_grade.${k}`] =
+      `per-plane Y/U/V curves do not reach ${Math.round(want)} on this footage: the re-solve on the proxy's pixels ` +
+      `came to ${Math.round(best)} at best (it trades against the other five numbers and the template's distribution)`;
+  }
+  if (outside.has("colour") && predicted.share !== null && predicted.share < TOLERANCES.colour_share)
+    out.colour =
+      `per-plane Y/U/V curves do not bring this footage's colours closer to the template's: the re-solve on ` +
+      `the proxy's pixels came ${predicted.share.toFixed(2)} of the way at best (a per-plane curve cannot rotate hues ` +
+      `or make chroma depend on luma)`;
+  return out;
 }
 
 /** Measured loudness change per dB of trim over the last two rounds that moved it (1 without). */

@@ -105,7 +105,7 @@ function evalCurve(knots: readonly number[], x: number): number {
  */
 export function composeCurves(outer: YuvCurves, inner: YuvCurves): YuvCurves {
   const plane = (o: readonly number[], i: readonly number[]) => {
-    const v = i.map((x) => Math.round(evalCurve(o, Math.max(0, Math.min(255, x))) * 1000) / 1000);
+    const v = i.map((x) => Math.round(evalCurve(o, x) * 1000) / 1000);
     for (let k = 1; k < v.length; k++) v[k] = Math.max(v[k], v[k - 1]);
     return v;
   };

@@ -7,6 +7,7 @@ import { spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { type MeasuredStyle, measureStyle } from "@clipzy/media/measure-style";
 import { renderArgs } from "@clipzy/media/render-graph";
 import {
+  type ColourPrediction,
   type Corrections,
   LOOP_MAX_ROUNDS,
   type LoopState,
@@ -52,9 +53,14 @@ export interface LoopResult {
   /** The chosen round (1-based) and its report. */
   chosen: number;
   report: FidelityReport;
+  /** What the last colour re-solve predicted at best (null when none ran). */
+  predicted: ColourPrediction | null;
+  seconds: { intermediate: number; total: number };
 }
 
 export async function closedLoop(p: LoopInput): Promise<LoopResult> {
+  const started = performance.now();
+  let intermediate = 0;
   const dir = await mkdtemp(join(tmpdir(), `clipzy-loop-${p.jobId}-`));
   try {
     const source = await p.store.readableLocation(p.edl.input_key);
@@ -65,6 +71,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       input = join(dir, "intermediate.mov");
       await proxyStep(() => runTool("ffmpeg", intermediateArgs(source, small, input), { signal: p.signal }));
       size = small;
+      intermediate = (performance.now() - started) / 1000;
     }
     const share = (round: number, part: number) => 0.1 + (0.9 * (round + part)) / LOOP_MAX_ROUNDS;
     p.progress(0.1);
@@ -78,6 +85,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
     const edls: EditDecisionList[] = [];
     let corrections = NO_CORRECTIONS;
     let changed: string[] = [];
+    let predicted: ColourPrediction | null = null;
     for (let n = 1; n <= LOOP_MAX_ROUNDS; n++) {
       const edl = n === 1 ? p.edl : p.plan(corrections);
       const file = join(dir, `proxy-${n}.mp4`);
@@ -99,6 +107,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       if (!next) break;
       corrections = next.corrections;
       changed = next.changed;
+      predicted = next.predicted ?? predicted;
     }
     let best = 0;
     for (let i = 1; i < state.history.length; i++)
@@ -115,11 +124,15 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       rounds,
       chosen: best + 1,
       report: state.history[best].report,
+      predicted,
+      seconds: { intermediate: round2(intermediate), total: round2((performance.now() - started) / 1000) },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function proxyReport(p: LoopInput, edl: EditDecisionList, m: MeasuredStyle): FidelityReport {
   return fidelityReport({
@@ -157,16 +170,21 @@ export function intermediateArgs(
   ];
 }
 
-/** A proxy that cannot be rendered fails the job with a sentence (not retried: the media is at fault). */
+/**
+ * A proxy that cannot be rendered fails the job at once with a sentence (not retried: the media is
+ * at fault); ffmpeg's own output goes to the logs (the error's cause), not to the user.
+ */
 async function proxyStep(run: () => Promise<unknown>): Promise<void> {
   try {
     await run();
   } catch (err) {
-    if ((err as { name?: string }).name === "AbortError" || !(err instanceof ProcessError)) throw err;
-    const detail = err instanceof Error ? err.message.split(": ").slice(1).join(": ").slice(0, 200) : "";
-    throw new StageInputError(
-      "The source could not be rendered as a proxy of the planned edit, so its result cannot be checked " +
-        `before the final encode (ffmpeg: ${detail || "failed"}); the file may be damaged past the part that was analysed.`,
-    );
+    if (!(err instanceof ProcessError)) throw err;
+    const failure = new StageInputError(PROXY_FAILED);
+    failure.cause = err;
+    throw failure;
   }
 }
+
+export const PROXY_FAILED =
+  "The source could not be rendered as a proxy of the planned edit (ffmpeg could not process the media), " +
+  "so the result could not be checked before the final encode; the file may be damaged beyond the part that was analysed.";

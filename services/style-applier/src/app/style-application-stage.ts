@@ -12,6 +12,7 @@ import {
   type ClosedLoopArtifact,
   type Corrections,
   outsideFields,
+  unreachableColour,
 } from "@clipzy/models/closed-loop";
 import { editSummary } from "@clipzy/models/edit/edl";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/color-transfer";
@@ -88,7 +89,9 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
         })
       : null;
     const edl = loop?.edl ?? planned;
-    const unreachable: Record<string, string> = {};
+    const unreachable: Record<string, string> = loop
+      ? unreachableColour(loop.report, loop.predicted, requested)
+      : {};
     if (loop) {
       const outside = new Set(outsideFields(loop.report));
       const loud = audioFor(loop.corrections)?.loudness;
@@ -102,6 +105,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       chosen: loop?.chosen ?? 0,
       rounds: loop?.rounds ?? [],
       unreachable,
+      seconds: loop?.seconds ?? { intermediate: 0, total: 0 },
     };
     await writeJson(store, key("closed_loop"), closed);
     const cube = curvesToCube(
