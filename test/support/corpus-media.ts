@@ -110,7 +110,7 @@ export function corpusPairs(seed: number, count: number): CorpusPair[] {
   const sources: ClipSpec[] = Array.from({ length: Math.ceil(count / 2) }, (_, k) => ({
     name: `s${k}`,
     content: [contents[k % 5], pick(r, contents)],
-    seconds: 4,
+    seconds: 3,
     music: musics[(k * 3 + 1) % 5],
     bpm: Math.round(between(r, 80, 140)),
     cuts: pick(r, cutsKinds),

@@ -37,6 +37,8 @@ export const ClosedLoopArtifactSchema = z
     rounds: z.array(FidelityRoundSchema),
     /** Field ("color_grade.contrast", "loudness_lufs", "colour") → why it cannot be reached. */
     unreachable: z.record(z.string(), z.string()),
+    /** Field → why it cannot be read back on this output (applies to an `unmeasured` verdict). */
+    unmeasurable: z.record(z.string(), z.string()),
     /** Wall time of the loop (its intermediate, its rounds), seconds: what the loop adds to the job. */
     seconds: z.object({ intermediate: z.number().min(0), total: z.number().min(0) }).strict(),
   })
@@ -146,10 +148,40 @@ export function nextCorrections(s: LoopState): NextRound | null {
   const current = c.curves ?? s.transfer?.curves ?? null;
   let predicted: ColourPrediction | null = null;
 
+  // counts first, once: a re-planned edit shows other frames (punch-ins, zooms, other pieces), so
+  // the colour measured on the last proxy would not hold for it; the colour is corrected from the
+  // next round on, on the edit it will be encoded with
+  const recounted = s.history.some(
+    (h) => h.corrections.zoomUsage !== null || h.corrections.cutFrequency !== null,
+  );
+  const zoom = field("zoom_usage");
+  if (
+    !recounted &&
+    out.has("zoom_usage") &&
+    typeof zoom?.difference === "number" &&
+    s.requested.zoom_usage !== null
+  ) {
+    const base = c.zoomUsage ?? s.requested.zoom_usage;
+    c.zoomUsage = Math.max(0, Math.min(100, Math.round(base - zoom.difference)));
+    changed.push(`zoom_usage planned ${c.zoomUsage}`);
+  }
+  const cuts = field("cut_frequency");
+  if (
+    !recounted &&
+    out.has("cut_frequency") &&
+    typeof cuts?.difference === "number" &&
+    s.requested.cut_frequency !== null
+  ) {
+    const base = c.cutFrequency ?? s.requested.cut_frequency;
+    c.cutFrequency = Math.max(0, round2(base - cuts.difference));
+    changed.push(`cut_frequency planned ${c.cutFrequency}`);
+  }
+  const editChanged = changed.length > 0;
+
   // colour: a residual transfer from the proxy to the template (distribution), then a re-solve of
   // the six numbers (and W1) on the proxy's pixels as that leaves them, composed onto the curves
   const gradeOut = GRADE.filter((k) => out.has(`color_grade.${k}`));
-  if (current && s.transfer && (out.has("colour") || gradeOut.length)) {
+  if (!editChanged && current && s.transfer && (out.has("colour") || gradeOut.length)) {
     let curves = current;
     let sample = last.proxy.sample;
     if (s.transfer.method === "distribution" && s.template && out.has("colour")) {
@@ -184,23 +216,6 @@ export function nextCorrections(s: LoopState): NextRound | null {
     changed.push(`gain ${fmtSigned(round2(c.trimDb - last.corrections.trimDb))} dB`);
   }
 
-  // counts: plan for the request moved by what the proxy read short of it
-  const zoom = field("zoom_usage");
-  if (out.has("zoom_usage") && typeof zoom?.difference === "number" && s.requested.zoom_usage !== null) {
-    const base = c.zoomUsage ?? s.requested.zoom_usage;
-    c.zoomUsage = Math.max(0, Math.min(100, Math.round(base - zoom.difference)));
-    changed.push(`zoom_usage planned ${c.zoomUsage}`);
-  }
-  const cuts = field("cut_frequency");
-  if (
-    out.has("cut_frequency") &&
-    typeof cuts?.difference === "number" &&
-    s.requested.cut_frequency !== null
-  ) {
-    const base = c.cutFrequency ?? s.requested.cut_frequency;
-    c.cutFrequency = Math.max(0, round2(base - cuts.difference));
-    changed.push(`cut_frequency planned ${c.cutFrequency}`);
-  }
   return changed.length ? { corrections: c, changed, predicted } : null;
 }
 

@@ -49,9 +49,11 @@ export interface AudioPlan {
 }
 
 /**
- * The chain of audioFilterChain, with the closed loop's trim: `trimDb` moves the loudness target
- * by what a rendered proxy measured short of it (target − measured), so the next render lands on
- * it however the chain's stages before the gain (shelf, compressor, limiter) moved it.
+ * The chain of audioFilterChain, with the closed loop's trim: `trimDb` is added to the gain the
+ * model chose, what rendered proxies measured short of the target (the loop steps it by the
+ * measured response, which a limiter flattens), so the next render lands on the target however
+ * the chain's stages (shelf, compressor, limiter) moved it. `reachable` is false when the gain
+ * would need more limiting than the engine allows (LIMITER_CURVE_MAX_DB over the ceiling).
  */
 export function audioPlan(style: AudioStyle, measured?: AudioAnalysis, trimDb = 0): AudioPlan {
   let loudness: AudioPlan["loudness"] = null;
@@ -96,9 +98,13 @@ export function audioPlan(style: AudioStyle, measured?: AudioAnalysis, trimDb = 
   }
 
   if (style.normalization_level !== null) {
-    const target = lufsFromNormalizationLevel(style.normalization_level) + trimDb;
+    const target = lufsFromNormalizationLevel(style.normalization_level);
     if (m && m.loudness.integrated_lufs !== null) {
-      const { gainDb, limit, reachable } = loudnessGain(target, m, predictedGainDb, peakRiseDb);
+      const planned = loudnessGain(target, m, predictedGainDb, peakRiseDb);
+      const gainDb = clamp(planned.gainDb + trimDb, -40, 40);
+      const excess = loudnessPeak(m, peakRiseDb) + gainDb - RENDER_CEILING_DBTP;
+      const limit = excess > 0;
+      const reachable = trimDb === 0 ? planned.reachable : excess <= LIMITER_CURVE_MAX_DB;
       loudness = { gainDb, limit, reachable };
       filters.push(
         ...(limit ? limitedGainFilters(fmt(gainDb), RENDER_CEILING_DBTP) : [`volume=${fmt(gainDb)}dB`]),
@@ -124,7 +130,7 @@ export function loudnessGain(
   peakRiseDb = 0,
 ): { gainDb: number; limit: boolean; reachable: boolean } {
   const measuredLufs = m.loudness.integrated_lufs ?? targetLufs;
-  const peak = (m.loudness.true_peak_dbtp ?? m.loudness.sample_peak_dbfs ?? -60) + peakRiseDb;
+  const peak = loudnessPeak(m, peakRiseDb);
   const base = clamp(targetLufs - measuredLufs - predictedGainDb, -40, 40);
   const excess = (g: number) => peak + g - RENDER_CEILING_DBTP;
   const reached = (g: number) => g - limiterLoss(m.loudness.limiter_loss_db, excess(g)) >= base;
@@ -144,6 +150,10 @@ export function loudnessGain(
   }
   return { gainDb: gain, limit: excess(gain) > 0, reachable };
 }
+
+/** The source's true peak (sample peak without it) plus what the chain's stages raise it by. */
+const loudnessPeak = (m: AudioAnalysis, rise: number) =>
+  (m.loudness.true_peak_dbtp ?? m.loudness.sample_peak_dbfs ?? -60) + rise;
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
 const fmt = (x: number) => String(Math.round(x * 100) / 100);

@@ -79,7 +79,8 @@ export function solveResidual(sampleRgb: Uint8Array, goal: ResidualGoal): Residu
         // stiffer past GRADE_MARGIN + 2: a compromise between fields stays inside the tolerance
         r.push(d / 10 + (Math.sign(d) * Math.max(0, Math.abs(d) - GRADE_MARGIN - 2)) / 4);
       }
-    if (m.w1 !== null) r.push((3 * m.w1) / w1Scale);
+    // and stiff once the share of the way drops under 0.75: the colour share is judged at 0.7
+    if (m.w1 !== null) r.push((3 * m.w1) / w1Scale + 20 * Math.max(0, m.w1 / w1Scale - 0.25));
     return r;
   };
   const cost = (r: readonly number[]) => r.reduce((s, v) => s + v * v, 0);

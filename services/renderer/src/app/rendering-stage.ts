@@ -67,6 +67,7 @@ export function renderingStage(store: ObjectStore): StageHandler {
         measuredOn: measured.measuredOn,
         rounds: loop?.rounds,
         unreachable: loop?.unreachable,
+        unmeasurable: loop?.unmeasurable,
       });
       await writeJson(store, key("fidelity"), report);
       ctx.progress(1);

@@ -5,13 +5,11 @@ import {
   MotionAnalysisSchema,
   StyleExtractionArtifactSchema,
 } from "@clipzy/models/artifacts";
-import { LIMITER_CURVE_MAX_DB } from "@clipzy/models/audio/limiter";
-import { audioPlan, RENDER_CEILING_DBTP } from "@clipzy/models/audio/render-model";
+import { audioPlan } from "@clipzy/models/audio/render-model";
 import {
   CLOSED_LOOP_VERSION,
   type ClosedLoopArtifact,
   type Corrections,
-  outsideFields,
   unreachableColour,
 } from "@clipzy/models/closed-loop";
 import { editSummary } from "@clipzy/models/edit/edl";
@@ -22,7 +20,7 @@ import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { editSource } from "../domain/edit-source.js";
 import { type PlanInput, planEdl } from "../domain/plan.js";
-import { withCorrections } from "../domain/proxy.js";
+import { unreachableEdit, withCorrections } from "../domain/proxy.js";
 import { closedLoop } from "./closed-loop.js";
 
 export function styleApplicationStage(store: ObjectStore): StageHandler {
@@ -89,22 +87,23 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
         })
       : null;
     const edl = loop?.edl ?? planned;
-    const unreachable: Record<string, string> = loop
-      ? unreachableColour(loop.report, loop.predicted, requested)
-      : {};
-    if (loop) {
-      const outside = new Set(outsideFields(loop.report));
-      const loud = audioFor(loop.corrections)?.loudness;
-      if (outside.has("loudness_lufs") && loud && !loud.reachable)
-        unreachable.loudness_lufs =
-          `the target loudness needs more limiting than the engine allows (${LIMITER_CURVE_MAX_DB} dB over its ` +
-          `${RENDER_CEILING_DBTP} dBTP ceiling): the source's peaks stand too far above its loudness`;
-    }
+    const edit = loop
+      ? unreachableEdit(
+          loop.report,
+          loop.edl,
+          audioFor(loop.corrections)?.loudness ?? null,
+          style.source_style.zoom_usage,
+        )
+      : { unreachable: {}, unmeasurable: {} };
     const closed: ClosedLoopArtifact = {
       version: CLOSED_LOOP_VERSION,
       chosen: loop?.chosen ?? 0,
       rounds: loop?.rounds ?? [],
-      unreachable,
+      unreachable: {
+        ...(loop ? unreachableColour(loop.report, loop.predicted, requested) : {}),
+        ...edit.unreachable,
+      },
+      unmeasurable: edit.unmeasurable,
       seconds: loop?.seconds ?? { intermediate: 0, total: 0 },
     };
     await writeJson(store, key("closed_loop"), closed);

@@ -1,5 +1,9 @@
-import type { Corrections } from "@clipzy/models/closed-loop";
+import type { FidelityReport } from "@clipzy/contracts";
+import { LIMITER_CURVE_MAX_DB } from "@clipzy/models/audio/limiter";
+import { type AudioPlan, RENDER_CEILING_DBTP } from "@clipzy/models/audio/render-model";
+import { type Corrections, outsideFields } from "@clipzy/models/closed-loop";
 import type { EditDecisionList } from "@clipzy/models/edit/edl";
+import { TOLERANCES } from "@clipzy/models/fidelity";
 import { colorFilter } from "@clipzy/models/video/color-transfer";
 
 /**
@@ -62,4 +66,65 @@ export function withCorrections(
     colour: { ...edl.colour, transfer, filter: transfer ? colorFilter(transfer.curves) : edl.colour.filter },
     audio: { ...edl.audio, filters: edl.audio.filters === null ? null : audioFilters },
   };
+}
+
+/**
+ * Edit and loudness targets the loop could not reach on the chosen round, with the reason:
+ *  - loudness still short of a target whose gain needs more limiting than the engine allows;
+ *  - cuts that are all punch-ins within one continuous source shot, none of which the analyser
+ *    sees on this footage (a 1.4× crop of texture without structure reads as the same shot), and
+ *    with them the transition that cannot be read back where no cut is seen;
+ *  - a zoom_usage under what the source's own footage already zooms: the edit adds zooms, it
+ *    cannot take out the ones in the picture.
+ */
+export function unreachableEdit(
+  report: FidelityReport,
+  edl: EditDecisionList,
+  loudness: AudioPlan["loudness"],
+  /** The source's own zoom_usage (its Style DNA). */
+  sourceZoom: number | null,
+): { unreachable: Record<string, string>; unmeasurable: Record<string, string> } {
+  const out: Record<string, string> = {};
+  const unmeasurable: Record<string, string> = {};
+  const outside = new Set(outsideFields(report));
+  const field = (name: string) => report.fields.find((f) => f.field === name);
+  const loud = field("loudness_lufs");
+  if (
+    outside.has("loudness_lufs") &&
+    loudness &&
+    !loudness.reachable &&
+    typeof loud?.achieved === "number" &&
+    typeof loud.requested === "number" &&
+    loud.achieved < loud.requested
+  )
+    out.loudness_lufs =
+      `the target loudness needs more limiting than the engine allows (${LIMITER_CURVE_MAX_DB} dB over its ` +
+      `${RENDER_CEILING_DBTP} dBTP ceiling): the source's peaks stand too far above its loudness`;
+  const cuts = field("cut_frequency");
+  if (
+    outside.has("cut_frequency") &&
+    cuts?.achieved === 0 &&
+    edl.boundaries.length > 0 &&
+    edl.boundaries.every((b) => b.kind === "punch_in")
+  ) {
+    out.cut_frequency =
+      `the planned cuts all fall inside continuous source shots, so they are punch-ins (${edl.boundaries.length}), and none ` +
+      "shows on this footage: a closer crop of texture without structure reads as the same shot";
+    const why = "no transition can be read back where no cut is seen (see cut_frequency)";
+    unmeasurable["primary_transition.type"] = why;
+    unmeasurable["primary_transition.duration_ms"] = why;
+  }
+  const zoom = field("zoom_usage");
+  if (
+    outside.has("zoom_usage") &&
+    sourceZoom !== null &&
+    typeof zoom?.achieved === "number" &&
+    typeof zoom.requested === "number" &&
+    zoom.achieved > zoom.requested &&
+    sourceZoom > zoom.requested + TOLERANCES.zoom_usage
+  )
+    out.zoom_usage =
+      `the source's own footage zooms ${Math.round(sourceZoom)} % of its time: the edit adds zooms, ` +
+      "it cannot take out the ones in the picture";
+  return { unreachable: out, unmeasurable };
 }
