@@ -154,26 +154,21 @@ export function nextCorrections(s: LoopState): NextRound | null {
   const recounted = s.history.some(
     (h) => h.corrections.zoomUsage !== null || h.corrections.cutFrequency !== null,
   );
-  const zoom = field("zoom_usage");
-  if (
-    !recounted &&
-    out.has("zoom_usage") &&
-    typeof zoom?.difference === "number" &&
-    s.requested.zoom_usage !== null
-  ) {
-    const base = c.zoomUsage ?? s.requested.zoom_usage;
-    c.zoomUsage = Math.max(0, Math.min(100, Math.round(base - zoom.difference)));
+  // the request moved by what the proxy read short of it
+  const recount = (name: "zoom_usage" | "cut_frequency", planned: number | null) => {
+    const f = field(name);
+    const want = s.requested[name];
+    if (recounted || !out.has(name) || typeof f?.difference !== "number" || want === null) return null;
+    return (planned ?? want) - f.difference;
+  };
+  const zoom = recount("zoom_usage", c.zoomUsage);
+  if (zoom !== null) {
+    c.zoomUsage = Math.max(0, Math.min(100, Math.round(zoom)));
     changed.push(`zoom_usage planned ${c.zoomUsage}`);
   }
-  const cuts = field("cut_frequency");
-  if (
-    !recounted &&
-    out.has("cut_frequency") &&
-    typeof cuts?.difference === "number" &&
-    s.requested.cut_frequency !== null
-  ) {
-    const base = c.cutFrequency ?? s.requested.cut_frequency;
-    c.cutFrequency = Math.max(0, round2(base - cuts.difference));
+  const cuts = recount("cut_frequency", c.cutFrequency);
+  if (cuts !== null) {
+    c.cutFrequency = Math.max(0, round2(cuts));
     changed.push(`cut_frequency planned ${c.cutFrequency}`);
   }
   const editChanged = changed.length > 0;
