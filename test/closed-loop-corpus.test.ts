@@ -66,15 +66,6 @@ describe("closed loop: the randomised round-trip corpus", () => {
     await Promise.all([worker(), worker()]);
     rows.sort((a, b) => a.pair.id - b.pair.id);
     if (process.env.CLIPZY_PRINT_FIGURES) printTable(rows);
-    if (process.env.CORPUS_DUMP)
-      await writeFile(
-        process.env.CORPUS_DUMP,
-        JSON.stringify(
-          rows.map((r) => ({ pair: r.pair, fidelity: r.fidelity })),
-          null,
-          1,
-        ),
-      );
   }, 1_200_000);
   afterAll(() => engine?.cleanup());
 

@@ -88,12 +88,10 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       : null;
     const edl = loop?.edl ?? planned;
     const edit = loop
-      ? unreachableEdit(
-          loop.report,
-          loop.edl,
-          audioFor(loop.corrections)?.loudness ?? null,
-          style.source_style.zoom_usage,
-        )
+      ? unreachableEdit(loop.report, loop.edl, audioFor(loop.corrections)?.loudness ?? null, {
+          zoom: style.source_style.zoom_usage,
+          measurable: motion.source.evidence?.valid_share ?? null,
+        })
       : { unreachable: {}, unmeasurable: {} };
     const closed: ClosedLoopArtifact = {
       version: CLOSED_LOOP_VERSION,

@@ -71,18 +71,21 @@ export function withCorrections(
 /**
  * Edit and loudness targets the loop could not reach on the chosen round, with the reason:
  *  - loudness still short of a target whose gain needs more limiting than the engine allows;
- *  - cuts that are all punch-ins within one continuous source shot, none of which the analyser
- *    sees on this footage (a 1.4× crop of texture without structure reads as the same shot), and
- *    with them the transition that cannot be read back where no cut is seen;
- *  - a zoom_usage under what the source's own footage already zooms: the edit adds zooms, it
- *    cannot take out the ones in the picture.
+ *  - fewer cuts read back than planned, where the missing ones are punch-ins within continuous
+ *    source shots, which the analyser does not see on this footage (a 1.4× crop of texture without
+ *    structure reads as the same shot); more read back than asked, where they are the source's own
+ *    cuts (the edit keeps every part of the source); and the transition, which cannot be read back
+ *    where no cut is seen;
+ *  - a zoom_usage over the request where the source's own footage zooms more than that (the edit
+ *    adds zooms, it cannot take out the ones in the picture), or under it where the source's
+ *    motion is measurable on less than half of its frame pairs.
  */
 export function unreachableEdit(
   report: FidelityReport,
   edl: EditDecisionList,
   loudness: AudioPlan["loudness"],
-  /** The source's own zoom_usage (its Style DNA). */
-  sourceZoom: number | null,
+  /** The source's own zoom_usage (its Style DNA) and the share of its frame pairs whose motion was measurable. */
+  sourceMotion: { zoom: number | null; measurable: number | null },
 ): { unreachable: Record<string, string>; unmeasurable: Record<string, string> } {
   const out: Record<string, string> = {};
   const unmeasurable: Record<string, string> = {};
@@ -103,28 +106,42 @@ export function unreachableEdit(
   const cuts = field("cut_frequency");
   if (
     outside.has("cut_frequency") &&
-    cuts?.achieved === 0 &&
-    edl.boundaries.length > 0 &&
-    edl.boundaries.every((b) => b.kind === "punch_in")
+    typeof cuts?.achieved === "number" &&
+    typeof cuts.requested === "number"
   ) {
-    out.cut_frequency =
-      `the planned cuts all fall inside continuous source shots, so they are punch-ins (${edl.boundaries.length}), and none ` +
-      "shows on this footage: a closer crop of texture without structure reads as the same shot";
-    const why = "no transition can be read back where no cut is seen (see cut_frequency)";
-    unmeasurable["primary_transition.type"] = why;
-    unmeasurable["primary_transition.duration_ms"] = why;
+    const seconds = edl.output.frames / edl.fps;
+    const seen = Math.round((cuts.achieved * seconds) / 10);
+    const punchIns = edl.boundaries.filter((b) => b.kind === "punch_in").length;
+    const sourceCuts = edl.boundaries.filter((b) => b.kind === "source_cut").length;
+    if (cuts.achieved < cuts.requested && punchIns > 0 && seen <= edl.boundaries.length - punchIns)
+      out.cut_frequency =
+        `${punchIns} of the ${edl.boundaries.length} planned cuts fall inside continuous source shots, so they are ` +
+        "punch-ins, and none shows on this footage: a closer crop of texture without structure reads as the same shot";
+    else if (cuts.achieved > cuts.requested && sourceCuts > 0 && seen <= sourceCuts && punchIns === 0)
+      out.cut_frequency =
+        `the source's own cuts (${sourceCuts}) are in the picture: the edit keeps every part of the source, so it ` +
+        "cannot take them out";
+    if (seen === 0) {
+      const why = "no transition can be read back where no cut is seen (see cut_frequency)";
+      unmeasurable["primary_transition.type"] = why;
+      unmeasurable["primary_transition.duration_ms"] = why;
+    }
   }
   const zoom = field("zoom_usage");
-  if (
-    outside.has("zoom_usage") &&
-    sourceZoom !== null &&
-    typeof zoom?.achieved === "number" &&
-    typeof zoom.requested === "number" &&
-    zoom.achieved > zoom.requested &&
-    sourceZoom > zoom.requested + TOLERANCES.zoom_usage
-  )
-    out.zoom_usage =
-      `the source's own footage zooms ${Math.round(sourceZoom)} % of its time: the edit adds zooms, ` +
-      "it cannot take out the ones in the picture";
+  const { zoom: sourceZoom, measurable } = sourceMotion;
+  if (outside.has("zoom_usage") && typeof zoom?.achieved === "number" && typeof zoom.requested === "number") {
+    if (
+      zoom.achieved > zoom.requested &&
+      sourceZoom !== null &&
+      sourceZoom > zoom.requested + TOLERANCES.zoom_usage
+    )
+      out.zoom_usage =
+        `the source's own footage zooms ${Math.round(sourceZoom)} % of its time: the edit adds zooms, ` +
+        "it cannot take out the ones in the picture";
+    else if (zoom.achieved < zoom.requested && measurable !== null && measurable < 0.5)
+      out.zoom_usage =
+        `the source's motion is measurable on ${Math.round(100 * measurable)} % of its frame pairs (too little stable ` +
+        "texture), so the zooms the edit adds cannot be read back on the rest";
+  }
   return { unreachable: out, unmeasurable };
 }
