@@ -40,6 +40,7 @@ const state = (...rounds: { trim: number; zoom: number; cuts: number; lufs: numb
   requested,
   transfer: null,
   template: null,
+  sourceSample: new Uint8Array(0),
   history: rounds.map((r) => ({
     corrections: { ...NO_CORRECTIONS, trimDb: r.trim },
     report: report(r),

@@ -13,7 +13,8 @@ import {
   distributionTransfer,
   type YuvCurves,
 } from "./video/color-transfer.js";
-import type { ColorProfile } from "./video/lab.js";
+import { rawGrade } from "./video/grade-model.js";
+import { type ColorProfile, profileOfPoints, w1Lab } from "./video/lab.js";
 import { renderSample, solveResidual } from "./video/residual-transfer.js";
 
 /**
@@ -92,7 +93,9 @@ export function loopScore(report: FidelityReport): number {
     excess += Math.min(10, Math.abs(f.difference) / tol - 1);
   }
   const share = report.colour.share_of_the_way;
-  const colourShort = share === null ? 0 : Math.max(0, TOLERANCES.colour_share - share) * 10;
+  // a colour share a third under the goal weighs like a field outside: a round that traded the
+  // colour away for a count is not the better one
+  const colourShort = share === null ? 0 : Math.max(0, TOLERANCES.colour_share - share) * 300;
   return 100 * outsideFields(report).length + excess + colourShort;
 }
 
@@ -114,6 +117,8 @@ export interface LoopState {
   /** The transfer the plan was made with (its curves are what round 1 rendered). */
   transfer: ColorTransfer | null;
   template: ColorProfile | null;
+  /** The source's pixel sample (packed rgb24, from its analysis): a residual's composition is checked on it. */
+  sourceSample: Uint8Array;
   /** Each round so far: its corrections and its report, first to last. */
   history: {
     corrections: Corrections;
@@ -177,30 +182,21 @@ export function nextCorrections(s: LoopState): NextRound | null {
   // the six numbers (and W1) on the proxy's pixels as that leaves them, composed onto the curves
   const gradeOut = GRADE.filter((k) => out.has(`color_grade.${k}`));
   if (!editChanged && current && s.transfer && (out.has("colour") || gradeOut.length)) {
-    let curves = current;
-    let sample = last.proxy.sample;
-    if (s.transfer.method === "distribution" && s.template && out.has("colour")) {
-      const residual = distributionTransfer(last.proxy.profile, sample, s.template);
-      curves = composeCurves(residual.curves, curves);
-      sample = renderSample(sample, residual.curves);
-      changed.push("color residual (distribution)");
+    const transfer = s.transfer;
+    // with the distribution residual first (colour share outside), else the re-solve alone; a
+    // candidate whose composed curves do not move the source's own pixels as the sequential
+    // prediction moves the proxy's (steep curves compose badly at 17 knots) is dropped
+    const withDistribution = transfer.method === "distribution" && s.template !== null && out.has("colour");
+    for (const distribution of withDistribution ? [true, false] : [false]) {
+      const candidate = colourCandidate(s, last, current, distribution);
+      if (!candidate) continue;
+      predicted = candidate.predicted;
+      c.curves = candidate.curves;
+      changed.push(
+        ...candidate.changed.map((x) => (x === "re-solve" ? resolveLabel(gradeOut, predicted!) : x)),
+      );
+      break;
     }
-    const solved = solveResidual(sample, {
-      grade: s.requested.color_grade,
-      template: s.transfer.method === "distribution" ? s.template : null,
-      sourceToTemplate: last.report.colour.source_to_template,
-    });
-    if (solved) {
-      const src = last.report.colour.source_to_template;
-      predicted = {
-        grade: solved.predicted.grade,
-        share: solved.predicted.w1 !== null && src ? 1 - solved.predicted.w1 / src : null,
-      };
-      curves = composeCurves(solved.curves, curves);
-      const moved = gradeOut.map((k) => `${k} → ${Math.round(solved.predicted.grade[k])}`);
-      changed.push(`color re-solve${moved.length ? ` (${moved.join(", ")})` : ""}`);
-    }
-    if (curves !== current) c.curves = curves;
   }
 
   // loudness: the remaining gain, scaled by the response the rounds so far measured
@@ -263,4 +259,64 @@ function responseSlope(history: LoopState["history"]): number {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+
+const resolveLabel = (fields: readonly string[], p: ColourPrediction) => {
+  const moved = fields.map((k) => `${k} → ${Math.round(p.grade[k as keyof ColorGrade])}`);
+  return `color re-solve${moved.length ? ` (${moved.join(", ")})` : ""}`;
+};
+
+/** How far the composed curves may disagree with the sequential prediction (grade units, share). */
+const CONSISTENT = { grade: 15, share: 0.15 };
+
+function colourCandidate(
+  s: LoopState,
+  last: LoopState["history"][number],
+  current: YuvCurves,
+  distribution: boolean,
+): { curves: YuvCurves; predicted: ColourPrediction; changed: string[] } | null {
+  let curves = current;
+  let sample = last.proxy.sample;
+  const changed: string[] = [];
+  if (distribution && s.template) {
+    const residual = distributionTransfer(last.proxy.profile, sample, s.template);
+    curves = composeCurves(residual.curves, curves);
+    sample = renderSample(sample, residual.curves);
+    changed.push("color residual (distribution)");
+  }
+  const template = s.transfer?.method === "distribution" ? s.template : null;
+  const src = last.report.colour.source_to_template;
+  const solved = solveResidual(sample, { grade: s.requested.color_grade, template, sourceToTemplate: src });
+  if (solved) {
+    curves = composeCurves(solved.curves, curves);
+    changed.push("re-solve");
+  }
+  if (!changed.length) return null;
+  const predictedSample = solved ? renderSample(sample, solved.curves) : sample;
+  const measure = (rgb: Uint8Array) => {
+    const pts: [number, number, number][] = [];
+    for (let i = 0; i + 2 < rgb.length; i += 3) pts.push([rgb[i] / 255, rgb[i + 1] / 255, rgb[i + 2] / 255]);
+    const profile = profileOfPoints(pts);
+    const share = template && src ? 1 - w1Lab(profile.quantiles, template.quantiles) / src : null;
+    return { grade: rawGrade(profile), share };
+  };
+  const before = measure(last.proxy.sample);
+  const after = measure(predictedSample);
+  // the same change seen on the source's pixels through the composed curves, against the curves rendered
+  const srcBefore = measure(renderSample(s.sourceSample, current));
+  const srcAfter = measure(renderSample(s.sourceSample, curves));
+  for (const k of GRADE)
+    if (
+      Math.abs(srcAfter.grade[k] - srcBefore.grade[k] - (after.grade[k] - before.grade[k])) > CONSISTENT.grade
+    )
+      return null;
+  if (
+    after.share !== null &&
+    before.share !== null &&
+    srcAfter.share !== null &&
+    srcBefore.share !== null &&
+    Math.abs(srcAfter.share - srcBefore.share - (after.share - before.share)) > CONSISTENT.share
+  )
+    return null;
+  return { curves, predicted: { grade: after.grade, share: after.share }, changed };
+}
 const fmtSigned = (x: number) => (x >= 0 ? `+${x}` : String(x));

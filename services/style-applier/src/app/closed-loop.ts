@@ -42,6 +42,8 @@ export interface LoopInput {
   edl: EditDecisionList;
   requested: StyleJson;
   profiles: { source: ColorProfile; template: ColorProfile | null };
+  /** The source's pixel sample (packed rgb24, from its analysis). */
+  sourceSample: Uint8Array;
   /** The EDL for a round's corrections (re-planned when its counts change). */
   plan: (c: Corrections) => EditDecisionList;
 }
@@ -79,6 +81,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       requested: p.requested,
       transfer: p.edl.colour.transfer,
       template: p.profiles.template,
+      sourceSample: p.sourceSample,
       history: [],
     };
     const rounds: FidelityRound[] = [];

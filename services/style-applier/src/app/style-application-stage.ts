@@ -83,6 +83,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
           edl: planned,
           requested,
           profiles: { source: va.colour_profile, template: requested.color_profile ?? null },
+          sourceSample: Buffer.from(va.colour_sample, "base64"),
           plan,
         })
       : null;
