@@ -42,7 +42,13 @@ try {
   for (;;) {
     if (preview === null && existsSync(join(storage, storageKeys.preview(jobId))))
       preview = (performance.now() - t0) / 1000;
-    job = (await (await fetch(`${engine.base}/api/v1/jobs/${jobId}`)).json()).data;
+    const res = await fetch(`${engine.base}/api/v1/jobs/${jobId}`).catch((err) => {
+      if (engine.child.exitCode !== null || engine.child.signalCode !== null)
+        throw new Error(`engine exited (${engine.child.exitCode ?? engine.child.signalCode})`);
+      return err as Error; // a reset connection: poll again
+    });
+    if (res instanceof Error) continue;
+    job = (await res.json()).data;
     if (job.status === "completed") break;
     if (job.status !== "queued" && job.status !== "processing") throw new Error(`job ${JSON.stringify(job)}`);
     await new Promise((r) => setTimeout(r, 100));
