@@ -85,3 +85,21 @@ export async function completedJob(base: string, clip: string): Promise<string> 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Uploads a file over the public API; returns its video id. */
+export async function uploadVideo(base: string, file: string): Promise<string> {
+  const form = new FormData();
+  form.set("file", await openAsBlob(file), basename(file));
+  const r = await (await fetch(`${base}/api/v1/videos/upload`, { method: "POST", body: form })).json();
+  return r.data.video_id as string;
+}
+
+/** POST /jobs with this body; returns the job id. */
+export async function createJob(base: string, body: unknown): Promise<string> {
+  const res = await fetch(`${base}/api/v1/jobs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()).data.job_id as string;
+}

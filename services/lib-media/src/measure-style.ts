@@ -10,6 +10,8 @@ import { analyzeVideo } from "./analyze-video.js";
 export interface MeasuredStyle {
   style: StyleJson;
   profile: ColorProfile;
+  /** The analysis' pixel sample (packed rgb24), what a colour transfer is fitted on. */
+  sample: Uint8Array;
   lufs: number | null;
   measuredOn: { width: number; height: number; frames: number };
 }
@@ -17,7 +19,7 @@ export interface MeasuredStyle {
 /**
  * A file's Style DNA by the same analysis and composition as a job's inputs: one low-resolution
  * video decode (motion estimated in the same pass) and one audio decode. Used on the render's
- * own output for the fidelity report.
+ * own output for the fidelity report, and on the closed loop's proxies.
  */
 export async function measureStyle(
   input: string,
@@ -32,6 +34,7 @@ export async function measureStyle(
   return {
     style,
     profile: analysis.colour_profile,
+    sample: Buffer.from(analysis.colour_sample, "base64"),
     lufs: audio.empty ? null : audio.loudness.integrated_lufs,
     measuredOn: analysis.analysis,
   };

@@ -41,6 +41,8 @@ export interface FidelityInput {
    * knows it cannot reach, with the reason: an `outside` verdict on one of them reads `unreachable`.
    */
   unreachable?: Readonly<Record<string, string>>;
+  /** Fields the engine knows cannot be read back on this output (e.g. a transition where no cut shows): an `unmeasured` verdict on one reads `unreachable`. */
+  unmeasurable?: Readonly<Record<string, string>>;
 }
 
 /** Tolerances, stated once (docs/rendering.md, "Fidelity report", lists the same). */
@@ -201,10 +203,16 @@ export function fidelityReport(f: FidelityInput): FidelityReport {
     reason: null,
   };
   const unreachable = f.unreachable ?? {};
-  const judged = <T extends { verdict: Verdict; reason: string | null }>(x: T, name: string): T =>
-    x.verdict === "outside" && unreachable[name]
-      ? { ...x, verdict: "unreachable", reason: unreachable[name] }
-      : x;
+  const unmeasurable = f.unmeasurable ?? {};
+  const judged = <T extends { verdict: Verdict; reason: string | null }>(x: T, name: string): T => {
+    const reason =
+      x.verdict === "outside"
+        ? unreachable[name]
+        : x.verdict === "unmeasured"
+          ? unmeasurable[name]
+          : undefined;
+    return reason ? { ...x, verdict: "unreachable", reason } : x;
+  };
   const judgedFields = fields.map((x) => judged(x, x.field));
   const judgedColour = judged(colour, "colour");
   const count = (v: Verdict) =>

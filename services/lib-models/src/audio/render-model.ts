@@ -38,7 +38,25 @@ import { LIMITER_CURVE_MAX_DB, limitedGainFilters, limiterLoss } from "./limiter
  */
 export const RENDER_CEILING_DBTP = -3;
 
-export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis): string {
+export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis, trimDb = 0): string {
+  return audioPlan(style, measured, trimDb).chain;
+}
+
+/** The chain and, when it sets a loudness by a measured gain, that gain and whether it reaches. */
+export interface AudioPlan {
+  chain: string;
+  loudness: { gainDb: number; limit: boolean; reachable: boolean } | null;
+}
+
+/**
+ * The chain of audioFilterChain, with the closed loop's trim: `trimDb` is added to the gain the
+ * model chose, what rendered proxies measured short of the target (the loop steps it by the
+ * measured response, which a limiter flattens), so the next render lands on the target however
+ * the chain's stages (shelf, compressor, limiter) moved it. `reachable` is false when the gain
+ * would need more limiting than the engine allows (LIMITER_CURVE_MAX_DB over the ceiling).
+ */
+export function audioPlan(style: AudioStyle, measured?: AudioAnalysis, trimDb = 0): AudioPlan {
+  let loudness: AudioPlan["loudness"] = null;
   const m = measured && !measured.empty && measured.loudness.integrated_lufs !== null ? measured : undefined;
   const filters: string[] = [];
   let predictedGainDb = 0;
@@ -82,7 +100,12 @@ export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis): s
   if (style.normalization_level !== null) {
     const target = lufsFromNormalizationLevel(style.normalization_level);
     if (m && m.loudness.integrated_lufs !== null) {
-      const { gainDb, limit } = loudnessGain(target, m, predictedGainDb, peakRiseDb);
+      const planned = loudnessGain(target, m, predictedGainDb, peakRiseDb);
+      const gainDb = clamp(planned.gainDb + trimDb, -40, 40);
+      const excess = loudnessPeak(m, peakRiseDb) + gainDb - RENDER_CEILING_DBTP;
+      const limit = excess > 0;
+      const reachable = trimDb === 0 ? planned.reachable : excess <= LIMITER_CURVE_MAX_DB;
+      loudness = { gainDb, limit, reachable };
       filters.push(
         ...(limit ? limitedGainFilters(fmt(gainDb), RENDER_CEILING_DBTP) : [`volume=${fmt(gainDb)}dB`]),
       );
@@ -90,7 +113,7 @@ export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis): s
       filters.push(`loudnorm=I=${fmt(target)}:TP=-1.5:LRA=20`);
     }
   }
-  return filters.length ? filters.join(",") : "anull";
+  return { chain: filters.length ? filters.join(",") : "anull", loudness };
 }
 
 /**
@@ -98,20 +121,21 @@ export function audioFilterChain(style: AudioStyle, measured?: AudioAnalysis): s
  * the smallest G with G - loss(peak + G - ceiling) >= the gain needed without a limiter, found by
  * bisection (the predicted loudness is non-decreasing in G while the loss grows slower than the
  * excess). Limiting is bounded by the loss curve's range (LIMITER_CURVE_MAX_DB): a target that
- * would need more lands short of it rather than being squashed further.
+ * would need more lands short of it rather than being squashed further (`reachable` false).
  */
 export function loudnessGain(
   targetLufs: number,
   m: AudioAnalysis,
   predictedGainDb = 0,
   peakRiseDb = 0,
-): { gainDb: number; limit: boolean } {
+): { gainDb: number; limit: boolean; reachable: boolean } {
   const measuredLufs = m.loudness.integrated_lufs ?? targetLufs;
-  const peak = (m.loudness.true_peak_dbtp ?? m.loudness.sample_peak_dbfs ?? -60) + peakRiseDb;
+  const peak = loudnessPeak(m, peakRiseDb);
   const base = clamp(targetLufs - measuredLufs - predictedGainDb, -40, 40);
   const excess = (g: number) => peak + g - RENDER_CEILING_DBTP;
   const reached = (g: number) => g - limiterLoss(m.loudness.limiter_loss_db, excess(g)) >= base;
   let gain = base;
+  let reachable = true;
   if (excess(base) > 0 && !reached(base)) {
     let lo = base;
     let hi = Math.min(40, RENDER_CEILING_DBTP - peak + LIMITER_CURVE_MAX_DB);
@@ -121,11 +145,15 @@ export function loudnessGain(
         if (reached(mid)) hi = mid;
         else lo = mid;
       }
-    }
+    } else reachable = false;
     gain = Math.max(base, hi);
   }
-  return { gainDb: gain, limit: excess(gain) > 0 };
+  return { gainDb: gain, limit: excess(gain) > 0, reachable };
 }
+
+/** The source's true peak (sample peak without it) plus what the chain's stages raise it by. */
+const loudnessPeak = (m: AudioAnalysis, rise: number) =>
+  (m.loudness.true_peak_dbtp ?? m.loudness.sample_peak_dbfs ?? -60) + rise;
 
 const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
 const fmt = (x: number) => String(Math.round(x * 100) / 100);

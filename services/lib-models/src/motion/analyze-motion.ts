@@ -67,6 +67,19 @@ export interface AnalyzeMotionOptions {
 
 const BIN_SECONDS = 0.5;
 
+/**
+ * zoom_usage, the one definition the planner's zoomingSegments also plans by: the share of the
+ * clip's time that zooms, i.e. zooming pairs over every pair outside a transition. A pair whose
+ * motion could not be measured (too little texture) counts as time that does not zoom: dividing
+ * by the measurable pairs only read a template whose one zooming shot was the only textured one
+ * as zooming all the time (76 for 38, issue 20), and the planner then zoomed every segment.
+ */
+export function zoomUsage(zoomingPairs: number, skip: Uint8Array): number {
+  let counted = 0;
+  for (const s of skip) if (!s) counted++;
+  return counted ? Math.round((1000 * Math.min(zoomingPairs, counted)) / counted) / 10 : 0;
+}
+
 export async function analyzeMotion(
   frames: MotionFrames,
   opts: AnalyzeMotionOptions = {},
@@ -154,7 +167,7 @@ export async function analyzeMotion(
     pairs,
     pacing: { bin_seconds: binPairs / fps, camera_speed: camera, local_motion: local },
     motion_intensity: Math.round(motionIntensity(speeds) * 10) / 10,
-    zoom_usage: valid ? Math.round((1000 * zooming) / valid) / 10 : 0,
+    zoom_usage: zoomUsage(zooming, skip),
     zoom_segments: zoomSegments(rates, fps),
     subject_tracks: buildSubjectTracks(candidates, shotSpans(opts.transitions ?? [], count), {
       width: w,

@@ -13,7 +13,8 @@ import type { PairMotion } from "../video/global-motion.js";
  *    frame per second reads about 60);
  *  - a pair is zooming when the zoom rate |ln s|·fps, its median over ±ZOOM_SMOOTH_S, exceeds
  *    ZOOM_MIN_RATE (1.2 % per second: a 1.1× zoom over 5 s is 1.9 %/s; still shots of real photos
- *    with noise and compression stay under 1 %/s); zoom_usage = 100 · zooming pairs / valid pairs.
+ *    with noise and compression stay under 1 %/s); zoom_usage = 100 · zooming pairs / pairs outside
+ *    transitions (analyze-motion.ts, zoomUsage).
  */
 export const V0 = 0.35;
 export const SPEED_FLOOR = 0.01;

@@ -97,6 +97,28 @@ function evalCurve(knots: readonly number[], x: number): number {
   return knots[k] + ((knots[k + 1] - knots[k]) * (x - x0)) / (x1 - x0);
 }
 
+/**
+ * `outer` after `inner`, in curve form: each plane's knots are the outer curve at the inner
+ * curve's knot outputs, clipped to the plane's range as the inner table clips them (exact at the
+ * knots; between them both are linear, so the composition is within the outer curve's bend over
+ * one knot spacing). The closed loop composes a residual
+ * measured on a rendered proxy onto the transfer it rendered.
+ */
+export function composeCurves(outer: YuvCurves, inner: YuvCurves): YuvCurves {
+  const plane = (o: readonly number[], i: readonly number[], p: keyof YuvCurves) => {
+    // the inner curve's output clipped to the plane's range first, as its table leaves the pixels
+    const [lo, hi] = PLANE_RANGE[p];
+    const v = i.map((x) => Math.round(evalCurve(o, Math.min(hi, Math.max(lo, x))) * 1000) / 1000);
+    for (let k = 1; k < v.length; k++) v[k] = Math.max(v[k], v[k - 1]);
+    return v;
+  };
+  return {
+    y: plane(outer.y, inner.y, "y"),
+    u: plane(outer.u, inner.u, "u"),
+    v: plane(outer.v, inner.v, "v"),
+  };
+}
+
 const num = (v: number) => (Math.round(v * 1e5) / 1e5).toString();
 
 /**

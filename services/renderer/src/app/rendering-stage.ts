@@ -7,6 +7,7 @@ import { spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { measureStyle } from "@clipzy/media/measure-style";
 import { progressSeconds, renderArgs } from "@clipzy/media/render-graph";
 import { AnalyzedInputSchema, StyleExtractionArtifactSchema } from "@clipzy/models/artifacts";
+import { ClosedLoopArtifactSchema } from "@clipzy/models/closed-loop";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
@@ -22,10 +23,14 @@ import type { StageHandler } from "@clipzy/platform/stage-worker";
 export function renderingStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
     const key = (stage: string) => storageKeys.artifact(task.jobId, stage);
-    const [edl, style, video] = await Promise.all([
+    const [edl, style, video, loop] = await Promise.all([
       readArtifact(store, key("style_application"), EdlSchema),
       readArtifact(store, key("style_extraction"), StyleExtractionArtifactSchema),
       readInputArtifacts(store, task, "video_analysis", AnalyzedInputSchema),
+      // the closed loop's rounds (style application writes it; absent for an EDL written alone)
+      store
+        .stat(key("closed_loop"))
+        .then((s) => s && readArtifact(store, key("closed_loop"), ClosedLoopArtifactSchema)),
     ]);
     const seconds = edl.output.frames / edl.fps;
     const dir = await mkdtemp(join(tmpdir(), `clipzy-render-${task.jobId}-`));
@@ -60,6 +65,9 @@ export function renderingStage(store: ObjectStore): StageHandler {
         },
         outputLufs: measured.lufs,
         measuredOn: measured.measuredOn,
+        rounds: loop?.rounds,
+        unreachable: loop?.unreachable,
+        unmeasurable: loop?.unmeasurable,
       });
       await writeJson(store, key("fidelity"), report);
       ctx.progress(1);

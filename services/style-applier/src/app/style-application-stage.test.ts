@@ -31,7 +31,7 @@ describe("style application stage (filesystem store, upstream artifacts from the
     expect(edl.colour.lut_key).toBe(storageKeys.gradeLut(task.jobId));
     const cube = (await f.store.getBytes(edl.colour.lut_key)).toString("utf8");
     expect(cube).toMatch(/^LUT_3D_SIZE \d+$/m);
-    expect(r.progress).toEqual([0.2, 0.8]);
+    expect(r.progress).toEqual([0.2, 0.25, 0.97]);
   });
 
   it("fails at once (StageInputError) without a readable style artifact", async () => {

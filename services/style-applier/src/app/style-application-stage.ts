@@ -5,7 +5,13 @@ import {
   MotionAnalysisSchema,
   StyleExtractionArtifactSchema,
 } from "@clipzy/models/artifacts";
-import { audioFilterChain } from "@clipzy/models/audio/render-model";
+import { audioPlan } from "@clipzy/models/audio/render-model";
+import {
+  CLOSED_LOOP_VERSION,
+  type ClosedLoopArtifact,
+  type Corrections,
+  unreachableColour,
+} from "@clipzy/models/closed-loop";
 import { editSummary } from "@clipzy/models/edit/edl";
 import { curvesToCube, IDENTITY_CURVES } from "@clipzy/models/video/color-transfer";
 import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
@@ -13,7 +19,9 @@ import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
 import { editSource } from "../domain/edit-source.js";
-import { planEdl } from "../domain/plan.js";
+import { type PlanInput, planEdl } from "../domain/plan.js";
+import { unreachableEdit, withCorrections } from "../domain/proxy.js";
+import { closedLoop } from "./closed-loop.js";
 
 export function styleApplicationStage(store: ObjectStore): StageHandler {
   return async (task, ctx) => {
@@ -27,7 +35,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
     ctx.progress(0.2);
     const src = task.source!;
     const va = video.source.analysis;
-    const edl = planEdl({
+    const input: PlanInput = {
       target: style.style_json,
       sourceStyle: style.source_style,
       foreign: Boolean(task.template || task.styleJson),
@@ -46,14 +54,64 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
       lutKey: storageKeys.gradeLut(task.jobId),
       sourceColor: { profile: va.colour_profile, sample: Buffer.from(va.colour_sample, "base64") },
       audioFilters: (target) =>
-        target.audio_style ? audioFilterChain(target.audio_style, audio.source) : null,
-    });
+        target.audio_style ? audioPlan(target.audio_style, audio.source).chain : null,
+    };
+    const planned = planEdl(input);
+    ctx.progress(0.25);
+    const requested = style.style_json;
+    const audioFor = (c: Corrections) =>
+      requested.audio_style ? audioPlan(requested.audio_style, audio.source, c.trimDb) : null;
+    // Each round's EDL: re-planned when the edit's counts change, the colour and audio patched.
+    const plan = (c: Corrections) => {
+      const base =
+        c.zoomUsage === null && c.cutFrequency === null
+          ? planned
+          : planEdl({
+              ...input,
+              transfer: planned.colour.transfer,
+              editCounts: { zoom_usage: c.zoomUsage, cut_frequency: c.cutFrequency },
+            });
+      return withCorrections(base, c, audioFor(c)?.chain ?? null);
+    };
+    const loopable = input.foreign && planned.applied.length > 0;
+    const loop = loopable
+      ? await closedLoop({
+          store,
+          jobId: task.jobId,
+          signal: ctx.signal,
+          progress: (f) => ctx.progress(0.25 + 0.7 * f),
+          edl: planned,
+          requested,
+          profiles: { source: va.colour_profile, template: requested.color_profile ?? null },
+          sourceSample: Buffer.from(va.colour_sample, "base64"),
+          plan,
+        })
+      : null;
+    const edl = loop?.edl ?? planned;
+    const edit = loop
+      ? unreachableEdit(loop.report, loop.edl, audioFor(loop.corrections)?.loudness ?? null, {
+          zoom: style.source_style.zoom_usage,
+          measurable: motion.source.evidence?.valid_share ?? null,
+        })
+      : { unreachable: {}, unmeasurable: {} };
+    const closed: ClosedLoopArtifact = {
+      version: CLOSED_LOOP_VERSION,
+      chosen: loop?.chosen ?? 0,
+      rounds: loop?.rounds ?? [],
+      unreachable: {
+        ...(loop ? unreachableColour(loop.report, loop.predicted, requested) : {}),
+        ...edit.unreachable,
+      },
+      unmeasurable: edit.unmeasurable,
+      seconds: loop?.seconds ?? { intermediate: 0, total: 0 },
+    };
+    await writeJson(store, key("closed_loop"), closed);
     const cube = curvesToCube(
       edl.colour.transfer?.curves ?? IDENTITY_CURVES,
       `clipzy ${task.jobId} colour transfer`,
     );
     await store.putBytes(edl.colour.lut_key, cube, { contentType: "text/plain" });
-    ctx.progress(0.8);
+    ctx.progress(0.97);
     // What the job's result says of the edit, so the jobs service never reads the EDL's format.
     const summary: EditSummaryArtifact = { version: EDIT_SUMMARY_VERSION, edit: editSummary(edl) };
     await writeJson(store, key("edit_summary"), summary);

@@ -352,7 +352,9 @@ export function zoomRate(motionIntensity: number | null): number {
 
 /**
  * Which segments zoom: the set whose frames come closest to a share of the output equal to
- * zoom_usage (a subset sum over the segment lengths; a segment zooms whole or not at all), ties
+ * zoom_usage, the share of the output's time that zooms, as the analyser counts it (analyze-motion's
+ * zoomUsage: zooming time over all time outside transitions), by a subset sum over the segment
+ * lengths (a segment zooms whole or not at all), ties
  * to the set found first.
  */
 export function zoomingSegments(lengths: readonly number[], zoomUsage: number | null): boolean[] {

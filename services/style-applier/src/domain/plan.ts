@@ -100,6 +100,12 @@ export interface PlanInput {
   /** The source's colour distribution and pixel sample (rgb24) from its analysis. */
   sourceColor: { profile: ColorProfile; sample: Uint8Array } | null;
   audioFilters: (target: StyleJson) => string | null;
+  /**
+   * The closed loop's re-plans: the transfer already built for the job (not built again), and
+   * the zoom_usage / cut_frequency the edit is planned for instead of the target's.
+   */
+  transfer?: ColorTransfer | null;
+  editCounts?: { zoom_usage: number | null; cut_frequency: number | null };
 }
 
 export function planEdl(p: PlanInput): EditDecisionList {
@@ -121,7 +127,7 @@ export function planEdl(p: PlanInput): EditDecisionList {
       fraction = fpsFraction(target, null);
       applied.push(`frame_rate ${target}`);
     }
-    transfer = colorTransfer(p);
+    transfer = p.transfer !== undefined ? p.transfer : colorTransfer(p);
     if (transfer) applied.push(`color_grade (${transfer.method})`);
     audio = s.has_audio ? p.audioFilters(p.target) : null;
     if (audio) applied.push("audio_style");
@@ -130,9 +136,16 @@ export function planEdl(p: PlanInput): EditDecisionList {
   const outH = even(Math.min(crop.height, q.max_height));
   const outW = even((crop.width * outH) / crop.height);
   const src = p.edit(fps);
+  const counts = p.editCounts;
   const edit = planEdit({
     source: src,
-    target: p.target,
+    target: counts
+      ? {
+          ...p.target,
+          zoom_usage: counts.zoom_usage ?? p.target.zoom_usage,
+          cut_frequency: counts.cut_frequency ?? p.target.cut_frequency,
+        }
+      : p.target,
     foreign: p.foreign,
     durationSeconds: p.durationSeconds,
     window: { width: crop.width / s.width, height: crop.height / s.height },
