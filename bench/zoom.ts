@@ -15,8 +15,7 @@
 import { mkdirSync } from "node:fs";
 import { analyzeVideo } from "../services/lib-media/src/analyze-video.js";
 import { framingFilters } from "../services/lib-media/src/render-graph.js";
-import { makeStill } from "../services/lib-media/src/test-media.js";
-import { EdlSchema } from "../services/lib-models/src/edit/edl.js";
+import { makeStill, oneSegmentEdl } from "../services/lib-media/src/test-media.js";
 import { analyzeMotion } from "../services/lib-models/src/motion/analyze-motion.js";
 import { measureTools, runTool, type ToolUsage } from "../services/lib-platform/src/process.js";
 
@@ -48,26 +47,8 @@ const METHODS: Record<string, Method> = {
 };
 
 /** A one-segment EDL zooming the still's whole frame 1 → Z over N frames, at the same size. */
-function zoomEdl(w: number, h: number) {
-  return EdlSchema.parse({
-    ...{ version: 1, input_key: "still", fps: 30, fps_fraction: "30/1" },
-    source: { width: w, height: h, frames: N },
-    crop: { width: w, height: h },
-    output: { width: w, height: h, frames: N },
-    segments: [
-      {
-        ...{ source_in: 0, source_out: N, out_start: 0, score: null },
-        zoom: { from: 1, to: Z, cx: 0.5, cy: 0.5 },
-        pre: { source: 0, hold: 0 },
-        post: { source: 0, hold: 0 },
-      },
-    ],
-    ...{ boundaries: [], beats_ms: [], beat_source: "none", applied: [] },
-    audio: { mode: "none", crossfade_ms: 0, filters: null, bitrate_kbps: 128 },
-    colour: { transfer: null, filter: null, lut_key: "k" },
-    encode: { crf: 18, preset: "veryfast", max_height: 1080 },
-  });
-}
+const zoomEdl = (width: number, height: number) =>
+  oneSegmentEdl({ source: { width, height }, frames: N, zoom: { from: 1, to: Z, cx: 0.5, cy: 0.5 } });
 
 /** ffmpeg CPU s of rendering the zoom from the looped still (yuv420p, as the render's frames are). */
 async function render(

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
-import { type EditDecisionList, EdlSchema, type EdlZoom } from "@clipzy/models/edit/edl";
+import type { EditDecisionList, EdlZoom } from "@clipzy/models/edit/edl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderArgs } from "./render-graph.js";
+import { oneSegmentEdl } from "./test-media.js";
 
 /**
  * The framing the render draws, measured on its pixels: the source is a grid of thin dark lines
@@ -35,35 +36,8 @@ beforeAll(async () => {
   ]);
 });
 
-function edl(zoom: EdlZoom, crop = { width: W, height: H }, output = { width: W, height: H }) {
-  return EdlSchema.parse({
-    version: 1,
-    input_key: "x",
-    fps: FPS,
-    fps_fraction: "30/1",
-    source: { width: W, height: H, frames: FRAMES },
-    crop,
-    output: { ...output, frames: FRAMES },
-    segments: [
-      {
-        source_in: 0,
-        source_out: FRAMES,
-        out_start: 0,
-        zoom,
-        pre: { source: 0, hold: 0 },
-        post: { source: 0, hold: 0 },
-        score: null,
-      },
-    ],
-    boundaries: [],
-    beats_ms: [],
-    beat_source: "none",
-    audio: { mode: "none", crossfade_ms: 0, filters: null, bitrate_kbps: 128 },
-    colour: { transfer: null, filter: null, lut_key: "k" },
-    encode: { crf: 12, preset: "ultrafast", max_height: 1080 },
-    applied: [],
-  });
-}
+const edl = (zoom: EdlZoom, crop = { width: W, height: H }, output = { width: W, height: H }) =>
+  oneSegmentEdl({ source: { width: W, height: H }, frames: FRAMES, zoom, crop, output });
 
 /** The planned source window of output frame i: left, top, width, height in source pixels. */
 function plannedWindow(e: EditDecisionList, i: number): [number, number, number, number] {
