@@ -51,6 +51,7 @@ export function renderArgs(edl: EditDecisionList, input: string, output: string)
 
 const f6 = (x: number) => String(Math.round(x * 1e6) / 1e6);
 const even = (x: number) => Math.max(2, Math.floor(x / 2) * 2);
+const evenUp = (x: number) => Math.ceil(x / 2) * 2;
 const clampInt = (x: number, lo: number, hi: number) => Math.round(Math.min(hi, Math.max(lo, x)));
 
 /** The crop/zoom/scale chain of one segment, in source pixels. */
@@ -73,7 +74,7 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
     }
     const x = clampInt(cx * W - w / 2, 0, W - w);
     const y = clampInt(cy * H - h / 2, 0, H - h);
-    return [`crop=${w}:${h}:${x}:${y}`, out];
+    return [`crop=${w}:${h}:${x}:${y}:exact=1`, out];
   }
   // The aspect window at scale 1, then a window of 1/s of it around the subject, s from → to at a
   // constant rate over all the branch's frames, handles included: a zoom that started or stopped
@@ -83,14 +84,21 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
   const rx = f6((cx * W - x0) / CW);
   const ry = f6((cy * H - y0) / CH);
   const n = s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
-  const scale = `(${f6(from)}*pow(${f6(to / from)},clip(in/${Math.max(1, n - 1)},0,1)))`;
+  const scale = `(${f6(from)}*pow(${f6(to / from)},clip((in-1)/${Math.max(1, n - 1)},0,1)))`;
   const X0 = `clip(${rx}*W-W/(2*${scale}),0,W-W/${scale})`;
   const Y0 = `clip(${ry}*H-H/(2*${scale}),0,H-H/${scale})`;
   const X1 = `(${X0}+W/${scale})`;
   const Y1 = `(${Y0}+H/${scale})`;
-  const crop = CW === W && CH === H ? [] : [`crop=${CW}:${CH}:${x0}:${y0}`];
+  const crop = CW === W && CH === H ? [] : [`crop=${CW}:${CH}:${x0}:${y0}:exact=1`];
+  // The zoom resamples every pixel of its input, so it runs at no more pixels than the output
+  // needs at the zoom's tightest window: a crop larger than that (a 4K source, a 720p output) is
+  // scaled down to it first, which keeps all the detail the output shows.
+  const z = Math.max(from, to);
+  const [PW, PH] = [evenUp(edl.output.width * z), evenUp(edl.output.height * z)];
+  const pre = PW < CW && PH < CH ? [`scale=${PW}:${PH}`] : [];
   return [
     ...crop,
+    ...pre,
     `perspective=x0='${X0}':y0='${Y0}':x1='${X1}':y1='${Y0}':x2='${X0}':y2='${Y1}':x3='${X1}':y3='${Y1}':interpolation=linear:eval=frame`,
     out,
   ];

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type EditDecisionList, EdlSchema, type EdlZoom } from "@clipzy/models/edit/edl";
 import { runFfmpeg } from "./ffmpeg.js";
 
 export const W = 320;
@@ -292,3 +293,35 @@ export async function makePannedSubject(
 
 /** The tracking test's clip: makeCheckerObject on makeStill(800, 360, 2), 120 frames. */
 export const CHECKER_SUBJECT = { w: 40, h: 40, y0: 150, amp: 40, frames: 120 } as const;
+
+/**
+ * An EDL of one segment showing all `frames` of a silent source at `fps` with one framing (a zoom,
+ * a punch-in, an aspect crop), no transition, no colour: what a framing test or bench renders.
+ */
+export function oneSegmentEdl(o: {
+  source: { width: number; height: number };
+  frames: number;
+  zoom: EdlZoom;
+  crop?: { width: number; height: number };
+  output?: { width: number; height: number };
+  fps?: number;
+  encode?: { crf: number; preset: string };
+}): EditDecisionList {
+  const fps = o.fps ?? 30;
+  return EdlSchema.parse({
+    ...{ version: 1, input_key: "source", fps, fps_fraction: `${fps}/1` },
+    source: { ...o.source, frames: o.frames },
+    crop: o.crop ?? o.source,
+    output: { ...(o.output ?? o.source), frames: o.frames },
+    segments: [
+      {
+        ...{ source_in: 0, source_out: o.frames, out_start: 0, score: null, zoom: o.zoom },
+        ...{ pre: { source: 0, hold: 0 }, post: { source: 0, hold: 0 } },
+      },
+    ],
+    ...{ boundaries: [], beats_ms: [], beat_source: "none", applied: [] },
+    audio: { mode: "none", crossfade_ms: 0, filters: null, bitrate_kbps: 128 },
+    colour: { transfer: null, filter: null, lut_key: "grade.cube" },
+    encode: { ...(o.encode ?? { crf: 12, preset: "ultrafast" }), max_height: 1080 },
+  });
+}
