@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FidelityReport, type FidelityRound, type StyleJson, storageKeys } from "@clipzy/contracts";
-import { spawnFfmpeg } from "@clipzy/media/ffmpeg";
+import { runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { type MeasuredStyle, measureStyle } from "@clipzy/media/measure-style";
 import { renderArgs } from "@clipzy/media/render-graph";
 import {
@@ -21,7 +21,7 @@ import type { EditDecisionList } from "@clipzy/models/edit/edl";
 import { fidelityReport } from "@clipzy/models/fidelity";
 import type { ColorProfile } from "@clipzy/models/video/lab";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
-import { ProcessError, runTool } from "@clipzy/platform/process";
+import { ProcessError } from "@clipzy/platform/process";
 import { StageInputError } from "@clipzy/platform/stage-worker";
 import { intermediateSize, proxyEdl } from "../domain/proxy.js";
 
@@ -71,7 +71,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
     let size = { width: p.edl.source.width, height: p.edl.source.height };
     if (small) {
       input = join(dir, "intermediate.mov");
-      await proxyStep(() => runTool("ffmpeg", intermediateArgs(source, small, input), { signal: p.signal }));
+      await proxyStep(() => runFfmpeg(intermediateArgs(source, small, input), { signal: p.signal }));
       size = small;
       intermediate = (performance.now() - started) / 1000;
     }
