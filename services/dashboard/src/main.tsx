@@ -87,8 +87,7 @@ function App() {
             }}
           />
         ) : job ? (
-          // one component per job: moving from one job's page to another's keeps nothing of the first
-          <JobPage key={job[1]} jobId={job[1]} />
+          <JobPage jobId={job[1]} />
         ) : (
           <div class="home">
             <NewJob />

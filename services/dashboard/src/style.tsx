@@ -214,3 +214,55 @@ export function StyleDna(props: {
     </section>
   );
 }
+
+/** The fidelity report (requested / achieved / difference / verdict), drawn from whatever shape it has. */
+export function Fidelity({ report }: { report: unknown }) {
+  const r = report as Record<string, unknown>;
+  const fields = (r.fields ?? r.per_field ?? r) as unknown;
+  const rows: [string, Record<string, unknown>][] = Array.isArray(fields)
+    ? fields.map((f, i) => [String((f as Record<string, unknown>).field ?? i), f as Record<string, unknown>])
+    : (Object.entries(fields as Record<string, unknown>).filter(([, v]) => v && typeof v === "object") as [
+        string,
+        Record<string, unknown>,
+      ][]);
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const scalars = Object.entries(r).filter(([, v]) => v === null || typeof v !== "object");
+  return (
+    <section class="card fidelity" data-testid="fidelity">
+      <h2>Fidelity</h2>
+      {scalars.length > 0 && (
+        <dl class="facts">
+          {scalars.map(([k, v]) => (
+            <>
+              <dt key={`k${k}`}>{k}</dt>
+              <dd key={`v${k}`}>{cell(v)}</dd>
+            </>
+          ))}
+        </dl>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>field</th>
+            <th>requested</th>
+            <th>achieved</th>
+            <th>difference</th>
+            <th>verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(([name, f]) => (
+            <tr key={name} class={String(f.verdict ?? "")}>
+              <td>{name}</td>
+              <td>{cell(f.requested)}</td>
+              <td>{cell(f.achieved)}</td>
+              <td>{cell(f.difference)}</td>
+              <td>{cell(f.verdict)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
