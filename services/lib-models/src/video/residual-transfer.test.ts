@@ -44,7 +44,8 @@ describe("the closed loop's colour re-solve", () => {
   });
 
   it.each([
-    ["more contrast, crushed shadows, warmer", { contrast: 25, shadows: -20, temperature: 18 }],
+    // contrast +12 on the calibrated scale is a ×1.3 L* IQR, more than +25 was on the old one
+    ["more contrast, crushed shadows, warmer", { contrast: 12, shadows: -20, temperature: 18 }],
     [
       "flatter, lifted shadows, desaturated, greener",
       { contrast: -30, shadows: 25, saturation: -35, tint: -20 },
