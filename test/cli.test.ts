@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type StageHandler, StageInputError } from "@clipzy/platform/stage-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEngine, type TestEngine } from "./support/engine.js";
+import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
+import { previewHooks, removePreview, storedPreview } from "./support/preview.js";
 import { closedPort, startHoldingProxy } from "./support/proxy.js";
 import { sleep, waitFor } from "./support/wait.js";
 
@@ -49,22 +50,32 @@ describe("the clipzy CLI against the embedded engine", () => {
   let runJobId = "";
   /** While set, style_application waits for it: a job that stays running as long as a test needs. */
   let hold: Promise<void> | undefined;
+  /** While set, the final encode (rendering) of each job waits for it: the preview exists, the job runs. */
+  let beforeRender: ((jobId: string) => Promise<void>) | undefined;
   const env = () => ({ CLIPZY_URL: `http://127.0.0.1:${engine.port}`, HOME: home, XDG_STATE_HOME: "" });
   const clipzy = (args: string[], how: "npx" | "bin" = "bin", extra: Record<string, string> = {}) =>
     collect(start(args, { ...env(), ...extra }, how));
 
   beforeAll(async () => {
+    // every job makes its early preview during style_application (support/preview.ts)
+    const preview = previewHooks({
+      dataDir: () => engine.dataDir,
+      beforeRender: (jobId) => beforeRender?.(jobId),
+    }).wrapHandler!;
     engine = await startTestEngine(
       {},
       {
         wrapHandler: (stage, handler): StageHandler =>
-          stage !== "style_application"
-            ? handler
-            : async (task, ctx) => {
-                if (failStyleApplication) throw new StageInputError("simulated: this edit cannot be made");
-                await hold;
-                return handler(task, ctx);
-              },
+          preview(
+            stage,
+            stage !== "style_application"
+              ? handler
+              : async (task, ctx) => {
+                  if (failStyleApplication) throw new StageInputError("simulated: this edit cannot be made");
+                  await hold;
+                  return handler(task, ctx);
+                },
+          ),
       },
     );
     dir = await fixtureDir(engine.dataDir);
@@ -191,6 +202,94 @@ describe("the clipzy CLI against the embedded engine", () => {
     const gone = await clipzy(["jobs", "export", "job_doesnotexist1", "--format", "otio"]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("job_doesnotexist1");
+  });
+
+  it("`clipzy run --preview` saves the preview while the job runs, then the job goes on to its output", async () => {
+    const saved = join(dir, "early.preview.mp4");
+    const out = join(dir, "with-preview.mp4");
+    let renderingJob = "";
+    // the final encode waits until the CLI has saved the preview: it was saved while the job ran
+    beforeRender = async (jobId) => {
+      renderingJob = jobId;
+      await waitFor(
+        "the CLI to save the preview",
+        () =>
+          stat(saved).then(
+            () => true,
+            () => false,
+          ),
+        { timeoutMs: 60_000 },
+      );
+    };
+    try {
+      const r = await clipzy([
+        "run",
+        source,
+        "--template",
+        template,
+        "--quality",
+        "low",
+        "--out",
+        out,
+        "--preview",
+        saved,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const jobId = /job (job_\w+) in/.exec(r.stdout)![1];
+      expect(jobId).toBe(renderingJob);
+      // noted before rendering ended, then the job went on
+      const note = r.stderr.indexOf(`preview: ${saved}`);
+      expect(note, r.stderr).toBeGreaterThan(-1);
+      expect(r.stderr.slice(note)).toMatch(/while the job runs; the final encode goes on[\s\S]*✓ rendering/);
+      expect(r.stdout).toMatch(
+        new RegExp(`^preview: ${saved} \\([\\d.]+ \\w?B, saved while the job ran\\)$`, "m"),
+      );
+      const stored = await storedPreview(engine.dataDir, jobId);
+      expect(stored).not.toBeNull();
+      expect((await readFile(saved)).equals(stored!)).toBe(true);
+      expect(await stat(`${saved}.part`).catch(() => null)).toBeNull();
+      expect((await probe(out)).frames).toBeGreaterThan(25);
+
+      // `clipzy jobs preview` saves it again, after the job (--json says where)
+      const again = join(dir, "again.preview.mp4");
+      const j = await clipzy(["--json", "jobs", "preview", jobId, "--out", again]);
+      expect(j.code, j.stderr).toBe(0);
+      expect(JSON.parse(j.stdout)).toEqual({ job_id: jobId, file: again, bytes: stored!.length });
+      expect((await readFile(again)).equals(stored!)).toBe(true);
+    } finally {
+      beforeRender = undefined;
+    }
+  });
+
+  it("a job that completes without a preview: the output is written, then the engine's reason and exit 1", async () => {
+    const saved = join(dir, "none.preview.mp4");
+    const out = join(dir, "without-preview.mp4");
+    beforeRender = (jobId) => removePreview(engine.dataDir, jobId);
+    try {
+      const r = await clipzy(["run", source, "--quality", "low", "--out", out, "--preview", saved]);
+      expect(r.code, r.stderr).toBe(1);
+      const jobId = /job (job_\w+) in/.exec(r.stdout)![1];
+      expect(r.stdout).toContain(`output: ${out}`);
+      expect(r.stderr).toContain(
+        `clipzy: no preview: job ${jobId} completed without a preview; its output is at GET /jobs/${jobId}/output`,
+      );
+      expect(await stat(saved).catch(() => null)).toBeNull();
+      expect((await probe(out)).frames).toBeGreaterThan(25);
+      const direct = await clipzy(["jobs", "preview", jobId]);
+      expect(direct.code).toBe(1);
+      expect(direct.stderr).toContain(`clipzy: no preview: job ${jobId} completed without a preview`);
+    } finally {
+      beforeRender = undefined;
+    }
+    // a style_only job renders no video: the engine says so, exit 1
+    const videoId = (await engine.api("/api/v1/videos")).body.videos[0].video_id;
+    const styleOnly = await engine.api(
+      "/api/v1/jobs",
+      json({ video_id: videoId, config: { mode: "style_only" } }),
+    );
+    const none = await clipzy(["jobs", "preview", styleOnly.body.data.job_id]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^clipzy: no preview: job job_\w+ is a style_only job: .* renders no video/m);
   });
 
   it("a failed job exits with its own code and the job's error", async () => {

@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { type FidelityReport, FidelityReportSchema } from "@clipzy/contracts";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
-import { fixtureDir, makeClip } from "./support/media.js";
+import { fixtureDir, makeClip, probe } from "./support/media.js";
+import { gate, previewHooks, standInPreview, storedPreview } from "./support/preview.js";
 import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -46,9 +48,23 @@ describe("the dashboard in headless Chromium", () => {
   const requests: string[] = [];
   const problems: string[] = [];
   const refused: string[] = [];
+  /** The preview test's source video: its job is held before its preview and before its final encode. */
+  let heldVideo = "";
+  let previewJob = "";
+  const previewGate = gate();
+  const renderGate = gate();
+  const isHeld = (task: { source?: { storageKey: string } }) =>
+    heldVideo !== "" && task.source?.storageKey.startsWith(`videos/${heldVideo}/`);
 
   beforeAll(async () => {
-    engine = await startTestEngine({ API_KEYS: `${TOKEN}:acme` });
+    engine = await startTestEngine(
+      { API_KEYS: `${TOKEN}:acme` },
+      previewHooks({
+        dataDir: () => engine.dataDir,
+        beforePreview: (_id, task) => (isHeld(task) ? previewGate.wait : undefined),
+        beforeRender: (_id, task) => (isHeld(task) ? renderGate.wait : undefined),
+      }),
+    );
     base = `http://127.0.0.1:${engine.port}`;
     const dir = await fixtureDir(engine.dataDir);
     source = await makeClip(join(dir, "holiday.mp4"), { seconds: 3 });
@@ -83,6 +99,8 @@ describe("the dashboard in headless Chromium", () => {
     });
   }, 120_000);
   afterAll(async () => {
+    previewGate.open();
+    renderGate.open();
     await browser?.close();
     await engine?.cleanup();
   });
@@ -197,6 +215,124 @@ describe("the dashboard in headless Chromium", () => {
     expect(range.status).toBe(206); // what the player uses
   }, 240_000); // its waits allow 90 s each: a loaded machine reports where it got stuck, not the test's timeout
 
+  it("plays the preview while the final encode runs, then the output; the fidelity view draws the real report", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const form = new FormData();
+    form.set("file", new Blob([await readFile(source)]), "preview-source.mp4");
+    const up = await fetch(`${base}/api/v1/videos/upload`, { method: "POST", body: form, headers: auth });
+    heldVideo = (await up.json()).data.video_id;
+    const created = await fetch(`${base}/api/v1/jobs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        video_id: heldVideo,
+        template_video_id: templateId,
+        config: { quality: "low" },
+      }),
+    });
+    previewJob = (await created.json()).data.job_id;
+    const jobState = async () =>
+      (await (await fetch(`${base}/api/v1/jobs/${previewJob}`, { headers: auth })).json()).data;
+    await waitFor(
+      "the job at style_application",
+      async () => (await jobState()).current_stage === "style_application",
+      60_000,
+    );
+    await page.goto(`${base}/dashboard#/jobs/${previewJob}`, { waitUntil: "networkidle0" });
+    // no proxy yet: the engine's own sentence
+    expect(await waitText(page, "[data-testid=preview-waiting]", /has no preview yet/)).toContain(previewJob);
+
+    // the proxy exists, the final encode is held: the page finds it on its own and plays it
+    previewGate.open();
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
+        return v && v.readyState >= 2 && v.currentTime > 0 && !v.paused;
+      },
+      { timeout: 90_000 },
+    );
+    expect((await jobState()).status).toBe("processing");
+    // no output yet, and nothing of the job whose page was open before
+    for (const part of ["player", "style-dna", "fidelity"])
+      expect(await page.$(`[data-testid=${part}]`), part).toBeNull();
+    const shown = await page.$eval("[data-testid=preview]", (v) => {
+      const e = v as HTMLVideoElement;
+      return { src: e.src, width: e.videoWidth, height: e.videoHeight, duration: e.duration, muted: e.muted };
+    });
+    // the real loop's rounds and the stand-in each replace the proxy: the version counts them
+    const [, shownVersion] = shown.src.match(/&v=(\d+)$/) ?? [];
+    expect(shown.src).toBe(
+      `${base}/api/v1/jobs/${previewJob}/preview?access_token=${TOKEN}&v=${shownVersion}`,
+    );
+    expect(shown.muted).toBe(true);
+    const stored = await storedPreview(engine.dataDir, previewJob);
+    const proxyFile = join(engine.dataDir, "fixtures", "shown-preview.mp4");
+    await writeFile(proxyFile, stored!);
+    const proxy = await probe(proxyFile);
+    expect([shown.width, shown.height]).toEqual([proxy.width, proxy.height]);
+    expect(shown.duration).toBeCloseTo(proxy.duration, 0);
+    expect(
+      await page.$eval("[data-testid=percent]", (e) => Number.parseInt(e.textContent ?? "", 10)),
+    ).toBeLessThan(100);
+    // a later round replaces the proxy: the page notices and plays the new one
+    const round2 = await standInPreview(engine.dataDir, previewJob, 2);
+    await writeFile(proxyFile, round2);
+    const next = await probe(proxyFile);
+    expect([next.width, next.height]).not.toEqual([proxy.width, proxy.height]);
+    await page.waitForFunction(
+      (w: number, seen: number) => {
+        const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
+        return (
+          Number(v?.getAttribute("data-version")) > seen &&
+          v!.readyState >= 2 &&
+          v!.videoWidth === w &&
+          !v!.paused
+        );
+      },
+      { timeout: 90_000 },
+      next.width,
+      Number(shownVersion),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-preview.png"), fullPage: true });
+    expect((await jobState()).status).toBe("processing"); // held before its final encode all along
+
+    // the final encode runs: the output's player takes the preview's place
+    renderGate.open();
+    await page.waitForSelector("[data-testid=player]", { timeout: 90_000 });
+    await page.waitForFunction(() => !document.querySelector("[data-testid=preview-card]"), {
+      timeout: 10_000,
+    });
+
+    // the fidelity view of the real report: colour share, rounds, the verdicts coloured
+    const result = (await (await fetch(`${base}/api/v1/jobs/${previewJob}/result`, { headers: auth })).json())
+      .data;
+    const report = FidelityReportSchema.parse(result.fidelity);
+    await page.waitForSelector("[data-testid=fidelity]");
+    await expectFidelityDrawn(page, report);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-fidelity.png"), fullPage: true });
+
+    // the same view of that report with rounds and an unreachable field (what the loop reports)
+    const withLoop = reportWithRounds(report);
+    const second = await browser.newPage();
+    try {
+      await second.setViewport({ width: 1280, height: 900 });
+      await second.evaluateOnNewDocument((t: string) => sessionStorage.setItem("clipzy.token", t), TOKEN);
+      await second.setRequestInterception(true);
+      second.on("request", async (r) => {
+        if (new URL(r.url()).pathname !== `/api/v1/jobs/${previewJob}/result`) return r.continue();
+        const real = await (await fetch(r.url(), { headers: auth })).json();
+        real.data.fidelity = withLoop;
+        await r.respond({ status: 200, contentType: "application/json", body: JSON.stringify(real) });
+      });
+      await second.goto(`${base}/dashboard#/jobs/${previewJob}`, { waitUntil: "networkidle0" });
+      await second.waitForSelector("[data-testid=fidelity] [data-testid=rounds]");
+      await expectFidelityDrawn(second, withLoop);
+      await second.screenshot({ path: join(ARTIFACTS, "dashboard-fidelity-rounds.png"), fullPage: true });
+    } finally {
+      await second.close();
+    }
+  }, 360_000); // the real closed loop renders its proxies before the first one plays: 90 s waits on a loaded machine
+
   it("cancels from the list and shows the API's message for an error", async () => {
     const videos = await (
       await fetch(`${base}/api/v1/videos`, { headers: { authorization: `Bearer ${TOKEN}` } })
@@ -227,10 +363,15 @@ describe("the dashboard in headless Chromium", () => {
     const foreign = requests.filter((u) => !u.startsWith("data:") && new URL(u).origin !== base);
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
-    // the only refusals: the first load before the token (jobs and videos lists), and the unknown job
-    // asked for on purpose
+    // the only refusals: the first load before the token (jobs and videos lists), the unknown job
+    // asked for on purpose, and the preview asked for before it existed
     expect(new Set(refused)).toEqual(
-      new Set(["401 /api/v1/jobs", "401 /api/v1/videos", "404 /api/v1/jobs/job_doesnotexist1"]),
+      new Set([
+        "401 /api/v1/jobs",
+        "401 /api/v1/videos",
+        "404 /api/v1/jobs/job_doesnotexist1",
+        `404 /api/v1/jobs/${previewJob}/preview`,
+      ]),
     );
   });
 
@@ -254,3 +395,109 @@ describe("the dashboard in headless Chromium", () => {
     expect(missing.body.error.code).toBe("video_not_found");
   });
 });
+
+const VERDICTS = ["within", "outside", "unreachable", "not_applied", "unmeasured"] as const;
+const share = (x: number | null) => (x === null ? "—" : `${Math.round(x * 100)}%`);
+const counts = (verdicts: readonly string[]) =>
+  Object.fromEntries(VERDICTS.map((v) => [v, verdicts.filter((x) => x === v).length]).filter(([, n]) => n));
+
+/**
+ * Checks that the page's fidelity view shows `report`: the colour share of the way, the summary
+ * counts, each round (what changed, its colour share, its verdict counts), each field's verdict
+ * coloured by what it means and an unreachable one's reason.
+ */
+async function expectFidelityDrawn(page: Page, report: FidelityReport): Promise<void> {
+  const view = await page.$eval("[data-testid=fidelity]", (el) => ({
+    share: el.querySelector("[data-testid=colour-share-value]")?.textContent,
+    summary: Object.fromEntries(
+      [...el.querySelectorAll("[data-testid=summary] [data-count]")].map((c) => [
+        c.getAttribute("data-count"),
+        Number.parseInt(c.textContent ?? "", 10),
+      ]),
+    ),
+    rounds: [...el.querySelectorAll("[data-round]")].map((r) => ({
+      round: Number(r.getAttribute("data-round")),
+      changed: r.querySelector("[data-testid=changed]")?.textContent,
+      share: r.querySelector("[data-testid=round-share]")?.textContent,
+      counts: Object.fromEntries(
+        [...r.querySelectorAll("[data-count]")].map((c) => [
+          c.getAttribute("data-count"),
+          Number.parseInt(c.textContent ?? "", 10),
+        ]),
+      ),
+    })),
+    noRounds: el.querySelector("[data-testid=no-rounds]") !== null,
+    fields: [...el.querySelectorAll("tr[data-field]")].map((tr) => {
+      const badge = tr.querySelector(".verdict")!;
+      return {
+        field: tr.getAttribute("data-field"),
+        verdict: badge.getAttribute("data-verdict"),
+        colour: getComputedStyle(badge).color,
+        reason: tr.querySelector(".reason")?.textContent ?? null,
+      };
+    }),
+  }));
+  expect(view.share).toBe(share(report.colour.share_of_the_way));
+  expect(view.summary).toEqual(counts(VERDICTS.flatMap((v) => Array(report.summary[v]).fill(v))));
+  expect(view.noRounds).toBe(report.rounds.length === 0);
+  expect(view.rounds).toEqual(
+    report.rounds.map((r) => ({
+      round: r.round,
+      changed: r.changed.length ? `changed: ${r.changed.join(", ")}` : "the plan as first made",
+      share: share(r.colour_share),
+      counts: counts(r.fields.map((f) => f.verdict)),
+    })),
+  );
+  expect(view.fields.map((f) => [f.field, f.verdict, f.reason])).toEqual(
+    report.fields.map((f) => [f.field, f.verdict, f.reason]),
+  );
+  // one colour per verdict: different verdicts never look the same
+  const colourOf = new Map<string, Set<string>>();
+  for (const f of view.fields)
+    colourOf.set(f.verdict!, (colourOf.get(f.verdict!) ?? new Set()).add(f.colour));
+  for (const c of colourOf.values()) expect(c.size).toBe(1);
+  const distinct = new Set([...colourOf.values()].map((c) => [...c][0]));
+  expect(distinct.size).toBe(colourOf.size);
+}
+
+/**
+ * The real report as the closed loop will make it, for the view's test until the loop lands (a
+ * report that already has rounds is kept as it is): round 1 measured the plan as first made with
+ * the colour 15 points short and every within field outside; round 2 changed the colour and the
+ * gain and measured the final figures. The first applied field that is not text becomes
+ * `unreachable` with a reason. Valid by the contract's schema.
+ */
+function reportWithRounds(real: FidelityReport): FidelityReport {
+  if (real.rounds.length > 0) return real;
+  const report = structuredClone(real);
+  const target = report.fields.find((f) => f.applied && typeof f.requested === "number");
+  if (target) {
+    report.summary[target.verdict]--;
+    target.verdict = "unreachable";
+    target.reason = "it would need more limiting than the engine allows (a test report)";
+    report.summary.unreachable++;
+  }
+  const applied = report.fields.filter((f) => f.applied);
+  const final = report.colour.share_of_the_way;
+  report.rounds = [
+    {
+      round: 1,
+      measured_on: { width: 160, height: 90, frames: 24 },
+      changed: [],
+      colour_share: final === null ? null : final - 0.15,
+      fields: applied.map((f) => ({
+        field: f.field,
+        achieved: f.achieved,
+        verdict: f.verdict === "within" ? "outside" : f.verdict,
+      })),
+    },
+    {
+      round: 2,
+      measured_on: { width: 160, height: 90, frames: 24 },
+      changed: ["color residual", "gain +3.2 dB"],
+      colour_share: final,
+      fields: applied.map((f) => ({ field: f.field, achieved: f.achieved, verdict: f.verdict })),
+    },
+  ];
+  return FidelityReportSchema.parse(report);
+}

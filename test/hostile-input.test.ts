@@ -188,6 +188,7 @@ describe("hostile strings in every path and body field get a 4xx, and the engine
       ["OPTIONS", "/api/v1/jobs", "GET, POST, HEAD"],
       ["GET", `/api/v1/jobs/${jobId}/cancel`, "POST"],
       ["POST", `/api/v1/jobs/${jobId}/timeline.otio`, "GET, HEAD"],
+      ["DELETE", `/api/v1/jobs/${jobId}/preview`, "GET, HEAD"],
     ];
     for (const [method, path, allow] of cases) {
       for (const headers of [auth, {}]) {

@@ -8,6 +8,8 @@ export interface FollowOptions {
   /** Ctrl-C cancels the job (after asking, when interactive); otherwise it only stops following. */
   cancelOnInterrupt: boolean;
   interactive: boolean;
+  /** Told each state of the job as its events arrive. */
+  onJob?: (job: JobResponse) => void;
 }
 
 /** Asks on the terminal; a second Ctrl-C at the question counts as yes. */
@@ -69,6 +71,7 @@ export async function followJob(client: ClipzyClient, jobId: string, o: FollowOp
   try {
     for await (const e of followJobEvents(client, jobId, { signal: stop.signal })) {
       last = e.job;
+      o.onJob?.(e.job);
       if (!asking) bar.update(e.job);
     }
   } catch (err) {

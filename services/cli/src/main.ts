@@ -26,6 +26,7 @@ import {
   timelineFormatOf,
   uploadFile,
 } from "./media.js";
+import { downloadPreview, previewSaver } from "./preview.js";
 import { createProgress, type Progress } from "./progress.js";
 
 const env = loadEnv();
@@ -98,6 +99,7 @@ interface RunOptions {
   duration?: number;
   out?: string;
   timeline?: string;
+  preview?: string;
   webhook?: string;
   chunkSize?: number;
 }
@@ -126,6 +128,10 @@ program
     "--timeline <file>",
     "also write the edit as a timeline for an editor: .otio, .fcpxml (or .xml) or .edl",
   )
+  .option(
+    "--preview <file.mp4>",
+    "also save the early preview (a low-resolution proxy of the edit) as soon as it exists, while the job runs",
+  )
   .option("--webhook <url>", "a webhook for the job's terminal event")
   .option(
     "--chunk-size <bytes>",
@@ -135,7 +141,9 @@ program
   .addHelpText(
     "after",
     "\nCtrl-C while the job runs cancels it (after asking, on a terminal); during the upload it stops\n" +
-      "the upload, and running the same command again resumes it where it stopped.",
+      "the upload, and running the same command again resumes it where it stopped.\n" +
+      "--preview: saved once the first proxy exists, and the last one again once the job completed;\n" +
+      "a job that completes without one still writes the output, then exits 1 saying why.",
   )
   .action(
     action(async (ctx, source: string, o: RunOptions) => {
@@ -162,28 +170,45 @@ program
         }),
       );
       ctx.progress.note(`job ${job.job_id} queued`);
-      await followJob(ctx.client, job.job_id, {
-        progress: ctx.progress,
-        cancelOnInterrupt: true,
-        interactive: ctx.env.interactive,
-      });
+      const saver = o.preview ? previewSaver(ctx.client, job.job_id, o.preview, ctx) : null;
+      try {
+        await followJob(ctx.client, job.job_id, {
+          progress: ctx.progress,
+          cancelOnInterrupt: true,
+          interactive: ctx.env.interactive,
+          onJob: (j) => saver?.seen(j),
+        });
+      } finally {
+        await saver?.stop();
+      }
       const size = await download(ctx.client, job.job_id, out);
       if (timeline) await downloadTimeline(ctx.client, job.job_id, timeline.format, timeline.file);
+      // after the output: a job without a preview has still delivered, and then says why (exit 1)
+      const preview = saver ? await saver.finish().catch((err: unknown) => err as CliError) : null;
       const result = await unwrap(
         ctx.client.api.GET("/jobs/{job_id}/result", { params: { path: { job_id: job.job_id } } }),
       );
+      const saved = preview && !(preview instanceof Error) ? preview : null;
       if (ctx.json)
-        return printJson({
+        printJson({
           ...result,
           output_file: out,
           ...(timeline ? { timeline_file: timeline.file } : {}),
+          ...(saved ? { preview_file: o.preview } : {}),
         });
-      print(
-        `output: ${out} (${bytes(size)}), job ${job.job_id} in ${seconds(result.processing_time_seconds)}`,
-      );
-      if (timeline) print(`timeline: ${timeline.file} (${timeline.format})`);
-      if (result.edit) print(editSummary(result.edit));
-      if (result.style_json) print(styleSummary(result.style_json));
+      else {
+        print(
+          `output: ${out} (${bytes(size)}), job ${job.job_id} in ${seconds(result.processing_time_seconds)}`,
+        );
+        if (timeline) print(`timeline: ${timeline.file} (${timeline.format})`);
+        if (saved)
+          print(
+            `preview: ${o.preview} (${bytes(saved.bytes)}${saved.early ? ", saved while the job ran" : ""})`,
+          );
+        if (result.edit) print(editSummary(result.edit));
+        if (result.style_json) print(styleSummary(result.style_json));
+      }
+      if (preview instanceof Error) throw preview;
     }),
   );
 
@@ -310,6 +335,22 @@ jobs
       const size = await downloadTimeline(ctx.client, id, o.format, out);
       if (ctx.json) return printJson({ job_id: id, format: o.format, file: out, bytes: size });
       print(`timeline: ${out} (${o.format}, ${bytes(size)})`);
+    }),
+  );
+
+jobs
+  .command("preview")
+  .description(
+    "the early preview of a job: the last low-resolution proxy of its edit, while it runs or after",
+  )
+  .argument("<job_id>")
+  .option("--out <file.mp4>", "where to write it (default <job_id>.preview.mp4)")
+  .action(
+    action(async (ctx, id: string, o: { out?: string }) => {
+      const out = o.out ?? `${id}.preview.mp4`;
+      const size = await downloadPreview(ctx.client, id, out);
+      if (ctx.json) return printJson({ job_id: id, file: out, bytes: size });
+      print(`preview: ${out} (${bytes(size)})`);
     }),
   );
 

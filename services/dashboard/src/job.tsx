@@ -1,11 +1,13 @@
 import { type JobDetailResponse, type JobResponse, unwrap, type WebhookDelivery } from "@clipzy/client";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { client, mediaUrl, messageOf } from "./api.js";
+import { Fidelity } from "./fidelity.js";
 import { seconds } from "./format.js";
 import { grabFrames, palette } from "./frames.js";
 import { StageProgress, StatusLine } from "./jobs.js";
 import { useLiveJob } from "./live.js";
-import { Fidelity, StyleDna } from "./style.js";
+import { PreviewPlayer } from "./preview.js";
+import { StyleDna } from "./style.js";
 
 const FRACTIONS = [0.15, 0.5, 0.85] as const;
 
@@ -188,8 +190,6 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
     );
   }, [completed]);
   const strips = useStrips(job, completed);
-  // `fidelity` is not in every engine's document yet: drawn when the result carries it.
-  const extra = result as (JobDetailResponse & { fidelity?: unknown }) | undefined;
   const byLabel = (l: string) => strips.find((s) => s.label === l)?.frames;
   const palettes = ["template", "source", "output"]
     .map((l) => ({ label: l, frames: byLabel(l) }))
@@ -214,6 +214,7 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
         </p>
         {(error || resultError) && <p class="error">{error ?? resultError}</p>}
       </section>
+      <PreviewPlayer job={job} />
       {completed && result?.output_video_url !== null && (
         <section class="card player">
           <h2>Output</h2>
@@ -250,7 +251,7 @@ function LoadedJob({ initial }: { initial: JobResponse }) {
         </section>
       )}
       {result?.style_json && <StyleDna style={result.style_json} edit={result.edit} palettes={palettes} />}
-      {extra?.fidelity ? <Fidelity report={extra.fidelity} /> : null}
+      {result?.fidelity ? <Fidelity report={result.fidelity} /> : null}
     </div>
   );
 }

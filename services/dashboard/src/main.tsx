@@ -87,7 +87,8 @@ function App() {
             }}
           />
         ) : job ? (
-          <JobPage jobId={job[1]} />
+          // one component per job: moving from one job's page to another's keeps nothing of the first
+          <JobPage key={job[1]} jobId={job[1]} />
         ) : (
           <div class="home">
             <NewJob />

@@ -15,7 +15,7 @@ declare global {
  * Media a browser's <video> element loads (it cannot send headers): for these GETs the token may
  * also come as `?access_token=`. Nowhere else, so tokens stay out of ordinary URLs and logs.
  */
-const MEDIA = /^\/(?:jobs\/[^/]+\/output|videos\/[^/]+\/content)$/;
+const MEDIA = /^\/(?:jobs\/[^/]+\/(?:output|preview)|videos\/[^/]+\/content)$/;
 
 /**
  * Bearer tokens mapped to tenants. With no tokens configured the engine is open and single

@@ -120,9 +120,15 @@ const link = (operationId: string, param: string, pointer: string): Json => ({
 /** Links to every operation on `/jobs/{job_id}…` from a body that has the job id at `pointer`. */
 const jobLinks = (pointer: string): Record<string, Json> =>
   Object.fromEntries(
-    ["getJob", "getJobResult", "cancelJob", "getJobOutput", "streamJobEvents", "listWebhookDeliveries"].map(
-      (id) => [id, link(id, "job_id", pointer)],
-    ),
+    [
+      "getJob",
+      "getJobResult",
+      "cancelJob",
+      "getJobOutput",
+      "getJobPreview",
+      "streamJobEvents",
+      "listWebhookDeliveries",
+    ].map((id) => [id, link(id, "job_id", pointer)]),
   );
 
 const videoLinks = (pointer: string): Record<string, Json> => ({
@@ -156,7 +162,8 @@ const ACCESS_TOKEN: Json = {
   required: false,
   description:
     "The bearer token, for a `<video>` element or link that cannot send an Authorization header. " +
-    "Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/videos/{video_id}/content`).",
+    "Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/jobs/{job_id}/preview`, " +
+    "`/videos/{video_id}/content`).",
   schema: { type: "string" },
 };
 
@@ -710,6 +717,24 @@ const OPERATIONS: Op[] = [
     parameters: [JOB_ID, RANGE, ACCESS_TOKEN],
     responses: rangedMedia(["video/mp4"], "The rendered file"),
     errors: { 404: ["job_not_found", "not_found"], 409: ["job_not_completed"] },
+  },
+  {
+    method: "get",
+    path: "/jobs/{job_id}/preview",
+    tag: "Jobs",
+    operationId: "getJobPreview",
+    summary: "Download the early preview (a low-resolution proxy of the edit)",
+    description:
+      "Before the final encode, the engine renders low-resolution proxies of the planned edit, " +
+      "re-measures them and corrects the plan (the rounds of `fidelity`). The last proxy is served " +
+      "here as soon as it exists, while the job is still `processing`, and stays after it completes; " +
+      "each round replaces it (`Cache-Control: no-store`; a player may add a query of its own, which is " +
+      "ignored, to load a replaced proxy afresh). A single HTTP `Range` is honoured (206). " +
+      "Before the first proxy exists: 404 `not_found` with a sentence saying why and `details` " +
+      "(`job_id`, `status`, `current_stage`); a `style_only` job renders no video and never has one.",
+    parameters: [JOB_ID, RANGE, ACCESS_TOKEN],
+    responses: rangedMedia(["video/mp4"], "The last proxy"),
+    errors: { 404: ["job_not_found", "not_found"] },
   },
   {
     method: "get",

@@ -16,12 +16,14 @@ import { requireId } from "../http/ids.js";
 import { jsonBody } from "../http/json-body.js";
 import { sendRange } from "../http/range.js";
 import { idempotencyKeyOf, JobCreateBody, PageQuery, parse } from "../http/validation.js";
+import { jobPreviewRoute } from "./preview.js";
 import { timelineExport } from "./timeline.js";
 
 /** The job routes, added to `r` (whose id parameters are checked); a status read is the first. */
 export function jobRoutes(r: Router, b: Backends): void {
   jobStateRoutes(r, b);
   jobDownloadRoutes(r, b);
+  jobPreviewRoute(r, b, jobReader(b));
   jobEventRoutes(r, b);
 }
 

@@ -205,6 +205,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the early preview (a low-resolution proxy of the edit)
+         * @description Before the final encode, the engine renders low-resolution proxies of the planned edit, re-measures them and corrects the plan (the rounds of `fidelity`). The last proxy is served here as soon as it exists, while the job is still `processing`, and stays after it completes; each round replaces it (`Cache-Control: no-store`; a player may add a query of its own, which is ignored, to load a replaced proxy afresh). A single HTTP `Range` is honoured (206). Before the first proxy exists: 404 `not_found` with a sentence saying why and `details` (`job_id`, `status`, `current_stage`); a `style_only` job renders no video and never has one.
+         */
+        get: operations["getJobPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{job_id}/result": {
         parameters: {
             query?: never;
@@ -2108,7 +2128,7 @@ export interface operations {
     getJobOutput: {
         parameters: {
             query?: {
-                /** @description The bearer token, for a `<video>` element or link that cannot send an Authorization header. Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/videos/{video_id}/content`). */
+                /** @description The bearer token, for a `<video>` element or link that cannot send an Authorization header. Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/jobs/{job_id}/preview`, `/videos/{video_id}/content`). */
                 access_token?: string;
             };
             header?: {
@@ -2146,6 +2166,59 @@ export interface operations {
             401: components["responses"]["Error401_unauthorized"];
             404: components["responses"]["Error404_job_not_found_not_found"];
             409: components["responses"]["Error409_job_not_completed"];
+            /** @description The range is outside the file (`Content-Range: bytes *\/size`, no body). */
+            416: {
+                headers: {
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            429: components["responses"]["Error429_rate_limited"];
+            500: components["responses"]["Error500_internal"];
+            503: components["responses"]["Error503_unavailable"];
+        };
+    };
+    getJobPreview: {
+        parameters: {
+            query?: {
+                /** @description The bearer token, for a `<video>` element or link that cannot send an Authorization header. Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/jobs/{job_id}/preview`, `/videos/{video_id}/content`). */
+                access_token?: string;
+            };
+            header?: {
+                /** @description e.g. `bytes=0-1023`. */
+                Range?: string;
+            };
+            path: {
+                /** @description The job's id. */
+                job_id: components["schemas"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The last proxy, whole. */
+            200: {
+                headers: {
+                    "Accept-Ranges"?: "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description The requested range. */
+            206: {
+                headers: {
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            401: components["responses"]["Error401_unauthorized"];
+            404: components["responses"]["Error404_job_not_found_not_found"];
             /** @description The range is outside the file (`Content-Range: bytes *\/size`, no body). */
             416: {
                 headers: {
@@ -2460,7 +2533,7 @@ export interface operations {
     getVideoContent: {
         parameters: {
             query?: {
-                /** @description The bearer token, for a `<video>` element or link that cannot send an Authorization header. Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/videos/{video_id}/content`). */
+                /** @description The bearer token, for a `<video>` element or link that cannot send an Authorization header. Accepted only on the media endpoints (`/jobs/{job_id}/output`, `/jobs/{job_id}/preview`, `/videos/{video_id}/content`). */
                 access_token?: string;
             };
             header?: {
