@@ -6,7 +6,7 @@ import { type StageHandler, StageInputError } from "@clipzy/platform/stage-worke
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
-import { previewHooks, removePreview, storedPreview } from "./support/preview.js";
+import { previewHooks, storedPreview } from "./support/preview.js";
 import { closedPort, startHoldingProxy } from "./support/proxy.js";
 import { sleep, waitFor } from "./support/wait.js";
 
@@ -57,9 +57,8 @@ describe("the clipzy CLI against the embedded engine", () => {
     collect(start(args, { ...env(), ...extra }, how));
 
   beforeAll(async () => {
-    // every job makes its early preview during style_application (support/preview.ts)
+    // a templated job's closed loop stores its early preview during style_application
     const preview = previewHooks({
-      dataDir: () => engine.dataDir,
       beforeRender: (jobId) => beforeRender?.(jobId),
     }).wrapHandler!;
     engine = await startTestEngine(
@@ -264,7 +263,10 @@ describe("the clipzy CLI against the embedded engine", () => {
   it("a job that completes without a preview: the output is written, then the engine's reason and exit 1", async () => {
     const saved = join(dir, "none.preview.mp4");
     const out = join(dir, "without-preview.mp4");
-    beforeRender = (jobId) => removePreview(engine.dataDir, jobId);
+    // no template: nothing for the closed loop to correct, so no proxy is rendered
+    beforeRender = async (jobId) => {
+      expect(await storedPreview(engine.dataDir, jobId)).toBeNull();
+    };
     try {
       const r = await clipzy(["run", source, "--quality", "low", "--out", out, "--preview", saved]);
       expect(r.code, r.stderr).toBe(1);

@@ -6,7 +6,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip, probe } from "./support/media.js";
-import { gate, previewHooks, standInPreview, storedPreview } from "./support/preview.js";
+import { gate, previewHooks, storedPreview } from "./support/preview.js";
 import { waitFor } from "./support/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -48,10 +48,17 @@ describe("the dashboard in headless Chromium", () => {
   const requests: string[] = [];
   const problems: string[] = [];
   const refused: string[] = [];
-  /** The preview test's source video: its job is held before its preview and before its final encode. */
+  /** The whole size of each preview the page was answered with (Content-Range of its ranged GETs). */
+  const previewSizes: number[] = [];
+  /**
+   * The preview test's source video: its job is held before style_application, before the loop
+   * stores its second proxy and its third, and before its final encode.
+   */
   let heldVideo = "";
   let previewJob = "";
   const previewGate = gate();
+  const secondProxy = gate();
+  const laterProxies = gate();
   const renderGate = gate();
   const isHeld = (task: { source?: { storageKey: string } }) =>
     heldVideo !== "" && task.source?.storageKey.startsWith(`videos/${heldVideo}/`);
@@ -60,8 +67,9 @@ describe("the dashboard in headless Chromium", () => {
     engine = await startTestEngine(
       { API_KEYS: `${TOKEN}:acme` },
       previewHooks({
-        dataDir: () => engine.dataDir,
         beforePreview: (_id, task) => (isHeld(task) ? previewGate.wait : undefined),
+        beforeProxy: (id, n) =>
+          id !== previewJob || n < 2 ? undefined : n === 2 ? secondProxy.wait : laterProxies.wait,
         beforeRender: (_id, task) => (isHeld(task) ? renderGate.wait : undefined),
       }),
     );
@@ -91,6 +99,8 @@ describe("the dashboard in headless Chromium", () => {
     page.on("request", (r) => requests.push(r.url()));
     page.on("response", (r) => {
       if (r.status() >= 400) refused.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      const total = /\/(\d+)$/.exec(r.headers()["content-range"] ?? "")?.[1];
+      if (new URL(r.url()).pathname.endsWith("/preview") && total) previewSizes.push(Number(total));
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     page.on("console", (m) => {
@@ -99,8 +109,7 @@ describe("the dashboard in headless Chromium", () => {
     });
   }, 120_000);
   afterAll(async () => {
-    previewGate.open();
-    renderGate.open();
+    for (const g of [previewGate, secondProxy, laterProxies, renderGate]) g.open();
     await browser?.close();
     await engine?.cleanup();
   });
@@ -242,58 +251,101 @@ describe("the dashboard in headless Chromium", () => {
     // no proxy yet: the engine's own sentence
     expect(await waitText(page, "[data-testid=preview-waiting]", /has no preview yet/)).toContain(previewJob);
 
-    // the proxy exists, the final encode is held: the page finds it on its own and plays it
+    // the loop's first proxy exists (its second is held): the page finds it on its own and plays it
     previewGate.open();
-    await page.waitForFunction(
-      () => {
-        const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
-        return v && v.readyState >= 2 && v.currentTime > 0 && !v.paused;
-      },
-      { timeout: 90_000 },
-    );
-    expect((await jobState()).status).toBe("processing");
+    const playing = (seen: number) =>
+      page.waitForFunction(
+        (after: number) => {
+          const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
+          return (
+            v !== null &&
+            Number(v.getAttribute("data-version")) > after &&
+            v.readyState >= 2 &&
+            v.currentTime > 0 &&
+            !v.paused
+          );
+        },
+        { timeout: 90_000 },
+        seen,
+      );
+    await playing(0);
+    // still the first round's: the loop is held before storing its second
+    expect(await jobState()).toMatchObject({ status: "processing", current_stage: "style_application" });
     // no output yet, and nothing of the job whose page was open before
     for (const part of ["player", "style-dna", "fidelity"])
       expect(await page.$(`[data-testid=${part}]`), part).toBeNull();
-    const shown = await page.$eval("[data-testid=preview]", (v) => {
-      const e = v as HTMLVideoElement;
-      return { src: e.src, width: e.videoWidth, height: e.videoHeight, duration: e.duration, muted: e.muted };
-    });
-    // the real loop's rounds and the stand-in each replace the proxy: the version counts them
-    const [, shownVersion] = shown.src.match(/&v=(\d+)$/) ?? [];
-    expect(shown.src).toBe(
-      `${base}/api/v1/jobs/${previewJob}/preview?access_token=${TOKEN}&v=${shownVersion}`,
-    );
-    expect(shown.muted).toBe(true);
-    const stored = await storedPreview(engine.dataDir, previewJob);
     const proxyFile = join(engine.dataDir, "fixtures", "shown-preview.mp4");
-    await writeFile(proxyFile, stored!);
-    const proxy = await probe(proxyFile);
-    expect([shown.width, shown.height]).toEqual([proxy.width, proxy.height]);
-    expect(shown.duration).toBeCloseTo(proxy.duration, 0);
+    /** The video the page plays and the proxy stored now, probed from the bytes served. */
+    const shownAndStored = async () => {
+      const shown = await page.$eval("[data-testid=preview]", (v) => {
+        const e = v as HTMLVideoElement;
+        return {
+          src: e.src,
+          version: Number(e.getAttribute("data-version")),
+          width: e.videoWidth,
+          height: e.videoHeight,
+          duration: e.duration,
+          muted: e.muted,
+        };
+      });
+      const stored = (await storedPreview(engine.dataDir, previewJob))!;
+      await writeFile(proxyFile, stored);
+      return { shown, stored, proxy: await probe(proxyFile) };
+    };
+    const first = await shownAndStored();
+    expect(first.shown.src).toBe(
+      `${base}/api/v1/jobs/${previewJob}/preview?access_token=${TOKEN}&v=${first.shown.version}`,
+    );
+    expect(first.shown.muted).toBe(true);
+    // the loop's proxy: at most PROXY.maxHeight (144) lines, far below the low-quality output's
+    expect(first.proxy.height).toBeLessThanOrEqual(144);
+    expect([first.shown.width, first.shown.height]).toEqual([first.proxy.width, first.proxy.height]);
+    expect(first.shown.duration).toBeCloseTo(first.proxy.duration, 0);
     expect(
       await page.$eval("[data-testid=percent]", (e) => Number.parseInt(e.textContent ?? "", 10)),
     ).toBeLessThan(100);
-    // a later round replaces the proxy: the page notices and plays the new one
-    const round2 = await standInPreview(engine.dataDir, previewJob, 2);
-    await writeFile(proxyFile, round2);
-    const next = await probe(proxyFile);
-    expect([next.width, next.height]).not.toEqual([proxy.width, proxy.height]);
-    await page.waitForFunction(
-      (w: number, seen: number) => {
-        const v = document.querySelector("[data-testid=preview]") as HTMLVideoElement | null;
+
+    // the loop's second round replaces the proxy (its third is held): the page notices and plays it
+    secondProxy.open();
+    await waitFor(
+      "the loop's second proxy (its first round was outside)",
+      async () => !(await storedPreview(engine.dataDir, previewJob))?.equals(first.stored),
+      90_000,
+    );
+    await playing(first.shown.version);
+    const round2 = await shownAndStored();
+    expect(round2.stored.equals(first.stored)).toBe(false);
+    expect([round2.shown.width, round2.shown.height]).toEqual([round2.proxy.width, round2.proxy.height]);
+    expect(round2.shown.duration).toBeCloseTo(round2.proxy.duration, 0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-preview.png"), fullPage: true });
+
+    // the loop ends (the chosen round's proxy in place), the final encode is held: still playing
+    laterProxies.open();
+    await waitFor(
+      "the job held before its final encode",
+      async () => (await jobState()).current_stage === "rendering",
+      90_000,
+    );
+    const chosen = (await storedPreview(engine.dataDir, previewJob))!;
+    await waitFor(
+      "the page playing the chosen proxy",
+      async () => {
+        const now = await shownAndStored();
+        const v = await page.$eval("[data-testid=preview]", (e) => {
+          const m = e as HTMLVideoElement;
+          return m.readyState >= 2 && !m.paused;
+        });
+        // the page's last answer was the chosen proxy, and what it plays is that proxy
         return (
-          Number(v?.getAttribute("data-version")) > seen &&
-          v!.readyState >= 2 &&
-          v!.videoWidth === w &&
-          !v!.paused
+          v &&
+          previewSizes.at(-1) === chosen.length &&
+          now.stored.equals(chosen) &&
+          [now.shown.width, now.shown.height].join() === [now.proxy.width, now.proxy.height].join() &&
+          now.shown.version >= round2.shown.version
         );
       },
-      { timeout: 90_000 },
-      next.width,
-      Number(shownVersion),
+      { timeoutMs: 90_000, intervalMs: 500 },
     );
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-preview.png"), fullPage: true });
     expect((await jobState()).status).toBe("processing"); // held before its final encode all along
 
     // the final encode runs: the output's player takes the preview's place

@@ -4,14 +4,14 @@ import { isTerminalStatus } from "@clipzy/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 import { fixtureDir, makeClip } from "./support/media.js";
-import { gate, previewHooks, removePreview, storedPreview } from "./support/preview.js";
+import { gate, previewHooks, storedPreview } from "./support/preview.js";
 import { expectError } from "./support/shapes.js";
 import { waitFor } from "./support/wait.js";
 
 /**
  * GET /jobs/{id}/preview against the embedded engine: a real job, held before its preview is
  * written and again before its final encode, so every answer is checked at the moment it matters.
- * The preview comes from support/preview.ts (the loop's stand-in until the loop lands).
+ * The preview is the real closed loop's proxy (a templated job; support/preview.ts holds it).
  */
 describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
   let engine: TestEngine;
@@ -32,7 +32,6 @@ describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
     engine = await startTestEngine(
       { API_KEYS: "tok_pa:tenant_a,tok_pb:tenant_b" },
       previewHooks({
-        dataDir: () => engine.dataDir,
         beforePreview: (id) => held(beforePreview, id).wait,
         beforeRender: (id) => held(beforeRender, id).wait,
       }),
@@ -95,7 +94,8 @@ describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
     });
     expect(await storedPreview(engine.dataDir, jobId)).toBeNull();
 
-    // the proxy is written; the final encode is held: the job is processing and the preview is served
+    // the loop's proxies are written; the final encode is held: the job is processing and the chosen
+    // proxy is served
     held(beforePreview, jobId).open();
     await jobOf(jobId, (j) => j.current_stage === "rendering" || isTerminalStatus(j.status));
     const stored = await storedPreview(engine.dataDir, jobId);
@@ -167,12 +167,13 @@ describe("GET /jobs/{id}/preview: the last proxy, as soon as it exists", () => {
     await jobOf(id);
     expect((await preview(id)).body.message).toMatch(/style_only job: .* renders no video/);
 
-    // a full job whose preview is gone before its final encode: completed without one
+    // a full job without a template has nothing to correct: the loop renders no proxy, so it
+    // completes without one
     const full = await engine.api("/api/v1/jobs", json({ video_id: videoId, config: { quality: "low" } }, A));
     const fullId: string = full.body.data.job_id;
     held(beforePreview, fullId).open();
     await jobOf(fullId, (j) => j.current_stage === "rendering" || isTerminalStatus(j.status));
-    await removePreview(engine.dataDir, fullId);
+    expect(await storedPreview(engine.dataDir, fullId)).toBeNull();
     held(beforeRender, fullId).open();
     expect((await jobOf(fullId)).status).toBe("completed");
     const none = await preview(fullId);

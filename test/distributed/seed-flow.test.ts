@@ -5,14 +5,13 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { STAGE_NAMES } from "@clipzy/contracts";
+import { STAGE_NAMES, storageKeys } from "@clipzy/contracts";
 import { connectObjectStore } from "@clipzy/platform/connect";
 import * as Minio from "minio";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cluster, WORKER_OF } from "../support/cluster.js";
 import { makeClip, probe } from "../support/media.js";
-import { putStandInPreview } from "../support/preview.js";
 import { type Receiver, startReceiver } from "../support/receiver.js";
 import { waitFor } from "../support/wait.js";
 
@@ -80,23 +79,6 @@ describe("distributed mode: seed flow", () => {
     });
     expect(ranged.status).toBe(206);
     expect((await ranged.arrayBuffer()).byteLength).toBe(100);
-
-    // The preview is served from MinIO the same way: a proxy put at the job's preview key (the
-    // loop's stand-in, support/preview.ts) comes back whole and by range.
-    const proxy = await putStandInPreview(
-      await connectObjectStore(cluster.env.OBJECT_STORE_URL),
-      cluster.dir,
-      jobId,
-    );
-    const preview = await fetch(`${cluster.base}/api/v1/jobs/${jobId}/preview`);
-    expect(preview.status).toBe(200);
-    expect(preview.headers.get("content-type")).toBe("video/mp4");
-    expect(Buffer.from(await preview.arrayBuffer()).equals(proxy)).toBe(true);
-    const previewPart = await fetch(`${cluster.base}/api/v1/jobs/${jobId}/preview`, {
-      headers: { range: "bytes=10-19" },
-    });
-    expect(previewPart.status).toBe(206);
-    expect(Buffer.from(await previewPart.arrayBuffer()).equals(proxy.subarray(10, 20))).toBe(true);
 
     // The webhook arrived through the broker and the webhooks service.
     await waitFor("the job's webhook", () => hooks.got.some((h) => h.body.job_id === jobId), {
@@ -177,6 +159,22 @@ describe("distributed mode: seed flow", () => {
     for (const stage of analysis)
       for (const input of ["source", "template"])
         expect(keys).toContain(`artifacts/${jobId}/${stage}-${input}.json`);
+
+    // The closed loop's preview (its chosen proxy, put in MinIO by the style-applier process) is
+    // served from MinIO as the output is: whole and by range.
+    const proxy = await (await connectObjectStore(cluster.env.OBJECT_STORE_URL)).getBytes(
+      storageKeys.preview(jobId),
+    );
+    expect(proxy.subarray(4, 8).toString("latin1")).toBe("ftyp");
+    const preview = await fetch(`${cluster.base}/api/v1/jobs/${jobId}/preview`);
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get("content-type")).toBe("video/mp4");
+    expect(Buffer.from(await preview.arrayBuffer()).equals(proxy)).toBe(true);
+    const previewPart = await fetch(`${cluster.base}/api/v1/jobs/${jobId}/preview`, {
+      headers: { range: "bytes=10-19" },
+    });
+    expect(previewPart.status).toBe(206);
+    expect(Buffer.from(await previewPart.arrayBuffer()).equals(proxy.subarray(10, 20))).toBe(true);
   });
 });
 

@@ -9,7 +9,7 @@ import { NedbDocStore } from "@clipzy/platform/docstore";
 import { drainMsOf } from "@clipzy/platform/drain";
 import { Health } from "@clipzy/platform/health";
 import { createLogger, type Logger, logSink } from "@clipzy/platform/log";
-import { FsObjectStore } from "@clipzy/platform/objectstore";
+import { FsObjectStore, type ObjectStore } from "@clipzy/platform/objectstore";
 import type { WorkerDeps } from "@clipzy/platform/worker-service";
 import * as renderer from "@clipzy/renderer";
 import * as styleApplier from "@clipzy/style-applier";
@@ -42,6 +42,8 @@ const WORKERS = [videoAnalyzer, audioAnalyzer, motionAnalyzer, styleExtractor, s
 export interface EngineHooks {
   /** Decorates stage handlers; used by tests to inject faults into real workers. */
   wrapHandler?: WorkerDeps["wrapHandler"];
+  /** Decorates the stage workers' object store; used by tests to hold a write at the moment it matters. */
+  wrapStore?: (store: ObjectStore) => ObjectStore;
 }
 
 export async function startEngine(config: EngineConfig, hooks: EngineHooks = {}): Promise<Engine> {
@@ -102,14 +104,15 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       drainMs,
     });
     stops.push(wh.stop);
+    const workerStore = hooks.wrapStore?.(store) ?? store;
     for (const worker of WORKERS) {
       const w = await worker.start({
         broker,
-        store,
+        store: workerStore,
         log: child("worker"),
         maxDeliveries: config.STAGE_MAX_DELIVERIES,
         concurrency: config.WORKER_CONCURRENCY,
-        ...hooks,
+        wrapHandler: hooks.wrapHandler,
       });
       stops.push(() => w.stop(config.STAGE_DRAIN_SECONDS * 1000));
     }
