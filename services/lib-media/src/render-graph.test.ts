@@ -197,6 +197,61 @@ describe("rendering an edit decision list", () => {
     }
   });
 
+  it("blends only the transition frames, at xfade's weights, and keeps every other frame in 4:2:0", async () => {
+    // dissolves of 10 frames at 60 and 110, a cut at 130: source 0–64 | 95–154 | 205–230 | 40–70
+    const e = edl({
+      output: { width: W, height: H, frames: 160 },
+      segments: [
+        seg(0, 60, 0, { post: { source: 5, hold: 0 } }),
+        seg(100, 150, 60, { pre: { source: 5, hold: 0 }, post: { source: 5, hold: 0 } }),
+        seg(210, 230, 110, { pre: { source: 5, hold: 0 } }),
+        seg(40, 70, 130),
+      ],
+      boundaries: [60, 110]
+        .map((at) => ({
+          at,
+          transition: { type: "fade", frames: 10, easing: "linear" as const },
+          kind: "jump" as const,
+          beat_offset_ms: null,
+        }))
+        .concat([
+          {
+            at: 130,
+            transition: { type: "cut", frames: 0, easing: "linear" },
+            kind: "jump",
+            beat_offset_ms: null,
+          },
+        ]),
+    });
+    const args = renderArgs(e, src, "x.mp4");
+    const graph = args[args.indexOf("-filter_complex") + 1];
+    // 4:4:4 only on the four pieces that blend, and one concat of all the pieces
+    expect(graph.match(/format=yuv444p/g)).toHaveLength(4);
+    expect(graph.match(/concat=/g)).toHaveLength(1);
+    const out = await render(e, "blends.mp4");
+    const seen = await frameNumbers(out, W, H);
+    expect(seen).toHaveLength(160);
+    // the planned source frame of output frame t in each segment (handles included)
+    const at = (t: number) => (t < 60 ? t : t < 110 ? t + 40 : t < 130 ? t + 100 : t - 90);
+    const blend = (t: number) => (t >= 55 && t < 65) || (t >= 105 && t < 115);
+    for (let t = 0; t < 160; t++) if (!blend(t) || t === 55 || t === 105) expect(seen[t]).toBe(at(t));
+    // inside: the outgoing frame weighted 1 − i/10, the incoming i/10 (left half's level)
+    // the luma plane as coded (yuv420p: gray would be expanded to full range)
+    const yuv = await decode(out, ["-f", "rawvideo", "-pix_fmt", "yuv420p"]);
+    const left = (n: number) => 20 + 7 * (n % 30);
+    for (const [start, outgoing, incoming] of [
+      [55, 0, 40],
+      [105, 40, 100],
+    ]) {
+      for (let i = 0; i < 10; i++) {
+        const t = start + i;
+        const got = yuv[(t * W * H * 3) / 2 + (H / 2) * W + W * 0.2];
+        const want = left(t + outgoing) * (1 - i / 10) + left(t + incoming) * (i / 10);
+        expect(Math.abs(got - want)).toBeLessThan(3);
+      }
+    }
+  });
+
   it("splices audio where time is removed with a crossfade: no click", async () => {
     const e = edl({
       output: { width: W, height: H, frames: 120 },

@@ -6,9 +6,10 @@ import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
  * branch trims its frames (core plus transition handles, holding the edge frame where the plan
  * says so), frames them (subject-centred crop; slow zooms through `perspective`, which resamples
  * at sub-pixel precision — bench/zoom.ts measured zoompan's integer steps as 10× the centre
- * jitter) and scales to the output size; branches are joined in order by concat (cuts) or xfade
- * (transitions, all branches on one timebase and rate). Segments are in source order with small
- * overlaps at most, so the split queues only the frames of an overlap.
+ * jitter) and scales to the output size; the branches' pieces are joined in order by one concat,
+ * xfade blending only a transition's own frames (joinGraph; all on one timebase and rate, in
+ * 4:2:0). Segments are in source order with small overlaps at most, so the split queues only the
+ * frames of an overlap.
  */
 export const AUDIO_RATE = 48000;
 
@@ -143,23 +144,81 @@ function videoGraph(edl: EditDecisionList): string[] {
     );
     parts.push(`[i${k}]${chain.join(",")}[s${k}]`);
   });
-  let cur = "s0";
-  edl.boundaries.forEach((b, j) => {
-    const next = `s${j + 1}`;
-    const out = `j${j}`;
-    const t = b.transition;
-    if (t.type === "cut" || t.frames === 0) parts.push(`[${cur}][${next}]concat=n=2:v=1:a=0[${out}]`);
-    else {
-      const offset = (b.at - Math.floor(t.frames / 2)) / edl.fps;
-      parts.push(
-        `[${cur}][${next}]xfade=transition=${t.type}:duration=${f6(t.frames / edl.fps)}:offset=${f6(offset)}[${out}]`,
-      );
-    }
-    cur = out;
-  });
+  parts.push(...joinGraph(edl));
   // The job's one colour transfer, on the joined output (its own size, after every framing).
   const tail = edl.colour.filter ? [edl.colour.filter] : [];
-  parts.push(`[${cur}]${[...tail, "format=yuv420p"].join(",")}[v]`);
+  parts.push(`[joined]${[...tail, "format=yuv420p"].join(",")}[v]`);
+  return parts;
+}
+
+/** The frames a transition blends: output frames [start, start + frames), start = at − ⌊frames/2⌋. */
+function blendSpan(b: EditDecisionList["boundaries"][number]): { start: number; frames: number } | null {
+  const t = b.transition;
+  if (t.type === "cut" || t.frames === 0) return null;
+  return { start: b.at - Math.floor(t.frames / 2), frames: t.frames };
+}
+
+/**
+ * Joins the framed branches [s0]…[sK−1] into [joined], all in yuv420p. Each branch is cut into
+ * its pieces on the output timeline: the head it blends with the previous branch, its body, the
+ * tail it blends with the next (branch frame i is output frame out_start − pre − hold + i). Only
+ * the blended frames go through xfade, which in ffmpeg 5.1 takes no 4:2:0: the two pieces are
+ * converted to 4:4:4 for their few frames and back, and every other frame stays in 4:2:0 as
+ * decoded (no chroma round trip, no 4:4:4 concat or colour pass). One concat joins the pieces in
+ * order. The result is xfade's: output frame start + i is tail[i]·(1 − i/F) + head[i]·i/F.
+ */
+function joinGraph(edl: EditDecisionList): string[] {
+  const [num, den] = edl.fps_fraction.split("/");
+  const tb = `${den}/${num}`;
+  const parts: string[] = [];
+  const pieces: string[] = [];
+  const spans = edl.boundaries.map(blendSpan);
+  const renumber = `setpts=N/FRAME_RATE/TB`;
+  edl.segments.forEach((s, k) => {
+    const first = s.out_start - s.pre.source - s.pre.hold; // output frame of branch frame 0
+    const end = s.out_start + (s.source_out - s.source_in) + s.post.source + s.post.hold;
+    const before = k > 0 ? spans[k - 1] : null;
+    const after = k < spans.length ? spans[k] : null;
+    // the body: from the previous blend's end (else the core's start) to the next blend's start
+    // (else the core's end), as branch frames
+    const bodyFrom = (before ? before.start + before.frames : s.out_start) - first;
+    const bodyTo = (after ? after.start : s.out_start + (s.source_out - s.source_in)) - first;
+    const cuts: { label: string; from: number; to: number }[] = [];
+    if (before)
+      cuts.push({ label: `ph${k}`, from: before.start - first, to: before.start + before.frames - first });
+    if (bodyTo > bodyFrom) cuts.push({ label: `pb${k}`, from: bodyFrom, to: bodyTo });
+    if (after)
+      cuts.push({
+        label: `pt${k}`,
+        from: after.start - first,
+        to: Math.min(end, after.start + after.frames) - first,
+      });
+    const only = cuts.length === 1 && cuts[0].from === 0 && cuts[0].to === end - first;
+    if (only) parts.push(`[s${k}]null[${cuts[0].label}]`);
+    else {
+      parts.push(`[s${k}]split=${cuts.length}${cuts.map((c) => `[c${c.label}]`).join("")}`);
+      for (const c of cuts)
+        parts.push(`[c${c.label}]trim=start_frame=${c.from}:end_frame=${c.to},${renumber}[${c.label}]`);
+    }
+  });
+  edl.segments.forEach((_, k) => {
+    if (k > 0 && spans[k - 1]) {
+      const span = spans[k - 1]!;
+      const t = edl.boundaries[k - 1].transition;
+      parts.push(
+        `[pt${k - 1}]format=yuv444p[pd${k - 1}a];[ph${k}]format=yuv444p[pd${k - 1}b];` +
+          `[pd${k - 1}a][pd${k - 1}b]xfade=transition=${t.type}:duration=${f6(span.frames / edl.fps)}:offset=0,` +
+          `format=yuv420p,settb=${tb}[pd${k - 1}]`,
+      );
+      pieces.push(`pd${k - 1}`);
+    }
+    if (parts.some((p) => p.endsWith(`[pb${k}]`))) pieces.push(`pb${k}`);
+  });
+  parts.push(
+    pieces.length > 1
+      ? `${pieces.map((p) => `[${p}]`).join("")}concat=n=${pieces.length}:v=1:a=0[joined]`
+      : `[${pieces[0]}]null[joined]`,
+  );
   return parts;
 }
 
