@@ -15,11 +15,13 @@ import { json, startTestEngine, type TestEngine } from "./support/engine.js";
  * CLIPZY_PRINT_FIGURES=1 prints the table.
  */
 /**
- * The goals of issue 20. Met and asserted: every job runs 1–3 rounds; loudness within ±1 LU where
- * reachable. Not met yet (seed 20, measured 2026-12-07, see docs/rendering.md): 67.6 % of applied
- * fields within (+16 % unreachable), colour share median 0.794 / min −0.056, and contrast or
- * shadows moving the wrong way on some pairs. Those three checks run with
- * CLIPZY_CORPUS_GOALS=1 (they fail today); the issue stays open rather than the checks loosened.
+ * The goals of issue 20. Met and asserted unconditionally: every job runs 1–3 rounds; a reason on
+ * every unreachable verdict; every applied loudness field within ±1 LU, or unreachable for needing
+ * more limiting than the engine allows. Not met yet (seed 20, measured 2026-12-07 on main after
+ * the grade scale's recalibration, see docs/rendering.md): 69.5 % of applied fields within, colour
+ * share median 0.818 / min 0.353, and shadows moving the wrong way on 2 pairs. Those three checks
+ * run with CLIPZY_CORPUS_GOALS=1 (they fail today); the issue stays open rather than the checks
+ * loosened.
  */
 const GOALS_ENFORCED = Boolean(process.env.CLIPZY_CORPUS_GOALS);
 const SEED = 20;
@@ -121,10 +123,17 @@ describe("closed loop: the randomised round-trip corpus", () => {
   });
 
   it("loudness lands within ±1 LU wherever it is reachable", () => {
-    const loud = applied().filter((f: any) => f.field === "loudness_lufs" && f.verdict !== "unreachable");
-    expect(loud.length).toBeGreaterThan(0);
-    const off = loud.filter((f: any) => Math.abs(f.difference) > 1);
-    expect(off.map((f: any) => f.difference)).toEqual([]);
+    // every applied loudness field, whatever its verdict: within ±1 LU, or unreachable for the
+    // one reason the engine knows (more limiting than it allows); an `outside` one fails here
+    const loud = applied().filter((f: any) => f.field === "loudness_lufs");
+    const reachable = loud.filter((f: any) => f.verdict !== "unreachable");
+    expect(reachable.length).toBeGreaterThanOrEqual(Math.ceil(0.75 * loud.length));
+    const off = reachable.filter((f: any) => f.verdict !== "within" || Math.abs(f.difference) > 1);
+    expect(off.map((f: any) => `${f.verdict} ${f.difference}`)).toEqual([]);
+    for (const f of loud.filter((x: any) => x.verdict === "unreachable")) {
+      expect(f.reason).toMatch(/more limiting than the engine allows/);
+      expect(f.achieved).toBeLessThan(f.requested);
+    }
   });
 
   it.skipIf(!GOALS_ENFORCED)("contrast and shadows never move the wrong way", () => {

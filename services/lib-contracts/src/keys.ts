@@ -37,6 +37,8 @@ export const storageKeys = {
   gradeLut: (jobId: string) => `artifacts/${jobId}/grade.cube`,
   /** One input's low-resolution frame features, written by video analysis for motion analysis. */
   motionFeatures: (jobId: string, input: string) => `artifacts/${jobId}/motion-${input}.bin`,
+  /** The closed loop's low-resolution intermediate of an input, written by video analysis. */
+  loopIntermediate: (jobId: string, input: string) => `artifacts/${jobId}/intermediate-${input}.mov`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
   /** The last proxy the closed loop rendered before the final encode; GET /jobs/{id}/preview serves it. */
   preview: (jobId: string) => `artifacts/${jobId}/preview.mp4`,

@@ -1,11 +1,15 @@
+import { existsSync } from "node:fs";
 import { visualStyleFields } from "@clipzy/models/style/visual-style";
 import { PAIR_STRIDE } from "@clipzy/models/video/motion-features";
 import { afterAll, describe, expect, it } from "vitest";
 import { analyzeVideo } from "./analyze-video.js";
+import { probeMedia } from "./ffmpeg.js";
 import {
   type Boundary,
   cameraShotChain,
+  ENCODE,
   FPS,
+  ffmpeg,
   makeClip,
   makeEdit,
   makeStill,
@@ -271,5 +275,34 @@ describe("stream and cancellation", () => {
       },
     });
     await expect(run).rejects.toThrow("cancelled");
+  });
+});
+
+describe("the closed loop's intermediate, from the analysis' own decode", () => {
+  it("writes every frame at the loop's size with the audio, and analyses exactly as without it", async () => {
+    await ffmpeg([
+      ...["-f", "lavfi", "-i", "testsrc2=s=640x360:r=25", "-f", "lavfi", "-i", "sine=f=440:r=48000"],
+      ...["-t", "2", ...ENCODE, "-c:a", "aac", file("tall.mp4")],
+    ]);
+    const plain = await analyzeVideo(file("tall.mp4"));
+    expect(plain.intermediate).toBeNull();
+    const out = file("tall-intermediate.mov");
+    const both = await analyzeVideo(file("tall.mp4"), {
+      intermediate: { path: out, sizeFor: (w, h) => ({ width: (w * 288) / h, height: 288 }) },
+    });
+    expect(both.intermediate).toEqual({ width: 512, height: 288 });
+    // one decode, two outputs: the analysis itself is unchanged by the second one
+    expect(both.analysis).toEqual(plain.analysis);
+    const probe = await probeMedia(out);
+    const video = probe.streams?.find((s) => s.codec_type === "video");
+    expect([video?.width, video?.height]).toEqual([512, 288]);
+    expect(Number(video?.nb_frames)).toBe(50);
+    expect(probe.streams?.find((s) => s.codec_type === "audio")?.codec_name).toBe("pcm_s16le");
+    // none asked for where the size function gives none
+    const none = await analyzeVideo(file("tall.mp4"), {
+      intermediate: { path: file("never.mov"), sizeFor: () => null },
+    });
+    expect(none.intermediate).toBeNull();
+    expect(existsSync(file("never.mov"))).toBe(false);
   });
 });

@@ -42,6 +42,14 @@ export interface AnalyzeVideoOptions {
   onProgress?: (fraction: number) => void;
   /** Decoder threads for ffmpeg (0 = auto). */
   threads?: number;
+  /**
+   * Also write the closed loop's low-resolution intermediate to `path`, from this same decode, at
+   * the size `sizeFor` gives for the stream's display size (none when it gives null).
+   */
+  intermediate?: {
+    path: string;
+    sizeFor: (displayWidth: number, displayHeight: number) => { width: number; height: number } | null;
+  };
 }
 
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
@@ -49,7 +57,12 @@ const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 export async function analyzeVideo(
   input: string,
   opts: AnalyzeVideoOptions = {},
-): Promise<{ analysis: VideoAnalysis; frames: AnalysisFrames }> {
+): Promise<{
+  analysis: VideoAnalysis;
+  frames: AnalysisFrames;
+  /** The intermediate written (its size), or null. */
+  intermediate: { width: number; height: number } | null;
+}> {
   const info = videoStreamInfo(await probeMedia(input, opts.signal), input);
   const fps = info.fps > 0 ? info.fps : (opts.frameRate ?? 30);
   const { width, height } = analysisSize(info.displayWidth, info.displayHeight);
@@ -57,6 +70,7 @@ export async function analyzeVideo(
     opts.durationSeconds ?? info.durationSeconds ?? (info.frameCount ? info.frameCount / fps : null);
   const expected = Math.max(1, Math.round((duration ?? 60) * fps));
   const plane = width * height;
+  const small = opts.intermediate?.sizeFor(info.displayWidth, info.displayHeight) ?? null;
 
   // Two luma planes, alternating: the current frame and the previous one.
   const lumaBufs = [new Uint8Array(plane), new Uint8Array(plane)];
@@ -81,6 +95,7 @@ export async function analyzeVideo(
     signal: opts.signal,
     threads: opts.threads,
     durationSeconds: opts.durationSeconds,
+    intermediate: small && opts.intermediate ? { path: opts.intermediate.path, ...small } : undefined,
   })) {
     const luma = rgbToLuma(rgb, lumaBufs[count & 1]);
     const sig = computeSignature(rgb, luma, width, height);
@@ -200,5 +215,5 @@ export async function analyzeVideo(
     },
   };
   opts.onProgress?.(1);
-  return { analysis, frames: { width, height, fps, count, motion: estimates } };
+  return { analysis, frames: { width, height, fps, count, motion: estimates }, intermediate: small };
 }

@@ -24,6 +24,24 @@ export interface DecodeOptions {
   threads?: number;
   /** Stop after this many seconds of input. */
   durationSeconds?: number;
+  /**
+   * A second output of the same decode: the closed loop's low-resolution intermediate written to
+   * this file (intermediateOutputArgs), so the loop never decodes the full-resolution source again.
+   */
+  intermediate?: { path: string; width: number; height: number };
+}
+
+/**
+ * The output options of the closed loop's intermediate: every frame of the source scaled once to
+ * `size` (area scaler, x264 ultrafast, nearly lossless) with its timestamps, and its audio as PCM,
+ * so the proxies' graph sees the same frames and samples as the final render's.
+ */
+export function intermediateOutputArgs(size: { width: number; height: number }, out: string): string[] {
+  return [
+    ...["-map", "0:v:0", "-map", "0:a:0?", "-vf", `scale=${size.width}:${size.height}:flags=area`],
+    ...["-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16"],
+    ...["-c:a", "pcm_s16le", "-f", "mov", out],
+  ];
 }
 
 /** The ffmpeg arguments of the decode (exported so the benchmark can time bare ffmpeg with the same). */
@@ -44,6 +62,10 @@ export function decodeArgs(input: string, o: DecodeOptions): string[] {
     "rawvideo",
     "pipe:1",
   );
+  if (o.intermediate) {
+    if (o.durationSeconds !== undefined) args.push("-t", String(o.durationSeconds));
+    args.push(...intermediateOutputArgs(o.intermediate, o.intermediate.path));
+  }
   return args;
 }
 

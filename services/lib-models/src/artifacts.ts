@@ -28,6 +28,12 @@ export interface MotionFeaturesRef {
 export interface AnalyzedInput {
   analysis: VideoAnalysis;
   motion: MotionFeaturesRef;
+  /**
+   * The closed loop's low-resolution intermediate of a tall source (LOOP_INTERMEDIATE_HEIGHT
+   * lines, every frame, its audio as PCM), written during the analysis' own decode; absent for
+   * small sources and templates.
+   */
+  intermediate?: { key: string; width: number; height: number } | null;
 }
 
 /** video_analysis: one entry per input (the source, and the template when there is one). */
@@ -71,6 +77,10 @@ export const AnalyzedInputSchema = z
     motion: z
       .object({ key: z.string(), width: z.number(), height: z.number(), fps: z.number(), count: z.number() })
       .strict(),
+    intermediate: z
+      .object({ key: z.string(), width: z.number().int().positive(), height: z.number().int().positive() })
+      .strict()
+      .nullish(),
   })
   .passthrough() as unknown as z.ZodType<AnalyzedInput>;
 

@@ -28,6 +28,21 @@ import { renderSample, solveResidual } from "./video/residual-transfer.js";
  */
 export const LOOP_MAX_ROUNDS = 3;
 
+/**
+ * Sources taller than this are rendered by the loop from an intermediate of this height (every
+ * frame scaled once, its timestamps and audio kept): the 1080p decode would otherwise dominate
+ * every proxy. Video analysis writes it during its own decode of the source (one decode for
+ * both), so the loop does not decode the full-resolution source again.
+ */
+export const LOOP_INTERMEDIATE_HEIGHT = 288;
+
+/** The loop's intermediate for a source, or null when the source is small enough to render from. */
+export function intermediateSize(width: number, height: number): { width: number; height: number } | null {
+  if (height <= LOOP_INTERMEDIATE_HEIGHT) return null;
+  const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
+  return { width: even((width * LOOP_INTERMEDIATE_HEIGHT) / height), height: LOOP_INTERMEDIATE_HEIGHT };
+}
+
 /** artifacts/<job>/closed_loop.json: the rounds and what the loop found it cannot reach. */
 export const CLOSED_LOOP_VERSION = 1;
 export const ClosedLoopArtifactSchema = z

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FidelityReport, type FidelityRound, type StyleJson, storageKeys } from "@clipzy/contracts";
 import { runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
+import { intermediateOutputArgs } from "@clipzy/media/frame-decoder";
 import { type MeasuredStyle, measureStyle } from "@clipzy/media/measure-style";
 import { renderArgs } from "@clipzy/media/render-graph";
 import {
@@ -46,6 +47,8 @@ export interface LoopInput {
   sourceSample: Uint8Array;
   /** The EDL for a round's corrections (re-planned when its counts change). */
   plan: (c: Corrections) => EditDecisionList;
+  /** The intermediate video analysis wrote during its decode of the source (absent: the loop makes it). */
+  intermediate?: { key: string; width: number; height: number } | null;
 }
 
 export interface LoopResult {
@@ -65,16 +68,21 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
   let intermediate = 0;
   const dir = await mkdtemp(join(tmpdir(), `clipzy-loop-${p.jobId}-`));
   try {
-    const source = await p.store.readableLocation(p.edl.input_key);
     const small = intermediateSize(p.edl.source.width, p.edl.source.height);
-    let input = source;
+    let input = "";
     let size = { width: p.edl.source.width, height: p.edl.source.height };
-    if (small) {
+    const made = p.intermediate;
+    if (small && made && made.width === small.width && made.height === small.height) {
+      // made by video analysis from its own decode of the source: no second full-resolution decode
+      input = await p.store.readableLocation(made.key);
+      size = small;
+    } else if (small) {
+      const source = await p.store.readableLocation(p.edl.input_key);
       input = join(dir, "intermediate.mov");
       await proxyStep(() => runFfmpeg(intermediateArgs(source, small, input), { signal: p.signal }));
       size = small;
       intermediate = (performance.now() - started) / 1000;
-    }
+    } else input = await p.store.readableLocation(p.edl.input_key);
     const share = (round: number, part: number) => 0.1 + (0.9 * (round + part)) / LOOP_MAX_ROUNDS;
     p.progress(0.1);
     const state: LoopState = {
@@ -155,21 +163,21 @@ async function renderProxy(edl: EditDecisionList, input: string, out: string, si
   await ff.done;
 }
 
-/**
- * Every frame of the source scaled once to the intermediate's size (area scaler, x264 ultrafast,
- * nearly lossless) with its timestamps, and its audio as PCM: the proxies' graph then sees the
- * same frames and samples as the final render's.
- */
+/** The loop's own intermediate, when video analysis did not leave one (intermediateOutputArgs). */
 export function intermediateArgs(
   source: string,
   size: { width: number; height: number },
   out: string,
 ): string[] {
   return [
-    ...["-hide_banner", "-nostdin", "-v", "error", "-y", "-i", source],
-    ...["-map", "0:v:0", "-map", "0:a:0?", "-vf", `scale=${size.width}:${size.height}:flags=area`],
-    ...["-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16"],
-    ...["-c:a", "pcm_s16le", out],
+    "-hide_banner",
+    "-nostdin",
+    "-v",
+    "error",
+    "-y",
+    "-i",
+    source,
+    ...intermediateOutputArgs(size, out),
   ];
 }
 

@@ -85,6 +85,7 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
           profiles: { source: va.colour_profile, template: requested.color_profile ?? null },
           sourceSample: Buffer.from(va.colour_sample, "base64"),
           plan,
+          intermediate: video.source.intermediate ?? null,
         })
       : null;
     const edl = loop?.edl ?? planned;

@@ -1,7 +1,7 @@
 import type { FidelityReport } from "@clipzy/contracts";
 import { LIMITER_CURVE_MAX_DB } from "@clipzy/models/audio/limiter";
 import { type AudioPlan, RENDER_CEILING_DBTP } from "@clipzy/models/audio/render-model";
-import { type Corrections, outsideFields } from "@clipzy/models/closed-loop";
+import { type Corrections, LOOP_INTERMEDIATE_HEIGHT, outsideFields } from "@clipzy/models/closed-loop";
 import type { EditDecisionList } from "@clipzy/models/edit/edl";
 import { TOLERANCES } from "@clipzy/models/fidelity";
 import { colorFilter } from "@clipzy/models/video/color-transfer";
@@ -9,8 +9,9 @@ import { colorFilter } from "@clipzy/models/video/color-transfer";
 /**
  * The closed loop's proxy: the planned EDL rendered by the same graph at low resolution with a
  * fast preset. The 1080p decode of a source dominates such a render, so a source taller than
- * INTERMEDIATE_HEIGHT is first scaled once to a low-resolution intermediate (every frame, its
- * timestamps and its audio kept), and every round renders from that: the proxy EDL is the EDL
+ * LOOP_INTERMEDIATE_HEIGHT is rendered from a low-resolution intermediate (every frame, its
+ * timestamps and its audio kept; written by video analysis during its own decode, or by the loop
+ * when that one is missing), and every round renders from that: the proxy EDL is the EDL
  * with its source, crop and output sizes scaled to it (zoom centres and subject paths are in
  * normalised coordinates, so they carry over unchanged).
  */
@@ -20,16 +21,12 @@ export const PROXY = {
   crf: 26,
   preset: "ultrafast",
   /** Sources taller than this are rendered from an intermediate of this height. */
-  intermediateHeight: 288,
+  intermediateHeight: LOOP_INTERMEDIATE_HEIGHT,
 } as const;
 
-const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
+export { intermediateSize } from "@clipzy/models/closed-loop";
 
-/** The intermediate's size for a source, or null when the source is small enough to render from. */
-export function intermediateSize(width: number, height: number): { width: number; height: number } | null {
-  if (height <= PROXY.intermediateHeight) return null;
-  return { width: even((width * PROXY.intermediateHeight) / height), height: PROXY.intermediateHeight };
-}
+const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
 
 /** The EDL as a proxy rendered from an input of `input` size (the source's, or its intermediate's). */
 export function proxyEdl(edl: EditDecisionList, input: { width: number; height: number }): EditDecisionList {
