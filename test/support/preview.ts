@@ -29,17 +29,13 @@ const PREVIEW_KEY = new RegExp(`^${storageKeys.preview("(.+)").replaceAll(".", "
 export function previewHooks(o: PreviewHooks): EngineHooks {
   return {
     wrapHandler: (stage, handler): StageHandler => {
-      if (stage === "style_application")
-        return async (task, ctx) => {
-          await o.beforePreview?.(task.jobId, task);
-          return handler(task, ctx);
-        };
-      if (stage === "rendering")
-        return async (task, ctx) => {
-          await o.beforeRender?.(task.jobId, task);
-          return handler(task, ctx);
-        };
-      return handler;
+      const before =
+        stage === "style_application" ? o.beforePreview : stage === "rendering" ? o.beforeRender : undefined;
+      if (!before) return handler;
+      return async (task, ctx) => {
+        await before(task.jobId, task);
+        return handler(task, ctx);
+      };
     },
     wrapStore: o.beforeProxy ? (store) => holdingProxies(store, o.beforeProxy!) : undefined,
   };

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -124,7 +124,22 @@ export function timelineFormatOf(file: string): TimelineFormat {
 }
 
 async function downloadTo(client: ClipzyClient, path: string, out: string): Promise<number> {
-  const res = await client.fetch(path);
-  await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(out));
+  return saveBody(await client.fetch(path), out);
+}
+
+/**
+ * Writes a response's body to `out` through `out.part`, renamed into place once whole: a download
+ * cut short leaves nothing at `out`, and a player reading a preview that a later one replaces never
+ * reads half of either.
+ */
+export async function saveBody(res: Response, out: string): Promise<number> {
+  const part = `${out}.part`;
+  try {
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(part));
+    await rename(part, out);
+  } catch (err) {
+    await rm(part, { force: true });
+    throw err;
+  }
   return (await stat(out)).size;
 }

@@ -1,29 +1,10 @@
-import { createWriteStream } from "node:fs";
-import { rename, rm, stat } from "node:fs/promises";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ClipzyClient, fetchPreview, type JobResponse, previewMayExist } from "@clipzy/client";
 import { CliError } from "./errors.js";
 import { bytes } from "./format.js";
+import { saveBody } from "./media.js";
 import type { Progress } from "./progress.js";
-
-/**
- * Writes a response's body to `out` through `out.part`, renamed into place once whole: a player
- * that has the file open while a later proxy replaces it never reads half of one.
- */
-async function saveBody(res: Response, out: string): Promise<number> {
-  const part = `${out}.part`;
-  try {
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(part));
-    await rename(part, out);
-  } catch (err) {
-    await rm(part, { force: true });
-    throw err;
-  }
-  return (await stat(out)).size;
-}
 
 /** `clipzy jobs preview JOB --out FILE`: the job's last proxy now, or the engine's sentence why there is none. */
 export async function downloadPreview(client: ClipzyClient, jobId: string, out: string): Promise<number> {
