@@ -4,8 +4,8 @@
  * (default: all of it) on the same source:
  *  - into a null sink without encoding (the decode and the filter graph, nothing else), as
  *    planned and with one element taken out at a time: zooms held at their start scale, transitions
- *    as cuts (handles dropped), no colour transfer, and one branch for the whole output (no split,
- *    trims, concat or xfade: what the per-segment structure costs); the source only decoded;
+ *    as cuts (handles dropped), both, no colour transfer, and one branch for the whole output (no
+ *    split, trims, concat or xfade: what the per-segment structure costs); the source only decoded;
  *  - encoded: the planned render (libx264 at the EDL's settings) and the floor's `eq` encode.
  * Each element's cost is the CPU its removal saves; its share is of the planned render's CPU. The
  * figure is ffmpeg's CPU time (user + system, all threads: on a shared machine steadier than wall
@@ -74,6 +74,7 @@ const variants: Record<string, string[]> = {
   "graph as planned": graphArgs(edl, false),
   "zooms held still": graphArgs(still(edl), false),
   "transitions as cuts": graphArgs(cuts(edl), false),
+  "cuts, zooms held still": graphArgs(cuts(still(edl)), false),
   "no colour transfer": graphArgs(colourless(edl), false),
   "one branch, colour": graphArgs(oneBranch(edl), false),
   "one branch, no colour": graphArgs(colourless(oneBranch(edl)), false),
@@ -103,7 +104,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const m = Object.fromEntries(Object.entries(cpu).map(([k, xs]) => [k, median(xs)]));
 const zoomSegments = edl.segments.filter((s) => s.zoom.to !== s.zoom.from);
 const zoomShare = zoomSegments.reduce((n, s) => n + s.source_out - s.source_in, 0) / edl.output.frames;
-const zoomFilter = /(perspective|scale)=[^,]*eval=frame/.exec(graphArgs(edl, false).join(" "))?.[1] ?? "none";
+const planned = graphArgs(edl, false).join(" ");
+const zoomFilter = planned.includes("perspective=")
+  ? "perspective"
+  : /scale=[^;]*?eval=frame/.test(planned)
+    ? "per-frame scale + crop"
+    : "none";
 console.log(
   `${edlFile}: ${edl.segments.length} segments (${zoomSegments.length} zooming by ${zoomFilter}, ` +
     `${(100 * zoomShare).toFixed(0)}% of the output), ${edl.boundaries.length} boundaries, ` +
@@ -118,7 +124,8 @@ const rows: [string, number][] = [
   ["zoom (its resampler)", m["graph as planned"] - m["zooms held still"]],
   ["transitions (xfade, handles)", m["graph as planned"] - m["transitions as cuts"]],
   ["colour transfer (lutyuv)", m["graph as planned"] - m["no colour transfer"]],
-  ["segments (split, trims, concat)", m["transitions as cuts"] - m["one branch, colour"]],
+  // without the zooms (which "transitions as cuts" keeps): the punch-ins' crop + upscale stay
+  ["segments (split, trims, concat, punch-ins)", m["cuts, zooms held still"] - m["one branch, colour"]],
   ["the rest (fps, settb, setpts, format, audio)", m["one branch, no colour"] - m["decode only"]],
 ];
 const graph = m["graph as planned"];

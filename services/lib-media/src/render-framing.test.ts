@@ -25,15 +25,22 @@ const LX = [60, 130];
 const LY = [35, 75];
 const dir = mkdtempSync(join(tmpdir(), "clipzy-framing-"));
 const src = join(dir, "grid.mp4");
+/** The same grid at 1920×1080 (lines 10× as far apart, as thin): a zoom whose grid is the output's own. */
+const HD = { src: join(dir, "grid-hd.mp4"), lx: LX.map((x) => 10 * x), ly: LY.map((y) => 10 * y) };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-beforeAll(async () => {
+async function makeGrid(file: string, w: number, h: number, lx: number[], ly: number[]) {
   const line = (v: string, at: number[]) => at.map((a) => `lt(abs(${v}-${a}),1.5)`).join("+");
   await runFfmpeg([
     ...["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"],
-    `nullsrc=s=${W}x${H}:r=${FPS},format=yuv420p,geq=lum='if(${line("X", LX)}+${line("Y", LY)},40,200)':cb=128:cr=128`,
-    ...["-frames:v", String(FRAMES), "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", src],
+    // one frame drawn, then repeated (geq at 1080p is slow)
+    `nullsrc=s=${w}x${h}:r=${FPS},format=yuv420p,geq=lum='if(${line("X", lx)}+${line("Y", ly)},40,200)':cb=128:cr=128,trim=end_frame=1,loop=loop=${FRAMES - 1}:size=1,setpts=N/${FPS}/TB`,
+    ...["-frames:v", String(FRAMES), "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", file],
   ]);
+}
+
+beforeAll(async () => {
+  await Promise.all([makeGrid(src, W, H, LX, LY), makeGrid(HD.src, 10 * W, 10 * H, HD.lx, HD.ly)]);
 });
 
 const edl = (zoom: EdlZoom, crop = { width: W, height: H }, output = { width: W, height: H }) =>
@@ -42,6 +49,7 @@ const edl = (zoom: EdlZoom, crop = { width: W, height: H }, output = { width: W,
 /** The planned source window of output frame i: left, top, width, height in source pixels. */
 function plannedWindow(e: EditDecisionList, i: number): [number, number, number, number] {
   const { cx, cy, from, to } = e.segments[0].zoom;
+  const { width: W, height: H } = e.source;
   const { width: CW, height: CH } = e.crop;
   const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
   const x0 = Math.round(clamp(cx * W - CW / 2, 0, W - CW));
@@ -86,9 +94,10 @@ function lineAt(profile: number[], near: number): number {
 }
 
 /** Measured against planned: the worst relative scale error and the worst line displacement (output px). */
-async function framingError(e: EditDecisionList, name: string) {
+async function framingError(e: EditDecisionList, name: string, grid = { src, lx: LX, ly: LY }) {
   const out = join(dir, name);
-  await runFfmpeg(renderArgs(e, src, out).filter((a) => a !== "-progress" && a !== "pipe:1"));
+  const [LX, LY] = [grid.lx, grid.ly];
+  await runFfmpeg(renderArgs(e, grid.src, out).filter((a) => a !== "-progress" && a !== "pipe:1"));
   const { width: OW, height: OH } = e.output;
   const frames = await lumaFrames(out, OW, OH);
   expect(frames).toHaveLength(FRAMES);
@@ -150,13 +159,34 @@ describe("the render's framing, measured on its pixels", () => {
     expect(r.place).toBeLessThan(0.5);
   });
 
-  it("zooms a source larger than the output at the planned scale (scaled down before the zoom)", async () => {
+  it("zooms a source larger than the output at the planned scale (on a grid of 1920 columns, then scaled down)", async () => {
     const e = edl({ from: 1, to: 1.3, cx: 0.5, cy: 0.5 }, { width: W, height: H }, { width: 96, height: 54 });
     const args = renderArgs(e, src, "x.mp4");
-    expect(args[args.indexOf("-filter_complex") + 1]).toContain("scale=126:72,perspective=");
+    // 96 columns × 20 = the grid; the window cropped out of it at whole grid pixels, then scaled to the output
+    expect(args[args.indexOf("-filter_complex") + 1]).toMatch(
+      /eval=frame:flags=bilinear,crop=1920:1080:x='[^']+':y='[^']+':exact=1,scale=96:54/,
+    );
     const r = await framingError(e, "small-zoom.mp4");
     expect(r.scale).toBeLessThan(0.01);
     expect(r.place).toBeLessThan(0.5);
+  });
+
+  it("zooms a 1080p output on its own pixels (the box scaled per frame, the window cropped at whole pixels)", async () => {
+    const e = oneSegmentEdl({
+      source: { width: 10 * W, height: 10 * H },
+      frames: FRAMES,
+      zoom: { from: 1.1, to: 1.4, cx: 0.45, cy: 0.55 },
+    });
+    const graph = renderArgs(e, HD.src, "x.mp4").join(" ");
+    // the box holding every window (the widest, 1/1.1 of the frame) is all the scale reads
+    expect(graph).toMatch(/crop=1746:982:0:98:exact=1,scale=w='st\(/);
+    expect(graph).not.toContain("perspective");
+    const r = await framingError(e, "hd-zoom.mp4", HD);
+    expect(r.scale).toBeLessThan(0.01);
+    // whole output pixels: the window's edges within half a pixel (0.49 computed), plus the line
+    // centroid's own error (0.05 px on the grids above)
+    expect(r.place).toBeLessThan(0.6);
+    for (let i = 1; i < FRAMES; i++) expect(r.scales[i]).toBeGreaterThan(r.scales[i - 1] - 0.002);
   });
 
   it("holds a still punch-in (1.2×) and a still aspect crop where planned", async () => {

@@ -56,7 +56,7 @@ const evenUp = (x: number) => Math.ceil(x / 2) * 2;
 const clampInt = (x: number, lo: number, hi: number) => Math.round(Math.min(hi, Math.max(lo, x)));
 
 /** The crop/zoom/scale chain of one segment, in source pixels. */
-export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
+export function framingFilters(edl: EditDecisionList, s: EdlSegment, zoomFlags = ZOOM_FLAGS): string[] {
   const { width: W, height: H } = edl.source;
   const { width: CW, height: CH } = edl.crop;
   const { from, to, cx, cy } = s.zoom;
@@ -77,30 +77,71 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
     const y = clampInt(cy * H - h / 2, 0, H - h);
     return [`crop=${w}:${h}:${x}:${y}:exact=1`, out];
   }
-  // The aspect window at scale 1, then a window of 1/s of it around the subject, s from → to at a
-  // constant rate over all the branch's frames, handles included: a zoom that started or stopped
-  // inside a dissolve would put a kink in it.
+  return zoomFilters(edl, s, out, zoomFlags);
+}
+
+/**
+ * The zoom's resampling grid has at least this many columns (rows, for a portrait output): the
+ * output itself at 1080p, the output times m below it (then scaled down by m).
+ */
+export const ZOOM_GRID = 1920;
+/** swscale's resampler for the zoom (bench/zoom.ts measures it against the others). */
+export const ZOOM_FLAGS = "bilinear";
+
+/**
+ * A slow zoom: a window of 1/s of the aspect crop around the subject, s from → to at a constant
+ * rate over all the branch's frames, handles included (a zoom that started or stopped inside a
+ * dissolve would put a kink in it). Rendered as swscale does it cheapest: the box holding every
+ * window of the segment is cropped (on the chroma grid), scaled per frame (`eval=frame`) to
+ * whole grid pixels at the frame's scale, and the window cropped out of it at whole grid pixels;
+ * the grid is the output's (times m when the output is under ZOOM_GRID, then scaled down by m).
+ * So the window's edges are within half a grid pixel of the plan's (RMS ~0.27), and every pixel
+ * is resampled once, at the grid's size. Bilinear: measured against bicubic and
+ * `perspective` in bench/zoom.ts (jitter and cost).
+ */
+function zoomFilters(edl: EditDecisionList, s: EdlSegment, out: string, flags: string): string[] {
+  const { width: W, height: H } = edl.source;
+  const { width: CW, height: CH } = edl.crop;
+  const { from, to, cx, cy } = s.zoom;
+  const { width: OW, height: OH } = edl.output;
   const x0 = clampInt(cx * W - CW / 2, 0, W - CW);
   const y0 = clampInt(cy * H - CH / 2, 0, H - CH);
-  const rx = f6((cx * W - x0) / CW);
-  const ry = f6((cy * H - y0) / CH);
   const n = s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
-  const scale = `(${f6(from)}*pow(${f6(to / from)},clip((in-1)/${Math.max(1, n - 1)},0,1)))`;
-  const X0 = `clip(${rx}*W-W/(2*${scale}),0,W-W/${scale})`;
-  const Y0 = `clip(${ry}*H-H/(2*${scale}),0,H-H/${scale})`;
-  const X1 = `(${X0}+W/${scale})`;
-  const Y1 = `(${Y0}+H/${scale})`;
-  const crop = CW === W && CH === H ? [] : [`crop=${CW}:${CH}:${x0}:${y0}:exact=1`];
-  // The zoom resamples every pixel of its input, so it runs at no more pixels than the output
-  // needs at the zoom's tightest window: a crop larger than that (a 4K source, a 720p output) is
-  // scaled down to it first, which keeps all the detail the output shows.
-  const z = Math.max(from, to);
-  const [PW, PH] = [evenUp(edl.output.width * z), evenUp(edl.output.height * z)];
-  const pre = PW < CW && PH < CH ? [`scale=${PW}:${PH}`] : [];
+  const S = `(${f6(from)}*pow(${f6(to / from)},clip(n/${Math.max(1, n - 1)},0,1)))`;
+  const m = Math.max(1, Math.ceil(ZOOM_GRID / Math.max(OW, OH)));
+  const [GW, GH] = [OW * m, OH * m];
+  // the window's left (top) edge in source pixels at scale `sc` (a number or an expression)
+  const lo = (c: number, C: number, o: number) => (sc: string) =>
+    `(${o}+clip(${f6(c - o)}-${C / 2}/${sc},0,${C}-${C}/${sc}))`;
+  const axis = (c: number, C: number, o: number, size: number, G: number) => {
+    // the box holding every window: the widest one's, widened onto the chroma grid
+    const smin = Math.min(from, to);
+    const left = o + Math.min(C - C / smin, Math.max(0, c - o - C / (2 * smin)));
+    const b0 = Math.max(0, Math.floor(left / 2) * 2);
+    const b1 = Math.min(size, evenUp(left + C / smin));
+    const B = b1 - b0;
+    // The box's size at the frame's scale (grid px) is the nearest whole size or one either side,
+    // whichever puts the window's two edges, cropped out at whole grid px, closest to the plan's
+    // (the larger of the two errors: ≤ 0.49 grid px, against 0.81 for the nearest size alone).
+    // Registers: 7 the scale, 0 the window's start in the box and 1 its size (source px), 2 the
+    // nearest size, 3–5 the misses of sizes 2−1, 2, 2+1, 6 the size chosen (8, 9 scratch).
+    const miss = (z: string) =>
+      `(st(9,${z});st(8,round(ld(0)*ld(9)/${B}));` +
+      `max(abs(ld(8)-ld(0)*ld(9)/${B}),abs(ld(8)+${G}-(ld(0)+ld(1))*ld(9)/${B})))`;
+    const scaled =
+      `st(7,${S});st(0,${lo(c, C, o)("ld(7)")}-${b0});st(1,${C}/ld(7));st(2,round(${B}*${G}/ld(1)));` +
+      `st(3,${miss("ld(2)-1")});st(4,${miss("ld(2)")});st(5,${miss("ld(2)+1")});` +
+      "st(6,if(lt(ld(3),min(ld(4),ld(5))),ld(2)-1,if(lt(ld(5),ld(4)),ld(2)+1,ld(2))))";
+    const at = `${scaled};round(ld(0)*ld(6)/${B})`; // the window's place in the box so scaled
+    return { b0, B, scaled, at };
+  };
+  const X = axis(cx * W, CW, x0, W, GW);
+  const Y = axis(cy * H, CH, y0, H, GH);
+  const box = X.B === W && Y.B === H ? [] : [`crop=${X.B}:${Y.B}:${X.b0}:${Y.b0}:exact=1`];
   return [
-    ...crop,
-    ...pre,
-    `perspective=x0='${X0}':y0='${Y0}':x1='${X1}':y1='${Y0}':x2='${X0}':y2='${Y1}':x3='${X1}':y3='${Y1}':interpolation=linear:eval=frame`,
+    ...box,
+    `scale=w='${X.scaled}':h='${Y.scaled}':eval=frame:flags=${flags}`,
+    `crop=${GW}:${GH}:x='${X.at}':y='${Y.at}':exact=1`,
     out,
   ];
 }
