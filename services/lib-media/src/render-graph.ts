@@ -14,11 +14,105 @@ import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
 export const AUDIO_RATE = 48000;
 
 export function renderArgs(edl: EditDecisionList, input: string, output: string): string[] {
-  const graph = [...videoGraph(edl), ...audioGraph(edl)];
+  return graphArgs(edl, input, output, { audio: edl.audio.mode !== "none" });
+}
+
+/**
+ * The video of an EDL alone (a chunk of a chunked render, its audio rendered once for the whole
+ * timeline by audioArgs). With `seekFrame`, the source is read from that source frame on
+ * (`-ss` to it, from the keyframe before it): the EDL's source frames must then count from it
+ * (rebaseSource), and the fps filter starts its grid there. Only for a source at the EDL's own
+ * rate: resampling another rate from a shifted origin could resolve a tie between two source
+ * frames the other way than a render from the file's start.
+ */
+export function videoArgs(
+  edl: EditDecisionList,
+  input: string,
+  output: string,
+  opts: { seekFrame?: number; joinFormat?: JoinFormat } = {},
+): string[] {
+  return graphArgs(edl, input, output, { audio: false, ...opts });
+}
+
+export type JoinFormat = "yuv420p" | "yuv444p";
+
+/**
+ * The pixel format an edit's branches are joined in: ffmpeg's xfade takes no 4:2:0 (5.1), so an
+ * edit with a transition is joined (and colour-graded) in 4:4:4, which the graph asks for
+ * explicitly, where ffmpeg would otherwise insert the conversion itself. A chunk of that edit,
+ * whatever transitions it holds, is joined the same way (videoArgs' joinFormat) so that its frames
+ * are the whole render's.
+ */
+export function joinFormat(edl: EditDecisionList): JoinFormat {
+  return edl.boundaries.some((b) => b.transition.type !== "cut" && b.transition.frames > 0)
+    ? "yuv444p"
+    : "yuv420p";
+}
+
+/** The audio of an EDL alone, over its whole timeline (AAC in an .m4a). */
+export function audioArgs(edl: EditDecisionList, input: string, output: string): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-i",
+    input,
+    "-filter_complex",
+    audioGraph(edl).join(";"),
+    "-map",
+    "[a]",
+    "-c:a",
+    "aac",
+    "-b:a",
+    `${edl.audio.bitrate_kbps}k`,
+    output,
+  ];
+}
+
+/**
+ * Joins chunk videos (identically configured x264 streams, listed in a concat demuxer file) without
+ * re-encoding, muxing the audio in when there is one.
+ */
+export function joinArgs(list: string, audio: string | null, output: string): string[] {
+  const withAudio = audio ? ["-i", audio, "-map", "0:v", "-map", "1:a"] : [];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    list,
+    ...withAudio,
+    "-c",
+    "copy",
+    "-movflags",
+    "+faststart",
+    output,
+  ];
+}
+
+/** A concat demuxer list of files (absolute paths). */
+export const concatList = (files: readonly string[]): string =>
+  files.map((f) => `file '${f.replaceAll("'", "'\\''")}'\n`).join("");
+
+function graphArgs(
+  edl: EditDecisionList,
+  input: string,
+  output: string,
+  opts: { audio: boolean; seekFrame?: number; joinFormat?: JoinFormat },
+): string[] {
+  const seek = opts.seekFrame ? opts.seekFrame : 0;
+  const [num, den] = edl.fps_fraction.split("/").map(Number);
+  const video = videoGraph(edl, seek > 0, opts.joinFormat ?? joinFormat(edl));
+  const graph = [...video, ...(opts.audio ? audioGraph(edl) : [])];
   const args = [
     "-hide_banner",
     "-nostdin",
     "-y",
+    ...(seek > 0 ? ["-ss", ((seek * den) / num).toFixed(6), "-noaccurate_seek"] : []),
     "-i",
     input,
     "-filter_complex",
@@ -26,7 +120,7 @@ export function renderArgs(edl: EditDecisionList, input: string, output: string)
     "-map",
     "[v]",
   ];
-  if (edl.audio.mode !== "none") {
+  if (opts.audio) {
     args.push("-map", "[a]", "-c:a", "aac", "-b:a", `${edl.audio.bitrate_kbps}k`);
   }
   args.push(
@@ -85,6 +179,7 @@ export function framingFilters(edl: EditDecisionList, s: EdlSegment): string[] {
   const rx = f6((cx * W - x0) / CW);
   const ry = f6((cy * H - y0) / CH);
   const n = s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
+  // perspective's `in` counts frames from 1: branch frame i is in = i + 1
   const scale = `(${f6(from)}*pow(${f6(to / from)},clip((in-1)/${Math.max(1, n - 1)},0,1)))`;
   const X0 = `clip(${rx}*W-W/(2*${scale}),0,W-W/${scale})`;
   const Y0 = `clip(${ry}*H-H/(2*${scale}),0,H-H/${scale})`;
@@ -121,12 +216,15 @@ function pathExpr(
   return e;
 }
 
-function videoGraph(edl: EditDecisionList): string[] {
+function videoGraph(edl: EditDecisionList, seeked: boolean, join: JoinFormat): string[] {
   const K = edl.segments.length;
   const [num, den] = edl.fps_fraction.split("/");
   const tb = `${den}/${num}`;
   const parts: string[] = [];
-  const head = `[0:v]fps=${edl.fps_fraction},settb=${tb}`;
+  // seeked (videoArgs): the input's frames before the seek point come with negative timestamps,
+  // and the frame grid starts at the seek point as it would in a render from the file's start
+  const rate = seeked ? `fps=fps=${edl.fps_fraction}:start_time=0` : `fps=${edl.fps_fraction}`;
+  const head = `[0:v]${rate},settb=${tb}`;
   parts.push(K > 1 ? `${head},split=${K}${edl.segments.map((_, k) => `[i${k}]`).join("")}` : `${head}[i0]`);
   edl.segments.forEach((s, k) => {
     const chain = [
@@ -140,6 +238,7 @@ function videoGraph(edl: EditDecisionList): string[] {
       ...framingFilters(edl, s),
       "setsar=1",
       "format=yuv420p",
+      ...(join === "yuv420p" ? [] : [`format=${join}`]),
       `settb=${tb}`,
     );
     parts.push(`[i${k}]${chain.join(",")}[s${k}]`);

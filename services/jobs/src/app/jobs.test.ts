@@ -367,7 +367,7 @@ describe("a templated job's analysis stages run as one task per input", () => {
       await consumeRoutes(
         broker,
         queues.stage(stage),
-        on(routes.stageTask(stage), async (m) => void tasks.push(`${m.stage}:${m.input ?? "whole"}`)),
+        on(routes.stageTask(stage), async (m) => void tasks.push(`${m.stage}:${m.part ?? "whole"}`)),
       );
     }
     await consumeRoutes(

@@ -10,7 +10,7 @@ import {
   rebaseSource,
   transitionSpans,
 } from "./chunks.js";
-import { type EditDecisionList, type EdlSegment, EdlSchema } from "./edl.js";
+import { type EditDecisionList, EdlSchema, type EdlSegment } from "./edl.js";
 
 const FPS = 30;
 
@@ -89,7 +89,8 @@ function drawn(edl: EditDecisionList, shift = 0) {
         cx = p[0].cx;
         for (let j = 0; j + 1 < p.length; j++)
           cx +=
-            (p[j + 1].cx - p[j].cx) * Math.min(1, Math.max(0, (f - p[j].at) / Math.max(1, p[j + 1].at - p[j].at)));
+            (p[j + 1].cx - p[j].cx) *
+            Math.min(1, Math.max(0, (f - p[j].at) / Math.max(1, p[j + 1].at - p[j].at)));
       }
       rows.push(`${t}:${src}:${scale.toFixed(9)}:${cx.toFixed(9)}`);
     }

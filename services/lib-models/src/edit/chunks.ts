@@ -41,7 +41,9 @@ export function transitionSpans(edl: EditDecisionList): FrameSpan[] {
 
 /** Output frames of the cuts (boundaries without a transition). */
 export function cutFrames(edl: EditDecisionList): number[] {
-  return edl.boundaries.filter((b) => b.transition.type === "cut" || b.transition.frames === 0).map((b) => b.at);
+  return edl.boundaries
+    .filter((b) => b.transition.type === "cut" || b.transition.frames === 0)
+    .map((b) => b.at);
 }
 
 const coreLength = (s: EdlSegment) => s.source_out - s.source_in;
