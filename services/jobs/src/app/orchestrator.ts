@@ -131,7 +131,8 @@ export class Orchestrator {
           return;
       }
       doc = await this.recordPart(doc, stage, part, record);
-      if (doc && finalDue(doc, stage)) await this.publishFinal(doc, stage);
+      const final = doc && finalDue(doc, stage);
+      if (doc && final) await this.publishFinal(doc, stage, final);
       if (!doc || !partsDone(doc, stage)) return;
     }
     if (partsDone(doc, stage))
@@ -214,13 +215,19 @@ export class Orchestrator {
 
   /**
    * Every part of the stage but its final one is in: the final part's task goes out through the
-   * outbox, as a stage's first tasks do (the sweep publishes it after a crash in between). Several
-   * callers may get here for one job (a redelivered part); the final part is idempotent.
+   * outbox, as a stage's first tasks do (the sweep publishes it after a crash in between), once:
+   * the update marks the final part queued, so a redelivered part's done does not queue it again.
    */
-  private async publishFinal(doc: JobDoc, stage: StageName): Promise<void> {
+  private async publishFinal(doc: JobDoc, stage: StageName, final: string): Promise<void> {
+    const at = `stage_parts.${stage}.${final}`;
     const due = await this.deps.journal.update(
-      { _id: doc._id, status: { $in: ACTIVE_STATUSES }, done_index: { $lt: stageIndex(stage) } },
-      { $set: { outbox: stage, updated_at: this.deps.now() } },
+      {
+        _id: doc._id,
+        status: { $in: ACTIVE_STATUSES },
+        done_index: { $lt: stageIndex(stage) },
+        [`${at}.queued`]: { $ne: true },
+      },
+      { $set: { [`${at}.queued`]: true, outbox: stage, updated_at: this.deps.now() } },
     );
     if (due) await this.dispatch(due);
   }

@@ -89,6 +89,8 @@ export interface PartDoc {
   timing?: StageCostDoc | null;
   /** Its input's analysis came from the content-hash cache. */
   reused?: boolean;
+  /** A final part (stageParts): its task was queued, once every other part was done. */
+  queued?: boolean;
 }
 
 /** One state change of a job, kept so live listeners can resume from where they left off. */

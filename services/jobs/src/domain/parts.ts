@@ -51,14 +51,11 @@ export function othersDone(doc: JobDoc, stage: StageName, part: string): boolean
   return partsOf(doc, stage).every((p) => p === part || isDone(doc, stage, p));
 }
 
-/** The stage has a final part still to run, and every other part is done: time to publish it. */
-export function finalDue(doc: JobDoc, stage: StageName): boolean {
-  const plan = planOf(doc, stage);
-  return (
-    plan.final !== null &&
-    !isDone(doc, stage, plan.final) &&
-    plan.parts.every((part) => isDone(doc, stage, part))
-  );
+/** The stage's final part when it is still to run and every other part is done (time to publish it), else null. */
+export function finalDue(doc: JobDoc, stage: StageName): string | null {
+  const { parts, final } = planOf(doc, stage);
+  if (!final || isDone(doc, stage, final) || !parts.every((part) => isDone(doc, stage, part))) return null;
+  return final;
 }
 
 /**
