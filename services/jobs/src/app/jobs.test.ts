@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { JobDoc, JobEventDoc } from "../domain/job.js";
 import { jobsGrpc } from "../transport/grpc.js";
-import { JobsService, type VideoInfo } from "./jobs.js";
+import { type JobsDeps, JobsService, type VideoInfo } from "./jobs.js";
 
 const video: VideoInfo = {
   video_id: "vid_aaaaaaaaaaaa",
@@ -28,6 +28,25 @@ const video: VideoInfo = {
   template_video_id: null,
 };
 
+/** A jobs service over an in-memory broker, an in-memory document store and a filesystem store in `dir`. */
+async function testService(dir: string, over: Partial<JobsDeps> = {}) {
+  const broker = new MemoryBroker();
+  const docs = new NedbDocStore();
+  const store = new FsObjectStore({ root: dir });
+  const jobs = new JobsService({
+    jobs: docs.collection<JobDoc>("jobs"),
+    events: docs.collection("job_events"),
+    idempotency: docs.collection("idempotency_keys"),
+    videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
+    broker,
+    store,
+    log: createLogger("test", "silent"),
+    ...over,
+  });
+  await jobs.init();
+  return { broker, docs, store, jobs };
+}
+
 describe("JobsService orchestration against duplicated and reordered events", () => {
   let dir: string;
   let broker: MemoryBroker;
@@ -40,19 +59,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     tasks.length = 0;
     terminal.length = 0;
     dir = await mkdtemp(join(tmpdir(), "jobs-test-"));
-    broker = new MemoryBroker();
-    docs = new NedbDocStore();
-    const store = new FsObjectStore({ root: dir });
-    jobs = new JobsService({
-      jobs: docs.collection<JobDoc>("jobs"),
-      events: docs.collection("job_events"),
-      idempotency: docs.collection("idempotency_keys"),
-      videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
-      broker,
-      store,
-      log: createLogger("test", "silent"),
-    });
-    await jobs.init();
+    ({ broker, docs, jobs } = await testService(dir));
     for (const q of [
       queues.stage("video_analysis"),
       queues.stage("audio_analysis"),
@@ -580,20 +587,7 @@ describe("a chunked render runs as one task per chunk, then the join", () => {
     tasks.length = 0;
     cancelled.length = 0;
     dir = await mkdtemp(join(tmpdir(), "jobs-chunks-test-"));
-    broker = new MemoryBroker();
-    docs = new NedbDocStore();
-    store = new FsObjectStore({ root: dir });
-    jobs = new JobsService({
-      jobs: docs.collection<JobDoc>("jobs"),
-      events: docs.collection("job_events"),
-      idempotency: docs.collection("idempotency_keys"),
-      videos: { find: async () => video },
-      broker,
-      store,
-      log: createLogger("test", "silent"),
-      renderChunkSeconds: 2,
-    });
-    await jobs.init();
+    ({ broker, docs, store, jobs } = await testService(dir, { renderChunkSeconds: 2 }));
     await consumeRoutes(
       broker,
       queues.stage("rendering"),
