@@ -23,30 +23,17 @@ export function renderArgs(edl: EditDecisionList, input: string, output: string)
  * (`-ss` to it, from the keyframe before it): the EDL's source frames must then count from it
  * (rebaseSource), and the fps filter starts its grid there. Only for a source at the EDL's own
  * rate: resampling another rate from a shifted origin could resolve a tie between two source
- * frames the other way than a render from the file's start.
+ * frames the other way than a render from the file's start. A chunk's frames are the whole
+ * render's: the pieces join (joinGraph) leaves every frame but a transition's own in 4:2:0, and no
+ * chunk boundary falls inside a transition (planChunks).
  */
 export function videoArgs(
   edl: EditDecisionList,
   input: string,
   output: string,
-  opts: { seekFrame?: number; joinFormat?: JoinFormat } = {},
+  opts: { seekFrame?: number } = {},
 ): string[] {
   return graphArgs(edl, input, output, { audio: false, ...opts });
-}
-
-export type JoinFormat = "yuv420p" | "yuv444p";
-
-/**
- * The pixel format an edit's branches are joined in: ffmpeg's xfade takes no 4:2:0 (5.1), so an
- * edit with a transition is joined (and colour-graded) in 4:4:4, which the graph asks for
- * explicitly, where ffmpeg would otherwise insert the conversion itself. A chunk of that edit,
- * whatever transitions it holds, is joined the same way (videoArgs' joinFormat) so that its frames
- * are the whole render's.
- */
-export function joinFormat(edl: EditDecisionList): JoinFormat {
-  return edl.boundaries.some((b) => b.transition.type !== "cut" && b.transition.frames > 0)
-    ? "yuv444p"
-    : "yuv420p";
 }
 
 /** The audio of an EDL alone, over its whole timeline (AAC in an .m4a). */
@@ -102,11 +89,11 @@ function graphArgs(
   edl: EditDecisionList,
   input: string,
   output: string,
-  opts: { audio: boolean; seekFrame?: number; joinFormat?: JoinFormat },
+  opts: { audio: boolean; seekFrame?: number },
 ): string[] {
   const seek = opts.seekFrame ? opts.seekFrame : 0;
   const [num, den] = edl.fps_fraction.split("/").map(Number);
-  const video = videoGraph(edl, seek > 0, opts.joinFormat ?? joinFormat(edl));
+  const video = videoGraph(edl, seek > 0);
   const graph = [...video, ...(opts.audio ? audioGraph(edl) : [])];
   const args = [
     "-hide_banner",
@@ -216,7 +203,7 @@ function pathExpr(
   return e;
 }
 
-function videoGraph(edl: EditDecisionList, seeked: boolean, join: JoinFormat): string[] {
+function videoGraph(edl: EditDecisionList, seeked: boolean): string[] {
   const K = edl.segments.length;
   const [num, den] = edl.fps_fraction.split("/");
   const tb = `${den}/${num}`;
@@ -238,7 +225,6 @@ function videoGraph(edl: EditDecisionList, seeked: boolean, join: JoinFormat): s
       ...framingFilters(edl, s),
       "setsar=1",
       "format=yuv420p",
-      ...(join === "yuv420p" ? [] : [`format=${join}`]),
       `settb=${tb}`,
     );
     parts.push(`[i${k}]${chain.join(",")}[s${k}]`);

@@ -10,7 +10,6 @@ import {
   audioArgs,
   concatList,
   joinArgs,
-  joinFormat,
   progressSeconds,
   renderArgs,
   videoArgs,
@@ -112,10 +111,7 @@ async function renderChunk(
   const input = await store.readableLocation(edl.input_key);
   return withTemp(task, async (dir) => {
     const out = join(dir, `chunk-${index}.mp4`);
-    const args = videoArgs(rebaseSource(chunk, origin), input, out, {
-      seekFrame: origin,
-      joinFormat: joinFormat(edl),
-    });
+    const args = videoArgs(rebaseSource(chunk, origin), input, out, { seekFrame: origin });
     await runWithProgress(args, ctx, chunk.output.frames / edl.fps, (f) => ctx.progress(0.98 * f));
     const key = storageKeys.renderChunk(task.jobId, index, count);
     await store.put(key, createReadStream(out), { contentType: "video/mp4" });
