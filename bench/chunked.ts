@@ -192,7 +192,21 @@ async function distributed(files: { source: string; template: string }) {
   );
 }
 
+/**
+ * Each part's span in the stage, from its queue wait and wall (seconds after the stage's first
+ * tasks were published; the join's wait counts from its own publication, after the last chunk):
+ * chunks that ran side by side overlap.
+ */
+function timeline(label: string, r: RenderCost) {
+  const spans = r.parts.map(
+    (p) => `${p.input} ${f1(p.queue_wait_seconds)}→${f1(p.queue_wait_seconds + p.wall_seconds)}`,
+  );
+  console.log(`${label}: ${spans.join(", ")}`);
+}
+
 function report(one: RenderCost, two: RenderCost, ceiling: number) {
+  timeline("parts, 1 renderer (queue wait → end, s)", one);
+  timeline("parts, 2 renderers (queue wait → end, s)", two);
   const chunks = one.parts.filter((p) => p.input.startsWith("chunk-"));
   const join = one.parts.find((p) => p.input.startsWith("join-"));
   if (!join) throw new Error("the render was not chunked: is the edit shorter than two chunks?");
