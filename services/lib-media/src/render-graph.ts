@@ -271,7 +271,8 @@ function joinGraph(edl: EditDecisionList): string[] {
     const cuts: { label: string; from: number; to: number }[] = [];
     if (before)
       cuts.push({ label: `ph${k}`, from: before.start - first, to: before.start + before.frames - first });
-    if (bodyTo > bodyFrom) cuts.push({ label: `pb${k}`, from: bodyFrom, to: bodyTo });
+    const body = bodyTo > bodyFrom;
+    if (body) cuts.push({ label: `pb${k}`, from: bodyFrom, to: bodyTo });
     if (after)
       cuts.push({
         label: `pt${k}`,
@@ -285,19 +286,17 @@ function joinGraph(edl: EditDecisionList): string[] {
       for (const c of cuts)
         parts.push(`[c${c.label}]trim=start_frame=${c.from}:end_frame=${c.to},${renumber}[${c.label}]`);
     }
-  });
-  edl.segments.forEach((_, k) => {
-    if (k > 0 && spans[k - 1]) {
-      const span = spans[k - 1]!;
+    // the pieces in output order: the blend with the previous branch, then this branch's body
+    if (before) {
       const t = edl.boundaries[k - 1].transition;
       parts.push(
         `[pt${k - 1}]format=yuv444p[pd${k - 1}a];[ph${k}]format=yuv444p[pd${k - 1}b];` +
-          `[pd${k - 1}a][pd${k - 1}b]xfade=transition=${t.type}:duration=${f6(span.frames / edl.fps)}:offset=0,` +
+          `[pd${k - 1}a][pd${k - 1}b]xfade=transition=${t.type}:duration=${f6(before.frames / edl.fps)}:offset=0,` +
           `format=yuv420p,settb=${tb}[pd${k - 1}]`,
       );
       pieces.push(`pd${k - 1}`);
     }
-    if (parts.some((p) => p.endsWith(`[pb${k}]`))) pieces.push(`pb${k}`);
+    if (body) pieces.push(`pb${k}`);
   });
   parts.push(
     pieces.length > 1
