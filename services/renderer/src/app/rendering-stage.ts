@@ -44,9 +44,17 @@ export function renderingStage(store: ObjectStore): StageHandler {
     if (part?.kind === "chunk") return renderChunk(store, task, ctx, edl, part.index, part.count);
     return withTemp(task, async (dir) => {
       const out = join(dir, "output.mp4");
-      if (part?.kind === "join") await joinChunks(store, task, ctx, edl, part.count, dir, out);
-      else await renderWhole(store, ctx, edl, out);
-      return publishOutput(store, task, ctx, edl, out);
+      if (part?.kind !== "join") {
+        await renderWhole(store, ctx, edl, out);
+        return publishOutput(store, task, ctx, edl, out);
+      }
+      // the join is serial after every chunk: its phases are logged (bench/chunked.ts reads them)
+      const phases = await joinChunks(store, task, ctx, edl, part.count, dir, out);
+      const t = performance.now();
+      const key = await publishOutput(store, task, ctx, edl, out);
+      const publish_seconds = (performance.now() - t) / 1000;
+      ctx.log.info({ job_id: task.jobId, ...phases, publish_seconds }, "join phases");
+      return key;
     });
   };
 }
@@ -119,7 +127,10 @@ async function renderChunk(
   });
 }
 
-/** The join: every chunk of the plan fetched, the audio rendered once, concatenated and muxed. */
+/**
+ * The join: every chunk of the plan fetched while the audio is rendered once, then concatenated
+ * and muxed; returns the two phases' wall seconds.
+ */
 async function joinChunks(
   store: ObjectStore,
   task: StageTask,
@@ -128,7 +139,8 @@ async function joinChunks(
   count: number,
   dir: string,
   out: string,
-): Promise<void> {
+): Promise<{ fetch_audio_seconds: number; concat_seconds: number }> {
+  const t0 = performance.now();
   const chunks = planChunks(edl, count).map((_, i) => join(dir, `chunk-${i}.mp4`));
   const hasAudio = edl.audio.mode !== "none";
   const audio = hasAudio ? join(dir, "audio.m4a") : null;
@@ -141,10 +153,12 @@ async function joinChunks(
     audio ? runFfmpeg(audioArgs(edl, input, audio), { signal: ctx.signal }) : undefined,
   ]);
   ctx.progress(JOIN_MUX_SHARE / 2);
+  const t1 = performance.now();
   const list = join(dir, "chunks.txt");
   await writeFile(list, concatList(chunks));
   await runFfmpeg(joinArgs(list, audio, out), { signal: ctx.signal });
   ctx.progress(JOIN_MUX_SHARE);
+  return { fetch_audio_seconds: (t1 - t0) / 1000, concat_seconds: (performance.now() - t1) / 1000 };
 }
 
 /**
