@@ -41,11 +41,10 @@ import { join } from "node:path";
 // @ts-expect-error: plain ESM script without type declarations
 import { freePort } from "../scripts/infra.mjs";
 import { STAGE_NAMES } from "../services/lib-contracts/src/stages.js";
-import { runTool } from "../services/lib-platform/src/process.js";
 import type { Proc } from "../test/support/cluster.js";
 import { beatFrames, makeEditedClip, type Shot, shotLengths } from "../test/support/edit-media.js";
+import { machineCeiling } from "./support/ceiling.js";
 import { withDistributed } from "./support/distributed.js";
-import { median } from "./support/load.js";
 import {
   cpuTimes,
   descendants,
@@ -267,32 +266,6 @@ await withDistributed(
   },
   { workers: 0, nodeArgs: PROFILE },
 );
-
-/**
- * What a second core gives CPU-bound work on this host, the ceiling of the ratio: a libx264 encode
- * of `input` (the render's kind of work) pinned to core 0 alone, then two at once on cores 0 and 1;
- * 2 · one's wall / the pair's wall. 2.0 when the cores are independent; less where they share a
- * physical core, a cache or a power budget.
- */
-async function machineCeiling(input: string, rounds = 3): Promise<number> {
-  const encode = (core: string) =>
-    runTool("taskset", [
-      ...["-c", core, "ffmpeg", "-v", "error", "-nostdin", "-i", input],
-      ...["-c:v", "libx264", "-preset", "medium", "-crf", "23", "-c:a", "aac", "-f", "null", "-"],
-    ]);
-  const timed = async (work: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await work();
-    return performance.now() - t0;
-  };
-  const one: number[] = [];
-  const pair: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    one.push(await timed(() => encode("0")));
-    pair.push(await timed(() => Promise.all([encode("0"), encode("1")])));
-  }
-  return (2 * median(one)) / median(pair);
-}
 
 // ---- the report -------------------------------------------------------------------------------
 function signedPercent(x: number): string {

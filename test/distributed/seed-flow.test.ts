@@ -149,7 +149,7 @@ describe("distributed mode: seed flow", () => {
     const done = (await cluster.stageDone()).filter((d) => d.job === jobId);
     for (const stage of analysis) {
       const parts = done.filter((d) => d.stage === stage);
-      expect(parts.map((d) => d.input).sort(), stage).toEqual(["source", "template"]);
+      expect(parts.map((d) => d.part).sort(), stage).toEqual(["source", "template"]);
       expect(new Set(parts.map((d) => d.worker)).size, stage).toBe(2);
       const timing = final.stage_timings.find((t: { stage: string }) => t.stage === stage);
       expect(timing.parts.map((p: { input: string }) => p.input)).toEqual(["source", "template"]);

@@ -367,13 +367,13 @@ export class Cluster {
       });
   }
 
-  /** Every "stage done" line of every worker instance: who finished which (job, stage, and input for a part). */
-  async stageDone(): Promise<{ worker: string; job: string; stage: string; input?: string }[]> {
-    const out: { worker: string; job: string; stage: string; input?: string }[] = [];
+  /** Every "stage done" line of every worker instance: who finished which (job, stage, and part for a part of one). */
+  async stageDone(): Promise<{ worker: string; job: string; stage: string; part?: string }[]> {
+    const out: { worker: string; job: string; stage: string; part?: string }[] = [];
     for (const name of this.procs.keys()) {
       if (!STAGE_NAMES.some((s) => name.startsWith(`${WORKER_OF[s]}-`))) continue;
       for (const l of await this.logLines(name)) {
-        if (l.msg === "stage done") out.push({ worker: name, job: l.job_id, stage: l.stage, input: l.input });
+        if (l.msg === "stage done") out.push({ worker: name, job: l.job_id, stage: l.stage, part: l.part });
       }
     }
     return out;

@@ -1,4 +1,5 @@
 import { gatewayEnv } from "@clipzy/gateway";
+import { jobsEnv } from "@clipzy/jobs";
 import { loadConfig } from "@clipzy/platform/config";
 import { opsEnv, workerEnv } from "@clipzy/platform/main";
 import { mediaLimitsEnv } from "@clipzy/upload";
@@ -11,6 +12,7 @@ export const EngineConfigSchema = z.object({
   DATA_DIR: z.string().default("./data"),
   ...mediaLimitsEnv,
   ...webhooksEnv,
+  ...jobsEnv,
   ...workerEnv,
   DRAIN_TIMEOUT_SECONDS: opsEnv.DRAIN_TIMEOUT_SECONDS,
   /**

@@ -87,6 +87,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
       resumeOnStart: true,
       health,
       drainMs,
+      renderChunkSeconds: config.RENDER_CHUNK_SECONDS,
     });
     stops.push(js.stop);
     const wh = await webhooks.start({

@@ -5,11 +5,22 @@ import type { Health } from "@clipzy/platform/health";
 import type { Logger } from "@clipzy/platform/log";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { JobService, UploadService } from "@clipzy/proto";
+import { z } from "zod";
 import { grpcVideoDirectory } from "./adapters/video-directory.js";
 import { JobsService } from "./app/jobs.js";
 import type { IdempotencyDoc, JobDoc, JobEventDoc } from "./domain/job.js";
 import { consumeJobEvents, subscribeJobChanges } from "./transport/events.js";
 import { jobsGrpc } from "./transport/grpc.js";
+
+/** What the jobs service reads (alone or in the engine), beyond every service's settings. */
+export const jobsEnv = {
+  /**
+   * Output seconds per render chunk: a job's render is split into round(length / this) chunks,
+   * each its own rendering task, joined without re-encoding (docs/rendering.md says why 30). 0: one
+   * render per job.
+   */
+  RENDER_CHUNK_SECONDS: z.coerce.number().min(0).default(30),
+};
 
 export interface JobsServiceDeps {
   broker: Broker;
@@ -26,6 +37,8 @@ export interface JobsServiceDeps {
   health?: Health;
   /** On stop, running calls get this long to finish. */
   drainMs?: number;
+  /** RENDER_CHUNK_SECONDS (jobsEnv). */
+  renderChunkSeconds: number;
 }
 
 /** A task still in a job's outbox this long after its change is taken as lost, and published. */
@@ -44,6 +57,7 @@ export async function start(deps: JobsServiceDeps): Promise<Running> {
     broker: deps.broker,
     store: deps.store,
     log: deps.log,
+    renderChunkSeconds: deps.renderChunkSeconds,
   });
   await jobs.init();
   const changes = await subscribeJobChanges(deps.broker, jobs);

@@ -3,13 +3,14 @@ import { connectBroker, connectDocStore, connectObjectStore, serviceEnv } from "
 import { drainMsOf } from "@clipzy/platform/drain";
 import { grpcAddressEnv, grpcServeEnv, opsEnv, runMain } from "@clipzy/platform/main";
 import { z } from "zod";
-import { start } from "./index.js";
+import { jobsEnv, start } from "./index.js";
 
 const config = loadConfig(
   z.object({
     ...serviceEnv,
     ...opsEnv,
     ...grpcServeEnv("jobs"),
+    ...jobsEnv,
     UPLOAD_ADDRESS: grpcAddressEnv.UPLOAD_ADDRESS,
   }),
 );
@@ -33,5 +34,6 @@ runMain("jobs", config, async (log, health) => {
     // broker forgets its messages with the process, and with a durable broker a crash between a
     // state change and the publish of the next task would otherwise leave that job waiting.
     resumeOnStart: true,
+    renderChunkSeconds: config.RENDER_CHUNK_SECONDS,
   });
 });

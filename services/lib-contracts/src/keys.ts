@@ -40,6 +40,12 @@ export const storageKeys = {
   /** The closed loop's low-resolution intermediate of an input, written by video analysis. */
   loopIntermediate: (jobId: string, input: string) => `artifacts/${jobId}/intermediate-${input}.mov`,
   output: (jobId: string) => `artifacts/${jobId}/output.mp4`,
+  /**
+   * Chunk i of n of a chunked render (video only), keyed by index and count: a redelivered chunk
+   * overwrites its own key, and the join reads exactly the chunks of its plan.
+   */
+  renderChunk: (jobId: string, index: number, count: number) =>
+    `artifacts/${jobId}/render/chunk-${String(index).padStart(4, "0")}-of-${count}.mp4`,
   /** The last proxy the closed loop rendered before the final encode; GET /jobs/{id}/preview serves it. */
   preview: (jobId: string) => `artifacts/${jobId}/preview.mp4`,
   jobPrefix: (jobId: string) => `artifacts/${jobId}/`,

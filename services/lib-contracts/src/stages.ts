@@ -57,12 +57,82 @@ export const isInputRole = (s: string): s is InputRole => (INPUT_ROLES as readon
 /** The stages that analyse each input on its own: each input's analysis is an artifact of its own. */
 export const INPUT_STAGES: readonly StageName[] = ["video_analysis", "audio_analysis", "motion_analysis"];
 
+/** What decides how a stage of a job is split: its template, and its render's chunk count. */
+export interface JobShape {
+  hasTemplate: boolean;
+  /** The chunks the render is split into (1: one render). */
+  renderChunks: number;
+}
+
 /**
- * The parts a stage of a job runs as, one task each, that any workers take side by side: the
- * source's and the template's analyses of a job with a template. Empty: one task for the stage.
+ * The parts a stage of a job runs as, one task each, that any workers take side by side, and the
+ * one part that runs after all of them (`final`): the source's and the template's analyses of a
+ * job with a template; a chunked render's chunks, then the join. No parts: one task for the stage.
  */
-export function stageParts(stage: StageName, hasTemplate: boolean): readonly InputRole[] {
-  return hasTemplate && INPUT_STAGES.includes(stage) ? INPUT_ROLES : [];
+export interface StageParts {
+  parts: readonly string[];
+  final: string | null;
+}
+
+const WHOLE: StageParts = { parts: [], final: null };
+
+export function stageParts(stage: StageName, job: JobShape): StageParts {
+  if (job.hasTemplate && INPUT_STAGES.includes(stage)) return { parts: INPUT_ROLES, final: null };
+  if (stage === "rendering" && job.renderChunks > 1) {
+    const n = job.renderChunks;
+    return { parts: Array.from({ length: n }, (_, i) => renderChunkPart(i, n)), final: renderJoinPart(n) };
+  }
+  return WHOLE;
+}
+
+/** Every part of the stage, the final one last. */
+export const allParts = (p: StageParts): readonly string[] => (p.final ? [...p.parts, p.final] : p.parts);
+
+/**
+ * A chunked render's parts name their chunk and the chunk count (each task carries all the
+ * renderer needs): `chunk-<i>-of-<n>` renders chunk i's video, `join-of-<n>` joins the n chunks
+ * and muxes the audio.
+ */
+export const renderChunkPart = (index: number, count: number) => `chunk-${index}-of-${count}`;
+export const renderJoinPart = (count: number) => `join-of-${count}`;
+
+export type RenderPart = { kind: "chunk"; index: number; count: number } | { kind: "join"; count: number };
+
+export function parseRenderPart(part: string): RenderPart | null {
+  const chunk = /^chunk-(\d+)-of-(\d+)$/.exec(part);
+  if (chunk) return { kind: "chunk", index: Number(chunk[1]), count: Number(chunk[2]) };
+  const join = /^join-of-(\d+)$/.exec(part);
+  return join ? { kind: "join", count: Number(join[1]) } : null;
+}
+
+/**
+ * The chunks a render of `seconds` of output is split into, chunks of about `chunkSeconds`
+ * (0: never split): at least 1, the nearest whole count.
+ */
+export function renderChunkCount(seconds: number, chunkSeconds: number): number {
+  if (!(chunkSeconds > 0) || !(seconds > 0)) return 1;
+  return Math.max(1, Math.round(seconds / chunkSeconds));
+}
+
+/** The share of a chunked render's progress the join has (it measures the output's style). */
+export const JOIN_SHARE = 0.15;
+
+/**
+ * Each part's share of its stage's work, for the stage's progress: an input's analysis by its
+ * duration (inputShares), a render's chunks equally (they are of about equal frames), the join
+ * JOIN_SHARE.
+ */
+export function partShares(
+  p: StageParts,
+  sourceSeconds: number,
+  templateSeconds: number | null,
+): Record<string, number> {
+  if (!p.final) {
+    const shares: Record<string, number> = inputShares(sourceSeconds, templateSeconds);
+    return Object.fromEntries(p.parts.map((part) => [part, shares[part] ?? 1 / p.parts.length]));
+  }
+  const each = (1 - JOIN_SHARE) / Math.max(1, p.parts.length);
+  return { ...Object.fromEntries(p.parts.map((part) => [part, each])), [p.final]: JOIN_SHARE };
 }
 
 /**

@@ -68,6 +68,14 @@ const seg = (
   ...over,
 });
 
+/** A jump boundary at output frame `at` with a linear transition. */
+const jump = (at: number, type: "cut" | "fade", frames: number): EditDecisionList["boundaries"][number] => ({
+  at,
+  transition: { type, frames, easing: "linear" },
+  kind: "jump",
+  beat_offset_ms: null,
+});
+
 const edl = (over: Partial<EditDecisionList>): EditDecisionList =>
   EdlSchema.parse({
     version: 1,
@@ -250,6 +258,36 @@ describe("rendering an edit decision list", () => {
         expect(Math.abs(got - want)).toBeLessThan(3);
       }
     }
+  });
+
+  it("dissolves after a cut: every xfade input on the edit's timebase", async () => {
+    // xfade refuses inputs on different timebases; concat outputs on 1/1000000, so no concat may
+    // come before an xfade (an older graph, concatenating and blending boundary by boundary, did)
+    const e = edl({
+      output: { width: W, height: H, frames: 120 },
+      segments: [
+        seg(0, 40, 0),
+        seg(100, 140, 40, { post: { source: 5, hold: 0 } }),
+        seg(180, 220, 80, { pre: { source: 5, hold: 0 } }),
+      ],
+      boundaries: [jump(40, "cut", 0), jump(80, "fade", 10)],
+    });
+    const out = await render(e, "cut-then-dissolve.mp4");
+    const seen = await frameNumbers(out, W, H);
+    expect(seen).toHaveLength(120);
+    // the cut exact; the dissolve's outgoing core runs to 134, the incoming one from 185
+    expect(seen.slice(0, 75)).toEqual([
+      ...Array.from({ length: 40 }, (_, i) => i),
+      ...Array.from({ length: 35 }, (_, i) => 100 + i),
+    ]);
+    expect(seen.slice(85)).toEqual(Array.from({ length: 35 }, (_, i) => 185 + i));
+    // inside: blends, neither side's frame (outgoing 100 + (i − 40), incoming 175 + (i − 75))
+    for (let i = 76; i < 85; i++) {
+      expect(seen[i]).not.toBe(60 + i);
+      expect(seen[i]).not.toBe(100 + i);
+    }
+    const v = await streamSeconds(out, "v");
+    expect(Math.abs((await streamSeconds(out, "a")) - v)).toBeLessThan(1 / FPS);
   });
 
   it("splices audio where time is removed with a crossfade: no click", async () => {

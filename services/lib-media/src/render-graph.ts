@@ -14,11 +14,92 @@ import type { EditDecisionList, EdlSegment } from "@clipzy/models/edit/edl";
 export const AUDIO_RATE = 48000;
 
 export function renderArgs(edl: EditDecisionList, input: string, output: string): string[] {
-  const graph = [...videoGraph(edl), ...audioGraph(edl)];
+  return graphArgs(edl, input, output, { audio: edl.audio.mode !== "none" });
+}
+
+/**
+ * The video of an EDL alone (a chunk of a chunked render, its audio rendered once for the whole
+ * timeline by audioArgs). With `seekFrame`, the source is read from that source frame on
+ * (`-ss` to it, from the keyframe before it): the EDL's source frames must then count from it
+ * (rebaseSource), and the fps filter starts its grid there. Only for a source at the EDL's own
+ * rate: resampling another rate from a shifted origin could resolve a tie between two source
+ * frames the other way than a render from the file's start. A chunk's frames are the whole
+ * render's: the pieces join (joinGraph) leaves every frame but a transition's own in 4:2:0, and no
+ * chunk boundary falls inside a transition (planChunks).
+ */
+export function videoArgs(
+  edl: EditDecisionList,
+  input: string,
+  output: string,
+  opts: { seekFrame?: number } = {},
+): string[] {
+  return graphArgs(edl, input, output, { audio: false, ...opts });
+}
+
+/** The audio of an EDL alone, over its whole timeline (AAC in an .m4a). */
+export function audioArgs(edl: EditDecisionList, input: string, output: string): string[] {
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-i",
+    input,
+    "-filter_complex",
+    audioGraph(edl).join(";"),
+    "-map",
+    "[a]",
+    "-c:a",
+    "aac",
+    "-b:a",
+    `${edl.audio.bitrate_kbps}k`,
+    output,
+  ];
+}
+
+/**
+ * Joins chunk videos (identically configured x264 streams, listed in a concat demuxer file) without
+ * re-encoding, muxing the audio in when there is one.
+ */
+export function joinArgs(list: string, audio: string | null, output: string): string[] {
+  const withAudio = audio ? ["-i", audio, "-map", "0:v", "-map", "1:a"] : [];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-y",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    list,
+    ...withAudio,
+    "-c",
+    "copy",
+    "-movflags",
+    "+faststart",
+    output,
+  ];
+}
+
+/** A concat demuxer list of files (absolute paths). */
+export const concatList = (files: readonly string[]): string =>
+  files.map((f) => `file '${f.replaceAll("'", "'\\''")}'\n`).join("");
+
+function graphArgs(
+  edl: EditDecisionList,
+  input: string,
+  output: string,
+  opts: { audio: boolean; seekFrame?: number },
+): string[] {
+  const seek = opts.seekFrame ? opts.seekFrame : 0;
+  const [num, den] = edl.fps_fraction.split("/").map(Number);
+  const video = videoGraph(edl, seek > 0);
+  const graph = [...video, ...(opts.audio ? audioGraph(edl) : [])];
   const args = [
     "-hide_banner",
     "-nostdin",
     "-y",
+    ...(seek > 0 ? ["-ss", ((seek * den) / num).toFixed(6), "-noaccurate_seek"] : []),
     "-i",
     input,
     "-filter_complex",
@@ -26,7 +107,7 @@ export function renderArgs(edl: EditDecisionList, input: string, output: string)
     "-map",
     "[v]",
   ];
-  if (edl.audio.mode !== "none") {
+  if (opts.audio) {
     args.push("-map", "[a]", "-c:a", "aac", "-b:a", `${edl.audio.bitrate_kbps}k`);
   }
   args.push(
@@ -162,12 +243,15 @@ function pathExpr(
   return e;
 }
 
-function videoGraph(edl: EditDecisionList): string[] {
+function videoGraph(edl: EditDecisionList, seeked: boolean): string[] {
   const K = edl.segments.length;
   const [num, den] = edl.fps_fraction.split("/");
   const tb = `${den}/${num}`;
   const parts: string[] = [];
-  const head = `[0:v]fps=${edl.fps_fraction},settb=${tb}`;
+  // seeked (videoArgs): the input's frames before the seek point come with negative timestamps,
+  // and the frame grid starts at the seek point as it would in a render from the file's start
+  const rate = seeked ? `fps=fps=${edl.fps_fraction}:start_time=0` : `fps=${edl.fps_fraction}`;
+  const head = `[0:v]${rate},settb=${tb}`;
   parts.push(K > 1 ? `${head},split=${K}${edl.segments.map((_, k) => `[i${k}]`).join("")}` : `${head}[i0]`);
   edl.segments.forEach((s, k) => {
     const chain = [
@@ -227,7 +311,8 @@ function joinGraph(edl: EditDecisionList): string[] {
     const cuts: { label: string; from: number; to: number }[] = [];
     if (before)
       cuts.push({ label: `ph${k}`, from: before.start - first, to: before.start + before.frames - first });
-    if (bodyTo > bodyFrom) cuts.push({ label: `pb${k}`, from: bodyFrom, to: bodyTo });
+    const body = bodyTo > bodyFrom;
+    if (body) cuts.push({ label: `pb${k}`, from: bodyFrom, to: bodyTo });
     if (after)
       cuts.push({
         label: `pt${k}`,
@@ -241,19 +326,17 @@ function joinGraph(edl: EditDecisionList): string[] {
       for (const c of cuts)
         parts.push(`[c${c.label}]trim=start_frame=${c.from}:end_frame=${c.to},${renumber}[${c.label}]`);
     }
-  });
-  edl.segments.forEach((_, k) => {
-    if (k > 0 && spans[k - 1]) {
-      const span = spans[k - 1]!;
+    // the pieces in output order: the blend with the previous branch, then this branch's body
+    if (before) {
       const t = edl.boundaries[k - 1].transition;
       parts.push(
         `[pt${k - 1}]format=yuv444p[pd${k - 1}a];[ph${k}]format=yuv444p[pd${k - 1}b];` +
-          `[pd${k - 1}a][pd${k - 1}b]xfade=transition=${t.type}:duration=${f6(span.frames / edl.fps)}:offset=0,` +
+          `[pd${k - 1}a][pd${k - 1}b]xfade=transition=${t.type}:duration=${f6(before.frames / edl.fps)}:offset=0,` +
           `format=yuv420p,settb=${tb}[pd${k - 1}]`,
       );
       pieces.push(`pd${k - 1}`);
     }
-    if (parts.some((p) => p.endsWith(`[pb${k}]`))) pieces.push(`pb${k}`);
+    if (body) pieces.push(`pb${k}`);
   });
   parts.push(
     pieces.length > 1

@@ -61,7 +61,7 @@ describe("analyzeInputs", () => {
     for (const input of ["template", "source"]) {
       await analyzeInputs(
         store,
-        { ...task, input },
+        { ...task, part: input },
         "audio_analysis",
         (f) => seen.push(f),
         async ({ role }, progress) => {

@@ -15,17 +15,17 @@ export interface StageInput {
   span: number;
 }
 
-type TaskInputs = Pick<StageTask, "source" | "template" | "input">;
+type TaskInputs = Pick<StageTask, "source" | "template" | "part">;
 
 /**
  * The inputs the task analyses, sharing its progress by duration: its one input when it is a part
- * of the stage (`input`), else the source, then the template when there is one.
+ * of the stage (`part`), else the source, then the template when there is one.
  */
 export function stageInputs(task: TaskInputs): StageInput[] {
   const list: { role: InputRole; ref: VideoRef }[] = [];
-  if (task.source && task.input !== "template") list.push({ role: "source", ref: task.source });
-  if (task.template && task.input !== "source") list.push({ role: "template", ref: task.template });
-  if (list.length === 0) throw new StageInputError(`the task has no ${task.input ?? "source"} to analyse`);
+  if (task.source && task.part !== "template") list.push({ role: "source", ref: task.source });
+  if (task.template && task.part !== "source") list.push({ role: "template", ref: task.template });
+  if (list.length === 0) throw new StageInputError(`the task has no ${task.part ?? "source"} to analyse`);
   const shares = inputShares(list[0].ref.durationSeconds, list[1]?.ref.durationSeconds ?? null);
   let from = 0;
   return list.map((x, i) => {

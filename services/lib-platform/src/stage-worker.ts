@@ -127,7 +127,7 @@ function tracedTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Promis
   const attributes = {
     "clipzy.job_id": task.jobId,
     "clipzy.stage": w.stage,
-    ...(task.input ? { "clipzy.input": task.input } : {}),
+    ...(task.part ? { "clipzy.part": task.part } : {}),
     "clipzy.attempt": raw.deliveryCount,
   };
   return inSpan(`stage ${w.stage}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
@@ -152,11 +152,11 @@ function tracedTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Promis
 async function runTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Promise<string> {
   const { broker, stage } = w;
   const deliveryCount = raw.deliveryCount;
-  const input = task.input; // the part of the stage this task is (absent: the whole stage)
+  const part = task.part; // the part of the stage this task is (absent: the whole stage)
   const jobLog = w.log.child({
     job_id: task.jobId,
     stage,
-    ...(input ? { input } : {}),
+    ...(part ? { part } : {}),
     attempt: deliveryCount,
   });
   if (w.tasks.isCancelled(task.jobId)) {
@@ -170,7 +170,7 @@ async function runTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Pro
   const timing = startTiming(Number(raw.headers[PUBLISHED_AT_HEADER]));
   const reusedInputs = new Set<string>();
   const progress = progressThrottle(stage, w.progressIntervalMs, (fraction) =>
-    publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction, input }).catch((err) =>
+    publish(broker, routes.stageProgress, { jobId: task.jobId, stage, fraction, part }).catch((err) =>
       jobLog.warn({ err }, "progress event not published"),
     ),
   );
@@ -191,7 +191,7 @@ async function runTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Pro
       jobId: task.jobId,
       stage,
       artifactKey,
-      input,
+      part,
       timing: timing.finish(),
       reusedInputs: [...reusedInputs].sort(), // source, template: however the inputs interleaved
     });
@@ -212,7 +212,7 @@ async function runTask(w: WorkerState, task: StageTask, raw: BrokerMessage): Pro
           jobId: task.jobId,
           stage,
           message: outcome.message,
-          input,
+          part,
         });
         return "failed";
       case "retry":

@@ -145,10 +145,14 @@ const stageCostFields = {
 const StageTimingPartSchema = component(
   "StageTimingPart",
   z.object({
-    input: described(z.enum(["source", "template"]), "The input this task analysed."),
+    input: described(
+      z.string(),
+      "The part of the stage this task was: the input it analysed (`source`, `template`), or a chunk of a " +
+        "chunked render (`chunk-<i>-of-<n>`) or the join of its chunks (`join-of-<n>`).",
+    ),
     ...stageCostFields,
   }),
-  { description: "One task of a stage run as one task per input: where its time went." },
+  { description: "One task of a stage run as several tasks: where its time went." },
 );
 
 export const StageTimingSchema = component(
@@ -159,9 +163,10 @@ export const StageTimingSchema = component(
     parts: described(
       z.array(StageTimingPartSchema),
       "For a job with a template, video_analysis, audio_analysis and motion_analysis each run as two tasks, " +
-        "one per input, that workers take side by side: each task's own figures, source first. The stage's " +
-        "`wall_seconds` is then its span (the first task taken to the last one stored), `queue_wait_seconds` " +
-        "the wait until the first was taken, and the other figures the tasks' sums. Empty for a stage run as one task.",
+        "one per input, that workers take side by side; a chunked render runs one task per chunk, then the join: " +
+        "each task's own figures, in that order. The stage's `wall_seconds` is then its span (the first task " +
+        "taken to the last one stored), `queue_wait_seconds` the wait until the first was taken, and the other " +
+        "figures the tasks' sums. Empty for a stage run as one task.",
     ),
   }),
   { description: "Where one finished stage's time went." },

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { queues, routes } from "@clipzy/contracts";
+import { queues, renderChunkPart, renderJoinPart, routes, storageKeys } from "@clipzy/contracts";
 import { MemoryBroker } from "@clipzy/platform/broker";
 import { NedbDocStore } from "@clipzy/platform/docstore";
 import type { CallContext } from "@clipzy/platform/grpc";
@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sleep, waitFor } from "../../../../test/support/wait.js";
 import type { JobDoc, JobEventDoc } from "../domain/job.js";
 import { jobsGrpc } from "../transport/grpc.js";
-import { JobsService, type VideoInfo } from "./jobs.js";
+import { type JobsDeps, JobsService, type VideoInfo } from "./jobs.js";
 
 const video: VideoInfo = {
   video_id: "vid_aaaaaaaaaaaa",
@@ -28,6 +28,25 @@ const video: VideoInfo = {
   template_video_id: null,
 };
 
+/** A jobs service over an in-memory broker, an in-memory document store and a filesystem store in `dir`. */
+async function testService(dir: string, over: Partial<JobsDeps> = {}) {
+  const broker = new MemoryBroker();
+  const docs = new NedbDocStore();
+  const store = new FsObjectStore({ root: dir });
+  const jobs = new JobsService({
+    jobs: docs.collection<JobDoc>("jobs"),
+    events: docs.collection("job_events"),
+    idempotency: docs.collection("idempotency_keys"),
+    videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
+    broker,
+    store,
+    log: createLogger("test", "silent"),
+    ...over,
+  });
+  await jobs.init();
+  return { broker, docs, store, jobs };
+}
+
 describe("JobsService orchestration against duplicated and reordered events", () => {
   let dir: string;
   let broker: MemoryBroker;
@@ -40,19 +59,7 @@ describe("JobsService orchestration against duplicated and reordered events", ()
     tasks.length = 0;
     terminal.length = 0;
     dir = await mkdtemp(join(tmpdir(), "jobs-test-"));
-    broker = new MemoryBroker();
-    docs = new NedbDocStore();
-    const store = new FsObjectStore({ root: dir });
-    jobs = new JobsService({
-      jobs: docs.collection<JobDoc>("jobs"),
-      events: docs.collection("job_events"),
-      idempotency: docs.collection("idempotency_keys"),
-      videos: { find: async (_t, id) => (id === video.video_id ? video : null) },
-      broker,
-      store,
-      log: createLogger("test", "silent"),
-    });
-    await jobs.init();
+    ({ broker, docs, jobs } = await testService(dir));
     for (const q of [
       queues.stage("video_analysis"),
       queues.stage("audio_analysis"),
@@ -367,7 +374,7 @@ describe("a templated job's analysis stages run as one task per input", () => {
       await consumeRoutes(
         broker,
         queues.stage(stage),
-        on(routes.stageTask(stage), async (m) => void tasks.push(`${m.stage}:${m.input ?? "whole"}`)),
+        on(routes.stageTask(stage), async (m) => void tasks.push(`${m.stage}:${m.part ?? "whole"}`)),
       );
     }
     await consumeRoutes(
@@ -565,3 +572,131 @@ async function take<T>(stream: AsyncIterable<T>, n: number): Promise<T[]> {
   }
   return out;
 }
+
+describe("a chunked render runs as one task per chunk, then the join", () => {
+  let dir: string;
+  let broker: MemoryBroker;
+  let jobs: JobsService;
+  let docs: NedbDocStore;
+  let store: FsObjectStore;
+  /** Published rendering tasks, by part. */
+  const tasks: string[] = [];
+  const cancelled: string[] = [];
+
+  beforeEach(async () => {
+    tasks.length = 0;
+    cancelled.length = 0;
+    dir = await mkdtemp(join(tmpdir(), "jobs-chunks-test-"));
+    ({ broker, docs, store, jobs } = await testService(dir, { renderChunkSeconds: 2 }));
+    await consumeRoutes(
+      broker,
+      queues.stage("rendering"),
+      on(routes.stageTask("rendering"), async (m) => void tasks.push(m.part ?? "whole")),
+    );
+    await broker.subscribe(routes.jobCancelled.key, async (raw) => {
+      cancelled.push(decode(routes.jobCancelled, raw).jobId);
+    });
+  });
+  afterEach(async () => {
+    await broker.close();
+    await docs.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const timing = (queued: number, wall: number) => ({
+    wall_seconds: wall,
+    queue_wait_seconds: queued,
+    ffmpeg_runs: 1,
+    ffmpeg_seconds: wall,
+    ffmpeg_cpu_seconds: 2 * wall,
+    worker_cpu_seconds: 0.1,
+  });
+  const stored = async (id: string) => (await docs.collection<JobDoc>("jobs").findOne({ _id: id }))!;
+
+  /** A job whose style_application is running, with an edit of `seconds` stored; then that stage done. */
+  async function atRendering(seconds: number): Promise<string> {
+    const { job } = await jobs.create({ tenantId: "t", videoId: video.video_id });
+    const summary = {
+      version: 1,
+      edit: { duration_seconds: seconds, cuts: [], segments: [], transitions: [], audio: "continuous" },
+    };
+    await store.putBytes(storageKeys.artifact(job._id, "edit_summary"), JSON.stringify(summary));
+    await docs.collection<JobDoc>("jobs").updateOne(
+      { _id: job._id },
+      {
+        $set: {
+          status: "processing",
+          done_index: 3,
+          current_stage: "style_application",
+          progress_percent: 70,
+          style_json: {},
+          outbox: null,
+        },
+      },
+    );
+    await jobs.onStageDone(job._id, "style_application");
+    await sleep(30);
+    return job._id;
+  }
+
+  it("publishes round(length / chunk) chunk tasks, the join once every chunk is in (whatever the order, a redelivery included), and completes after the join", async () => {
+    const id = await atRendering(8.2); // 8.2 s of 2 s chunks: 4
+    const chunks = [0, 1, 2, 3].map((i) => renderChunkPart(i, 4));
+    expect(tasks).toEqual(chunks);
+    expect((await stored(id)).render_chunks).toBe(4);
+    const percents: number[] = [];
+    const note = async () => void percents.push((await stored(id)).progress_percent);
+    for (const [i, f] of [
+      [2, 0.5],
+      [0, 0.9],
+      [2, 0.3], // late and lower: never takes the percent back
+      [1, 1],
+    ] as const) {
+      await jobs.onStageProgress(id, "rendering", f, chunks[i]);
+      await note();
+    }
+    for (const i of [3, 1, 0, 1]) {
+      await jobs.onStageDone(id, "rendering", timing(0.1 * i, 5), [], chunks[i]);
+      await note();
+    }
+    await sleep(30);
+    expect(tasks).toEqual(chunks); // chunk 2 is still out: no join yet
+    await jobs.onStageDone(id, "rendering", timing(0.2, 5), [], chunks[2]);
+    await jobs.onStageDone(id, "rendering", timing(0.2, 5), [], chunks[2]); // a redelivery
+    await sleep(30);
+    expect(tasks).toEqual([...chunks, renderJoinPart(4)]);
+    await note();
+    await jobs.onStageProgress(id, "rendering", 0.5, renderJoinPart(4));
+    await note();
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(Math.min(...percents)).toBeGreaterThanOrEqual(86);
+    expect(Math.max(...percents)).toBeLessThanOrEqual(99);
+    expect(percents.at(-1)).toBe(86 + Math.floor((0.85 + 0.15 * 0.5) * 13));
+    expect((await stored(id)).status).toBe("processing");
+    await jobs.onStageDone(id, "rendering", timing(0.05, 3), [], renderJoinPart(4));
+    const done = await stored(id);
+    expect(done).toMatchObject({ status: "completed", progress_percent: 100 });
+    const cost = done.stage_timings?.rendering;
+    // the span: the chunks from the first taken (0 s) to the last stored (0.3 + 5), then the join's wait and wall
+    expect(cost?.wall_seconds).toBeCloseTo(5.3 + 3.05, 9);
+    expect(Object.keys(cost?.parts ?? {})).toEqual([...chunks, renderJoinPart(4)]);
+    expect(cost?.ffmpeg_cpu_seconds).toBeCloseTo(4 * 10 + 6, 9);
+    const response = await jobs.get("t", id);
+    expect(Object.keys(response.stage_timings?.rendering?.parts ?? {})).toEqual([
+      ...chunks,
+      renderJoinPart(4),
+    ]);
+  });
+
+  it("a failed chunk fails the job and cancels the other chunks; a short edit renders in one task", async () => {
+    const id = await atRendering(6);
+    expect(tasks).toHaveLength(3);
+    await jobs.onStageFailed(id, "rendering", "bad", renderChunkPart(1, 3));
+    expect((await stored(id)).status).toBe("failed");
+    await sleep(30);
+    expect(cancelled).toEqual([id]);
+    tasks.length = 0;
+    await atRendering(2.9); // round(1.45) = 1 chunk
+    expect(tasks).toEqual(["whole"]);
+  });
+});

@@ -28,6 +28,8 @@ export interface JobsDeps {
   now?: () => Date;
   /** The API's read cache (see JobCache for how it behaves with several jobs instances). */
   cache?: JobCache;
+  /** Output seconds per render chunk (RENDER_CHUNK_SECONDS, jobsEnv); 0 renders every job in one task. */
+  renderChunkSeconds?: number;
 }
 
 /**
@@ -46,7 +48,13 @@ export class JobsService {
     const now = deps.now ?? (() => new Date());
     this.journal = new JobEventLog({ ...deps, cache: deps.cache ?? new JobCache() });
     const results = new JobResults(deps.store);
-    this.orchestrator = new Orchestrator({ ...deps, journal: this.journal, results, now });
+    this.orchestrator = new Orchestrator({
+      ...deps,
+      journal: this.journal,
+      results,
+      now,
+      renderChunkSeconds: deps.renderChunkSeconds ?? 0,
+    });
     this.commands = new JobCommands({ ...deps, journal: this.journal, orchestrator: this.orchestrator, now });
   }
 

@@ -1,7 +1,6 @@
 import {
-  type InputRole,
-  isInputRole,
   isStageName,
+  renderChunkCount,
   routes,
   STAGE_NAMES,
   STAGES,
@@ -22,7 +21,16 @@ import {
   type StageTimingDoc,
   type VideoRefDoc,
 } from "../domain/job.js";
-import { othersDone, partsCost, partsDone, partsOf, pendingParts, stageFraction } from "../domain/parts.js";
+import {
+  finalDue,
+  othersDone,
+  partsCost,
+  partsDone,
+  partsOf,
+  pendingParts,
+  planOf,
+  stageFraction,
+} from "../domain/parts.js";
 import { nextStage } from "../domain/stage-order.js";
 import type { JobEventLog } from "./event-log.js";
 import type { JobResults } from "./results.js";
@@ -34,6 +42,8 @@ export interface OrchestratorDeps {
   journal: JobEventLog;
   results: JobResults;
   now: () => Date;
+  /** Output seconds per render chunk (RENDER_CHUNK_SECONDS); 0: every render in one task. */
+  renderChunkSeconds: number;
 }
 
 /** Stalled outbox entries published by one sweep at most. */
@@ -52,26 +62,26 @@ export class Orchestrator {
   /**
    * A worker reported progress inside a stage. The common case (the job is already processing) is
    * one guarded write; a queued job is first moved to processing at the stage's first percent.
-   * A part's fraction (`input`) counts for its share of the stage, with the other part's as this
-   * instance last saw the job (its cache, else one read): the write stores the part's fraction with
-   * the stage's percent, so an estimate can lag behind, never run ahead or go backward.
+   * A part's fraction counts for its share of the stage, with the other parts' as this instance
+   * last saw the job (its cache, else one read): the write stores the part's fraction with the
+   * stage's percent, so an estimate can lag behind, never run ahead or go backward.
    */
-  async onStageProgress(jobId: string, stage: string, fraction: number, input?: string): Promise<void> {
+  async onStageProgress(jobId: string, stage: string, fraction: number, part?: string): Promise<void> {
     if (!isStageName(stage)) return;
     const idx = stageIndex(stage);
     const now = this.deps.now();
     let percent = stagePercent(stage, fraction);
-    const part: Update = {};
-    if (input && isInputRole(input)) {
+    const partFraction: Update = {};
+    if (part) {
       const doc = this.deps.journal.cached(jobId) ?? (await this.deps.jobs.findOne({ _id: jobId }));
-      if (!doc || !partsOf(doc, stage).includes(input)) return;
-      percent = stagePercent(stage, stageFraction(doc, stage, input, fraction));
-      part.$max = { [`stage_parts.${stage}.${input}.fraction`]: fraction };
+      if (!doc || !partsOf(doc, stage).includes(part)) return;
+      percent = stagePercent(stage, stageFraction(doc, stage, part, fraction));
+      partFraction.$max = { [`stage_parts.${stage}.${part}.fraction`]: fraction };
     }
     const advance = () =>
       this.deps.journal.update(
         { _id: jobId, status: "processing", done_index: { $lt: idx }, progress_percent: { $lt: percent } },
-        { ...part, $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
+        { ...partFraction, $set: { current_stage: stage, progress_percent: percent, updated_at: now } },
       );
     if (await advance()) return;
     const started = await this.deps.journal.update(
@@ -87,42 +97,46 @@ export class Orchestrator {
   /**
    * A worker stored a stage's artifact: advance to the next stage or complete, recording what the
    * stage cost and which inputs' analyses it reused from the content-hash cache. A part's done
-   * (`input`) is recorded first; the stage advances when the last part is in, whichever order the
+   * is recorded first; the stage advances when the last part is in, whichever order the
    * parts finish in (the record is a guarded update, so of two parts done at once exactly one sees
-   * the other's; a redelivered part changes nothing, and the advance is guarded as ever).
+   * the other's; a redelivered part changes nothing, and the advance is guarded as ever). A stage
+   * with a final part (a chunked render's join) publishes it when the other parts are all in.
    */
   async onStageDone(
     jobId: string,
     stage: string,
     timing?: StageTimingDoc,
     reusedInputs: string[] = [],
-    input?: string,
+    part?: string,
   ): Promise<void> {
     if (!isStageName(stage)) return;
     let doc = await this.deps.jobs.findOne({ _id: jobId });
     if (!doc || !ACTIVE_STATUSES.includes(doc.status)) return;
     const idx = stageIndex(stage);
     const next = nextStage(stage, doc.config.mode);
-    if (input && isInputRole(input) && partsOf(doc, stage).includes(input)) {
-      const part: PartDoc = {
+    if (part && partsOf(doc, stage).includes(part)) {
+      const record: PartDoc = {
         done: true,
         fraction: 1,
         timing: timing ?? null,
-        reused: reusedInputs.includes(input),
+        reused: reusedInputs.includes(part),
       };
       // The last part to land records itself and advances the stage in one update (one state
       // change, not two). Not the last, or recorded before (a redelivery after a crash), or beaten
       // by the other part: step by step, record, then advance once every part is in.
-      if (next && othersDone(doc, stage, input)) {
-        const at = `stage_parts.${stage}.${input}`;
-        const cost = partsCost({ ...doc.stage_parts?.[stage], [input]: part });
-        if (await this.advance(doc, stage, next, cost, { [`${at}.done`]: { $ne: true } }, { [at]: part }))
+      if (next && othersDone(doc, stage, part)) {
+        const at = `stage_parts.${stage}.${part}`;
+        const cost = partsCost({ ...doc.stage_parts?.[stage], [part]: record }, planOf(doc, stage));
+        if (await this.advance(doc, stage, next, cost, { [`${at}.done`]: { $ne: true } }, { [at]: record }))
           return;
       }
-      doc = await this.recordPart(doc, stage, input, part);
+      doc = await this.recordPart(doc, stage, part, record);
+      const final = doc && finalDue(doc, stage);
+      if (doc && final) await this.publishFinal(doc, stage, final);
       if (!doc || !partsDone(doc, stage)) return;
     }
-    if (partsDone(doc, stage)) ({ timing, reused: reusedInputs } = partsCost(doc.stage_parts?.[stage] ?? {}));
+    if (partsDone(doc, stage))
+      ({ timing, reused: reusedInputs } = partsCost(doc.stage_parts?.[stage] ?? {}, planOf(doc, stage)));
     if (next) {
       await this.advance(doc, stage, next, { timing, reused: reusedInputs });
       return;
@@ -174,6 +188,7 @@ export class Orchestrator {
           ...set,
           ...costFields(stage, cost.timing, cost.reused),
           ...(stage === "style_extraction" ? { style_json: await this.deps.results.style(doc._id) } : {}),
+          ...(next === "rendering" ? { render_chunks: await this.renderChunks(doc) } : {}),
           status: "processing",
           started_at: doc.started_at ?? now,
           done_index: idx,
@@ -189,6 +204,35 @@ export class Orchestrator {
   }
 
   /**
+   * The chunks the job's render is split into: its edit's length (the style-applier's edit
+   * summary) over the configured chunk size; 1 when chunking is off or the edit is unknown.
+   */
+  private async renderChunks(doc: JobDoc): Promise<number> {
+    if (!(this.deps.renderChunkSeconds > 0)) return 1;
+    const edit = await this.deps.results.edit(doc._id);
+    return renderChunkCount(edit?.duration_seconds ?? 0, this.deps.renderChunkSeconds);
+  }
+
+  /**
+   * Every part of the stage but its final one is in: the final part's task goes out through the
+   * outbox, as a stage's first tasks do (the sweep publishes it after a crash in between), once:
+   * the update marks the final part queued, so a redelivered part's done does not queue it again.
+   */
+  private async publishFinal(doc: JobDoc, stage: StageName, final: string): Promise<void> {
+    const at = `stage_parts.${stage}.${final}`;
+    const due = await this.deps.journal.update(
+      {
+        _id: doc._id,
+        status: { $in: ACTIVE_STATUSES },
+        done_index: { $lt: stageIndex(stage) },
+        [`${at}.queued`]: { $ne: true },
+      },
+      { $set: { [`${at}.queued`]: true, outbox: stage, updated_at: this.deps.now() } },
+    );
+    if (due) await this.dispatch(due);
+  }
+
+  /**
    * Marks one part of the job's running stage done (with its cost), and raises the percent to the
    * parts' combined fraction. Returns the job after it, or as it is when the part was recorded
    * before (a redelivery, or a crash before the advance): the caller then advances if it is the last.
@@ -196,11 +240,11 @@ export class Orchestrator {
   private async recordPart(
     doc: JobDoc,
     stage: StageName,
-    input: InputRole,
-    part: PartDoc,
+    part: string,
+    record: PartDoc,
   ): Promise<JobDoc | null> {
     const now = this.deps.now();
-    const at = `stage_parts.${stage}.${input}`;
+    const at = `stage_parts.${stage}.${part}`;
     const recorded = await this.deps.journal.update(
       {
         _id: doc._id,
@@ -210,13 +254,13 @@ export class Orchestrator {
       },
       {
         $set: {
-          [at]: part,
+          [at]: record,
           status: "processing",
           started_at: doc.started_at ?? now,
           current_stage: stage,
           updated_at: now,
         },
-        $max: { progress_percent: stagePercent(stage, stageFraction(doc, stage, input, 1)) },
+        $max: { progress_percent: stagePercent(stage, stageFraction(doc, stage, part, 1)) },
       },
     );
     return recorded ?? (await this.deps.jobs.findOne({ _id: doc._id }));
@@ -227,13 +271,13 @@ export class Orchestrator {
    * of a stage already done (redelivered, or re-published by a sweep) reporting failure late is
    * ignored, so it cannot fail a job that has moved on.
    */
-  async onStageFailed(jobId: string, stage: string, message: string, input?: string): Promise<void> {
+  async onStageFailed(jobId: string, stage: string, message: string, part?: string): Promise<void> {
     if (!isStageName(stage)) return;
     const now = this.deps.now();
     // a part already done cannot fail either (a stale duplicate of it)
-    const part = input && isInputRole(input) ? { [`stage_parts.${stage}.${input}.done`]: { $ne: true } } : {};
+    const partGuard = part ? { [`stage_parts.${stage}.${part}.done`]: { $ne: true } } : {};
     const failed = await this.deps.journal.update(
-      { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1, ...part },
+      { _id: jobId, status: { $in: ACTIVE_STATUSES }, done_index: stageIndex(stage) - 1, ...partGuard },
       {
         $set: {
           status: "failed",
@@ -247,7 +291,7 @@ export class Orchestrator {
     if (failed) {
       this.deps.log.warn({ job_id: jobId, stage, message }, "job failed");
       // the other part of the stage, running elsewhere, has nothing left to do
-      if (input) await publish(this.deps.broker, routes.jobCancelled, { jobId });
+      if (part) await publish(this.deps.broker, routes.jobCancelled, { jobId });
       await this.announceTerminal(failed);
     }
   }
@@ -316,10 +360,10 @@ export class Orchestrator {
   }
 
   private async publishStage(doc: JobDoc, stage: StageName): Promise<void> {
-    for (const input of pendingParts(doc, stage)) await this.publishTask(doc, stage, input);
+    for (const part of pendingParts(doc, stage)) await this.publishTask(doc, stage, part);
   }
 
-  private publishTask(doc: JobDoc, stage: StageName, input?: InputRole): Promise<void> {
+  private publishTask(doc: JobDoc, stage: StageName, part?: string): Promise<void> {
     const ref = (v: VideoRefDoc) => ({
       videoId: v.video_id,
       storageKey: v.storage_key,
@@ -333,7 +377,7 @@ export class Orchestrator {
     const attributes = {
       "clipzy.job_id": doc._id,
       "clipzy.stage": stage,
-      ...(input ? { "clipzy.input": input } : {}),
+      ...(part ? { "clipzy.part": part } : {}),
     };
     return inStoredTrace(
       doc.trace_parent,
@@ -350,7 +394,7 @@ export class Orchestrator {
           mode: doc.config.mode,
           styleJson: doc.style_input ?? undefined,
           durationSeconds: doc.config.duration_seconds ?? undefined,
-          input,
+          part,
         }),
     );
   }

@@ -1,7 +1,6 @@
 import type {
   EditSummary,
   FidelityReport,
-  InputRole,
   JobStatus,
   Mode,
   Quality,
@@ -54,8 +53,13 @@ export interface JobDoc {
   template: VideoRefDoc | null;
   /** What each finished stage cost, by stage name (absent before the first is done). */
   stage_timings?: Partial<Record<StageName, StageTimingDoc>>;
-  /** The parts of the stages run as one task per input (stageParts), by stage and input. */
-  stage_parts?: Partial<Record<StageName, Partial<Record<InputRole, PartDoc>>>>;
+  /** The parts of the stages run as several tasks (stageParts), by stage and part. */
+  stage_parts?: Partial<Record<StageName, Partial<Record<string, PartDoc>>>>;
+  /**
+   * The chunks the render is split into (stageParts), fixed when the job advances into rendering
+   * from its edit's length and the chunk size then configured; absent or 1: one render.
+   */
+  render_chunks?: number;
   /** W3C traceparent of the request that created the job: every stage joins that trace. */
   trace_parent?: string | null;
   /** Per analysis stage, the inputs ("source", "template") whose analysis came from the content-hash cache. */
@@ -75,7 +79,7 @@ export type StageCostDoc = StageCostResponse;
 
 /** A stage's cost; for a stage run in parts, its span and sums, with each part's own cost. */
 export interface StageTimingDoc extends StageCostDoc {
-  parts?: Partial<Record<InputRole, StageCostDoc>>;
+  parts?: Partial<Record<string, StageCostDoc>>;
 }
 
 /** One part of a stage: its latest reported fraction, and once its artifact is stored, what it cost. */
@@ -85,6 +89,8 @@ export interface PartDoc {
   timing?: StageCostDoc | null;
   /** Its input's analysis came from the content-hash cache. */
   reused?: boolean;
+  /** A final part (stageParts): its task was queued, once every other part was done. */
+  queued?: boolean;
 }
 
 /** One state change of a job, kept so live listeners can resume from where they left off. */

@@ -9,7 +9,7 @@ export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Sub
     broker,
     queues.jobEvents,
     {
-      ...on(routes.stageProgress, (m) => jobs.onStageProgress(m.jobId, m.stage, m.fraction, m.input)),
+      ...on(routes.stageProgress, (m) => jobs.onStageProgress(m.jobId, m.stage, m.fraction, m.part)),
       ...on(routes.stageDone, (m) =>
         jobs.onStageDone(
           m.jobId,
@@ -23,10 +23,10 @@ export function consumeJobEvents(broker: Broker, jobs: JobsService): Promise<Sub
             worker_cpu_seconds: m.timing.workerCpuSeconds,
           },
           m.reusedInputs,
-          m.input,
+          m.part,
         ),
       ),
-      ...on(routes.stageFailed, (m) => jobs.onStageFailed(m.jobId, m.stage, m.message, m.input)),
+      ...on(routes.stageFailed, (m) => jobs.onStageFailed(m.jobId, m.stage, m.message, m.part)),
     },
     { prefetch: 1 },
   );

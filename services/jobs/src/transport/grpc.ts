@@ -3,7 +3,6 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   AppError,
   DEFAULT_JOB_CONFIG,
-  INPUT_ROLES,
   MODES,
   type Mode,
   QUALITIES,
@@ -15,6 +14,7 @@ import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { type GetJobResponse, GetJobResponseSchema, type JobSchema, type JobService } from "@clipzy/proto";
 import type { JobsService } from "../app/jobs.js";
 import type { JobDoc, StageCostDoc } from "../domain/job.js";
+import { partsOf } from "../domain/parts.js";
 
 const timingOf = (t: StageCostDoc) => ({
   wallSeconds: t.wall_seconds,
@@ -58,7 +58,7 @@ export function jobsGrpc(jobs: JobsService, store: ObjectStore): ServiceImpl<typ
     stageTimings: STAGE_NAMES.flatMap((stage) => {
       const t = d.stage_timings?.[stage];
       if (!t) return [];
-      const parts = INPUT_ROLES.flatMap((input) => {
+      const parts = partsOf(d, stage).flatMap((input) => {
         const p = t.parts?.[input];
         return p ? [{ input, timing: timingOf(p) }] : [];
       });

@@ -1147,7 +1147,7 @@ export interface components {
             ffmpeg_runs: number;
             /** @description Their wall time, summed (processes that ran side by side each count in full). */
             ffmpeg_seconds: number;
-            /** @description For a job with a template, video_analysis, audio_analysis and motion_analysis each run as two tasks, one per input, that workers take side by side: each task's own figures, source first. The stage's `wall_seconds` is then its span (the first task taken to the last one stored), `queue_wait_seconds` the wait until the first was taken, and the other figures the tasks' sums. Empty for a stage run as one task. */
+            /** @description For a job with a template, video_analysis, audio_analysis and motion_analysis each run as two tasks, one per input, that workers take side by side; a chunked render runs one task per chunk, then the join: each task's own figures, in that order. The stage's `wall_seconds` is then its span (the first task taken to the last one stored), `queue_wait_seconds` the wait until the first was taken, and the other figures the tasks' sums. Empty for a stage run as one task. */
             parts: components["schemas"]["StageTimingPart"][];
             /** @description From the task being queued to a worker taking it (earlier failed attempts included). */
             queue_wait_seconds: number;
@@ -1157,7 +1157,7 @@ export interface components {
             /** @description CPU time of the worker process during the stage, ffmpeg excluded (exact when the worker runs one task at a time in its own process; in the one-process engine it includes whatever else ran then). */
             worker_cpu_seconds: number;
         };
-        /** @description One task of a stage run as one task per input: where its time went. */
+        /** @description One task of a stage run as several tasks: where its time went. */
         StageTimingPart: {
             /** @description Their CPU time (user + system, all threads; to 10 ms); null where the platform does not report it. */
             ffmpeg_cpu_seconds: number | null;
@@ -1165,11 +1165,8 @@ export interface components {
             ffmpeg_runs: number;
             /** @description Their wall time, summed (processes that ran side by side each count in full). */
             ffmpeg_seconds: number;
-            /**
-             * @description The input this task analysed.
-             * @enum {string}
-             */
-            input: "source" | "template";
+            /** @description The part of the stage this task was: the input it analysed (`source`, `template`), or a chunk of a chunked render (`chunk-<i>-of-<n>`) or the join of its chunks (`join-of-<n>`). */
+            input: string;
             /** @description From the task being queued to a worker taking it (earlier failed attempts included). */
             queue_wait_seconds: number;
             /** @description From a worker taking the stage's task to its result being stored (the attempt that succeeded). */

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file clipzy/v1/events.proto.
  */
 export const file_clipzy_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEiqQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIEhYKDmNvbnRlbnRfc2hhMjU2GAggASgJIrQCCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBARISCgVpbnB1dBgKIAEoCUgDiAEBQgsKCV90ZW1wbGF0ZUINCgtfc3R5bGVfanNvbkITChFfZHVyYXRpb25fc2Vjb25kc0IICgZfaW5wdXQiXgoNU3RhZ2VQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSEAoIZnJhY3Rpb24YAyABKAESEgoFaW5wdXQYBCABKAlIAIgBAUIICgZfaW5wdXQinQEKCVN0YWdlRG9uZRIOCgZqb2JfaWQYASABKAkSDQoFc3RhZ2UYAiABKAkSFAoMYXJ0aWZhY3Rfa2V5GAMgASgJEiYKBnRpbWluZxgEIAEoCzIWLmNsaXB6eS52MS5TdGFnZVRpbWluZxIVCg1yZXVzZWRfaW5wdXRzGAUgAygJEhIKBWlucHV0GAYgASgJSACIAQFCCAoGX2lucHV0IsABCgtTdGFnZVRpbWluZxIUCgx3YWxsX3NlY29uZHMYASABKAESGgoScXVldWVfd2FpdF9zZWNvbmRzGAIgASgBEhMKC2ZmbXBlZ19ydW5zGAMgASgFEhYKDmZmbXBlZ19zZWNvbmRzGAQgASgBEh8KEmZmbXBlZ19jcHVfc2Vjb25kcxgFIAEoAUgAiAEBEhoKEndvcmtlcl9jcHVfc2Vjb25kcxgGIAEoAUIVChNfZmZtcGVnX2NwdV9zZWNvbmRzIlsKC1N0YWdlRmFpbGVkEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhIKBWlucHV0GAQgASgJSACIAQFCCAoGX2lucHV0IkAKC0pvYlRlcm1pbmFsEg4KBmpvYl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGc3RhdHVzGAMgASgJIh4KDEpvYkNhbmNlbGxlZBIOCgZqb2JfaWQYASABKAkiOQoKSm9iQ2hhbmdlZBIOCgZqb2JfaWQYASABKAkSCwoDc2VxGAIgASgDEg4KBm9yaWdpbhgDIAEoCWIGcHJvdG8z");
+  fileDesc("ChZjbGlwenkvdjEvZXZlbnRzLnByb3RvEgljbGlwenkudjEiqQEKCFZpZGVvUmVmEhAKCHZpZGVvX2lkGAEgASgJEhMKC3N0b3JhZ2Vfa2V5GAIgASgJEhgKEGR1cmF0aW9uX3NlY29uZHMYAyABKAESEgoKZnJhbWVfcmF0ZRgEIAEoARINCgV3aWR0aBgFIAEoBRIOCgZoZWlnaHQYBiABKAUSEQoJaGFzX2F1ZGlvGAcgASgIEhYKDmNvbnRlbnRfc2hhMjU2GAggASgJIrICCglTdGFnZVRhc2sSDgoGam9iX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRINCgVzdGFnZRgDIAEoCRIjCgZzb3VyY2UYBCABKAsyEy5jbGlwenkudjEuVmlkZW9SZWYSKgoIdGVtcGxhdGUYBSABKAsyEy5jbGlwenkudjEuVmlkZW9SZWZIAIgBARIPCgdxdWFsaXR5GAYgASgJEgwKBG1vZGUYByABKAkSFwoKc3R5bGVfanNvbhgIIAEoCUgBiAEBEh0KEGR1cmF0aW9uX3NlY29uZHMYCSABKAFIAogBARIRCgRwYXJ0GAogASgJSAOIAQFCCwoJX3RlbXBsYXRlQg0KC19zdHlsZV9qc29uQhMKEV9kdXJhdGlvbl9zZWNvbmRzQgcKBV9wYXJ0IlwKDVN0YWdlUHJvZ3Jlc3MSDgoGam9iX2lkGAEgASgJEg0KBXN0YWdlGAIgASgJEhAKCGZyYWN0aW9uGAMgASgBEhEKBHBhcnQYBCABKAlIAIgBAUIHCgVfcGFydCKbAQoJU3RhZ2VEb25lEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIUCgxhcnRpZmFjdF9rZXkYAyABKAkSJgoGdGltaW5nGAQgASgLMhYuY2xpcHp5LnYxLlN0YWdlVGltaW5nEhUKDXJldXNlZF9pbnB1dHMYBSADKAkSEQoEcGFydBgGIAEoCUgAiAEBQgcKBV9wYXJ0IsABCgtTdGFnZVRpbWluZxIUCgx3YWxsX3NlY29uZHMYASABKAESGgoScXVldWVfd2FpdF9zZWNvbmRzGAIgASgBEhMKC2ZmbXBlZ19ydW5zGAMgASgFEhYKDmZmbXBlZ19zZWNvbmRzGAQgASgBEh8KEmZmbXBlZ19jcHVfc2Vjb25kcxgFIAEoAUgAiAEBEhoKEndvcmtlcl9jcHVfc2Vjb25kcxgGIAEoAUIVChNfZmZtcGVnX2NwdV9zZWNvbmRzIlkKC1N0YWdlRmFpbGVkEg4KBmpvYl9pZBgBIAEoCRINCgVzdGFnZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhEKBHBhcnQYBCABKAlIAIgBAUIHCgVfcGFydCJACgtKb2JUZXJtaW5hbBIOCgZqb2JfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCSIeCgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJIjkKCkpvYkNoYW5nZWQSDgoGam9iX2lkGAEgASgJEgsKA3NlcRgCIAEoAxIOCgZvcmlnaW4YAyABKAliBnByb3RvMw");
 
 /**
  * @generated from message clipzy.v1.VideoRef
@@ -123,13 +123,14 @@ export type StageTask = Message<"clipzy.v1.StageTask"> & {
   durationSeconds?: number | undefined;
 
   /**
-   * The one input ("source" or "template") this task analyses: an analysis stage of a job with a
-   * template is two tasks, one per input, that any two workers take side by side. Absent: every
-   * input of the task (a job without a template, and every other stage).
+   * The part of the stage this task is, for a stage run as several tasks that workers take side by
+   * side (stageParts in @clipzy/contracts): an analysis of a job with a template is one task per
+   * input ("source", "template"); a chunked render one per chunk ("chunk-<i>-of-<n>"), then the
+   * join ("join-of-<n>"). Absent: the whole stage.
    *
-   * @generated from field: optional string input = 10;
+   * @generated from field: optional string part = 10;
    */
-  input?: string | undefined;
+  part?: string | undefined;
 };
 
 /**
@@ -161,11 +162,11 @@ export type StageProgress = Message<"clipzy.v1.StageProgress"> & {
   fraction: number;
 
   /**
-   * The task's input, when the task analyses one (StageTask.input); the fraction is then that part's.
+   * The task's part (StageTask.part), when it is one; the fraction is then that part's.
    *
-   * @generated from field: optional string input = 4;
+   * @generated from field: optional string part = 4;
    */
-  input?: string | undefined;
+  part?: string | undefined;
 };
 
 /**
@@ -212,11 +213,11 @@ export type StageDone = Message<"clipzy.v1.StageDone"> & {
   reusedInputs: string[];
 
   /**
-   * The task's input, when the task analyses one (StageTask.input): that part of the stage is done.
+   * The task's part (StageTask.part), when it is one: that part of the stage is done.
    *
-   * @generated from field: optional string input = 6;
+   * @generated from field: optional string part = 6;
    */
-  input?: string | undefined;
+  part?: string | undefined;
 };
 
 /**
@@ -303,11 +304,11 @@ export type StageFailed = Message<"clipzy.v1.StageFailed"> & {
   message: string;
 
   /**
-   * The task's input, when the task analyses one (StageTask.input).
+   * The task's part (StageTask.part), when it is one.
    *
-   * @generated from field: optional string input = 4;
+   * @generated from field: optional string part = 4;
    */
-  input?: string | undefined;
+  part?: string | undefined;
 };
 
 /**
