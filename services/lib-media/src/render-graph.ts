@@ -187,8 +187,11 @@ function zoomFilters(edl: EditDecisionList, s: EdlSegment, out: string, flags: s
   const { width: OW, height: OH } = edl.output;
   const x0 = clampInt(cx * W - CW / 2, 0, W - CW);
   const y0 = clampInt(cy * H - CH / 2, 0, H - CH);
-  const n = s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
-  const S = `(${f6(from)}*pow(${f6(to / from)},clip(n/${Math.max(1, n - 1)},0,1)))`;
+  // a chunk's branch (span) draws frames first.. of the whole segment's zoom
+  const first = s.zoom.span?.first ?? 0;
+  const n =
+    s.zoom.span?.of ?? s.source_out - s.source_in + s.pre.source + s.pre.hold + s.post.source + s.post.hold;
+  const S = `(${f6(from)}*pow(${f6(to / from)},clip((n+${first})/${Math.max(1, n - 1)},0,1)))`;
   const m = Math.max(1, Math.ceil(ZOOM_GRID / Math.max(OW, OH)));
   const [GW, GH] = [OW * m, OH * m];
   // the window's left (top) edge in source pixels at scale `sc` (a number or an expression)

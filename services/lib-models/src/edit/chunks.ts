@@ -12,11 +12,11 @@ import type { EditDecisionList, EdlSegment, EdlZoom } from "./edl.js";
  * inside a segment leaves at least MIN_PIECE frames of its core on each side, so a zoom cut there
  * still has two frames to run from→to over.
  *
- * A chunk's first and last segments are trimmed and re-parameterised exactly: a zoom runs from →
- * to at a constant geometric rate over the n frames its branch draws (handles included), so the
- * branch frames [k0, k1] it keeps run from·r^(k0/(n−1)) → from·r^(k1/(n−1)) (r = to/from) over
- * k1 − k0 + 1 frames, the same rate; a subject path's keyframes are counted from source_in, so they
- * shift back by the frames trimmed off the head. Output frame t of the whole edit is frame
+ * A chunk's first and last segments are trimmed exactly: a zoom runs from → to at a constant
+ * geometric rate over the n frames its branch draws (handles included), so the branch frames
+ * [k0, k1] it keeps are marked as frames k0.. of the n (EdlZoom.span) rather than re-parameterised:
+ * the render then crops and rounds the very windows the whole render does; a subject path's
+ * keyframes are counted from source_in, so they shift back by the frames trimmed off the head. Output frame t of the whole edit is frame
  * t − start of its chunk, showing the same source frame framed the same way.
  */
 
@@ -88,15 +88,11 @@ export function planChunks(edl: EditDecisionList, count: number): FrameSpan[] {
   return edges.slice(1).map((end, i) => ({ start: edges[i], end }));
 }
 
-/** A zoom keeping branch frames [k0, k1] of the n its segment draws: the same constant rate. */
+/** A zoom keeping branch frames [k0, k1] of the n its segment draws: the same frames of the same zoom. */
 function trimZoom(z: EdlZoom, n: number, k0: number, k1: number, d: number): EdlZoom {
   const path = z.path && d !== 0 ? { path: z.path.map((p) => ({ ...p, at: p.at - d })) } : {};
   if (z.from === z.to || (k0 === 0 && k1 === n - 1)) return { ...z, ...path };
-  const lo = Math.min(z.from, z.to);
-  const hi = Math.max(z.from, z.to);
-  const at = (i: number) =>
-    Math.min(hi, Math.max(lo, z.from * (z.to / z.from) ** Math.min(1, i / Math.max(1, n - 1))));
-  return { ...z, ...path, from: at(k0), to: at(k1) };
+  return { ...z, ...path, span: { first: (z.span?.first ?? 0) + k0, of: z.span?.of ?? n } };
 }
 
 /** Frames a segment's branch draws: its handles and its core. */

@@ -45,6 +45,15 @@ export const EdlZoomSchema = z
       .min(2)
       .max(256)
       .optional(),
+    /**
+     * Only in a chunk's sub-EDL (edit/chunks.ts): this branch draws frames [first, first + its
+     * own) of the `of` over which the whole segment's zoom runs from → to. So a chunk resamples
+     * through the very windows the whole render does, rounded the same way.
+     */
+    span: z
+      .object({ first: z.number().int().min(0), of: z.number().int().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 
