@@ -323,7 +323,9 @@ describe("rendering an edit decision list", () => {
     const args = renderArgs(e, src, "out.mp4");
     const graph = args[args.indexOf("-filter_complex") + 1];
     expect(graph).not.toContain("perspective=");
-    expect(graph).toMatch(/scale=w='[^']+':h='[^']+':eval=frame:flags=\w+,crop=1920:1080:x='[^']+':y='[^']+':exact=1/);
+    expect(graph).toMatch(
+      /scale=w='[^']+':h='[^']+':eval=frame:flags=\w+,crop=1920:1080:x='[^']+':y='[^']+':exact=1/,
+    );
     const seen = await frameNumbers(await render(e, "zoom.mp4"), W, H);
     expect(seen).toHaveLength(60);
   });
