@@ -1,6 +1,7 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
-import { type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
+import { findBoundarySweeps } from "./transition-boundary.js";
+import { OTHER_RATIO, type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
 
 /**
  * Shot-boundary detection over per-frame features (pure).
@@ -580,12 +581,56 @@ function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransiti
   };
 }
 
+/**
+ * Wipes and slides the twin comparison missed, found by their moving boundary in the kept frames
+ * (transition-boundary.ts): those overlapping no transition found already, with no cut inside,
+ * and not typed by their pixels as clearly something else (a blend, or neither a blend nor a
+ * switch: a blur, a zoom). Typing gives way when its ends drift (two shots of one kind of texture,
+ * where the switch models cannot follow the texture and the boundary detector can).
+ */
+function sweepWipes(
+  f: FeatureSeries,
+  found: readonly DetectedTransition[],
+  cuts: readonly DetectedTransition[],
+): DetectedTransition[] {
+  if (!f.typing) return [];
+  const out: DetectedTransition[] = [];
+  const overlaps = (a: number, b: number, t: DetectedTransition) =>
+    t.startFrame < b && t.startFrame + Math.max(1, t.frames) > a;
+  for (const sw of findBoundarySweeps(f.typing)) {
+    if (sw.frames > MAX_SWEEP_SECONDS * f.fps) continue;
+    const a = sw.startFrame;
+    const b = sw.startFrame + sw.frames;
+    if (found.some((t) => overlaps(a, b, t)) || cuts.some((c) => c.startFrame > a && c.startFrame <= b))
+      continue;
+    const typed = typeTransition(f.typing, a, b);
+    if (typed && (typed.family === "blend" || Math.min(typed.ratios.switch, typed.ratios.proj) > OTHER_RATIO))
+      continue;
+    out.push({
+      kind: "wipe",
+      family: "wipe",
+      startFrame: a,
+      frames: sw.frames,
+      startSeconds: a / f.fps,
+      durationSeconds: sw.frames / f.fps,
+      easing: classifyEasing(sw.progress),
+      clarity: Math.min(1, sw.coverage * sw.once),
+      change: contentDistance(f.sigs[a], f.sigs[Math.min(f.count - 1, b)]),
+    });
+  }
+  return out;
+}
+
+/** Longer runs of moving boundaries are content that moves by itself (a crowd, a cellular automaton). */
+const MAX_SWEEP_SECONDS = 2;
+
 /** Cuts and gradual transitions, in time order. */
 export function detectTransitions(f: FeatureSeries): DetectedTransition[] {
   const cuts = detectCuts(f);
   const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }).map((g) =>
     typeByPixels(f, g),
   );
+  gradual.push(...sweepWipes(f, gradual, cuts));
   // A cut inside a gradual transition is part of it (e.g. the jump of a fade through white).
   const kept = cuts.filter(
     (c) => !gradual.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),

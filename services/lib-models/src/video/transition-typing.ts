@@ -67,7 +67,7 @@ const MAX_SHIFT = 4;
 const MAX_DRIFT = 0.12;
 const DISTINCT = 20;
 
-interface Sim {
+export interface Sim {
   m00: number;
   m01: number;
   m10: number;
@@ -76,7 +76,7 @@ interface Sim {
   ty: number;
 }
 const ID: Sim = { m00: 1, m01: 0, m10: 0, m11: 1, tx: 0, ty: 0 };
-const fromParams = (p: MotionParams): Sim => ({
+export const fromParams = (p: MotionParams): Sim => ({
   m00: 1 + p.a,
   m01: -p.b,
   m10: p.b,
@@ -85,7 +85,7 @@ const fromParams = (p: MotionParams): Sim => ({
   ty: p.ty,
 });
 /** x ↦ S(T(x)) */
-const compose = (S: Sim, T: Sim): Sim => ({
+export const compose = (S: Sim, T: Sim): Sim => ({
   m00: S.m00 * T.m00 + S.m01 * T.m10,
   m01: S.m00 * T.m01 + S.m01 * T.m11,
   m10: S.m10 * T.m00 + S.m11 * T.m10,
@@ -93,7 +93,7 @@ const compose = (S: Sim, T: Sim): Sim => ({
   tx: S.m00 * T.tx + S.m01 * T.ty + S.tx,
   ty: S.m10 * T.tx + S.m11 * T.ty + S.ty,
 });
-function inverse(S: Sim): Sim {
+export function inverse(S: Sim): Sim {
   const det = S.m00 * S.m11 - S.m01 * S.m10;
   const i00 = S.m11 / det;
   const i01 = -S.m01 / det;
@@ -115,7 +115,7 @@ function power(S: Sim, n: number): Sim {
 }
 
 /** dst(x) = src(S·x) (coordinates about the centre), bilinear; valid[i] = 0 where S·x falls outside. */
-function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, valid: Uint8Array) {
+export function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, valid: Uint8Array) {
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   for (let y = 0; y < h; y++)
@@ -145,7 +145,7 @@ function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, 
 }
 
 /** 3×3 binomial blur (edges clamped): residuals then measure content, not interpolation and noise. */
-function blur(src: Uint8Array, w: number, h: number): Uint8Array {
+export function blur(src: Uint8Array, w: number, h: number): Uint8Array {
   const tmp = new Float32Array(w * h);
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)
