@@ -597,29 +597,90 @@ function sweepWipes(
   const out: DetectedTransition[] = [];
   const overlaps = (a: number, b: number, t: DetectedTransition) =>
     t.startFrame < b && t.startFrame + Math.max(1, t.frames) > a;
+  const free = (a: number, b: number) =>
+    !found.some((t) => overlaps(a, b, t)) &&
+    !out.some((t) => overlaps(a, b, t)) &&
+    !cuts.some((c) => c.startFrame > a && c.startFrame <= b);
+  const wipe = (a: number, frames: number, progress: number[], clarity: number): DetectedTransition => ({
+    kind: "wipe",
+    family: "wipe",
+    startFrame: a,
+    frames,
+    startSeconds: a / f.fps,
+    durationSeconds: frames / f.fps,
+    easing: classifyEasing(progress),
+    clarity,
+    change: contentDistance(f.sigs[a], f.sigs[Math.min(f.count - 1, a + frames)]),
+  });
   for (const sw of findBoundarySweeps(f.typing)) {
     if (sw.frames > MAX_SWEEP_SECONDS * f.fps) continue;
     const a = sw.startFrame;
     const b = sw.startFrame + sw.frames;
-    if (found.some((t) => overlaps(a, b, t)) || cuts.some((c) => c.startFrame > a && c.startFrame <= b))
-      continue;
+    if (!free(a, b)) continue;
     const typed = typeTransition(f.typing, a, b);
     if (typed && (typed.family === "blend" || Math.min(typed.ratios.switch, typed.ratios.proj) > OTHER_RATIO))
       continue;
-    out.push({
-      kind: "wipe",
-      family: "wipe",
-      startFrame: a,
-      frames: sw.frames,
-      startSeconds: a / f.fps,
-      durationSeconds: sw.frames / f.fps,
-      easing: classifyEasing(sw.progress),
-      clarity: Math.min(1, sw.coverage * sw.once),
-      change: contentDistance(f.sigs[a], f.sigs[Math.min(f.count - 1, b)]),
-    });
+    out.push(wipe(a, sw.frames, sw.progress, Math.min(1, sw.coverage * sw.once)));
+  }
+  for (const [a, b] of slideCandidates(f.typing, f.fps)) {
+    if (!free(a, b)) continue;
+    const typed = typeTransition(f.typing, a, b, true);
+    if (
+      !typed ||
+      typed.family !== "slide" ||
+      !sweeps(typed.progress) ||
+      !free(typed.startFrame, typed.startFrame + typed.frames)
+    )
+      continue;
+    out.push(wipe(typed.startFrame, typed.frames, typed.progress, 1 - typed.ratios.slide));
   }
   return out;
 }
+
+/** A slide's progress: from its start to its end, in steps of at most MAX_SLIDE_STEP. */
+function sweeps(progress: readonly number[]): boolean {
+  if (progress.length < 4 || progress[0] > 0.15 || progress[progress.length - 1] < 0.85) return false;
+  for (let k = 1; k < progress.length; k++)
+    if (Math.abs(progress[k] - progress[k - 1]) > MAX_SLIDE_STEP) return false;
+  return true;
+}
+
+/**
+ * Runs of pairs (at least 3, at most MAX_SWEEP_SECONDS) whose camera motion is fast against its
+ * surroundings (SLIDE_SPEED × the median speed over ±SLIDE_WINDOW pairs, and SLIDE_MIN_SPEED
+ * stored-frame pixels a pair): a slide moves both shots across the frame at once, which the motion
+ * fit reads as a fast pan. Returned as [last frame before, last frame of the run].
+ */
+function slideCandidates(inp: TypingInput, fps: number): [number, number][] {
+  const speed: number[] = [];
+  for (let j = 0; j + 1 < inp.count; j++) {
+    const m = inp.motion(j);
+    speed.push(m ? Math.hypot(m.tx, m.ty) : 0);
+  }
+  const out: [number, number][] = [];
+  const fast = (j: number) => {
+    const lo = Math.max(0, j - SLIDE_WINDOW);
+    const v = speed.slice(lo, Math.min(speed.length, j + SLIDE_WINDOW + 1)).sort((x, y) => x - y);
+    return speed[j] >= SLIDE_MIN_SPEED && speed[j] >= SLIDE_SPEED * v[v.length >> 1];
+  };
+  let j = 0;
+  while (j < speed.length) {
+    if (!fast(j)) {
+      j++;
+      continue;
+    }
+    let e = j;
+    while (e + 1 < speed.length && fast(e + 1)) e++;
+    if (e - j + 1 >= 3 && e - j + 1 <= MAX_SWEEP_SECONDS * fps) out.push([j, e + 1]);
+    j = e + 1;
+  }
+  return out;
+}
+
+const MAX_SLIDE_STEP = 0.3;
+const SLIDE_SPEED = 3;
+const SLIDE_MIN_SPEED = 0.8;
+const SLIDE_WINDOW = 25;
 
 /** Longer runs of moving boundaries are content that moves by itself (a crowd, a cellular automaton). */
 const MAX_SWEEP_SECONDS = 2;

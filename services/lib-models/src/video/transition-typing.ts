@@ -369,7 +369,13 @@ function span(ks: number[], offA: number[], offB: number[], epsA: number, epsB: 
  * Types the gradual transition whose changed pairs are s+1..e (s: the last frame before it, as
  * detected) from the stored frames; null when they are not all stored.
  */
-export function typeTransition(inp: TypingInput, s: number, e: number): TypedTransition | null {
+export function typeTransition(
+  inp: TypingInput,
+  s: number,
+  e: number,
+  /** Type even when an end drifts (the caller checks the winning model's progress itself). */
+  drifting = false,
+): TypedTransition | null {
   const { w, h } = inp;
   let s0 = s;
   let e0 = e;
@@ -431,7 +437,7 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   const at = (k: number) => fits[Math.max(0, Math.min(ks.length - 1, k - s0))];
   const dMean = Math.max(1, fits.reduce((t, f) => t + f.d, 0) / fits.length);
   const drift = Math.max(at(s).da, at(e).db) / dMean;
-  if (drift > MAX_DRIFT) return null;
+  if (drift > MAX_DRIFT && !drifting) return null;
   let family: TransitionFamily;
   const wipe = Math.min(ratios.switch, ratios.proj);
   if (ratios.blend <= BLEND_MAX && ratios.blend <= 1.5 * ratios.proj + 0.05) family = "blend";
