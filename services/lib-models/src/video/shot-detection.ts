@@ -625,13 +625,8 @@ function sweepWipes(
   for (const [a, b] of slideCandidates(f.typing, f.fps)) {
     if (!free(a, b)) continue;
     const typed = typeTransition(f.typing, a, b, true);
-    if (
-      !typed ||
-      typed.family !== "slide" ||
-      !sweeps(typed.progress) ||
-      !free(typed.startFrame, typed.startFrame + typed.frames)
-    )
-      continue;
+    if (typed?.family !== "slide" || !sweeps(typed.progress)) continue;
+    if (!free(typed.startFrame, typed.startFrame + typed.frames)) continue;
     out.push(wipe(typed.startFrame, typed.frames, typed.progress, 1 - typed.ratios.slide));
   }
   return out;
