@@ -1,6 +1,6 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
-import { findBoundarySweeps } from "./transition-boundary.js";
+import { findBoundarySweeps, stepFit } from "./transition-boundary.js";
 import { OTHER_RATIO, type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
 
 /**
@@ -270,7 +270,12 @@ export interface GradualOptions {
   maxSeconds?: number;
 }
 
-export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): DetectedTransition[] {
+export function detectGradual(
+  f: FeatureSeries,
+  opts: GradualOptions = {},
+  /** Filled with the candidate regions refused, as [last frame before, last frame]. */
+  refused: [number, number][] = [],
+): DetectedTransition[] {
   const cutList = [...(opts.cutFrames ?? [])];
   const n = f.count;
   if (n < 6) return [];
@@ -322,6 +327,7 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
     }
     while (j > i && !(sm[j] > lowT(j))) j--;
     const t = validate(i, j);
+    if (!t) refused.push([i - 1, j]);
     if (t) {
       // A fade out, a short hold on black and a fade in are one fade through black.
       const prev = out[out.length - 1];
@@ -394,22 +400,29 @@ function extendFadeRamps(f: FeatureSeries, a: number, b: number, lo: number, hi:
  * fit stays at least twice its local level (a low percentile over ±BASELINE_WINDOW pairs) on
  * average and accumulates at least MIN_UNEXPLAINED luma levels above it. Over one scene a pan or a
  * zoom leaves the residual at its level, whatever the speed; a blend of two images raises it.
+ * The pairs next to `except` (a cut's pair) are left out.
  */
-function unexplainedByMotion(f: FeatureSeries, a: number, b: number): boolean {
+function unexplainedByMotion(f: FeatureSeries, a: number, b: number, except = -1): boolean {
   const n = f.count;
   const lo = Math.max(1, a - BASELINE_WINDOW);
   const hi = Math.min(n - 1, b + BASELINE_WINDOW);
   const level = percentileOfWindow(f.residual, lo, hi, 0.2, new Float32Array(hi - lo + 1));
   let inside = 0;
-  for (let k = a; k <= b; k++) inside += f.residual[k];
-  const len = b - a + 1;
+  for (let k = a; k <= b; k++) if (k < except - 1 || k > except + 1) inside += f.residual[k];
+  const len =
+    b - a + 1 - (except >= a && except <= b ? Math.min(b, except + 1) - Math.max(a, except - 1) + 1 : 0);
   return inside >= 2 * level * len && inside - level * len >= MIN_UNEXPLAINED;
+}
+
+function topPair(excess: Float32Array, a: number, b: number): number {
+  let top = a;
+  for (let k = a; k <= b; k++) if (excess[k] > excess[top]) top = k;
+  return top;
 }
 
 /** Whether the largest pair of a..b is a detected cut at DOMINANT_STEP × the median of the others or more. */
 function dominantCut(excess: Float32Array, a: number, b: number, cutFrames: ReadonlySet<number>): boolean {
-  let top = a;
-  for (let k = a; k <= b; k++) if (excess[k] > excess[top]) top = k;
+  const top = topPair(excess, a, b);
   if (!cutFrames.has(top)) return false;
   const others: number[] = [];
   for (let k = a; k <= b; k++) if (k !== top) others.push(Math.max(0, excess[k]));
@@ -503,8 +516,16 @@ function validateRegion(
     return null;
   // A hard cut with camera motion before or after it (a punch-in, then the window gliding): one
   // detected cut carrying several times the change of any typical pair inside. A dissolve or a
-  // wipe spreads its change; only a fade through white may jump.
-  if (!fadeLike && cutFrames && dominantCut(excess, a, b, cutFrames)) return null;
+  // wipe spreads its change; only a fade through white may jump. A transition that jumps at its
+  // end (xfade's hblur: a blur shrinking from 18 px to none in one frame) leaves the frames before
+  // the jump unexplained by camera motion too; a cut with a glide after it does not.
+  if (
+    !fadeLike &&
+    cutFrames &&
+    dominantCut(excess, a, b, cutFrames) &&
+    !unexplainedByMotion(f, a, b, topPair(excess, a, b))
+  )
+    return null;
   let kind: TransitionKind;
   if (fadeLike) kind = "fade";
   else if (switchRatio < blendRatio) kind = "wipe";
@@ -586,12 +607,17 @@ function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransiti
  * (transition-boundary.ts): those overlapping no transition found already, with no cut inside,
  * and not typed by their pixels as clearly something else (a blend, or neither a blend nor a
  * switch: a blur, a zoom). Typing gives way when its ends drift (two shots of one kind of texture,
- * where the switch models cannot follow the texture and the boundary detector can).
+ * where the switch models cannot follow the texture and the boundary detector can). Then, over the
+ * candidate regions the twin comparison refused and the boundary runs too short or too sparse to
+ * pass (both merged when near), each pixel's single switch time is fitted (stepFit): accepted as a
+ * wipe where the switch times spread over 3+ frames, smoothly across the frame, over at least
+ * STEP_MIN_DISTINCT of it, leaving at most STEP_MAX_RESIDUAL of |A' − B'|, and not typed a blend.
  */
 function sweepWipes(
   f: FeatureSeries,
   found: readonly DetectedTransition[],
   cuts: readonly DetectedTransition[],
+  refused: readonly [number, number][] = [],
 ): DetectedTransition[] {
   if (!f.typing) return [];
   const out: DetectedTransition[] = [];
@@ -612,7 +638,8 @@ function sweepWipes(
     clarity,
     change: contentDistance(f.sigs[a], f.sigs[Math.min(f.count - 1, a + frames)]),
   });
-  for (const sw of findBoundarySweeps(f.typing)) {
+  const runs: [number, number][] = [];
+  for (const sw of findBoundarySweeps(f.typing, undefined, runs)) {
     if (sw.frames > MAX_SWEEP_SECONDS * f.fps) continue;
     const a = sw.startFrame;
     const b = sw.startFrame + sw.frames;
@@ -621,6 +648,26 @@ function sweepWipes(
     if (typed && (typed.family === "blend" || Math.min(typed.ratios.switch, typed.ratios.proj) > OTHER_RATIO))
       continue;
     out.push(wipe(a, sw.frames, sw.progress, Math.min(1, sw.coverage * sw.once)));
+  }
+  for (const [a, b] of mergeWindows([...refused, ...runs])) {
+    const inp = f.typing;
+    let s0 = a;
+    let e0 = b;
+    while (s0 > Math.max(0, a - STEP_MARGIN) && inp.frame(s0 - 1)) s0--;
+    while (e0 < Math.min(inp.count - 1, b + STEP_MARGIN) && inp.frame(e0 + 1)) e0++;
+    const st = stepFit(inp, s0, e0);
+    if (!st || st.frames < 3 || st.frames > MAX_SWEEP_SECONDS * f.fps) continue;
+    if (st.distinct < STEP_MIN_DISTINCT || st.residual > STEP_MAX_RESIDUAL || st.smooth < STEP_MIN_SMOOTH)
+      continue;
+    if (st.startFrame <= s0 || st.startFrame + st.frames >= e0) continue;
+    if (!free(st.startFrame, st.startFrame + st.frames)) continue;
+    const typed = typeTransition(inp, st.startFrame, st.startFrame + st.frames, true);
+    if (typed?.family === "blend") continue;
+    // The switch times leave out the pixels A' and B' share (one photograph's sky): the blocks'
+    // progress, measured out to where it leaves 0 and reaches 1, spans the edge's whole path.
+    if (typed?.family === "wipe" && free(typed.startFrame, typed.startFrame + typed.frames))
+      out.push(wipe(typed.startFrame, typed.frames, typed.progress, Math.min(1, 1 - st.residual)));
+    else out.push(wipe(st.startFrame, st.frames, st.progress, Math.min(1, 1 - st.residual)));
   }
   for (const [a, b] of slideCandidates(f.typing, f.fps)) {
     if (!free(a, b)) continue;
@@ -672,6 +719,23 @@ function slideCandidates(inp: TypingInput, fps: number): [number, number][] {
   return out;
 }
 
+/** Candidate windows (as [last frame before, last frame]) overlapping or within MERGE_GAP frames, merged. */
+function mergeWindows(ws: readonly [number, number][]): [number, number][] {
+  const v = [...ws].sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of v) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + MERGE_GAP) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** Frames either side of a step-fit window, so the switch times are measured whole. */
+const STEP_MARGIN = 8;
+const STEP_MIN_DISTINCT = 0.1;
+const STEP_MAX_RESIDUAL = 0.2;
+const STEP_MIN_SMOOTH = 0.8;
 const MAX_SLIDE_STEP = 0.3;
 const SLIDE_SPEED = 3;
 const SLIDE_MIN_SPEED = 0.8;
@@ -680,18 +744,66 @@ const SLIDE_WINDOW = 25;
 /** Longer runs of moving boundaries are content that moves by itself (a crowd, a cellular automaton). */
 const MAX_SWEEP_SECONDS = 2;
 
+/**
+ * A long wipe between shots with stretches of alike content reads as pieces: the boundary passes
+ * pixels that barely change, and the candidate regions break there. Wipes whose pieces lie within
+ * MERGE_GAP frames, with no cut between and at most MAX_SWEEP_SECONDS in all, are one wipe over the
+ * union (two edits are never that close), unless the pixels say the union is a blend.
+ */
+function joinWipePieces(
+  f: FeatureSeries,
+  gradual: readonly DetectedTransition[],
+  cuts: readonly DetectedTransition[],
+): DetectedTransition[] {
+  const v = [...gradual].sort((x, y) => x.startFrame - y.startFrame);
+  const out: DetectedTransition[] = [];
+  for (const t of v) {
+    const prev = out[out.length - 1];
+    const end = t.startFrame + t.frames;
+    const gap = prev ? t.startFrame - (prev.startFrame + prev.frames) : Number.POSITIVE_INFINITY;
+    if (
+      !prev ||
+      prev.kind !== "wipe" ||
+      t.kind !== "wipe" ||
+      gap > MERGE_GAP ||
+      end - prev.startFrame > MAX_SWEEP_SECONDS * f.fps ||
+      cuts.some((c) => c.startFrame > prev.startFrame + prev.frames && c.startFrame <= t.startFrame)
+    ) {
+      out.push(t);
+      continue;
+    }
+    const typed = f.typing && typeTransition(f.typing, prev.startFrame, end, true);
+    if (typed?.family === "blend") {
+      out.push(t);
+      continue;
+    }
+    const frames = end - prev.startFrame;
+    out[out.length - 1] = {
+      ...prev,
+      frames,
+      durationSeconds: frames / f.fps,
+      easing: typed ? classifyEasing(typed.progress) : prev.easing,
+      clarity: Math.min(prev.clarity, t.clarity),
+      change: contentDistance(f.sigs[prev.startFrame], f.sigs[Math.min(f.count - 1, end)]),
+    };
+  }
+  return out;
+}
+
 /** Cuts and gradual transitions, in time order. */
 export function detectTransitions(f: FeatureSeries): DetectedTransition[] {
   const cuts = detectCuts(f);
-  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }).map((g) =>
+  const refused: [number, number][] = [];
+  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }, refused).map((g) =>
     typeByPixels(f, g),
   );
-  gradual.push(...sweepWipes(f, gradual, cuts));
+  gradual.push(...sweepWipes(f, gradual, cuts, refused));
+  const joined = joinWipePieces(f, gradual, cuts);
   // A cut inside a gradual transition is part of it (e.g. the jump of a fade through white).
   const kept = cuts.filter(
-    (c) => !gradual.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),
+    (c) => !joined.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),
   );
-  return [...kept, ...gradual].sort((x, y) => x.startFrame - y.startFrame);
+  return [...kept, ...joined].sort((x, y) => x.startFrame - y.startFrame);
 }
 
 /** Shots between boundaries (a cut's frame, or a gradual transition's middle). */

@@ -1,4 +1,13 @@
-import { blur, compose, fromParams, inverse, type Sim, type TypingInput, warp } from "./transition-typing.js";
+import {
+  blur,
+  carriedEnds,
+  compose,
+  fromParams,
+  inverse,
+  type Sim,
+  type TypingInput,
+  warp,
+} from "./transition-typing.js";
 
 /**
  * A spatial-boundary detector for wipes and slides (pure), over the frames kept around candidate
@@ -214,8 +223,16 @@ function calmAround(switches: (PairSwitch | null)[], a: number, b: number): bool
   return mean <= CALM_INSIDE * level + 2 && meds(b + 1, b + 3).every((m) => m <= bar);
 }
 
-/** Runs of band pairs (gaps of one pair bridged) whose pixels switch once over MIN_COVERAGE of the frame. */
-export function findBoundarySweeps(inp: TypingInput, switches = pairSwitches(inp)): BoundarySweep[] {
+/**
+ * Runs of band pairs (gaps of up to two pairs bridged) whose pixels switch once over MIN_COVERAGE of
+ * the frame. Every run of at least two pairs, accepted or not, is added to `runs` as [last frame
+ * before, last frame] (candidates for stepFit).
+ */
+export function findBoundarySweeps(
+  inp: TypingInput,
+  switches = pairSwitches(inp),
+  runs: [number, number][] = [],
+): BoundarySweep[] {
   const out: BoundarySweep[] = [];
   const n = switches.length;
   let k = 1;
@@ -234,6 +251,7 @@ export function findBoundarySweeps(inp: TypingInput, switches = pairSwitches(inp
       e++;
     const sw = sweepOf(switches, k, e, inp.w, inp.h);
     const calm = calmAround(switches, k, e);
+    if (e > k) runs.push([k - 1, e]);
     if (
       sw.coverage >= MIN_COVERAGE &&
       sw.once >= MIN_ONCE &&
@@ -245,4 +263,106 @@ export function findBoundarySweeps(inp: TypingInput, switches = pairSwitches(inp
     k = e + 1;
   }
   return out;
+}
+
+/**
+ * Each pixel switching once, fitted directly (pure): over frames s0..e0 (all kept), the first frame
+ * A and the last B carried along by each shot's camera motion (carriedEnds), every pixel where A'
+ * and B' differ by at least STEP_DISTINCT levels is given the one switch time t (its last frame
+ * still A') that best explains it as A' up to t and B' after (Σ|F − model| over the frames, by
+ * prefix sums). A wipe of any shape, soft-edged or hard, between any two shots, however alike
+ * their thumbnails: the switch times spread over the span and neighbours switch at nearly the same
+ * time, and the step leaves little of |A' − B'|. A dissolve or a cut switches every pixel at one time
+ * (no spread); a dissolve leaves a quarter of |A' − B'| in its frames; camera motion that the ends do
+ * not follow (a pan changing speed) leaves switch times scattered, not smooth.
+ */
+export interface StepFit {
+  /** Last frame before the first pixel switches (2nd percentile of the switch times). */
+  startFrame: number;
+  /** Changed pairs: to the 98th percentile. */
+  frames: number;
+  /** Share of the frame's pixels that tell A' and B' apart. */
+  distinct: number;
+  /** Step residual over the span's frames ÷ Σ|A' − B'| there. */
+  residual: number;
+  /** Of neighbouring distinct pixels, the share whose switch times are within max(2, ⅕ of the span). */
+  smooth: number;
+  /** Share switched so far, per frame from startFrame to startFrame + frames. */
+  progress: number[];
+}
+
+const STEP_DISTINCT = 24;
+
+export function stepFit(inp: TypingInput, s0: number, e0: number): StepFit | null {
+  const ends = carriedEnds(inp, s0, e0);
+  if (!ends) return null;
+  const { w, h } = inp;
+  const n = w * h;
+  const K = e0 - s0 + 1;
+  const { frames, A, B, valid } = ends;
+  const t = new Int32Array(n).fill(-1);
+  const ca = new Float64Array(K + 1);
+  const cb = new Float64Array(K + 1);
+  const ts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let ok = true;
+    let dab = 0;
+    for (let k = 0; k < K && ok; k++) {
+      if (!valid[k][i]) ok = false;
+      dab += Math.abs(A[k][i] - B[k][i]);
+    }
+    if (!ok || dab < STEP_DISTINCT * K) continue;
+    // ca[k]: Σ_{j<k} |F_j − A'_j|; cb[k]: Σ_{j≥k} |F_j − B'_j|
+    for (let k = 0; k < K; k++) ca[k + 1] = ca[k] + Math.abs(frames[k][i] - A[k][i]);
+    cb[K] = 0;
+    for (let k = K - 1; k >= 0; k--) cb[k] = cb[k + 1] + Math.abs(frames[k][i] - B[k][i]);
+    let best = 1;
+    for (let k = 1; k < K; k++) if (ca[k] + cb[k] < ca[best] + cb[best]) best = k;
+    t[i] = best - 1; // the last frame still A'
+    ts.push(best - 1);
+  }
+  if (ts.length < 0.05 * n) return null;
+  ts.sort((x, y) => x - y);
+  const lo = ts[Math.floor(0.02 * (ts.length - 1))];
+  const hi = ts[Math.ceil(0.98 * (ts.length - 1))];
+  // residual over the span's frames
+  let res = 0;
+  let con = 0;
+  for (let i = 0; i < n; i++) {
+    if (t[i] < 0) continue;
+    for (let k = lo + 1; k <= hi; k++) {
+      res += Math.abs(frames[k][i] - (k <= t[i] ? A[k][i] : B[k][i]));
+      con += Math.abs(A[k][i] - B[k][i]);
+    }
+  }
+  const near = Math.max(2, 0.2 * (hi - lo + 1));
+  let pairs = 0;
+  let close = 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (t[i] < 0) continue;
+      for (const j of [x + 1 < w ? i + 1 : -1, y + 1 < h ? i + w : -1]) {
+        if (j < 0 || t[j] < 0) continue;
+        pairs++;
+        if (Math.abs(t[i] - t[j]) <= near) close++;
+      }
+    }
+  const progress: number[] = [];
+  let c = 0;
+  for (let k = lo, q = 0; k <= hi + 1; k++) {
+    while (q < ts.length && ts[q] < k) {
+      q++;
+      c++;
+    }
+    progress.push(c / ts.length);
+  }
+  return {
+    startFrame: s0 + lo,
+    frames: Math.max(1, hi - lo + 1),
+    distinct: ts.length / n,
+    residual: con > 0 ? res / con : 1,
+    smooth: pairs ? close / pairs : 0,
+    progress,
+  };
 }

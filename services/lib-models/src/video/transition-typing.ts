@@ -66,6 +66,7 @@ const MAX_SHIFT = 4;
 /** How much of |A' − B'| an end may have drifted from its own frame at the detected span. */
 const MAX_DRIFT = 0.12;
 const DISTINCT = 20;
+const DRIFT_LEAD = 3;
 
 export interface Sim {
   m00: number;
@@ -365,6 +366,48 @@ function span(ks: number[], offA: number[], offB: number[], epsA: number, epsB: 
   return [ks[s], ks[e]];
 }
 
+/** Frames s0..e0 (blurred) and, for each, A'(k) and B'(k) with where both are inside the frame. */
+export interface CarriedEnds {
+  frames: Uint8Array[];
+  A: Float32Array[];
+  B: Float32Array[];
+  valid: Uint8Array[];
+}
+
+/**
+ * The frames s0..e0 (all kept, else null), blurred, with the first frame A and the last B carried
+ * to each frame k by their own shot's camera motion (the median of the pairs just before s0 / after
+ * e0): A'(k)(x) = A((T_A^(k−s0))⁻¹ x), B'(k)(x) = B(T_B^(e0−k) x).
+ */
+export function carriedEnds(inp: TypingInput, s0: number, e0: number): CarriedEnds | null {
+  const { w, h } = inp;
+  const frames: Uint8Array[] = [];
+  for (let k = s0; k <= e0; k++) {
+    const px = inp.frame(k);
+    if (!px) return null;
+    frames.push(blur(px, w, h));
+  }
+  const Af = frames[0];
+  const Bf = frames[frames.length - 1];
+  const motA = medianMotion(inp, s0 - 6, s0 - 1);
+  const motB = medianMotion(inp, e0, e0 + 5);
+  const out: CarriedEnds = { frames, A: [], B: [], valid: [] };
+  const vA = new Uint8Array(w * h);
+  const vB = new Uint8Array(w * h);
+  for (let k = s0; k <= e0; k++) {
+    const A = new Float32Array(w * h);
+    const B = new Float32Array(w * h);
+    const valid = new Uint8Array(w * h);
+    warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
+    warp(Bf, w, h, power(motB, e0 - k), B, vB);
+    for (let i = 0; i < valid.length; i++) valid[i] = vA[i] & vB[i];
+    out.A.push(A);
+    out.B.push(B);
+    out.valid.push(valid);
+  }
+  return out;
+}
+
 /**
  * Types the gradual transition whose changed pairs are s+1..e (s: the last frame before it, as
  * detected) from the stored frames; null when they are not all stored.
@@ -382,30 +425,15 @@ export function typeTransition(
   // A little outside the detected span, so a span detected short is measured whole.
   while (s0 > Math.max(0, s - MARGIN) && inp.frame(s0 - 1)) s0--;
   while (e0 < Math.min(inp.count - 1, e + MARGIN) && inp.frame(e0 + 1)) e0++;
-  const frames: Uint8Array[] = [];
-  for (let k = s0; k <= e0; k++) {
-    const px = inp.frame(k);
-    if (!px) return null;
-    frames.push(blur(px, w, h));
-  }
-  const Af = frames[0];
-  const Bf = frames[frames.length - 1];
-  const motA = medianMotion(inp, s0 - 6, s0 - 1);
-  const motB = medianMotion(inp, e0, e0 + 5);
-  const A = new Float32Array(w * h);
-  const B = new Float32Array(w * h);
-  const vA = new Uint8Array(w * h);
-  const vB = new Uint8Array(w * h);
-  const valid = new Uint8Array(w * h);
+  const ends = carriedEnds(inp, s0, e0);
+  if (!ends) return null;
+  const { frames } = ends;
   const ks: number[] = [];
   const fits: FrameFit[] = [];
   for (let k = s0; k <= e0; k++) {
-    // A'(k)(x) = A((T_A^(k−s0))⁻¹ x); B'(k)(x) = B(T_B^(e0−k) x)
-    warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
-    warp(Bf, w, h, power(motB, e0 - k), B, vB);
-    for (let i = 0; i < valid.length; i++) valid[i] = vA[i] & vB[i];
     ks.push(k);
-    fits.push(fitFrame(frames[k - s0], A, B, valid, w, h));
+    const j = k - s0;
+    fits.push(fitFrame(frames[j], ends.A[j], ends.B[j], ends.valid[j], w, h));
   }
   // Residual ratios over the frames well inside (where the nearer end alone leaves at least a
   // quarter of the most it leaves anywhere): near the ends every model fits.
@@ -436,7 +464,10 @@ export function typeTransition(
   // and the thumbnails' typing stands.
   const at = (k: number) => fits[Math.max(0, Math.min(ks.length - 1, k - s0))];
   const dMean = Math.max(1, fits.reduce((t, f) => t + f.d, 0) / fits.length);
-  const drift = Math.max(at(s).da, at(e).db) / dMean;
+  // Measured DRIFT_LEAD frames outside the detected span (within the margin), so a span detected
+  // a few frames late (a zoom that starts at once) does not read its own first frames as drift.
+  const drift =
+    Math.max(at(Math.max(s0 + 2, s - DRIFT_LEAD)).da, at(Math.min(e0 - 2, e + DRIFT_LEAD)).db) / dMean;
   if (drift > MAX_DRIFT && !drifting) return null;
   let family: TransitionFamily;
   const wipe = Math.min(ratios.switch, ratios.proj);
