@@ -400,29 +400,22 @@ function extendFadeRamps(f: FeatureSeries, a: number, b: number, lo: number, hi:
  * fit stays at least twice its local level (a low percentile over ±BASELINE_WINDOW pairs) on
  * average and accumulates at least MIN_UNEXPLAINED luma levels above it. Over one scene a pan or a
  * zoom leaves the residual at its level, whatever the speed; a blend of two images raises it.
- * The pairs next to `except` (a cut's pair) are left out.
  */
-function unexplainedByMotion(f: FeatureSeries, a: number, b: number, except = -1): boolean {
+function unexplainedByMotion(f: FeatureSeries, a: number, b: number): boolean {
   const n = f.count;
   const lo = Math.max(1, a - BASELINE_WINDOW);
   const hi = Math.min(n - 1, b + BASELINE_WINDOW);
   const level = percentileOfWindow(f.residual, lo, hi, 0.2, new Float32Array(hi - lo + 1));
   let inside = 0;
-  for (let k = a; k <= b; k++) if (k < except - 1 || k > except + 1) inside += f.residual[k];
-  const len =
-    b - a + 1 - (except >= a && except <= b ? Math.min(b, except + 1) - Math.max(a, except - 1) + 1 : 0);
+  for (let k = a; k <= b; k++) inside += f.residual[k];
+  const len = b - a + 1;
   return inside >= 2 * level * len && inside - level * len >= MIN_UNEXPLAINED;
-}
-
-function topPair(excess: Float32Array, a: number, b: number): number {
-  let top = a;
-  for (let k = a; k <= b; k++) if (excess[k] > excess[top]) top = k;
-  return top;
 }
 
 /** Whether the largest pair of a..b is a detected cut at DOMINANT_STEP × the median of the others or more. */
 function dominantCut(excess: Float32Array, a: number, b: number, cutFrames: ReadonlySet<number>): boolean {
-  const top = topPair(excess, a, b);
+  let top = a;
+  for (let k = a; k <= b; k++) if (excess[k] > excess[top]) top = k;
   if (!cutFrames.has(top)) return false;
   const others: number[] = [];
   for (let k = a; k <= b; k++) if (k !== top) others.push(Math.max(0, excess[k]));
@@ -516,16 +509,8 @@ function validateRegion(
     return null;
   // A hard cut with camera motion before or after it (a punch-in, then the window gliding): one
   // detected cut carrying several times the change of any typical pair inside. A dissolve or a
-  // wipe spreads its change; only a fade through white may jump. A transition that jumps at its
-  // end (xfade's hblur: a blur shrinking from 18 px to none in one frame) leaves the frames before
-  // the jump unexplained by camera motion too; a cut with a glide after it does not.
-  if (
-    !fadeLike &&
-    cutFrames &&
-    dominantCut(excess, a, b, cutFrames) &&
-    !unexplainedByMotion(f, a, b, topPair(excess, a, b))
-  )
-    return null;
+  // wipe spreads its change; only a fade through white may jump.
+  if (!fadeLike && cutFrames && dominantCut(excess, a, b, cutFrames)) return null;
   let kind: TransitionKind;
   if (fadeLike) kind = "fade";
   else if (switchRatio < blendRatio) kind = "wipe";
@@ -661,8 +646,10 @@ function sweepWipes(
       continue;
     if (st.startFrame <= s0 || st.startFrame + st.frames >= e0) continue;
     if (!free(st.startFrame, st.startFrame + st.frames)) continue;
-    const typed = typeTransition(inp, st.startFrame, st.startFrame + st.frames, true);
-    if (typed?.family === "blend") continue;
+    // Its ends must stay themselves up to their camera motion (content that changes by itself,
+    // an animated test pattern, switches its pixels smoothly too): typing refuses drifting ends.
+    const typed = typeTransition(inp, st.startFrame, st.startFrame + st.frames);
+    if (!typed || typed.family === "blend") continue;
     // The switch times leave out the pixels A' and B' share (one photograph's sky): the blocks'
     // progress, measured out to where it leaves 0 and reaches 1, spans the edge's whole path.
     if (typed?.family === "wipe" && free(typed.startFrame, typed.startFrame + typed.frames))
