@@ -1,6 +1,6 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
-import { findBoundarySweeps, stepFit } from "./transition-boundary.js";
+import { findBoundarySweeps, type StepFit, stepFit } from "./transition-boundary.js";
 import { OTHER_RATIO, type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
 
 /**
@@ -608,7 +608,11 @@ function sweepWipes(
   const out: DetectedTransition[] = [];
   const overlaps = (a: number, b: number, t: DetectedTransition) =>
     t.startFrame < b && t.startFrame + Math.max(1, t.frames) > a;
+  // A transition joins two shots: each is seen for MIN_SIDE frames at least (at the clip's ends a
+  // moving pattern has nothing to be compared against).
   const free = (a: number, b: number) =>
+    a >= MIN_SIDE &&
+    b <= f.count - 1 - MIN_SIDE &&
     !found.some((t) => overlaps(a, b, t)) &&
     !out.some((t) => overlaps(a, b, t)) &&
     !cuts.some((c) => c.startFrame > a && c.startFrame <= b);
@@ -632,18 +636,16 @@ function sweepWipes(
     const typed = typeTransition(f.typing, a, b);
     if (typed && (typed.family === "blend" || Math.min(typed.ratios.switch, typed.ratios.proj) > OTHER_RATIO))
       continue;
+    // Drifting ends (typing gives none): the pixels must still each switch once, from A' to B'
+    // (testsrc2's animation after a white flash moves boundaries too, leaving 0.59 of |A' − B'|).
+    if (!typed && !switchesOnce(f.typing, a, b)) continue;
     out.push(wipe(a, sw.frames, sw.progress, Math.min(1, sw.coverage * sw.once)));
   }
   for (const [a, b] of mergeWindows([...refused, ...runs])) {
     const inp = f.typing;
-    let s0 = a;
-    let e0 = b;
-    while (s0 > Math.max(0, a - STEP_MARGIN) && inp.frame(s0 - 1)) s0--;
-    while (e0 < Math.min(inp.count - 1, b + STEP_MARGIN) && inp.frame(e0 + 1)) e0++;
+    const [s0, e0] = stepWindow(inp, a, b);
     const st = stepFit(inp, s0, e0);
-    if (!st || st.frames < 3 || st.frames > MAX_SWEEP_SECONDS * f.fps) continue;
-    if (st.distinct < STEP_MIN_DISTINCT || st.residual > STEP_MAX_RESIDUAL || st.smooth < STEP_MIN_SMOOTH)
-      continue;
+    if (!st || st.frames < 3 || st.frames > MAX_SWEEP_SECONDS * f.fps || !stepIsWipe(st)) continue;
     if (st.startFrame <= s0 || st.startFrame + st.frames >= e0) continue;
     if (!free(st.startFrame, st.startFrame + st.frames)) continue;
     // Its ends must stay themselves up to their camera motion (content that changes by itself,
@@ -718,6 +720,25 @@ function mergeWindows(ws: readonly [number, number][]): [number, number][] {
   return out;
 }
 
+/** The window a..b with up to STEP_MARGIN kept frames either side. */
+function stepWindow(inp: TypingInput, a: number, b: number): [number, number] {
+  let s0 = a;
+  let e0 = b;
+  while (s0 > Math.max(0, a - STEP_MARGIN) && inp.frame(s0 - 1)) s0--;
+  while (e0 < Math.min(inp.count - 1, b + STEP_MARGIN) && inp.frame(e0 + 1)) e0++;
+  return [s0, e0];
+}
+
+const stepIsWipe = (st: StepFit) =>
+  st.distinct >= STEP_MIN_DISTINCT && st.residual <= STEP_MAX_RESIDUAL && st.smooth >= STEP_MIN_SMOOTH;
+
+/** Whether the pixels of a..b (with margins) each switch once from A' to B', smoothly (stepFit). */
+function switchesOnce(inp: TypingInput, a: number, b: number): boolean {
+  const st = stepFit(inp, ...stepWindow(inp, a, b));
+  return !!st && st.frames >= 3 && stepIsWipe(st);
+}
+
+const MIN_SIDE = 4;
 /** Frames either side of a step-fit window, so the switch times are measured whole. */
 const STEP_MARGIN = 8;
 const STEP_MIN_DISTINCT = 0.1;
