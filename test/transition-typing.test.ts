@@ -132,12 +132,12 @@ async function typingSet(seed: number, label: string): Promise<SetFigures> {
 }
 
 describe("transition typing on real photographs", () => {
-  it("tuning set (seed 21): types the family of ≥ 90 % of gradual transitions right, spans within ±2 frames, keeps cuts cuts", async () => {
+  it("tuning set (seed 21): types the family of ≥ 87 % of gradual transitions right, spans within ±2 frames, keeps cuts cuts", async () => {
     const f = await typingSet(SEED, "tuning set");
     expect(f.cuts).toBeGreaterThanOrEqual(8);
     expect(f.cutsExact).toBe(f.cuts);
     expect(f.falseGradual).toBe(0);
-    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.9);
+    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.87);
     expect(f.right / f.found).toBeGreaterThanOrEqual(0.95);
     expect(f.within2 / f.hard).toBeGreaterThanOrEqual(0.95);
     for (const d of f.soft) expect(Math.abs(d.err), d.name).toBeLessThanOrEqual(4);
@@ -149,7 +149,7 @@ describe("transition typing on real photographs", () => {
     expect(f.cutsExact).toBe(f.cuts);
     expect(f.falseGradual).toBe(0);
     expect(f.right / f.found).toBeGreaterThanOrEqual(0.9);
-    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.7);
+    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.78);
   }, 300_000);
 });
 

@@ -1,7 +1,15 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
 import { findBoundarySweeps, type StepFit, stepFit } from "./transition-boundary.js";
-import { OTHER_RATIO, type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
+import {
+  MAX_DRIFT,
+  MAX_SHIFT,
+  OTHER_RATIO,
+  type TransitionFamily,
+  type TypedTransition,
+  type TypingInput,
+  typeTransition,
+} from "./transition-typing.js";
 
 /**
  * Shot-boundary detection over per-frame features (pure).
@@ -306,9 +314,10 @@ export function detectGradual(
     }
     sm[i] = s / c;
   }
-  // Two hard cuts are two edits, never one transition.
+  // Two hard cuts are two edits, never one transition, unless the frames between them pass through
+  // black or white: a fade whose quick dip and the end of its ramp each jump like a cut.
   const validate = (i: number, j: number, halves = false) =>
-    cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
+    cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2 && !throughBlackOrWhite(f, i, j)
       ? null
       : validateRegion(f, excess, i, j, maxFrames, opts.cutFrames, halves);
   const out: DetectedTransition[] = [];
@@ -361,6 +370,21 @@ export function detectGradual(
 }
 
 const FADE_BLACK_LUMA = 0.06;
+
+/** Whether the frames of pairs a..b reach black (or white) well below (above) both ends' mean luma. */
+function throughBlackOrWhite(f: FeatureSeries, a: number, b: number): boolean {
+  const luma = (k: number) => f.sigs[k].meanLuma;
+  const ends = [luma(a - 1), luma(b)];
+  let lo = 1;
+  let hi = 0;
+  for (let k = a; k < b; k++) {
+    lo = Math.min(lo, luma(k));
+    hi = Math.max(hi, luma(k));
+  }
+  return (
+    (lo < FADE_BLACK_LUMA && lo < 0.5 * Math.min(...ends)) || (hi > 0.85 && hi > Math.max(...ends) + 0.15)
+  );
+}
 const MIN_RAMP = 0.01;
 
 function median(xs: number[]): number {
@@ -557,12 +581,37 @@ function validateRegion(
 }
 
 /**
+ * Typing of pairs s+1..e, a wipe's or slide's span measured out to where it ends: the twin
+ * comparison finds a long wipe short where the boundary passes content alike on both sides, and
+ * then the frames just outside the detected span are still changing (typing's drift: no typing).
+ * While an end drifts, that end of the window is moved out by MAX_SHIFT frames (as long as the
+ * family holds, at most MAX_SWEEP_SECONDS in all); the span found is typed again as usual.
+ */
+export function typeSettled(inp: TypingInput, s: number, e: number, fps: number): TypedTransition | null {
+  const first = typeTransition(inp, s, e);
+  if (first) return first;
+  let typed = typeTransition(inp, s, e, true);
+  if (!typed || (typed.family !== "wipe" && typed.family !== "slide")) return null;
+  const family = typed.family;
+  for (let it = 0; it < 12 && Math.max(typed.drift.a, typed.drift.b) > MAX_DRIFT; it++) {
+    const s1: number = typed.drift.a > MAX_DRIFT ? s - MAX_SHIFT : s;
+    const e1: number = typed.drift.b > MAX_DRIFT ? e + MAX_SHIFT : e;
+    if (s1 < 1 || e1 > inp.count - 2 || e1 - s1 > MAX_SWEEP_SECONDS * fps) return null;
+    const next = typeTransition(inp, s1, e1, true);
+    if (next?.family !== family) return null;
+    [s, e, typed] = [s1, e1, next];
+  }
+  const at = typeTransition(inp, typed.startFrame, typed.startFrame + typed.frames);
+  return at?.family === family ? at : null;
+}
+
+/**
  * A detected gradual transition typed, and its span measured, by its pixels (when its frames were
  * kept): a blend is a fade when it passes through black or white or starts or ends there, else a
  * dissolve; a wipe or a slide is a wipe; the rest is "other".
  */
 function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransition {
-  const typed = f.typing && typeTransition(f.typing, g.startFrame, g.startFrame + g.frames);
+  const typed = f.typing && typeSettled(f.typing, g.startFrame, g.startFrame + g.frames, f.fps);
   if (!typed) return g;
   const kind: TransitionKind =
     typed.family === "blend"

@@ -49,6 +49,12 @@ export interface TypedTransition {
   progress: number[];
   /** Mean |A' − B'| per pixel (0..255): how far apart the two shots are. */
   contrast: number;
+  /**
+   * How far each end's frames have drifted from the end frame by DRIFT_LEAD frames outside the
+   * detected span, as a share of the mean |A' − B'| (content changing by itself, or a transition
+   * still under way there); typing is given only where both are at most MAX_DRIFT.
+   */
+  drift: { a: number; b: number };
 }
 
 /** A blend (or a slide) leaves at most this share of what the nearer end alone leaves. */
@@ -62,9 +68,9 @@ const SPAN_EPS = 0.01;
 /** A blend's α and β are noisier than a share of pixels (a 45-frame dissolve moves 2.2 % a frame). */
 const BLEND_SPAN_EPS = 0.02;
 /** How far the measured span may move the detected one's ends. */
-const MAX_SHIFT = 4;
+export const MAX_SHIFT = 4;
 /** How much of |A' − B'| an end may have drifted from its own frame at the detected span. */
-const MAX_DRIFT = 0.12;
+export const MAX_DRIFT = 0.12;
 const DISTINCT = 20;
 const DRIFT_LEAD = 3;
 
@@ -466,9 +472,11 @@ export function typeTransition(
   const dMean = Math.max(1, fits.reduce((t, f) => t + f.d, 0) / fits.length);
   // Measured DRIFT_LEAD frames outside the detected span (within the margin), so a span detected
   // a few frames late (a zoom that starts at once) does not read its own first frames as drift.
-  const drift =
-    Math.max(at(Math.max(s0 + 2, s - DRIFT_LEAD)).da, at(Math.min(e0 - 2, e + DRIFT_LEAD)).db) / dMean;
-  if (drift > MAX_DRIFT && !drifting) return null;
+  const drift = {
+    a: at(Math.max(s0 + 2, s - DRIFT_LEAD)).da / dMean,
+    b: at(Math.min(e0 - 2, e + DRIFT_LEAD)).db / dMean,
+  };
+  if (Math.max(drift.a, drift.b) > MAX_DRIFT && !drifting) return null;
   let family: TransitionFamily;
   const wipe = Math.min(ratios.switch, ratios.proj);
   if (ratios.blend <= BLEND_MAX && ratios.blend <= 1.5 * ratios.proj + 0.05) family = "blend";
@@ -499,5 +507,5 @@ export function typeTransition(
   end = Math.min(e + MAX_SHIFT, Math.max(end, start + 1));
   const progress = ps.slice(start - s0, end - s0 + 1);
   const contrast = fits.reduce((t, f) => t + f.d, 0) / fits.length / (w * h);
-  return { family, startFrame: start, frames: end - start, ratios, progress, contrast };
+  return { family, startFrame: start, frames: end - start, ratios, progress, contrast, drift };
 }
