@@ -8,11 +8,10 @@ import {
   makeTransitionClip,
   SOFT_EDGED,
   type StillCase,
-  type TransitionCase,
   transitionCases,
 } from "@clipzy/media/transition-clips";
 import { analyzeMotion } from "@clipzy/models/motion/analyze-motion";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { photosDir } from "../scripts/photos.mjs";
 
 /**
@@ -24,6 +23,8 @@ import { photosDir } from "../scripts/photos.mjs";
  * for the circles and the radial sweep the span is where xfade's formulas move pixels.
  */
 const SEED = 21;
+/** A second seed of the same generator, for figures the classifier was not tuned on. */
+const HELD_OUT_SEED = 7;
 const COUNT = 40;
 const print = !!process.env.CLIPZY_PRINT_FIGURES;
 
@@ -48,80 +49,108 @@ async function pairwise<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promis
   return out;
 }
 
-describe("transition typing on real photographs", () => {
-  const cases = transitionCases(SEED, COUNT);
-  let results: { c: TransitionCase; transitions: TransitionRecord[] }[] = [];
+interface SetFigures {
+  cuts: number;
+  cutsExact: number;
+  falseGradual: number;
+  gradual: number;
+  found: number;
+  right: number;
+  /** Hard-edged wipes and blends within ±2 frames, and how many. */
+  within2: number;
+  hard: number;
+  soft: { name: string; err: number }[];
+}
 
-  beforeAll(async () => {
-    const photos = photosDir();
-    results = await pairwise(cases, async (c) => {
-      const file = await makeTransitionClip(dir, photos, c);
-      const { analysis } = await analyzeVideo(file);
-      return { c, transitions: analysis.transitions };
-    });
+/** Makes and analyses the `count` clips of `seed`; prints the confusion table; returns the figures. */
+async function typingSet(seed: number, label: string): Promise<SetFigures> {
+  const photos = photosDir();
+  const results = await pairwise(transitionCases(seed, COUNT), async (c) => {
+    const file = await makeTransitionClip(dir, photos, { ...c, name: `s${seed}-${c.name}` });
+    const { analysis } = await analyzeVideo(file);
+    return { c, transitions: analysis.transitions };
+  });
+  const families: Family[] = ["blend", "wipe", "other", "cut", "none"];
+  const table = new Map<string, number>();
+  const durErr: { name: string; err: number }[] = [];
+  const fig = { cuts: 0, cutsExact: 0, falseGradual: 0, gradual: 0, found: 0, right: 0 };
+  for (const { c, transitions } of results) {
+    const near = (t: TransitionRecord) =>
+      t.start_frame <= c.startFrame + c.frames + 3 && t.start_frame + t.frames >= c.startFrame - 3;
+    const match = transitions.find(near);
+    const got = familyOf(match);
+    table.set(`${c.family}>${got}`, (table.get(`${c.family}>${got}`) ?? 0) + 1);
+    fig.falseGradual += transitions.filter(
+      (t) => t.type !== "cut" && (c.family === "cut" || !near(t)),
+    ).length;
+    if (c.family === "cut") {
+      fig.cuts++;
+      if (transitions.some((t) => t.type === "cut" && t.start_frame === c.startFrame)) fig.cutsExact++;
+      continue;
+    }
+    fig.gradual++;
+    if (got === "none" || got === "cut") continue;
+    fig.found++;
+    if (got === c.family) fig.right++;
+    if (got === c.family && c.family !== "other")
+      durErr.push({ name: c.name, err: match!.frames - c.frames });
+  }
+  // A smoothstep edge moves its first and last pixels by a percent or so: those frames read as
+  // the shots themselves, so soft-edged wipes read up to 4 frames short; hard ones and blends ±2.
+  const soft = durErr.filter((d) => SOFT_EDGED.has(d.name.replace(/^\d+-/, "")));
+  const hard = durErr.filter((d) => !soft.includes(d));
+  const within2 = hard.filter((d) => Math.abs(d.err) <= 2).length;
+  if (print) {
+    console.log(
+      `transition typing, ${label}: ${COUNT} clips (seed ${seed}), ${CLIP_FPS} fps; rows truth, columns read`,
+    );
+    console.log(`| truth \\ read | ${families.join(" | ")} |`);
+    for (const t of ["blend", "wipe", "other", "cut"] as const)
+      console.log(`| ${t} | ${families.map((g) => table.get(`${t}>${g}`) ?? 0).join(" | ")} |`);
+    console.log(
+      `family right ${fig.right}/${fig.gradual} gradual (${fig.found} found); duration error (frames) ${durErr
+        .map((d) => `${d.name} ${d.err > 0 ? "+" : ""}${d.err}`)
+        .join(
+          ", ",
+        )}; hard-edged and blends within ±2: ${within2}/${hard.length}, soft-edged max |error| ${Math.max(0, ...soft.map((d) => Math.abs(d.err)))}; cuts exact ${fig.cutsExact}/${fig.cuts}; false gradual ${fig.falseGradual}`,
+    );
+    const missed = results.filter(
+      ({ c, transitions }) =>
+        c.family !== "cut" &&
+        familyOf(
+          transitions.find(
+            (t) =>
+              t.start_frame <= c.startFrame + c.frames + 3 && t.start_frame + t.frames >= c.startFrame - 3,
+          ),
+        ) !== c.family,
+    );
+    console.log(
+      `wrong or not found: ${missed.map(({ c, transitions }) => `${c.name} (${c.content}, ${c.frames} frames) read ${transitions.map((t) => `${t.type}@${t.start_frame}+${t.frames}`).join(" ") || "nothing"}`).join("; ")}`,
+    );
+  }
+  return { ...fig, within2, hard: hard.length, soft };
+}
+
+describe("transition typing on real photographs", () => {
+  it("tuning set (seed 21): types the family of ≥ 87 % of gradual transitions right, spans within ±2 frames, keeps cuts cuts", async () => {
+    const f = await typingSet(SEED, "tuning set");
+    expect(f.cuts).toBeGreaterThanOrEqual(8);
+    expect(f.cutsExact).toBe(f.cuts);
+    expect(f.falseGradual).toBe(0);
+    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.87);
+    expect(f.right / f.found).toBeGreaterThanOrEqual(0.95);
+    expect(f.within2 / f.hard).toBeGreaterThanOrEqual(0.95);
+    for (const d of f.soft) expect(Math.abs(d.err), d.name).toBeLessThanOrEqual(4);
   }, 300_000);
 
-  it("types the family of every found transition right, measures its span within ±2 frames, keeps cuts cuts", () => {
-    const families: Family[] = ["blend", "wipe", "other", "cut", "none"];
-    const table = new Map<string, number>();
-    const durErr: { name: string; err: number }[] = [];
-    let falseGradual = 0;
-    let cutsExact = 0;
-    let cuts = 0;
-    let right = 0;
-    let found = 0;
-    let gradual = 0;
-    for (const { c, transitions } of results) {
-      const near = (t: TransitionRecord) =>
-        t.start_frame <= c.startFrame + c.frames + 3 && t.start_frame + t.frames >= c.startFrame - 3;
-      const match = transitions.find(near);
-      const got = familyOf(match);
-      table.set(`${c.family}>${got}`, (table.get(`${c.family}>${got}`) ?? 0) + 1);
-      falseGradual += transitions.filter((t) => t.type !== "cut" && (c.family === "cut" || !near(t))).length;
-      if (c.family === "cut") {
-        cuts++;
-        if (transitions.some((t) => t.type === "cut" && t.start_frame === c.startFrame)) cutsExact++;
-        continue;
-      }
-      gradual++;
-      if (got === "none" || got === "cut") continue;
-      found++;
-      if (got === c.family) right++;
-      if (got === c.family && c.family !== "other")
-        durErr.push({ name: c.name, err: match!.frames - c.frames });
-    }
-    // A smoothstep edge moves its first and last pixels by a percent or so: those frames read as
-    // the shots themselves, so soft-edged wipes read up to 4 frames short; hard ones and blends ±2.
-    const soft = durErr.filter((d) => SOFT_EDGED.has(d.name.replace(/^\d+-/, "")));
-    const hard = durErr.filter((d) => !soft.includes(d));
-    const within2 = hard.filter((d) => Math.abs(d.err) <= 2).length;
-    if (print) {
-      console.log(
-        `transition typing: ${COUNT} clips (seed ${SEED}), ${CLIP_FPS} fps; rows truth, columns read`,
-      );
-      console.log(`| truth \\ read | ${families.join(" | ")} |`);
-      for (const t of ["blend", "wipe", "other", "cut"] as const)
-        console.log(`| ${t} | ${families.map((g) => table.get(`${t}>${g}`) ?? 0).join(" | ")} |`);
-      console.log(
-        `family right ${right}/${found} found (${gradual} gradual, ${found} found); duration error (frames) ${durErr
-          .map((d) => `${d.name} ${d.err > 0 ? "+" : ""}${d.err}`)
-          .join(
-            ", ",
-          )}; hard-edged and blends within ±2: ${within2}/${hard.length}, soft-edged max |error| ${Math.max(0, ...soft.map((d) => Math.abs(d.err)))}; cuts exact ${cutsExact}/${cuts}; false gradual ${falseGradual}`,
-      );
-      const missed = results.filter(
-        ({ c, transitions }) => c.family !== "cut" && !transitions.some((t) => t.type !== "cut"),
-      );
-      console.log(`not found: ${missed.map(({ c }) => `${c.name} (${c.content})`).join(", ")}`);
-    }
-    expect(cuts).toBeGreaterThanOrEqual(8);
-    expect(cutsExact).toBe(cuts);
-    expect(falseGradual).toBe(0);
-    expect(found).toBeGreaterThanOrEqual(0.7 * gradual);
-    expect(right / found).toBeGreaterThanOrEqual(0.95);
-    expect(within2 / hard.length).toBeGreaterThanOrEqual(0.95);
-    for (const d of soft) expect(Math.abs(d.err), d.name).toBeLessThanOrEqual(4);
-  });
+  it("held-out set (seed 7, never tuned on): cuts stay cuts, no false gradual transition; typing figures printed", async () => {
+    // Short of the tuning set's figures (see docs/analysis.md): what is asserted here is what holds.
+    const f = await typingSet(HELD_OUT_SEED, "held-out set");
+    expect(f.cutsExact).toBe(f.cuts);
+    expect(f.falseGradual).toBe(0);
+    expect(f.right / f.found).toBeGreaterThanOrEqual(0.9);
+    expect(f.right / f.gradual).toBeGreaterThanOrEqual(0.78);
+  }, 300_000);
 });
 
 describe("still shots read still, a slow zoom reads a zoom", () => {

@@ -148,6 +148,13 @@ export function transitionCases(seed: number, count: number): TransitionCase[] {
     const [from, to] = VISIBLE[transition] ?? [0, 1];
     const aSeconds = seconds + 1.2 + Math.round(r() * 5) / CLIP_FPS;
     const bSeconds = seconds + 1.2;
+    if (pa === pb) {
+      // B's window must differ from where A's pan has moved by the join (two like frames joined
+      // are no transition to see): back to A's first row when A's last window is within 20 px.
+      const ax = Math.min(a.scaleW - CLIP_W, a.x0 + a.vx * aSeconds);
+      const ay = a.y0 + a.vy * aSeconds;
+      if (Math.hypot(ax - b.x0, ay - b.y0) < 20) b.y0 = a.y0;
+    }
     out.push({
       name: `${k}-${transition}`,
       transition,

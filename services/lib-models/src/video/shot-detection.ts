@@ -1,6 +1,15 @@
 import { contentDistance, type FrameSignature, histDistance } from "./frame-features.js";
 import { classifyEasing, type Easing } from "./transition.js";
-import { type TransitionFamily, type TypingInput, typeTransition } from "./transition-typing.js";
+import { findBoundarySweeps, type StepFit, stepFit } from "./transition-boundary.js";
+import {
+  MAX_DRIFT,
+  MAX_SHIFT,
+  OTHER_RATIO,
+  type TransitionFamily,
+  type TypedTransition,
+  type TypingInput,
+  typeTransition,
+} from "./transition-typing.js";
 
 /**
  * Shot-boundary detection over per-frame features (pure).
@@ -269,7 +278,12 @@ export interface GradualOptions {
   maxSeconds?: number;
 }
 
-export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): DetectedTransition[] {
+export function detectGradual(
+  f: FeatureSeries,
+  opts: GradualOptions = {},
+  /** Filled with the candidate regions refused, as [last frame before, last frame]. */
+  refused: [number, number][] = [],
+): DetectedTransition[] {
   const cutList = [...(opts.cutFrames ?? [])];
   const n = f.count;
   if (n < 6) return [];
@@ -300,9 +314,10 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
     }
     sm[i] = s / c;
   }
-  // Two hard cuts are two edits, never one transition.
+  // Two hard cuts are two edits, never one transition, unless the frames between them pass through
+  // black or white: a fade whose quick dip and the end of its ramp each jump like a cut.
   const validate = (i: number, j: number, halves = false) =>
-    cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2
+    cutList.filter((c) => c >= i - 1 && c <= j + 1).length >= 2 && !throughBlackOrWhite(f, i, j)
       ? null
       : validateRegion(f, excess, i, j, maxFrames, opts.cutFrames, halves);
   const out: DetectedTransition[] = [];
@@ -321,6 +336,7 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
     }
     while (j > i && !(sm[j] > lowT(j))) j--;
     const t = validate(i, j);
+    if (!t) refused.push([i - 1, j]);
     if (t) {
       // A fade out, a short hold on black and a fade in are one fade through black.
       const prev = out[out.length - 1];
@@ -354,6 +370,21 @@ export function detectGradual(f: FeatureSeries, opts: GradualOptions = {}): Dete
 }
 
 const FADE_BLACK_LUMA = 0.06;
+
+/** Whether the frames of pairs a..b reach black (or white) well below (above) both ends' mean luma. */
+function throughBlackOrWhite(f: FeatureSeries, a: number, b: number): boolean {
+  const luma = (k: number) => f.sigs[k].meanLuma;
+  const ends = [luma(a - 1), luma(b)];
+  let lo = 1;
+  let hi = 0;
+  for (let k = a; k < b; k++) {
+    lo = Math.min(lo, luma(k));
+    hi = Math.max(hi, luma(k));
+  }
+  return (
+    (lo < FADE_BLACK_LUMA && lo < 0.5 * Math.min(...ends)) || (hi > 0.85 && hi > Math.max(...ends) + 0.15)
+  );
+}
 const MIN_RAMP = 0.01;
 
 function median(xs: number[]): number {
@@ -550,12 +581,37 @@ function validateRegion(
 }
 
 /**
+ * Typing of pairs s+1..e, a wipe's or slide's span measured out to where it ends: the twin
+ * comparison finds a long wipe short where the boundary passes content alike on both sides, and
+ * then the frames just outside the detected span are still changing (typing's drift: no typing).
+ * While an end drifts, that end of the window is moved out by MAX_SHIFT frames (as long as the
+ * family holds, at most MAX_SWEEP_SECONDS in all); the span found is typed again as usual.
+ */
+export function typeSettled(inp: TypingInput, s: number, e: number, fps: number): TypedTransition | null {
+  const first = typeTransition(inp, s, e);
+  if (first) return first;
+  let typed = typeTransition(inp, s, e, true);
+  if (!typed || (typed.family !== "wipe" && typed.family !== "slide")) return null;
+  const family = typed.family;
+  for (let it = 0; it < 12 && Math.max(typed.drift.a, typed.drift.b) > MAX_DRIFT; it++) {
+    const s1: number = typed.drift.a > MAX_DRIFT ? s - MAX_SHIFT : s;
+    const e1: number = typed.drift.b > MAX_DRIFT ? e + MAX_SHIFT : e;
+    if (s1 < 1 || e1 > inp.count - 2 || e1 - s1 > MAX_SWEEP_SECONDS * fps) return null;
+    const next = typeTransition(inp, s1, e1, true);
+    if (next?.family !== family) return null;
+    [s, e, typed] = [s1, e1, next];
+  }
+  const at = typeTransition(inp, typed.startFrame, typed.startFrame + typed.frames);
+  return at?.family === family ? at : null;
+}
+
+/**
  * A detected gradual transition typed, and its span measured, by its pixels (when its frames were
  * kept): a blend is a fade when it passes through black or white or starts or ends there, else a
  * dissolve; a wipe or a slide is a wipe; the rest is "other".
  */
 function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransition {
-  const typed = f.typing && typeTransition(f.typing, g.startFrame, g.startFrame + g.frames);
+  const typed = f.typing && typeSettled(f.typing, g.startFrame, g.startFrame + g.frames, f.fps);
   if (!typed) return g;
   const kind: TransitionKind =
     typed.family === "blend"
@@ -580,17 +636,231 @@ function typeByPixels(f: FeatureSeries, g: DetectedTransition): DetectedTransiti
   };
 }
 
+/**
+ * Wipes and slides the twin comparison missed, found by their moving boundary in the kept frames
+ * (transition-boundary.ts): those overlapping no transition found already, with no cut inside,
+ * and not typed by their pixels as clearly something else (a blend, or neither a blend nor a
+ * switch: a blur, a zoom). Typing gives way when its ends drift (two shots of one kind of texture,
+ * where the switch models cannot follow the texture and the boundary detector can). Then, over the
+ * candidate regions the twin comparison refused and the boundary runs too short or too sparse to
+ * pass (both merged when near), each pixel's single switch time is fitted (stepFit): accepted as a
+ * wipe where the switch times spread over 3+ frames, smoothly across the frame, over at least
+ * STEP_MIN_DISTINCT of it, leaving at most STEP_MAX_RESIDUAL of |A' − B'|, and not typed a blend.
+ */
+function sweepWipes(
+  f: FeatureSeries,
+  found: readonly DetectedTransition[],
+  cuts: readonly DetectedTransition[],
+  refused: readonly [number, number][] = [],
+): DetectedTransition[] {
+  if (!f.typing) return [];
+  const out: DetectedTransition[] = [];
+  const overlaps = (a: number, b: number, t: DetectedTransition) =>
+    t.startFrame < b && t.startFrame + Math.max(1, t.frames) > a;
+  // A transition joins two shots: each is seen for MIN_SIDE frames at least (at the clip's ends a
+  // moving pattern has nothing to be compared against).
+  const free = (a: number, b: number) =>
+    a >= MIN_SIDE &&
+    b <= f.count - 1 - MIN_SIDE &&
+    !found.some((t) => overlaps(a, b, t)) &&
+    !out.some((t) => overlaps(a, b, t)) &&
+    !cuts.some((c) => c.startFrame > a && c.startFrame <= b);
+  const wipe = (a: number, frames: number, progress: number[], clarity: number): DetectedTransition => ({
+    kind: "wipe",
+    family: "wipe",
+    startFrame: a,
+    frames,
+    startSeconds: a / f.fps,
+    durationSeconds: frames / f.fps,
+    easing: classifyEasing(progress),
+    clarity,
+    change: contentDistance(f.sigs[a], f.sigs[Math.min(f.count - 1, a + frames)]),
+  });
+  const runs: [number, number][] = [];
+  for (const sw of findBoundarySweeps(f.typing, undefined, runs)) {
+    if (sw.frames > MAX_SWEEP_SECONDS * f.fps) continue;
+    const a = sw.startFrame;
+    const b = sw.startFrame + sw.frames;
+    if (!free(a, b)) continue;
+    const typed = typeTransition(f.typing, a, b);
+    if (typed && (typed.family === "blend" || Math.min(typed.ratios.switch, typed.ratios.proj) > OTHER_RATIO))
+      continue;
+    // Drifting ends (typing gives none): the pixels must still each switch once, from A' to B'
+    // (testsrc2's animation after a white flash moves boundaries too, leaving 0.59 of |A' − B'|).
+    if (!typed && !switchesOnce(f.typing, a, b)) continue;
+    out.push(wipe(a, sw.frames, sw.progress, Math.min(1, sw.coverage * sw.once)));
+  }
+  for (const [a, b] of mergeWindows([...refused, ...runs])) {
+    const inp = f.typing;
+    const [s0, e0] = stepWindow(inp, a, b);
+    const st = stepFit(inp, s0, e0);
+    if (!st || st.frames < 3 || st.frames > MAX_SWEEP_SECONDS * f.fps || !stepIsWipe(st)) continue;
+    if (st.startFrame <= s0 || st.startFrame + st.frames >= e0) continue;
+    if (!free(st.startFrame, st.startFrame + st.frames)) continue;
+    // Its ends must stay themselves up to their camera motion (content that changes by itself,
+    // an animated test pattern, switches its pixels smoothly too): typing refuses drifting ends.
+    const typed = typeTransition(inp, st.startFrame, st.startFrame + st.frames);
+    if (!typed || typed.family === "blend") continue;
+    // The switch times leave out the pixels A' and B' share (one photograph's sky): the blocks'
+    // progress, measured out to where it leaves 0 and reaches 1, spans the edge's whole path.
+    if (typed?.family === "wipe" && free(typed.startFrame, typed.startFrame + typed.frames))
+      out.push(wipe(typed.startFrame, typed.frames, typed.progress, Math.min(1, 1 - st.residual)));
+    else out.push(wipe(st.startFrame, st.frames, st.progress, Math.min(1, 1 - st.residual)));
+  }
+  for (const [a, b] of slideCandidates(f.typing, f.fps)) {
+    if (!free(a, b)) continue;
+    const typed = typeTransition(f.typing, a, b, true);
+    if (typed?.family !== "slide" || !sweeps(typed.progress)) continue;
+    if (!free(typed.startFrame, typed.startFrame + typed.frames)) continue;
+    out.push(wipe(typed.startFrame, typed.frames, typed.progress, 1 - typed.ratios.slide));
+  }
+  return out;
+}
+
+/** A slide's progress: from its start to its end, in steps of at most MAX_SLIDE_STEP. */
+function sweeps(progress: readonly number[]): boolean {
+  if (progress.length < 4 || progress[0] > 0.15 || progress[progress.length - 1] < 0.85) return false;
+  for (let k = 1; k < progress.length; k++)
+    if (Math.abs(progress[k] - progress[k - 1]) > MAX_SLIDE_STEP) return false;
+  return true;
+}
+
+/**
+ * Runs of pairs (at least 3, at most MAX_SWEEP_SECONDS) whose camera motion is fast against its
+ * surroundings (SLIDE_SPEED × the median speed over ±SLIDE_WINDOW pairs, and SLIDE_MIN_SPEED
+ * stored-frame pixels a pair): a slide moves both shots across the frame at once, which the motion
+ * fit reads as a fast pan. Returned as [last frame before, last frame of the run].
+ */
+function slideCandidates(inp: TypingInput, fps: number): [number, number][] {
+  const speed: number[] = [];
+  for (let j = 0; j + 1 < inp.count; j++) {
+    const m = inp.motion(j);
+    speed.push(m ? Math.hypot(m.tx, m.ty) : 0);
+  }
+  const out: [number, number][] = [];
+  const fast = (j: number) => {
+    const lo = Math.max(0, j - SLIDE_WINDOW);
+    const v = speed.slice(lo, Math.min(speed.length, j + SLIDE_WINDOW + 1)).sort((x, y) => x - y);
+    return speed[j] >= SLIDE_MIN_SPEED && speed[j] >= SLIDE_SPEED * v[v.length >> 1];
+  };
+  let j = 0;
+  while (j < speed.length) {
+    if (!fast(j)) {
+      j++;
+      continue;
+    }
+    let e = j;
+    while (e + 1 < speed.length && fast(e + 1)) e++;
+    if (e - j + 1 >= 3 && e - j + 1 <= MAX_SWEEP_SECONDS * fps) out.push([j, e + 1]);
+    j = e + 1;
+  }
+  return out;
+}
+
+/** Candidate windows (as [last frame before, last frame]) overlapping or within MERGE_GAP frames, merged. */
+function mergeWindows(ws: readonly [number, number][]): [number, number][] {
+  const v = [...ws].sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of v) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + MERGE_GAP) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** The window a..b with up to STEP_MARGIN kept frames either side. */
+function stepWindow(inp: TypingInput, a: number, b: number): [number, number] {
+  let s0 = a;
+  let e0 = b;
+  while (s0 > Math.max(0, a - STEP_MARGIN) && inp.frame(s0 - 1)) s0--;
+  while (e0 < Math.min(inp.count - 1, b + STEP_MARGIN) && inp.frame(e0 + 1)) e0++;
+  return [s0, e0];
+}
+
+const stepIsWipe = (st: StepFit) =>
+  st.distinct >= STEP_MIN_DISTINCT && st.residual <= STEP_MAX_RESIDUAL && st.smooth >= STEP_MIN_SMOOTH;
+
+/** Whether the pixels of a..b (with margins) each switch once from A' to B', smoothly (stepFit). */
+function switchesOnce(inp: TypingInput, a: number, b: number): boolean {
+  const st = stepFit(inp, ...stepWindow(inp, a, b));
+  return !!st && st.frames >= 3 && stepIsWipe(st);
+}
+
+const MIN_SIDE = 4;
+/** Frames either side of a step-fit window, so the switch times are measured whole. */
+const STEP_MARGIN = 8;
+const STEP_MIN_DISTINCT = 0.1;
+const STEP_MAX_RESIDUAL = 0.2;
+const STEP_MIN_SMOOTH = 0.8;
+const MAX_SLIDE_STEP = 0.3;
+const SLIDE_SPEED = 3;
+const SLIDE_MIN_SPEED = 0.8;
+const SLIDE_WINDOW = 25;
+
+/** Longer runs of moving boundaries are content that moves by itself (a crowd, a cellular automaton). */
+const MAX_SWEEP_SECONDS = 2;
+
+/**
+ * A long wipe between shots with stretches of alike content reads as pieces: the boundary passes
+ * pixels that barely change, and the candidate regions break there. Wipes whose pieces lie within
+ * MERGE_GAP frames, with no cut between and at most MAX_SWEEP_SECONDS in all, are one wipe over the
+ * union (two edits are never that close), unless the pixels say the union is a blend.
+ */
+function joinWipePieces(
+  f: FeatureSeries,
+  gradual: readonly DetectedTransition[],
+  cuts: readonly DetectedTransition[],
+): DetectedTransition[] {
+  const v = [...gradual].sort((x, y) => x.startFrame - y.startFrame);
+  const out: DetectedTransition[] = [];
+  for (const t of v) {
+    const prev = out[out.length - 1];
+    const end = t.startFrame + t.frames;
+    const gap = prev ? t.startFrame - (prev.startFrame + prev.frames) : Number.POSITIVE_INFINITY;
+    if (
+      !prev ||
+      prev.kind !== "wipe" ||
+      t.kind !== "wipe" ||
+      gap > MERGE_GAP ||
+      end - prev.startFrame > MAX_SWEEP_SECONDS * f.fps ||
+      cuts.some((c) => c.startFrame > prev.startFrame + prev.frames && c.startFrame <= t.startFrame)
+    ) {
+      out.push(t);
+      continue;
+    }
+    const typed = f.typing && typeTransition(f.typing, prev.startFrame, end, true);
+    if (typed?.family === "blend") {
+      out.push(t);
+      continue;
+    }
+    const frames = end - prev.startFrame;
+    out[out.length - 1] = {
+      ...prev,
+      frames,
+      durationSeconds: frames / f.fps,
+      easing: typed ? classifyEasing(typed.progress) : prev.easing,
+      clarity: Math.min(prev.clarity, t.clarity),
+      change: contentDistance(f.sigs[prev.startFrame], f.sigs[Math.min(f.count - 1, end)]),
+    };
+  }
+  return out;
+}
+
 /** Cuts and gradual transitions, in time order. */
 export function detectTransitions(f: FeatureSeries): DetectedTransition[] {
   const cuts = detectCuts(f);
-  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }).map((g) =>
+  const refused: [number, number][] = [];
+  const gradual = detectGradual(f, { cutFrames: new Set(cuts.map((c) => c.startFrame)) }, refused).map((g) =>
     typeByPixels(f, g),
   );
+  gradual.push(...sweepWipes(f, gradual, cuts, refused));
+  const joined = joinWipePieces(f, gradual, cuts);
   // A cut inside a gradual transition is part of it (e.g. the jump of a fade through white).
   const kept = cuts.filter(
-    (c) => !gradual.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),
+    (c) => !joined.some((g) => c.startFrame > g.startFrame && c.startFrame <= g.startFrame + g.frames),
   );
-  return [...kept, ...gradual].sort((x, y) => x.startFrame - y.startFrame);
+  return [...kept, ...joined].sort((x, y) => x.startFrame - y.startFrame);
 }
 
 /** Shots between boundaries (a cut's frame, or a gradual transition's middle). */

@@ -11,7 +11,8 @@
  * typing falls back to the thumbnails for the rest.
  */
 export const STORE_PRE = 14;
-export const STORE_POST = 14;
+/** After the last trigger: a long wipe's content change falls into the causal baseline before it ends. */
+export const STORE_POST = 24;
 const BASE = 45;
 const TRIGGER = 0.006;
 

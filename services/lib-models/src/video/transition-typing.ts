@@ -49,6 +49,12 @@ export interface TypedTransition {
   progress: number[];
   /** Mean |A' − B'| per pixel (0..255): how far apart the two shots are. */
   contrast: number;
+  /**
+   * How far each end's frames have drifted from the end frame by DRIFT_LEAD frames outside the
+   * detected span, as a share of the mean |A' − B'| (content changing by itself, or a transition
+   * still under way there); typing is given only where both are at most MAX_DRIFT.
+   */
+  drift: { a: number; b: number };
 }
 
 /** A blend (or a slide) leaves at most this share of what the nearer end alone leaves. */
@@ -62,12 +68,13 @@ const SPAN_EPS = 0.01;
 /** A blend's α and β are noisier than a share of pixels (a 45-frame dissolve moves 2.2 % a frame). */
 const BLEND_SPAN_EPS = 0.02;
 /** How far the measured span may move the detected one's ends. */
-const MAX_SHIFT = 4;
+export const MAX_SHIFT = 4;
 /** How much of |A' − B'| an end may have drifted from its own frame at the detected span. */
-const MAX_DRIFT = 0.12;
+export const MAX_DRIFT = 0.12;
 const DISTINCT = 20;
+const DRIFT_LEAD = 3;
 
-interface Sim {
+export interface Sim {
   m00: number;
   m01: number;
   m10: number;
@@ -76,7 +83,7 @@ interface Sim {
   ty: number;
 }
 const ID: Sim = { m00: 1, m01: 0, m10: 0, m11: 1, tx: 0, ty: 0 };
-const fromParams = (p: MotionParams): Sim => ({
+export const fromParams = (p: MotionParams): Sim => ({
   m00: 1 + p.a,
   m01: -p.b,
   m10: p.b,
@@ -85,7 +92,7 @@ const fromParams = (p: MotionParams): Sim => ({
   ty: p.ty,
 });
 /** x ↦ S(T(x)) */
-const compose = (S: Sim, T: Sim): Sim => ({
+export const compose = (S: Sim, T: Sim): Sim => ({
   m00: S.m00 * T.m00 + S.m01 * T.m10,
   m01: S.m00 * T.m01 + S.m01 * T.m11,
   m10: S.m10 * T.m00 + S.m11 * T.m10,
@@ -93,7 +100,7 @@ const compose = (S: Sim, T: Sim): Sim => ({
   tx: S.m00 * T.tx + S.m01 * T.ty + S.tx,
   ty: S.m10 * T.tx + S.m11 * T.ty + S.ty,
 });
-function inverse(S: Sim): Sim {
+export function inverse(S: Sim): Sim {
   const det = S.m00 * S.m11 - S.m01 * S.m10;
   const i00 = S.m11 / det;
   const i01 = -S.m01 / det;
@@ -115,7 +122,7 @@ function power(S: Sim, n: number): Sim {
 }
 
 /** dst(x) = src(S·x) (coordinates about the centre), bilinear; valid[i] = 0 where S·x falls outside. */
-function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, valid: Uint8Array) {
+export function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, valid: Uint8Array) {
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   for (let y = 0; y < h; y++)
@@ -145,7 +152,7 @@ function warp(src: Uint8Array, w: number, h: number, S: Sim, dst: Float32Array, 
 }
 
 /** 3×3 binomial blur (edges clamped): residuals then measure content, not interpolation and noise. */
-function blur(src: Uint8Array, w: number, h: number): Uint8Array {
+export function blur(src: Uint8Array, w: number, h: number): Uint8Array {
   const tmp = new Float32Array(w * h);
   const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++)
@@ -365,17 +372,21 @@ function span(ks: number[], offA: number[], offB: number[], epsA: number, epsB: 
   return [ks[s], ks[e]];
 }
 
+/** Frames s0..e0 (blurred) and, for each, A'(k) and B'(k) with where both are inside the frame. */
+export interface CarriedEnds {
+  frames: Uint8Array[];
+  A: Float32Array[];
+  B: Float32Array[];
+  valid: Uint8Array[];
+}
+
 /**
- * Types the gradual transition whose changed pairs are s+1..e (s: the last frame before it, as
- * detected) from the stored frames; null when they are not all stored.
+ * The frames s0..e0 (all kept, else null), blurred, with the first frame A and the last B carried
+ * to each frame k by their own shot's camera motion (the median of the pairs just before s0 / after
+ * e0): A'(k)(x) = A((T_A^(k−s0))⁻¹ x), B'(k)(x) = B(T_B^(e0−k) x).
  */
-export function typeTransition(inp: TypingInput, s: number, e: number): TypedTransition | null {
+export function carriedEnds(inp: TypingInput, s0: number, e0: number): CarriedEnds | null {
   const { w, h } = inp;
-  let s0 = s;
-  let e0 = e;
-  // A little outside the detected span, so a span detected short is measured whole.
-  while (s0 > Math.max(0, s - MARGIN) && inp.frame(s0 - 1)) s0--;
-  while (e0 < Math.min(inp.count - 1, e + MARGIN) && inp.frame(e0 + 1)) e0++;
   const frames: Uint8Array[] = [];
   for (let k = s0; k <= e0; k++) {
     const px = inp.frame(k);
@@ -386,20 +397,49 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   const Bf = frames[frames.length - 1];
   const motA = medianMotion(inp, s0 - 6, s0 - 1);
   const motB = medianMotion(inp, e0, e0 + 5);
-  const A = new Float32Array(w * h);
-  const B = new Float32Array(w * h);
+  const out: CarriedEnds = { frames, A: [], B: [], valid: [] };
   const vA = new Uint8Array(w * h);
   const vB = new Uint8Array(w * h);
-  const valid = new Uint8Array(w * h);
-  const ks: number[] = [];
-  const fits: FrameFit[] = [];
   for (let k = s0; k <= e0; k++) {
-    // A'(k)(x) = A((T_A^(k−s0))⁻¹ x); B'(k)(x) = B(T_B^(e0−k) x)
+    const A = new Float32Array(w * h);
+    const B = new Float32Array(w * h);
+    const valid = new Uint8Array(w * h);
     warp(Af, w, h, inverse(power(motA, k - s0)), A, vA);
     warp(Bf, w, h, power(motB, e0 - k), B, vB);
     for (let i = 0; i < valid.length; i++) valid[i] = vA[i] & vB[i];
+    out.A.push(A);
+    out.B.push(B);
+    out.valid.push(valid);
+  }
+  return out;
+}
+
+/**
+ * Types the gradual transition whose changed pairs are s+1..e (s: the last frame before it, as
+ * detected) from the stored frames; null when they are not all stored.
+ */
+export function typeTransition(
+  inp: TypingInput,
+  s: number,
+  e: number,
+  /** Type even when an end drifts (the caller checks the winning model's progress itself). */
+  drifting = false,
+): TypedTransition | null {
+  const { w, h } = inp;
+  let s0 = s;
+  let e0 = e;
+  // A little outside the detected span, so a span detected short is measured whole.
+  while (s0 > Math.max(0, s - MARGIN) && inp.frame(s0 - 1)) s0--;
+  while (e0 < Math.min(inp.count - 1, e + MARGIN) && inp.frame(e0 + 1)) e0++;
+  const ends = carriedEnds(inp, s0, e0);
+  if (!ends) return null;
+  const { frames } = ends;
+  const ks: number[] = [];
+  const fits: FrameFit[] = [];
+  for (let k = s0; k <= e0; k++) {
     ks.push(k);
-    fits.push(fitFrame(frames[k - s0], A, B, valid, w, h));
+    const j = k - s0;
+    fits.push(fitFrame(frames[j], ends.A[j], ends.B[j], ends.valid[j], w, h));
   }
   // Residual ratios over the frames well inside (where the nearer end alone leaves at least a
   // quarter of the most it leaves anywhere): near the ends every model fits.
@@ -430,8 +470,13 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   // and the thumbnails' typing stands.
   const at = (k: number) => fits[Math.max(0, Math.min(ks.length - 1, k - s0))];
   const dMean = Math.max(1, fits.reduce((t, f) => t + f.d, 0) / fits.length);
-  const drift = Math.max(at(s).da, at(e).db) / dMean;
-  if (drift > MAX_DRIFT) return null;
+  // Measured DRIFT_LEAD frames outside the detected span (within the margin), so a span detected
+  // a few frames late (a zoom that starts at once) does not read its own first frames as drift.
+  const drift = {
+    a: at(Math.max(s0 + 2, s - DRIFT_LEAD)).da / dMean,
+    b: at(Math.min(e0 - 2, e + DRIFT_LEAD)).db / dMean,
+  };
+  if (Math.max(drift.a, drift.b) > MAX_DRIFT && !drifting) return null;
   let family: TransitionFamily;
   const wipe = Math.min(ratios.switch, ratios.proj);
   if (ratios.blend <= BLEND_MAX && ratios.blend <= 1.5 * ratios.proj + 0.05) family = "blend";
@@ -462,5 +507,5 @@ export function typeTransition(inp: TypingInput, s: number, e: number): TypedTra
   end = Math.min(e + MAX_SHIFT, Math.max(end, start + 1));
   const progress = ps.slice(start - s0, end - s0 + 1);
   const contrast = fits.reduce((t, f) => t + f.d, 0) / fits.length / (w * h);
-  return { family, startFrame: start, frames: end - start, ratios, progress, contrast };
+  return { family, startFrame: start, frames: end - start, ratios, progress, contrast, drift };
 }
