@@ -49,6 +49,8 @@ export const MAX_JUMP = 2;
 export const SPEED = 0.6;
 export const REACH_SECONDS = 0.3;
 export const USUAL_SIZE_QUANTILE = 0.8;
+/** A local line needs its candidates' frames spread by at least this (weighted variance, frames²). */
+export const MIN_SPREAD = 1;
 /** A salient region's worth where no mover is at its place: this share of it (see subjectChain). */
 export const UNMOVED_SHARE = 0.25;
 /** Frames either side in which a mover at a salient region's place counts for it. */
@@ -205,6 +207,8 @@ function sampleTrack(
   const typicalW = quantile("w");
   const typicalH = quantile("h");
   const sampled: { frame: number; point: Omit<SubjectTrackPoint, "frame"> | null }[] = [];
+  const first = chain[0].frame;
+  const last = chain[chain.length - 1].frame;
   let lo = 0;
   for (let f = shot.start_frame; f < shot.end_frame; f += step) {
     while (lo < chain.length && chain[lo].frame < f - half) lo++;
@@ -220,7 +224,19 @@ function sampleTrack(
     const at = (key: "cx" | "cy") => {
       const [ext, usual] = key === "cx" ? ["w" as const, typicalW] : ["h" as const, typicalH];
       const wt = near.map((d) => d.strength * Math.min(1, d[ext] / usual));
-      return near.reduce((s, d, i) => s + wt[i] * d[key], 0) / wt.reduce((a, b) => a + b, 0);
+      const sw = wt.reduce((a, b) => a + b, 0);
+      const mean = near.reduce((s, d, i) => s + wt[i] * d[key], 0) / sw;
+      // within the chain the mean; at its ends, where the window is one-sided, a local line (the
+      // mean there lags or leads a moving subject by about half the window's reach)
+      if (f - half >= first && f + half <= last) return mean;
+      const mf = near.reduce((s, d, i) => s + wt[i] * d.frame, 0) / sw;
+      let sff = 0;
+      let sfv = 0;
+      for (let i = 0; i < near.length; i++) {
+        sff += wt[i] * (near[i].frame - mf) ** 2;
+        sfv += wt[i] * (near[i].frame - mf) * (near[i][key] - mean);
+      }
+      return sff > MIN_SPREAD * sw ? mean + (sfv / sff) * (f - mf) : mean;
     };
     const med = (key: "w" | "h") => {
       const v = near.map((d) => d[key]).sort((a, b) => a - b);
