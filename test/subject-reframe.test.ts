@@ -32,18 +32,18 @@ const GOAL = 0.95;
  * asserted on what it reaches (docs/analysis.md has both tables).
  */
 const SETS = [
-  { name: "tuning set", seed: 21, count: 24, first: 0, atGoal: 23, least: 0.85, twice: true, mean: 0.98 },
-  // clip 25 (a 20×20 plain subject on a photograph) loses to a persistent salient region of the
-  // photograph: 32%, about its centre crop's share (see docs/analysis.md)
+  // clip 08 (a 64×56 plain subject the colour of the photograph behind it, on a fast scroll): 91%
+  { name: "tuning set", seed: 21, count: 24, first: 0, atGoal: 23, least: 0.88, twice: true, mean: 0.99 },
+  // every held-out clip at the goal (clip 25 was 32% before movers had to coincide with a salient region)
   {
     name: "held-out set",
     seed: 2112,
     count: 12,
     first: 24,
-    atGoal: 11,
-    least: 0.3,
-    twice: false,
-    mean: 0.93,
+    atGoal: 12,
+    least: 0.95,
+    twice: true,
+    mean: 0.99,
   },
 ];
 

@@ -49,6 +49,27 @@ describe("subject chain (best path over the candidates)", () => {
     expect(chain.length).toBe(59);
   });
 
+  it("passes over a large salient region of the background that no mover coincides with", () => {
+    // held-out clip 25's kind: a small plain subject seen by its motion, strongly on every third
+    // frame and weakly between, crossing a large salient region of the photograph that drifts
+    // with the pan and shows on every frame (it outweighed the subject when a salient region
+    // counted whatever moved at it)
+    const r = mulberry32(7);
+    const truth = (f: number) => 120 - 1.1 * f;
+    const cs: FrameCandidate[] = [];
+    for (let f = 1; f < 90; f++) {
+      const strong = f % 3 === 0;
+      cs.push(cand(f, truth(f) + (r() - 0.5), { w: 8, h: 8, cy: 50, strength: strong ? 0.8 : 0.08 }));
+      cs.push(cand(f, 50 + 0.27 * f, { cue: "saliency", w: 44, h: 20, cy: 27, strength: 0.35 }));
+      cs.push(cand(f, 52 + 0.27 * f, { w: 6, h: 18, cy: 34, strength: 0.06 })); // its edge's residual
+    }
+    const chain = subjectChain(cs, SIZE);
+    expect(chain.filter((c) => c.cue === "saliency")).toEqual([]);
+    const [track] = buildSubjectTracks(cs, [{ start_frame: 0, end_frame: 90 }], SIZE);
+    for (const p of track.points.filter((q) => q.frame >= 3 && q.frame < 87))
+      expect(Math.abs(p.cx * 128 - truth(p.frame))).toBeLessThan(4);
+  });
+
   it("falls back to the salient region when nothing moves", () => {
     const cs = Array.from({ length: 40 }, (_, f) => cand(f, 90, { cue: "saliency", strength: 0.6 }));
     const tracks = buildSubjectTracks(cs, [{ start_frame: 0, end_frame: 40 }], SIZE);

@@ -49,6 +49,12 @@ export const MAX_JUMP = 2;
 export const SPEED = 0.6;
 export const REACH_SECONDS = 0.3;
 export const USUAL_SIZE_QUANTILE = 0.8;
+/** A local line needs its candidates' frames spread by at least this (weighted variance, frames²). */
+export const MIN_SPREAD = 1;
+/** A salient region's worth where no mover is at its place: this share of it (see subjectChain). */
+export const UNMOVED_SHARE = 0.25;
+/** Frames either side in which a mover at a salient region's place counts for it. */
+export const COINCIDE_FRAMES = 2;
 
 export interface FrameCandidate extends SubjectCandidate {
   frame: number;
@@ -87,16 +93,18 @@ export function subjectChain(
   if (n === 0) return [];
   const frameArea = width * height;
   const halfDiagonal = Math.hypot(width, height) / 2;
-  const worth = nodes.map((p) => {
+  const gateOf = (a: FrameCandidate, b: FrameCandidate) =>
+    Math.max(GATE * width, 0.75 * Math.max(a.w, a.h, b.w, b.h));
+  const moved = movedAt(nodes);
+  const worth = nodes.map((p, i) => {
     const sizeFactor = Math.min(
       SIZE_RANGE[1],
       Math.max(SIZE_RANGE[0], Math.sqrt((p.w * p.h) / (frameArea / 40))),
     );
     const off = Math.min(1, Math.hypot(p.cx - width / 2, p.cy - height / 2) / halfDiagonal);
-    return p.strength * (p.cue === "motion" ? 1 : SALIENCY_WEIGHT) * sizeFactor * (1 - 0.5 * off) - FLOOR;
+    const cue = p.cue === "motion" ? 1 : SALIENCY_WEIGHT * (UNMOVED_SHARE + (1 - UNMOVED_SHARE) * moved[i]);
+    return p.strength * cue * sizeFactor * (1 - 0.5 * off) - FLOOR;
   });
-  const gateOf = (a: FrameCandidate, b: FrameCandidate) =>
-    Math.max(GATE * width, 0.75 * Math.max(a.w, a.h, b.w, b.h));
   const maxGap = Math.max(1, Math.round(STOP_SECONDS * fps));
   const reachFrames = Math.max(1, Math.round(REACH_SECONDS * fps));
   const perFrame = (SPEED * width) / fps;
@@ -136,10 +144,51 @@ export function subjectChain(
     chain.push(c);
     for (let i = k; i < n && nodes[i].frame === c.frame; i++) {
       const o = nodes[i];
-      if (o.cue !== c.cue && Math.hypot(o.cx - c.cx, o.cy - c.cy) <= gateOf(o, c)) chain.push(o);
+      if (o.cue !== c.cue && coincide(o, c)) chain.push(o);
     }
   }
   return chain;
+}
+
+/**
+ * Two candidates of one frame (or near ones) are one thing: their extents (the larger side)
+ * within COINCIDE_EXTENT of each other, their centres within 0.75 of the larger. So a subject's
+ * colour region and its motion (both its box, or one edge of it, as tall as it) coincide; a
+ * small mover passing over a large salient region of the background does not.
+ */
+export const COINCIDE_EXTENT = 0.5;
+function coincide(a: FrameCandidate, b: FrameCandidate): boolean {
+  const ea = Math.max(a.w, a.h);
+  const eb = Math.max(b.w, b.h);
+  const e = Math.max(ea, eb);
+  return Math.min(ea, eb) >= COINCIDE_EXTENT * e && Math.hypot(a.cx - b.cx, a.cy - b.cy) <= 0.75 * e;
+}
+
+/**
+ * Per node, for a salient region: how strongly something moves at its place (the strongest
+ * mover that coincides with it, COINCIDE_FRAMES either side; 0..1); 1 for a mover. A salient
+ * region with no mover at it for the whole shot is the background's (it moves as the camera
+ * moves the picture), when the shot has movers; a subject's colour region coincides with its
+ * motion wherever it moves, and where it stops the chain holds it (a step may span
+ * STOP_SECONDS). With no mover in the shot every salient region counts in full (the fallback).
+ */
+function movedAt(nodes: readonly FrameCandidate[]): Float64Array {
+  const out = new Float64Array(nodes.length).fill(1);
+  const movers = nodes.filter((d) => d.cue === "motion");
+  if (movers.length === 0) return out;
+  let lo = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const s = nodes[i];
+    if (s.cue === "motion") continue;
+    while (lo < movers.length && movers[lo].frame < s.frame - COINCIDE_FRAMES) lo++;
+    let best = 0;
+    for (let k = lo; k < movers.length && movers[k].frame <= s.frame + COINCIDE_FRAMES; k++) {
+      const m = movers[k];
+      if (m.strength > best && coincide(m, s)) best = m.strength;
+    }
+    out[i] = Math.min(1, best);
+  }
+  return out;
 }
 
 /** The chain smoothed and sampled over the shot (step 4), or null when its confidence is too low. */
@@ -158,6 +207,8 @@ function sampleTrack(
   const typicalW = quantile("w");
   const typicalH = quantile("h");
   const sampled: { frame: number; point: Omit<SubjectTrackPoint, "frame"> | null }[] = [];
+  const first = chain[0].frame;
+  const last = chain[chain.length - 1].frame;
   let lo = 0;
   for (let f = shot.start_frame; f < shot.end_frame; f += step) {
     while (lo < chain.length && chain[lo].frame < f - half) lo++;
@@ -173,7 +224,19 @@ function sampleTrack(
     const at = (key: "cx" | "cy") => {
       const [ext, usual] = key === "cx" ? ["w" as const, typicalW] : ["h" as const, typicalH];
       const wt = near.map((d) => d.strength * Math.min(1, d[ext] / usual));
-      return near.reduce((s, d, i) => s + wt[i] * d[key], 0) / wt.reduce((a, b) => a + b, 0);
+      const sw = wt.reduce((a, b) => a + b, 0);
+      const mean = near.reduce((s, d, i) => s + wt[i] * d[key], 0) / sw;
+      // within the chain the mean; at its ends, where the window is one-sided, a local line (the
+      // mean there lags or leads a moving subject by about half the window's reach)
+      if (f - half >= first && f + half <= last) return mean;
+      const mf = near.reduce((s, d, i) => s + wt[i] * d.frame, 0) / sw;
+      let sff = 0;
+      let sfv = 0;
+      for (let i = 0; i < near.length; i++) {
+        sff += wt[i] * (near[i].frame - mf) ** 2;
+        sfv += wt[i] * (near[i].frame - mf) * (near[i][key] - mean);
+      }
+      return sff > MIN_SPREAD * sw ? mean + (sfv / sff) * (f - mf) : mean;
     };
     const med = (key: "w" | "h") => {
       const v = near.map((d) => d[key]).sort((a, b) => a - b);
