@@ -36,10 +36,12 @@ export const LOOP_MAX_ROUNDS = 3;
  */
 export const LOOP_INTERMEDIATE_HEIGHT = 288;
 
+/** A size in pixels rounded to an even number, at least 2 (what 4:2:0 video needs). */
+export const even = (x: number): number => Math.max(2, Math.round(x / 2) * 2);
+
 /** The loop's intermediate for a source, or null when the source is small enough to render from. */
 export function intermediateSize(width: number, height: number): { width: number; height: number } | null {
   if (height <= LOOP_INTERMEDIATE_HEIGHT) return null;
-  const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
   return { width: even((width * LOOP_INTERMEDIATE_HEIGHT) / height), height: LOOP_INTERMEDIATE_HEIGHT };
 }
 

@@ -10,6 +10,7 @@ import { renderArgs } from "@clipzy/media/render-graph";
 import {
   type ColourPrediction,
   type Corrections,
+  intermediateSize,
   LOOP_MAX_ROUNDS,
   type LoopState,
   loopScore,
@@ -24,7 +25,7 @@ import type { ColorProfile } from "@clipzy/models/video/lab";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { ProcessError } from "@clipzy/platform/process";
 import { StageInputError } from "@clipzy/platform/stage-worker";
-import { intermediateSize, proxyEdl } from "../domain/proxy.js";
+import { proxyEdl } from "../domain/proxy.js";
 
 /**
  * The closed loop, before the final encode: render a proxy of the planned EDL (the same graph at

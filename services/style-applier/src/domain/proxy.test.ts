@@ -1,6 +1,7 @@
+import { intermediateSize } from "@clipzy/models/closed-loop";
 import { EdlSchema } from "@clipzy/models/edit/edl";
 import { describe, expect, it } from "vitest";
-import { intermediateSize, PROXY, proxyEdl } from "./proxy.js";
+import { PROXY, proxyEdl } from "./proxy.js";
 
 /** A 1080p EDL cropped to 9:16 with one zooming segment. */
 const edl = EdlSchema.parse({

@@ -1,7 +1,7 @@
 import type { FidelityReport } from "@clipzy/contracts";
 import { LIMITER_CURVE_MAX_DB } from "@clipzy/models/audio/limiter";
 import { type AudioPlan, RENDER_CEILING_DBTP } from "@clipzy/models/audio/render-model";
-import { type Corrections, LOOP_INTERMEDIATE_HEIGHT, outsideFields } from "@clipzy/models/closed-loop";
+import { type Corrections, even, outsideFields } from "@clipzy/models/closed-loop";
 import type { EditDecisionList } from "@clipzy/models/edit/edl";
 import { TOLERANCES } from "@clipzy/models/fidelity";
 import { colorFilter } from "@clipzy/models/video/color-transfer";
@@ -20,13 +20,7 @@ export const PROXY = {
   maxHeight: 144,
   crf: 26,
   preset: "ultrafast",
-  /** Sources taller than this are rendered from an intermediate of this height. */
-  intermediateHeight: LOOP_INTERMEDIATE_HEIGHT,
 } as const;
-
-export { intermediateSize } from "@clipzy/models/closed-loop";
-
-const even = (x: number) => Math.max(2, Math.round(x / 2) * 2);
 
 /** The EDL as a proxy rendered from an input of `input` size (the source's, or its intermediate's). */
 export function proxyEdl(edl: EditDecisionList, input: { width: number; height: number }): EditDecisionList {
