@@ -13,6 +13,10 @@ export interface MeasuredStyle {
   /** The analysis' pixel sample (packed rgb24), what a colour transfer is fitted on. */
   sample: Uint8Array;
   lufs: number | null;
+  /** The edit points the analysis detected (what cut_frequency counts), seconds. */
+  edits: { start_seconds: number; duration_seconds: number }[];
+  /** Share of the pairs zoom_usage counts whose motion was measurable (too little texture: not). */
+  motionMeasurable: number | null;
   measuredOn: { width: number; height: number; frames: number };
 }
 
@@ -36,6 +40,11 @@ export async function measureStyle(
     profile: analysis.colour_profile,
     sample: Buffer.from(analysis.colour_sample, "base64"),
     lufs: audio.empty ? null : audio.loudness.integrated_lufs,
+    motionMeasurable: motion.evidence.measurable_share ?? null,
+    edits: analysis.transitions.map((t) => ({
+      start_seconds: t.start_seconds,
+      duration_seconds: t.duration_seconds,
+    })),
     measuredOn: analysis.analysis,
   };
 }

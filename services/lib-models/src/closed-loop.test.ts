@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type LoopState, loopScore, NO_CORRECTIONS, nextCorrections, outsideFields } from "./closed-loop.js";
+import {
+  colourWorsened,
+  type LoopState,
+  loopScore,
+  NO_CORRECTIONS,
+  nextCorrections,
+  outsideFields,
+  wrongWay,
+} from "./closed-loop.js";
 import { fidelityReport, levelToLufs } from "./fidelity.js";
 import { zoomUsage } from "./motion/analyze-motion.js";
 import { completeSuppliedStyle } from "./style/compose.js";
@@ -89,5 +97,49 @@ describe("the closed loop's corrections", () => {
     expect(zoomUsage(30, skip)).toBeCloseTo(33.3, 1);
     expect(zoomUsage(0, skip)).toBe(0);
     expect(zoomUsage(5, new Uint8Array(0))).toBe(0);
+  });
+
+  it("a round that changed the colour and came less of the way stops the loop", () => {
+    const withShare = (share: number, curves: LoopState["history"][number]["corrections"]["curves"]) => ({
+      corrections: { ...NO_CORRECTIONS, curves },
+      report: { ...report({ zoom: 38, cuts: 5, lufs: target }), colour: { ...base.colour, share_of_the_way: share } },
+      proxy: { profile, sample: new Uint8Array(0) },
+    });
+    const base = report({ zoom: 38, cuts: 5, lufs: target });
+    const curves = { y: [0, 1], u: [0, 1], v: [0, 1] } as never;
+    expect(colourWorsened([withShare(0.8, null), withShare(0.7, curves)])).toBe(true);
+    expect(colourWorsened([withShare(0.8, null), withShare(0.85, curves)])).toBe(false);
+    // the colour was not changed (a count re-planned): not the colour's doing
+    expect(colourWorsened([withShare(0.8, null), withShare(0.7, null)])).toBe(false);
+    expect(colourWorsened([withShare(0.8, null)])).toBe(false);
+  });
+
+  it("contrast or shadows moved the wrong way weighs more than a field outside", () => {
+    const graded = (shadows: number, contrast: number) =>
+      fidelityReport({
+        requested: completeSuppliedStyle(
+          {
+            color_grade: { temperature: 0, tint: 0, saturation: 0, contrast: 30, highlights: 0, shadows: -40 },
+          },
+          NOW,
+        ),
+        achieved: completeSuppliedStyle(
+          { color_grade: { temperature: 0, tint: 0, saturation: 0, contrast, highlights: 0, shadows } },
+          NOW,
+        ),
+        applied: ["color_grade"],
+        colour: null,
+        profiles: { source: profile, output: profile, template: null },
+        outputLufs: null,
+        measuredOn: { width: 128, height: 72, frames: 100 },
+      });
+    const own = { temperature: 0, tint: 0, saturation: 0, contrast: 0, highlights: 0, shadows: 20 };
+    // source 20, request −40: 35 moved away, 0 towards (both outside)
+    expect(wrongWay(graded(35, 30), own)).toEqual(["shadows"]);
+    expect(wrongWay(graded(0, 30), own)).toEqual([]);
+    expect(wrongWay(graded(-40, -20), own)).toEqual(["contrast"]);
+    expect(loopScore(graded(0, 30), own)).toBeLessThan(loopScore(graded(35, 30), own));
+    // without the source's numbers the two score alike (one field outside each)
+    expect(Math.floor(loopScore(graded(0, 30)) / 100)).toBe(Math.floor(loopScore(graded(35, 30)) / 100));
   });
 });

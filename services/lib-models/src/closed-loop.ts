@@ -102,7 +102,7 @@ export function outsideFields(report: FidelityReport): string[] {
  * How far a round is from done, lower is better: fields outside first, then their excess over
  * the tolerance (in tolerances), then the colour share short of the goal.
  */
-export function loopScore(report: FidelityReport): number {
+export function loopScore(report: FidelityReport, sourceGrade?: ColorGrade | null): number {
   let excess = 0;
   for (const f of report.fields) {
     if (!f.applied || !OUTSIDE.has(f.verdict) || f.difference === null) continue;
@@ -113,7 +113,28 @@ export function loopScore(report: FidelityReport): number {
   // a colour share a third under the goal weighs like a field outside: a round that traded the
   // colour away for a count is not the better one
   const colourShort = share === null ? 0 : Math.max(0, TOLERANCES.colour_share - share) * 300;
-  return 100 * outsideFields(report).length + excess + colourShort;
+  // contrast or shadows moved the wrong way weighs more than a field outside (issue 20: never)
+  const wrong = sourceGrade ? wrongWay(report, sourceGrade).length : 0;
+  return 100 * outsideFields(report).length + 150 * wrong + excess + colourShort;
+}
+
+/**
+ * The grade numbers that must at least move the right way (issue 20), and on a report those of
+ * them outside their tolerance that moved away from the request: from the source's own number
+ * the other way than the request (where the two differ by more than the tolerance).
+ */
+export const RIGHT_WAY = ["contrast", "shadows"] as const;
+
+export function wrongWay(report: FidelityReport, sourceGrade: ColorGrade): string[] {
+  const out: string[] = [];
+  for (const k of RIGHT_WAY) {
+    const f = report.fields.find((x) => x.field === `color_grade.${k}`);
+    const own = sourceGrade[k];
+    if (!f?.applied || f.verdict === "within" || typeof f.requested !== "number") continue;
+    if (typeof f.achieved !== "number" || Math.abs(f.requested - own) <= TOLERANCES.color_grade) continue;
+    if (Math.sign(f.achieved - own) !== Math.sign(f.requested - own)) out.push(k);
+  }
+  return out;
 }
 
 function toleranceOf(field: string, requested: number | string | null): number {
@@ -136,11 +157,20 @@ export interface LoopState {
   template: ColorProfile | null;
   /** The source's pixel sample (packed rgb24, from its analysis): a residual's composition is checked on it. */
   sourceSample: Uint8Array;
+  /** The source's own six numbers (its Style DNA), which contrast and shadows must move away from towards the request. */
+  sourceGrade?: ColorGrade | null;
   /** Each round so far: its corrections and its report, first to last. */
   history: {
     corrections: Corrections;
     report: FidelityReport;
-    proxy: { profile: ColorProfile; sample: Uint8Array };
+    /** The proxy's colour, and the share of its counted pairs whose motion was measurable. */
+    proxy: {
+      profile: ColorProfile;
+      sample: Uint8Array;
+      motionMeasurable?: number | null;
+      /** The edit points its analysis detected (seconds). */
+      edits?: readonly { start_seconds: number; duration_seconds: number }[];
+    };
   }[];
 }
 
@@ -204,13 +234,20 @@ export function nextCorrections(s: LoopState): NextRound | null {
     // candidate whose composed curves do not move the source's own pixels as the sequential
     // prediction moves the proxy's colour share (steep curves compose badly at 17 knots) is dropped
     const withDistribution = transfer.method === "distribution" && s.template !== null && out.has("colour");
-    for (const distribution of withDistribution ? [true, false] : [false]) {
-      const candidate = colourCandidate(s, last, current, distribution);
+    const modes: CandidateMode[] = withDistribution ? ["distribution", "re-solve"] : ["re-solve"];
+    // contrast or shadows the wrong way: last, a re-solve of the six numbers alone (no template term)
+    if (s.sourceGrade && wrongWay(last.report, s.sourceGrade).length && template(s)) modes.push("grade");
+    for (const mode of modes) {
+      const candidate = colourCandidate(s, last, current, mode);
       if (!candidate) continue;
       predicted = candidate.predicted;
       c.curves = candidate.curves;
       changed.push(
-        ...candidate.changed.map((x) => (x === "re-solve" ? resolveLabel(gradeOut, predicted!) : x)),
+        ...candidate.changed.map((x) =>
+          x === "re-solve"
+            ? `${resolveLabel(gradeOut, predicted!)}${mode === "grade" ? " on the six numbers alone (contrast or shadows the wrong way)" : ""}`
+            : x,
+        ),
       );
       break;
     }
@@ -261,6 +298,27 @@ export function unreachableColour(
   return out;
 }
 
+/**
+ * The last round changed the colour and its proxy came less of the way to the template than the
+ * round before: a further residual would be composed onto a worse one, so the loop stops there
+ * (the best round is kept) rather than spend a round on it.
+ */
+export function colourWorsened(history: LoopState["history"]): boolean {
+  if (history.length < 2) return false;
+  const [a, b] = history.slice(-2);
+  const before = a.report.colour.share_of_the_way;
+  const after = b.report.colour.share_of_the_way;
+  return (
+    b.corrections.curves !== a.corrections.curves &&
+    before !== null &&
+    after !== null &&
+    after < before - COLOUR_WORSE
+  );
+}
+
+/** A drop in the colour share that counts as worse (proxies of one plan differ by less). */
+const COLOUR_WORSE = 0.005;
+
 /** Measured loudness change per dB of trim over the last two rounds that moved it (1 without). */
 function responseSlope(history: LoopState["history"]): number {
   for (let i = history.length - 1; i > 0; i--) {
@@ -290,24 +348,33 @@ const resolveLabel = (fields: readonly string[], p: ColourPrediction) => {
  */
 const CONSISTENT = { share: 0.25 };
 
+/** A colour candidate: a distribution residual then the re-solve; the re-solve; the re-solve of the six numbers alone. */
+type CandidateMode = "distribution" | "re-solve" | "grade";
+
+const template = (s: LoopState) => (s.transfer?.method === "distribution" ? s.template : null);
+
 function colourCandidate(
   s: LoopState,
   last: LoopState["history"][number],
   current: YuvCurves,
-  distribution: boolean,
+  mode: CandidateMode,
 ): { curves: YuvCurves; predicted: ColourPrediction; changed: string[] } | null {
   let curves = current;
   let sample = last.proxy.sample;
   const changed: string[] = [];
-  if (distribution && s.template) {
+  if (mode === "distribution" && s.template) {
     const residual = distributionTransfer(last.proxy.profile, sample, s.template);
     curves = composeCurves(residual.curves, curves);
     sample = renderSample(sample, residual.curves);
     changed.push("color residual (distribution)");
   }
-  const template = s.transfer?.method === "distribution" ? s.template : null;
   const src = last.report.colour.source_to_template;
-  const solved = solveResidual(sample, { grade: s.requested.color_grade, template, sourceToTemplate: src });
+  const tpl = template(s);
+  const solved = solveResidual(sample, {
+    grade: s.requested.color_grade,
+    template: mode === "grade" ? null : tpl,
+    sourceToTemplate: src,
+  });
   if (solved) {
     curves = composeCurves(solved.curves, curves);
     changed.push("re-solve");
@@ -318,7 +385,7 @@ function colourCandidate(
     const pts: [number, number, number][] = [];
     for (let i = 0; i + 2 < rgb.length; i += 3) pts.push([rgb[i] / 255, rgb[i + 1] / 255, rgb[i + 2] / 255]);
     const profile = profileOfPoints(pts);
-    const share = template && src ? 1 - w1Lab(profile.quantiles, template.quantiles) / src : null;
+    const share = tpl && src ? 1 - w1Lab(profile.quantiles, tpl.quantiles) / src : null;
     return { grade: rawGrade(profile), share };
   };
   const before = measure(last.proxy.sample);

@@ -55,7 +55,16 @@ export interface MotionAnalysis {
   /** Tracked subjects (source frames, normalised coordinates), one per shot that shows one. */
   subject_tracks?: SubjectTrack[];
   /** Evidence for extraction confidence. */
-  evidence: { valid_share: number; mean_inliers: number; mean_texture: number };
+  evidence: {
+    valid_share: number;
+    mean_inliers: number;
+    mean_texture: number;
+    /**
+     * Measured pairs over the pairs zoom_usage counts (outside transitions): zoom_usage cannot read
+     * more than this (absent in analyses of older builds).
+     */
+    measurable_share?: number;
+  };
 }
 
 export interface AnalyzeMotionOptions {
@@ -78,6 +87,17 @@ export function zoomUsage(zoomingPairs: number, skip: Uint8Array): number {
   let counted = 0;
   for (const s of skip) if (!s) counted++;
   return counted ? Math.round((1000 * Math.min(zoomingPairs, counted)) / counted) / 10 : 0;
+}
+
+function measurableShare(pairs: readonly (PairRecord | null)[], skip: Uint8Array): number {
+  let counted = 0;
+  let measured = 0;
+  for (let i = 0; i < skip.length; i++)
+    if (!skip[i]) {
+      counted++;
+      if (pairs[i]) measured++;
+    }
+  return counted ? Math.round((1000 * measured) / counted) / 1000 : 0;
 }
 
 export async function analyzeMotion(
@@ -178,6 +198,7 @@ export async function analyzeMotion(
       valid_share: count > 1 ? valid / (count - 1) : 0,
       mean_inliers: valid ? inl / valid : 0,
       mean_texture: valid ? tex / valid : 0,
+      measurable_share: measurableShare(pairs, skip),
     },
   };
 }

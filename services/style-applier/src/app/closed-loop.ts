@@ -2,7 +2,13 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FidelityReport, type FidelityRound, type StyleJson, storageKeys } from "@clipzy/contracts";
+import {
+  type ColorGrade,
+  type FidelityReport,
+  type FidelityRound,
+  type StyleJson,
+  storageKeys,
+} from "@clipzy/contracts";
 import { runFfmpeg, spawnFfmpeg } from "@clipzy/media/ffmpeg";
 import { intermediateOutputArgs } from "@clipzy/media/frame-decoder";
 import { type MeasuredStyle, measureStyle } from "@clipzy/media/measure-style";
@@ -10,6 +16,7 @@ import { renderArgs } from "@clipzy/media/render-graph";
 import {
   type ColourPrediction,
   type Corrections,
+  colourWorsened,
   intermediateSize,
   LOOP_MAX_ROUNDS,
   type LoopState,
@@ -46,6 +53,8 @@ export interface LoopInput {
   profiles: { source: ColorProfile; template: ColorProfile | null };
   /** The source's pixel sample (packed rgb24, from its analysis). */
   sourceSample: Uint8Array;
+  /** The source's own six numbers (its Style DNA's color_grade). */
+  sourceGrade?: ColorGrade | null;
   /** The EDL for a round's corrections (re-planned when its counts change). */
   plan: (c: Corrections) => EditDecisionList;
   /** The intermediate video analysis wrote during its decode of the source (absent: the loop makes it). */
@@ -61,6 +70,10 @@ export interface LoopResult {
   report: FidelityReport;
   /** What the last colour re-solve predicted at best (null when none ran). */
   predicted: ColourPrediction | null;
+  /** On the chosen round's proxy: the share of the pairs zoom_usage counts whose motion was measurable. */
+  motionMeasurable: number | null;
+  /** The edit points the chosen round's proxy read back (seconds). */
+  edits: readonly { start_seconds: number; duration_seconds: number }[] | null;
   seconds: { intermediate: number; total: number };
 }
 
@@ -91,6 +104,7 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       transfer: p.edl.colour.transfer,
       template: p.profiles.template,
       sourceSample: p.sourceSample,
+      sourceGrade: p.sourceGrade ?? null,
       history: [],
     };
     const rounds: FidelityRound[] = [];
@@ -111,10 +125,15 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       state.history.push({
         corrections,
         report,
-        proxy: { profile: measured.profile, sample: measured.sample },
+        proxy: {
+          profile: measured.profile,
+          sample: measured.sample,
+          motionMeasurable: measured.motionMeasurable,
+          edits: measured.edits,
+        },
       });
       p.progress(share(n - 1, 1));
-      if (!outsideFields(report).length || n === LOOP_MAX_ROUNDS) break;
+      if (!outsideFields(report).length || n === LOOP_MAX_ROUNDS || colourWorsened(state.history)) break;
       const next = nextCorrections(state);
       if (!next) break;
       corrections = next.corrections;
@@ -123,7 +142,11 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
     }
     let best = 0;
     for (let i = 1; i < state.history.length; i++)
-      if (loopScore(state.history[i].report) < loopScore(state.history[best].report) - 1e-9) best = i;
+      if (
+        loopScore(state.history[i].report, state.sourceGrade) <
+        loopScore(state.history[best].report, state.sourceGrade) - 1e-9
+      )
+        best = i;
     if (best !== state.history.length - 1)
       // the preview is the plan that is encoded
       await p.store.put(storageKeys.preview(p.jobId), createReadStream(join(dir, `proxy-${best + 1}.mp4`)), {
@@ -137,6 +160,8 @@ export async function closedLoop(p: LoopInput): Promise<LoopResult> {
       chosen: best + 1,
       report: state.history[best].report,
       predicted,
+      motionMeasurable: state.history[best].proxy.motionMeasurable ?? null,
+      edits: state.history[best].proxy.edits ?? null,
       seconds: { intermediate: round2(intermediate), total: round2((performance.now() - started) / 1000) },
     };
   } finally {

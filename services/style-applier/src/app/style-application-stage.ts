@@ -18,6 +18,7 @@ import { readArtifact, writeJson } from "@clipzy/platform/artifacts";
 import type { ObjectStore } from "@clipzy/platform/objectstore";
 import { readInputArtifacts } from "@clipzy/platform/stage-inputs";
 import type { StageHandler } from "@clipzy/platform/stage-worker";
+import { zoomReads } from "../domain/edit.js";
 import { editSource } from "../domain/edit-source.js";
 import { type PlanInput, planEdl } from "../domain/plan.js";
 import { unreachableEdit, withCorrections } from "../domain/proxy.js";
@@ -84,16 +85,27 @@ export function styleApplicationStage(store: ObjectStore): StageHandler {
           requested,
           profiles: { source: va.colour_profile, template: requested.color_profile ?? null },
           sourceSample: Buffer.from(va.colour_sample, "base64"),
+          sourceGrade: style.source_style.color_grade,
           plan,
           intermediate: video.source.intermediate ?? null,
         })
       : null;
     const edl = loop?.edl ?? planned;
     const edit = loop
-      ? unreachableEdit(loop.report, loop.edl, audioFor(loop.corrections)?.loudness ?? null, {
-          zoom: style.source_style.zoom_usage,
-          measurable: motion.source.evidence?.valid_share ?? null,
-        })
+      ? unreachableEdit(
+          loop.report,
+          loop.edl,
+          audioFor(loop.corrections)?.loudness ?? null,
+          {
+            ...zoomReads(
+              loop.edl.segments,
+              loop.edl.boundaries.map((b) => b.transition.frames),
+              input.edit(loop.edl.fps).motion,
+            ),
+            outputMeasurable: loop.motionMeasurable,
+          },
+          loop.edits,
+        )
       : { unreachable: {}, unmeasurable: {} };
     const closed: ClosedLoopArtifact = {
       version: CLOSED_LOOP_VERSION,

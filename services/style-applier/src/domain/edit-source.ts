@@ -12,6 +12,10 @@ import type { EditSource, SourceShot, TrackPoint } from "./edit.js";
  * scene) + ½ camera speed, each normalised by its maximum over the source, per 0.5 s bin of the
  * motion analysis; frames inside transitions are never chosen anyway. Sharpness, faces and speech
  * are not measured per frame yet, so they do not count.
+ *
+ * Motion reads (what zoom_usage will read back of the frames an edit shows, edit.ts zoomReads):
+ * per output-rate frame, whether it lies in one of the source's own zoom segments, and whether
+ * its pair's motion was measurable.
  */
 export function editSource(
   video: VideoAnalysis,
@@ -45,6 +49,7 @@ export function editSource(
     beats_s: hasAudio && audio && !audio.empty ? audio.beats.map((b) => b.time_s) : [],
     has_audio: hasAudio,
     activity: motion ? activity(motion, frames, fps) : null,
+    motion: motion ? motionReads(motion, frames, fps) : null,
     subjects: (motion?.subject_tracks ?? []).flatMap((t) =>
       t.points.map(
         (p): TrackPoint => ({
@@ -70,4 +75,20 @@ function activity(m: MotionAnalysis, frames: number, fps: number): Float32Array 
     out[f] = b >= 0 ? local_motion[b] / maxL + (0.5 * camera_speed[b]) / maxC : 0;
   }
   return out;
+}
+
+function motionReads(m: MotionAnalysis, frames: number, fps: number): NonNullable<EditSource["motion"]> {
+  const zooming = new Uint8Array(frames);
+  const measurable = new Uint8Array(frames);
+  for (const z of m.zoom_segments) {
+    const from = Math.max(0, Math.round(z.start_seconds * fps));
+    const to = Math.min(frames, Math.round((z.start_seconds + z.duration_seconds) * fps));
+    zooming.fill(1, from, Math.max(from, to));
+  }
+  const r = m.fps / fps;
+  for (let f = 0; f < frames; f++) {
+    const i = Math.min(m.pairs.length - 1, Math.floor(f * r));
+    measurable[f] = i >= 0 && m.pairs[i] ? 1 : 0;
+  }
+  return { zooming, measurable };
 }

@@ -13,6 +13,7 @@ import {
   xfadeType,
   zoomingSegments,
   zoomRate,
+  zoomReads,
 } from "./edit.js";
 
 const FPS = 30;
@@ -290,6 +291,29 @@ describe("transitions, zooms and framing", () => {
     const z = zoomingSegments(lens, usage);
     const share = (100 * lens.reduce((s, l, i) => s + (z[i] ? l : 0), 0)) / lens.reduce((a, b) => a + b, 0);
     expect(Math.abs(share - usage)).toBeLessThanOrEqual(5);
+  });
+
+  it("counts zooms as the analyser reads them: transitions out, the source's own zooms in", () => {
+    // three 100-frame segments joined by 10-frame transitions; the source zooms by itself on the
+    // last segment's frames; its motion is measurable on the first two
+    const zooming = new Uint8Array(300);
+    zooming.fill(1, 200, 300);
+    const measurable = new Uint8Array(300);
+    measurable.fill(1, 0, 200);
+    const segs = [0, 100, 200].map((p) => ({ source_in: p, source_out: p + 100 }));
+    const reads = zoomReads(segs, [10, 10], { zooming, measurable });
+    expect(reads.counted).toEqual([95, 90, 95]);
+    expect(reads.own).toEqual([0, 0, 95]);
+    expect(reads.ownShare).toBeCloseTo(95 / 280, 3);
+    expect(reads.measurableShare).toBeCloseTo(185 / 280, 3);
+    // 66 % wanted: the last segment's own 95 pairs and one more segment (95 or 90 of 280) reach it;
+    // counting lengths alone, the planner would zoom two segments besides the self-zooming one
+    const z = zoomingSegments([100, 100, 100], 66, reads);
+    expect(z.filter(Boolean)).toHaveLength(1);
+    expect(z[2]).toBe(false);
+    expect(zoomingSegments([100, 100, 100], 66).filter(Boolean)).toHaveLength(2);
+    // nothing wanted beyond what the picture already does: nothing added
+    expect(zoomingSegments([100, 100, 100], 30, reads)).toEqual([false, false, false]);
   });
 
   it("scales zoom strength with motion intensity, always above the analyser's 2 %/s threshold", () => {

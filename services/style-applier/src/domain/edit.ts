@@ -58,6 +58,13 @@ export interface EditSource {
   activity: Float32Array | null;
   /** Subject positions (output-rate source frames, normalised 0..1), from motion analysis. */
   subjects: TrackPoint[];
+  /**
+   * Per output-rate source frame f (the pair f → f+1), as the source's motion analysis read it:
+   * whether the picture itself zooms there (inside one of its zoom_segments) and whether its
+   * motion was measurable at all. What the analyser will read back of the frames an edit shows,
+   * before the edit adds its own zooms (absent: not measured).
+   */
+  motion?: { zooming: Uint8Array; measurable: Uint8Array } | null;
 }
 
 export interface EditTarget {
@@ -353,30 +360,87 @@ export function zoomRate(motionIntensity: number | null): number {
 /**
  * Which segments zoom: the set whose frames come closest to a share of the output equal to
  * zoom_usage, the share of the output's time that zooms, as the analyser counts it (analyze-motion's
- * zoomUsage: zooming time over all time outside transitions), by a subset sum over the segment
- * lengths (a segment zooms whole or not at all), ties
- * to the set found first.
+ * zoomUsage: zooming pairs over every pair outside a transition), by a subset sum (a segment zooms
+ * whole or not at all), ties to the set found first. Without `reads`, every frame of a segment
+ * counts; with them (zoomReads), only its frames outside the transitions at its ends count, and
+ * those where the source's own picture zooms read as zooming whether the segment zooms or not.
  */
-export function zoomingSegments(lengths: readonly number[], zoomUsage: number | null): boolean[] {
+export function zoomingSegments(
+  lengths: readonly number[],
+  zoomUsage: number | null,
+  reads?: SegmentZoomReads,
+): boolean[] {
   const share = Math.min(1, Math.max(0, (zoomUsage ?? 0) / 100));
-  const total = lengths.reduce((a, b) => a + b, 0);
-  const goal = Math.round(share * total);
+  const counted = reads?.counted ?? lengths;
+  const own = reads?.own ?? lengths.map(() => 0);
+  const total = counted.reduce((a, b) => a + b, 0);
+  const base = own.reduce((a, b) => a + b, 0);
+  // what zooming segment k adds to the zooming pairs read back
+  const adds = counted.map((c, k) => Math.max(0, c - own[k]));
+  const sum = adds.reduce((a, b) => a + b, 0);
+  const goal = Math.round(share * total) - base;
   // by[t]: the segment whose addition first reached a sum of t frames (−1: unreached)
-  const by = new Int32Array(total + 1).fill(-1);
-  const reached = new Uint8Array(total + 1);
+  const by = new Int32Array(sum + 1).fill(-1);
+  const reached = new Uint8Array(sum + 1);
   reached[0] = 1;
-  lengths.forEach((len, k) => {
-    for (let t = total; t >= len; t--)
+  adds.forEach((len, k) => {
+    if (len === 0) return;
+    for (let t = sum; t >= len; t--)
       if (!reached[t] && reached[t - len]) {
         reached[t] = 1;
         by[t] = k;
       }
   });
   let best = 0;
-  for (let t = 0; t <= total; t++) if (reached[t] && Math.abs(t - goal) < Math.abs(best - goal)) best = t;
+  for (let t = 0; t <= sum; t++) if (reached[t] && Math.abs(t - goal) < Math.abs(best - goal)) best = t;
   const out = lengths.map(() => false);
-  for (let t = best; t > 0; t -= lengths[by[t]]) out[by[t]] = true;
+  for (let t = best; t > 0; t -= adds[by[t]]) out[by[t]] = true;
   return out;
+}
+
+/** Per segment: the pairs zoom_usage counts (outside the transitions at its ends), and those of them where the source's own picture zooms. */
+export interface SegmentZoomReads {
+  counted: number[];
+  own: number[];
+}
+
+/**
+ * What the analyser counts of each placed segment (see zoomingSegments): segment k shows source
+ * frames p_k … p_k + len_k; the transitions at its ends take ceil(D/2) frames at its start and
+ * floor(D/2) at its end out of the count (the analyser skips pairs inside a transition); of the
+ * rest, the ones inside the source's own zoom segments (EditSource.motion) read as zooming
+ * without a planned zoom. Also gives, over every counted pair, the shares that zoom by themselves
+ * and that are measurable (what the fidelity report's unreachable reasons say).
+ */
+export function zoomReads(
+  segments: readonly { source_in: number; source_out: number }[],
+  transitionFrames: readonly number[],
+  motion: EditSource["motion"],
+): SegmentZoomReads & { ownShare: number | null; measurableShare: number | null } {
+  const counted: number[] = [];
+  const own: number[] = [];
+  let measurable = 0;
+  segments.forEach((s, k) => {
+    const len = s.source_out - s.source_in;
+    const from = k > 0 ? Math.ceil((transitionFrames[k - 1] ?? 0) / 2) : 0;
+    const to = len - (k < segments.length - 1 ? Math.floor((transitionFrames[k] ?? 0) / 2) : 0);
+    let z = 0;
+    for (let i = from; i < to; i++) {
+      const f = s.source_in + i;
+      if (motion?.zooming[f]) z++;
+      if (motion?.measurable[f]) measurable++;
+    }
+    counted.push(Math.max(0, to - from));
+    own.push(z);
+  });
+  const total = counted.reduce((a, b) => a + b, 0);
+  const ownTotal = own.reduce((a, b) => a + b, 0);
+  return {
+    counted,
+    own,
+    ownShare: motion && total ? ownTotal / total : null,
+    measurableShare: motion && total ? measurable / total : null,
+  };
 }
 
 /** Confidence-weighted mean subject position over a span of source frames, or the centre. */
@@ -492,7 +556,14 @@ export function planEdit(opts: {
     if (k > 0) alt = kinds[k - 1] === "source_cut" ? false : !alt;
     base.push(alt ? PUNCH_IN : 1);
   }
-  const zooming = opts.foreign ? zoomingSegments(lengths, target.zoom_usage) : lengths.map(() => false);
+  const reads = zoomReads(
+    lengths.map((len, k) => ({ source_in: starts[k], source_out: starts[k] + len })),
+    transitions.map((t) => t.frames),
+    src.motion ?? null,
+  );
+  const zooming = opts.foreign
+    ? zoomingSegments(lengths, target.zoom_usage, reads)
+    : lengths.map(() => false);
   const rate = zoomRate(target.motion_intensity);
   const keyRate = Math.min(MAX_KEYS_PER_SECOND, MAX_EDIT_KEYS / Math.max(1, outFrames / fps));
   const segments: EdlSegment[] = lengths.map((len, k) => {

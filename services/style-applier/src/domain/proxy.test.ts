@@ -1,7 +1,10 @@
 import { intermediateSize } from "@clipzy/models/closed-loop";
-import { EdlSchema } from "@clipzy/models/edit/edl";
+import { type EditDecisionList, EdlSchema } from "@clipzy/models/edit/edl";
+import { fidelityReport } from "@clipzy/models/fidelity";
+import { completeSuppliedStyle } from "@clipzy/models/style/compose";
+import { profileOfPoints } from "@clipzy/models/video/lab";
 import { describe, expect, it } from "vitest";
-import { PROXY, proxyEdl } from "./proxy.js";
+import { PROXY, proxyEdl, unreachableEdit } from "./proxy.js";
 
 /** A 1080p EDL cropped to 9:16 with one zooming segment. */
 const edl = EdlSchema.parse({
@@ -50,5 +53,59 @@ describe("the closed loop's proxy", () => {
     expect(p.audio).toEqual(edl.audio);
     expect(p.colour).toEqual(edl.colour);
     expect(EdlSchema.safeParse(p).success).toBe(true);
+  });
+});
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+const profile = profileOfPoints([[0.5, 0.5, 0.5]]);
+const cutsReport = (requested: number, achieved: number) =>
+  fidelityReport({
+    requested: completeSuppliedStyle({ cut_frequency: requested }, NOW),
+    achieved: completeSuppliedStyle({ cut_frequency: achieved }, NOW),
+    applied: ["cuts"],
+    colour: null,
+    profiles: { source: profile, output: profile, template: null },
+    outputLufs: null,
+    measuredOn: { width: 128, height: 72, frames: 60 },
+  });
+const withCuts = (frames: number, cuts: { at: number; kind: "punch_in" | "source_cut" | "jump" }[]) =>
+  ({
+    ...edl,
+    fps: 25,
+    output: { ...edl.output, frames },
+    boundaries: cuts.map((c) => ({
+      ...c,
+      transition: { type: "cut", frames: 0, easing: "linear" },
+      beat_offset_ms: null,
+    })),
+  }) as EditDecisionList;
+const noZoom = { ownShare: null, measurableShare: null, outputMeasurable: null };
+
+describe("what the loop cannot reach in the edit, and why", () => {
+  it("a cut frequency no whole number of cuts meets on an output this short", () => {
+    // 62 frames at 25 fps: one cut reads 4.03 per 10 s, none 0; 3.33 ± 0.67 is neither
+    const r = unreachableEdit(
+      cutsReport(3.33, 4.03),
+      withCuts(62, [{ at: 31, kind: "source_cut" }]),
+      null,
+      noZoom,
+    );
+    expect(r.unreachable.cut_frequency).toMatch(/2\.48 s long.*4\.03 per 10 s/);
+  });
+
+  it("names the planned cuts the proxy's analysis did not detect", () => {
+    const plan = withCuts(75, [
+      { at: 25, kind: "punch_in" },
+      { at: 50, kind: "source_cut" },
+    ]);
+    const edits = [{ start_seconds: 2, duration_seconds: 0 }];
+    const r = unreachableEdit(cutsReport(6.67, 3.33), plan, null, noZoom, edits);
+    expect(r.unreachable.cut_frequency).toMatch(/^1 of the 2 planned cuts do not show .*punch-in at 1\.00 s/);
+    // both detected yet read short: not the read-back's fault, no reason
+    const both = [...edits, { start_seconds: 1, duration_seconds: 0 }];
+    expect(unreachableEdit(cutsReport(6.67, 3.33), plan, null, noZoom, both).unreachable).toEqual({});
+    // too few planned: a planning miss, not unreachable
+    const one = withCuts(75, [{ at: 25, kind: "punch_in" }]);
+    expect(unreachableEdit(cutsReport(6.67, 0), one, null, noZoom, []).unreachable).toEqual({});
   });
 });
