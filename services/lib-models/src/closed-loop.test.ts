@@ -102,7 +102,10 @@ describe("the closed loop's corrections", () => {
   it("a round that changed the colour and came less of the way stops the loop", () => {
     const withShare = (share: number, curves: LoopState["history"][number]["corrections"]["curves"]) => ({
       corrections: { ...NO_CORRECTIONS, curves },
-      report: { ...report({ zoom: 38, cuts: 5, lufs: target }), colour: { ...base.colour, share_of_the_way: share } },
+      report: {
+        ...report({ zoom: 38, cuts: 5, lufs: target }),
+        colour: { ...base.colour, share_of_the_way: share },
+      },
       proxy: { profile, sample: new Uint8Array(0) },
     });
     const base = report({ zoom: 38, cuts: 5, lufs: target });
@@ -114,12 +117,19 @@ describe("the closed loop's corrections", () => {
     expect(colourWorsened([withShare(0.8, null)])).toBe(false);
   });
 
-  it("contrast or shadows moved the wrong way weighs more than a field outside", () => {
+  it("contrast or shadows moved the wrong way outweighs any number of fields outside", () => {
     const graded = (shadows: number, contrast: number) =>
       fidelityReport({
         requested: completeSuppliedStyle(
           {
-            color_grade: { temperature: 0, tint: 0, saturation: 0, contrast: 30, highlights: 0, shadows: -40 },
+            color_grade: {
+              temperature: 0,
+              tint: 0,
+              saturation: 0,
+              contrast: 30,
+              highlights: 0,
+              shadows: -40,
+            },
           },
           NOW,
         ),

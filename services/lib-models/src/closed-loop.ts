@@ -113,9 +113,9 @@ export function loopScore(report: FidelityReport, sourceGrade?: ColorGrade | nul
   // a colour share a third under the goal weighs like a field outside: a round that traded the
   // colour away for a count is not the better one
   const colourShort = share === null ? 0 : Math.max(0, TOLERANCES.colour_share - share) * 300;
-  // contrast or shadows moved the wrong way weighs more than a field outside (issue 20: never)
+  // contrast or shadows moved the wrong way outweighs any number of fields outside (issue 20: never)
   const wrong = sourceGrade ? wrongWay(report, sourceGrade).length : 0;
-  return 100 * outsideFields(report).length + 150 * wrong + excess + colourShort;
+  return 100 * outsideFields(report).length + 10_000 * wrong + excess + colourShort;
 }
 
 /**
@@ -237,19 +237,29 @@ export function nextCorrections(s: LoopState): NextRound | null {
     const modes: CandidateMode[] = withDistribution ? ["distribution", "re-solve"] : ["re-solve"];
     // contrast or shadows the wrong way: last, a re-solve of the six numbers alone (no template term)
     if (s.sourceGrade && wrongWay(last.report, s.sourceGrade).length && template(s)) modes.push("grade");
+    // none consistent: the first candidate anyway (a wrong guess costs one round: the loop stops
+    // after a round that came less of the way, and the best round is kept), rather than leave the
+    // colour as first planned
+    let pick: { mode: CandidateMode; candidate: NonNullable<ReturnType<typeof colourCandidate>> } | null =
+      null;
     for (const mode of modes) {
       const candidate = colourCandidate(s, last, current, mode);
-      if (!candidate) continue;
+      if (candidate && (!pick || candidate.consistent)) pick = { mode, candidate };
+      if (candidate?.consistent) break;
+    }
+    if (pick) {
+      const { mode, candidate } = pick;
+      if (!candidate.consistent)
+        changed.push("color (its change on the source's pixels differs from the proxy's)");
       predicted = candidate.predicted;
       c.curves = candidate.curves;
       changed.push(
         ...candidate.changed.map((x) =>
           x === "re-solve"
-            ? `${resolveLabel(gradeOut, predicted!)}${mode === "grade" ? " on the six numbers alone (contrast or shadows the wrong way)" : ""}`
+            ? `${resolveLabel(gradeOut, candidate.predicted)}${mode === "grade" ? " on the six numbers alone (contrast or shadows the wrong way)" : ""}`
             : x,
         ),
       );
-      break;
     }
   }
 
@@ -358,7 +368,7 @@ function colourCandidate(
   last: LoopState["history"][number],
   current: YuvCurves,
   mode: CandidateMode,
-): { curves: YuvCurves; predicted: ColourPrediction; changed: string[] } | null {
+): { curves: YuvCurves; predicted: ColourPrediction; changed: string[]; consistent: boolean } | null {
   let curves = current;
   let sample = last.proxy.sample;
   const changed: string[] = [];
@@ -393,14 +403,13 @@ function colourCandidate(
   // the same change seen on the source's pixels through the composed curves, against the curves rendered
   const srcBefore = measure(renderSample(s.sourceSample, current));
   const srcAfter = measure(renderSample(s.sourceSample, curves));
-  if (
+  const consistent = !(
     after.share !== null &&
     before.share !== null &&
     srcAfter.share !== null &&
     srcBefore.share !== null &&
     Math.abs(srcAfter.share - srcBefore.share - (after.share - before.share)) > CONSISTENT.share
-  )
-    return null;
-  return { curves, predicted: { grade: after.grade, share: after.share }, changed };
+  );
+  return { curves, predicted: { grade: after.grade, share: after.share }, changed, consistent };
 }
 const fmtSigned = (x: number) => (x >= 0 ? `+${x}` : String(x));
