@@ -17,9 +17,9 @@ import { json, startTestEngine, type TestEngine } from "./support/engine.js";
 /**
  * The goals of issue 20. Met and asserted unconditionally: every job runs 1–3 rounds; a reason on
  * every unreachable verdict; every applied loudness field within ±1 LU, or unreachable for needing
- * more limiting than the engine allows. Not met yet (seed 20, measured 2026-12-07 on main after
- * the grade scale's recalibration, see docs/rendering.md): 69.5 % of applied fields within, colour
- * share median 0.818 / min 0.353, and shadows moving the wrong way on 2 pairs. Those three checks
+ * more limiting than the engine allows. Not met yet (seed 20, measured 2026-12-07, see
+ * docs/rendering.md): 71.6 % of applied fields within, colour share median 0.800 / min 0.377, and
+ * shadows moving the wrong way on 1 pair. Those three checks
  * run with CLIPZY_CORPUS_GOALS=1 (they fail today); the issue stays open rather than the checks
  * loosened.
  */
